@@ -1,0 +1,84 @@
+/**
+ * The training backward pass, layer by layer in reverse, each step differentiating
+ * the forward line it names. Parameter gradients are added into `g` (zero them
+ * first with `zeroGrad`); activation gradients live in `s` (scratch).
+ */
+import type { Buf, Kernels } from "../tensor/index.js";
+import type { Activations, GradScratch } from "./activations.js";
+import { headDim, type ModelConfig } from "./config.js";
+import type { TrainBatch } from "./forward.js";
+import {
+  attentionBackward, crossEntropyBackward, embeddingBackward, linearBackward, rmsnormBackward, ropeBackward,
+  swigluBackward, type RopeTable,
+} from "./ops/index.js";
+import type { ParamViews } from "./parameters.js";
+
+export function trainBackward<B extends Buf>(
+  k: Kernels, c: ModelConfig, p: ParamViews<B>, g: ParamViews<B>, acts: Activations<B>, s: GradScratch<B>,
+  rope: RopeTable, batch: TrainBatch, positions: Int32Array, count: number,
+): void {
+  const { B, T } = batch;
+  const N = B * T;
+  const C = c.dim;
+  const HS = headDim(c);
+  const NH = c.nHeads;
+  const KVH = c.nKvHeads;
+  const qD = NH * HS;
+  const kD = KVH * HS;
+  const F = c.ffnDim;
+  const V = c.vocabSize;
+
+  // loss = masked mean CE(logits)  →  dlogits, in place over probs
+  crossEntropyBackward({ probs: acts.probs, targets: batch.targets, mask: batch.mask, count, N, V });
+  // logits = lnf · lm_headᵀ
+  linearBackward(k, { dinp: s.dln, dweight: g.lmHead, dout: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: V, accumulateInput: false });
+  // lnf = rmsnorm(residOut)
+  s.dres.fill(0);
+  rmsnormBackward({ dinp: s.dres, dweight: g.finalNorm, dout: s.dln, inp: acts.residOut, weight: p.finalNorm, rstd: acts.rstdf, N, C });
+
+  for (let l = c.nLayers - 1; l >= 0; l--) {
+    const a = acts.layers[l];
+    const w = p.layers[l];
+    const gw = g.layers[l];
+    // next = resid2 + h · downᵀ   (dres is d next; the residual passes it to resid2 unchanged)
+    linearBackward(k, { dinp: s.dh, dweight: gw.wDown, dout: s.dres, inp: a.h, weight: w.wDown, N, IN: F, OUT: C, accumulateInput: false });
+    // h = silu(gate) ⊙ up
+    s.dgate.fill(0);
+    s.dup.fill(0);
+    swigluBackward({ dgate: s.dgate, dup: s.dup, dout: s.dh, gate: a.gate, up: a.up, n: N * F });
+    // gate = ln2 · gateᵀ,  up = ln2 · upᵀ
+    linearBackward(k, { dinp: s.dln, dweight: gw.wGate, dout: s.dgate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F, accumulateInput: false });
+    linearBackward(k, { dinp: s.dln, dweight: gw.wUp, dout: s.dup, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F, accumulateInput: true });
+    // ln2 = rmsnorm(resid2)  → dres becomes d resid2
+    rmsnormBackward({ dinp: s.dres, dweight: gw.postNorm, dout: s.dln, inp: a.resid2, weight: w.postNorm, rstd: a.rstd2, N, C });
+    // resid2 = resid + y · oᵀ
+    linearBackward(k, { dinp: s.dy, dweight: gw.wo, dout: s.dres, inp: a.y, weight: w.wo, N, IN: qD, OUT: C, accumulateInput: false });
+    // y = attention(q, k, v), per sequence
+    s.dk.fill(0);
+    s.dv.fill(0);
+    for (let b = 0; b < B; b++) {
+      attentionBackward(k, {
+        Tq: T, Tk: T, qOffset: 0, NH, KVH, HS,
+        dq: s.dq.subarray(b * T * qD, (b + 1) * T * qD),
+        dkey: s.dk.subarray(b * T * kD, (b + 1) * T * kD),
+        dvalue: s.dv.subarray(b * T * kD, (b + 1) * T * kD),
+        dout: s.dy.subarray(b * T * qD, (b + 1) * T * qD),
+        att: a.att.subarray(b * NH * T * T, (b + 1) * NH * T * T),
+        q: a.q.subarray(b * T * qD, (b + 1) * T * qD),
+        key: a.k.subarray(b * T * kD, (b + 1) * T * kD),
+        value: a.v.subarray(b * T * kD, (b + 1) * T * kD),
+        scratch: s.datt,
+      });
+    }
+    // q = rope(ln1 · qᵀ), k = rope(ln1 · kᵀ)
+    ropeBackward({ dx: s.dq, positions, H: NH, HS, table: rope });
+    ropeBackward({ dx: s.dk, positions, H: KVH, HS, table: rope });
+    linearBackward(k, { dinp: s.dln, dweight: gw.wq, dout: s.dq, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD, accumulateInput: false });
+    linearBackward(k, { dinp: s.dln, dweight: gw.wk, dout: s.dk, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD, accumulateInput: true });
+    linearBackward(k, { dinp: s.dln, dweight: gw.wv, dout: s.dv, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD, accumulateInput: true });
+    // ln1 = rmsnorm(resid)  → dres becomes d resid (the layer's input)
+    rmsnormBackward({ dinp: s.dres, dweight: gw.inputNorm, dout: s.dln, inp: a.resid, weight: w.inputNorm, rstd: a.rstd1, N, C });
+  }
+  // resid₀ = embed[tokens]
+  embeddingBackward({ dwte: g.embed, dout: s.dres, tokens: batch.tokens, C });
+}

@@ -1,0 +1,83 @@
+/**
+ * The training forward pass: tokens (B, T) → logits → masked cross-entropy, keeping
+ * every activation backward needs. Key: B, T, C, NH, KVH, HS, F, V, L as in
+ * activations.ts; N = B·T rows.
+ */
+import type { Buf, Kernels } from "../tensor/index.js";
+import type { Activations } from "./activations.js";
+import { headDim, type ModelConfig } from "./config.js";
+import {
+  attentionForward, crossEntropyForward, embeddingForward, linearForward, residualForward,
+  rmsnormForward, ropeForward, swigluForward, type CrossEntropyResult, type RopeTable,
+} from "./ops/index.js";
+import type { ParamViews } from "./parameters.js";
+
+export interface TrainBatch {
+  B: number;
+  T: number;
+  tokens: Int32Array; // (B, T)
+  targets: Int32Array; // (B, T) next tokens
+  /** (B, T) loss weight per target; null = every token counts. */
+  mask: Float32Array | null;
+  /** (B, T) positions; default 0..T−1 for every row. */
+  positions?: Int32Array;
+}
+
+export function defaultPositions(B: number, T: number): Int32Array {
+  const p = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) p[b * T + t] = t;
+  return p;
+}
+
+export function trainForward<B extends Buf>(
+  k: Kernels, c: ModelConfig, p: ParamViews<B>, acts: Activations<B>, rope: RopeTable, batch: TrainBatch, positions: Int32Array,
+): CrossEntropyResult {
+  const { B, T } = batch;
+  const N = B * T;
+  const C = c.dim;
+  const HS = headDim(c);
+  const NH = c.nHeads;
+  const KVH = c.nKvHeads;
+  const qD = NH * HS;
+  const kD = KVH * HS;
+  const F = c.ffnDim;
+
+  embeddingForward({ out: acts.layers.length ? acts.layers[0].resid : acts.residOut, tokens: batch.tokens, wte: p.embed, C });
+  for (let l = 0; l < c.nLayers; l++) {
+    const a = acts.layers[l];
+    const w = p.layers[l];
+    const next = l + 1 < c.nLayers ? acts.layers[l + 1].resid : acts.residOut;
+    // attention block: resid2 = resid + o_proj(attn(rope(q), rope(k), v)) over rmsnorm(resid)
+    rmsnormForward({ out: a.ln1, rstd: a.rstd1, inp: a.resid, weight: w.inputNorm, N, C, eps: c.normEps });
+    linearForward(k, { out: a.q, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD });
+    linearForward(k, { out: a.k, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD });
+    linearForward(k, { out: a.v, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD });
+    ropeForward({ x: a.q, positions, H: NH, HS, table: rope });
+    ropeForward({ x: a.k, positions, H: KVH, HS, table: rope });
+    for (let b = 0; b < B; b++) {
+      attentionForward(k, {
+        Tq: T, Tk: T, qOffset: 0, NH, KVH, HS,
+        out: a.y.subarray(b * T * qD, (b + 1) * T * qD),
+        att: a.att.subarray(b * NH * T * T, (b + 1) * NH * T * T),
+        q: a.q.subarray(b * T * qD, (b + 1) * T * qD),
+        key: a.k.subarray(b * T * kD, (b + 1) * T * kD),
+        value: a.v.subarray(b * T * kD, (b + 1) * T * kD),
+      });
+    }
+    linearForward(k, { out: a.resid2, inp: a.y, weight: w.wo, N, IN: qD, OUT: C });
+    residualForward({ out: a.resid2, x: a.resid2, y: a.resid, n: N * C });
+    // MLP block: next = resid2 + down(silu(gate(x)) ⊙ up(x)), x = rmsnorm(resid2)
+    rmsnormForward({ out: a.ln2, rstd: a.rstd2, inp: a.resid2, weight: w.postNorm, N, C, eps: c.normEps });
+    linearForward(k, { out: a.gate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F });
+    linearForward(k, { out: a.up, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F });
+    swigluForward({ out: a.h, gate: a.gate, up: a.up, n: N * F });
+    linearForward(k, { out: next, inp: a.h, weight: w.wDown, N, IN: F, OUT: C });
+    residualForward({ out: next, x: next, y: a.resid2, n: N * C });
+  }
+  rmsnormForward({ out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
+  // logits are written into `probs`, which cross-entropy turns into the softmax in place
+  linearForward(k, { out: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: c.vocabSize });
+  return crossEntropyForward({
+    logprobs: acts.logprobs, probs: acts.probs, logits: acts.probs, targets: batch.targets, mask: batch.mask, N, V: c.vocabSize,
+  });
+}

@@ -1,0 +1,11 @@
+/**
+ * The engine: a llama-architecture model in TypeScript (no runtime dependencies).
+ */
+export { type ModelConfig, type ConfigError, headDim, validateConfig, referenceConfig } from "./config.js";
+export {
+  type ParamSpec, type ParamViews, type LayerParams, parameterTable, totalParameters, viewParameters, decayMask, numel,
+} from "./parameters.js";
+export { Llama, type DType, type ForwardResult } from "./model.js";
+export { type TrainBatch, defaultPositions } from "./forward.js";
+export { createRng, type Rng } from "./rng.js";
+export * as ops from "./ops/index.js";

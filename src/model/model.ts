@@ -1,0 +1,114 @@
+/**
+ * `Llama`: parameters, gradients and the passes over them, for one config.
+ * Float32 in normal use; Float64 for gradient checks (then the ts reference kernels
+ * run every matmul).
+ */
+import type { Buf, Kernels } from "../tensor/index.js";
+import { allocActivations, allocGradScratch, type Activations, type Alloc, type GradScratch } from "./activations.js";
+import { trainBackward } from "./backward.js";
+import { headDim, validateConfig, type ModelConfig } from "./config.js";
+import { defaultPositions, trainForward, type TrainBatch } from "./forward.js";
+import { ropeTable, type RopeTable } from "./ops/index.js";
+import { parameterTable, totalParameters, viewParameters, numel, type ParamViews } from "./parameters.js";
+import type { Rng } from "./rng.js";
+
+export type DType = "f32" | "f64";
+
+export interface ForwardResult {
+  /** Masked mean cross-entropy (nats per token); NaN when the mask is all zero. */
+  loss: number;
+  /** Number of tokens the loss averages over. */
+  count: number;
+}
+
+export class Llama<B extends Buf = Float32Array> {
+  readonly config: ModelConfig;
+  readonly kernels: Kernels;
+  readonly params: ParamViews<B>;
+  readonly grads: ParamViews<B>;
+  readonly rope: RopeTable;
+  private readonly alloc: Alloc<B>;
+  private acts: Activations<B> | null = null;
+  private scratch: GradScratch<B> | null = null;
+  private last: { batch: TrainBatch; positions: Int32Array; count: number } | null = null;
+
+  constructor(config: ModelConfig, kernels: Kernels, alloc: Alloc<B>) {
+    const errors = validateConfig(config);
+    if (errors.length) throw new Error(`invalid model config: ${errors.map((e) => e.message).join("; ")}`);
+    this.config = { ...config };
+    this.kernels = kernels;
+    this.alloc = alloc;
+    const n = totalParameters(config);
+    this.params = viewParameters(config, alloc(n));
+    this.grads = viewParameters(config, alloc(n));
+    this.rope = ropeTable(headDim(config), config.contextLength, config.ropeTheta);
+  }
+
+  static f32(config: ModelConfig, kernels: Kernels): Llama<Float32Array> {
+    return new Llama<Float32Array>(config, kernels, (n) => kernels.alloc(n));
+  }
+
+  static f64(config: ModelConfig, kernels: Kernels): Llama<Float64Array> {
+    return new Llama<Float64Array>(config, kernels, (n) => new Float64Array(n));
+  }
+
+  get numParameters(): number {
+    return this.params.flat.length;
+  }
+
+  /**
+   * GPT-2 / nanoGPT initialisation: N(0, 0.02) for matrices, with the residual
+   * projections (o_proj, down_proj) scaled by 1/√(2L) (Radford et al. 2019); norm gains 1.
+   */
+  initialize(rng: Rng, std = 0.02): void {
+    const residStd = std / Math.sqrt(2 * this.config.nLayers);
+    for (const spec of parameterTable(this.config)) {
+      const view = this.params.byName.get(spec.name)!;
+      if (spec.shape.length === 1) {
+        view.fill(1);
+        continue;
+      }
+      const s = /o_proj|down_proj/.test(spec.name) ? residStd : std;
+      for (let i = 0; i < numel(spec.shape); i++) view[i] = rng.normal() * s;
+    }
+  }
+
+  zeroGrad(): void {
+    this.grads.flat.fill(0);
+  }
+
+  /** Forward over a (B, T) batch; keeps activations for `backward`. */
+  forward(batch: TrainBatch): ForwardResult {
+    const { B, T } = batch;
+    if (T > this.config.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${this.config.contextLength}`);
+    if (batch.tokens.length !== B * T || batch.targets.length !== B * T) throw new Error(`batch tokens/targets must have B·T = ${B * T} entries`);
+    const V = this.config.vocabSize;
+    for (let i = 0; i < B * T; i++) {
+      if (!(batch.tokens[i] >= 0 && batch.tokens[i] < V)) throw new Error(`token id ${batch.tokens[i]} at index ${i} is outside the vocabulary [0, ${V})`);
+      if (!(batch.targets[i] >= 0 && batch.targets[i] < V)) throw new Error(`target id ${batch.targets[i]} at index ${i} is outside the vocabulary [0, ${V})`);
+    }
+    if (!this.acts || this.acts.B !== B || this.acts.T !== T) {
+      this.acts = allocActivations(this.config, B, T, this.alloc);
+      this.scratch = null;
+    }
+    const positions = batch.positions ?? defaultPositions(B, T);
+    const r = trainForward(this.kernels, this.config, this.params, this.acts, this.rope, batch, positions);
+    this.last = { batch, positions, count: r.count };
+    return r;
+  }
+
+  /** Per-token log p(target) of the last forward, (B·T). */
+  lastLogprobs(): B {
+    if (!this.acts) throw new Error("call forward() first");
+    return this.acts.logprobs;
+  }
+
+  /** Adds d loss / d θ of the last forward into `grads`. */
+  backward(): void {
+    if (!this.acts || !this.last) throw new Error("backward() needs a forward() first");
+    if (this.last.count <= 0) throw new Error("the loss mask selects no token; nothing to differentiate");
+    const { B, T } = this.last.batch;
+    if (!this.scratch) this.scratch = allocGradScratch(this.config, B, T, this.alloc);
+    trainBackward(this.kernels, this.config, this.params, this.grads, this.acts, this.scratch, this.rope, this.last.batch, this.last.positions, this.last.count);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * SwiGLU (Shazeer 2020, "GLU Variants Improve Transformer"): h = silu(gate) ⊙ up,
+ * silu(g) = g · σ(g). Shapes: gate, up, h are (N, F), flattened to n = N·F values.
+ */
+import type { Buf } from "../../tensor/index.js";
+
+export function swigluForward(a: { out: Buf; gate: Buf; up: Buf; n: number }): void {
+  const { out, gate, up, n } = a;
+  for (let i = 0; i < n; i++) {
+    const g = gate[i];
+    out[i] = (g / (1 + Math.exp(-g))) * up[i];
+  }
+}
+
+/**
+ * Differentiates `out = g σ(g) · u`:
+ *   dup   += dout · g σ(g)
+ *   dgate += dout · u · σ(g) (1 + g (1 − σ(g)))
+ */
+export function swigluBackward(a: { dgate: Buf; dup: Buf; dout: Buf; gate: Buf; up: Buf; n: number }): void {
+  const { dgate, dup, dout, gate, up, n } = a;
+  for (let i = 0; i < n; i++) {
+    const g = gate[i];
+    const s = 1 / (1 + Math.exp(-g));
+    dup[i] += dout[i] * g * s;
+    dgate[i] += dout[i] * up[i] * s * (1 + g * (1 - s));
+  }
+}
