@@ -9,3 +9,4 @@ export { Llama, type DType, type ForwardResult } from "./model.js";
 export { type TrainBatch, defaultPositions } from "./forward.js";
 export { createRng, type Rng } from "./rng.js";
 export * as ops from "./ops/index.js";
+export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";

@@ -103,6 +103,15 @@ export class Llama<B extends Buf = Float32Array> {
     return this.acts.logprobs;
   }
 
+  /**
+   * Softmax over the vocabulary (B·T, V) of the last forward. Valid until `backward`
+   * (which overwrites it with dlogits) or the next forward.
+   */
+  lastProbs(): B {
+    if (!this.acts || !this.last) throw new Error("call forward() first");
+    return this.acts.probs;
+  }
+
   /** Adds d loss / d θ of the last forward into `grads`. */
   backward(): void {
     if (!this.acts || !this.last) throw new Error("backward() needs a forward() first");
