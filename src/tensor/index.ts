@@ -11,3 +11,4 @@
 export type { Buf, BackendName, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs } from "./kernels.js";
 export { matmulReference, createTsKernels } from "./ts.js";
 export { loadKernels, type LoadedKernels, type KernelChoice, type BackendAttempt } from "./load.js";
+export { adamwReference } from "./adamw-reference.js";

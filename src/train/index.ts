@@ -1,0 +1,10 @@
+/**
+ * Training: AdamW, schedules, clipping, the loop, and batch sources.
+ * Recipes (pretrain, sft, …) build on these.
+ */
+export { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
+export { clipGradNorm, gradNorm, type ClipResult } from "./clip.js";
+export { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
+export { windowBatches, type BatchSource } from "./batches.js";
+export { train, type TrainOptions, type TrainResult, type TrainError, type StepLog } from "./trainer.js";
+export { toyCorpus, toySentence } from "./toy-language.js";

@@ -1,0 +1,83 @@
+/**
+ * The training loop (pre-training and fine-tuning share it):
+ *   1. zero gradients, forward, backward on the next batch
+ *   2. stop on a non-finite loss or gradient norm — before the update, so the weights
+ *      and the last saved checkpoint stay good
+ *   3. clip by global norm, AdamW step with the scheduled learning rate
+ *   4. report progress; save a checkpoint every `checkpointEvery` steps
+ */
+import { decayMask, type Llama } from "../model/index.js";
+import { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
+import type { BatchSource } from "./batches.js";
+import { clipGradNorm } from "./clip.js";
+import { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
+
+export interface StepLog {
+  step: number; // 1-based count of updates taken
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number; // tokens in this batch that count toward the loss
+  ms: number; // wall time of this step
+}
+
+export interface TrainOptions {
+  steps: number;
+  schedule: ScheduleConfig;
+  /** Global-norm clip threshold; 0 disables clipping. Default 1 (the usual choice for small LMs). */
+  clip?: number;
+  adamw?: AdamwConfig;
+  /** Optimiser state to resume from (its `step` says how many updates were taken). */
+  state?: AdamwState;
+  onStep?: (log: StepLog) => void;
+  checkpointEvery?: number;
+  /** Called with the optimiser state after every `checkpointEvery` updates and at the end. */
+  saveCheckpoint?: (state: AdamwState) => Promise<void>;
+}
+
+export type TrainError = { code: "non_finite"; step: number; loss: number; gradNorm: number; message: string };
+
+export type TrainResult =
+  | { ok: true; losses: number[]; state: AdamwState }
+  | { ok: false; losses: number[]; state: AdamwState; error: TrainError };
+
+export async function train(model: Llama<Float32Array>, data: BatchSource, opts: TrainOptions): Promise<TrainResult> {
+  const k = model.kernels;
+  const params = model.params.flat;
+  const grads = model.grads.flat;
+  const mask = decayMask(model.config);
+  const state = opts.state ?? createAdamwState(k, params.length);
+  const losses: number[] = [];
+  const clip = opts.clip ?? 1;
+  let lastSaved = state.step;
+
+  while (state.step < opts.steps) {
+    const t0 = performance.now();
+    const batch = data.next();
+    model.zeroGrad();
+    const { loss, count } = model.forward(batch);
+    if (count === 0) continue; // a batch whose mask selects nothing teaches nothing
+    model.backward();
+    const { norm, scale } = clipGradNorm(grads, clip);
+    if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
+      const step = state.step + 1;
+      return {
+        ok: false, losses, state,
+        error: {
+          code: "non_finite", step, loss, gradNorm: norm,
+          message: `training stopped at step ${step}: loss ${loss}, gradient norm ${norm}. The weights were not updated and the last checkpoint (step ${lastSaved}) is kept. Lower the learning rate or check the data.`,
+        },
+      };
+    }
+    const lr = cosineWithWarmup(state.step, opts.schedule);
+    adamwStep({ kernels: k, params, grads, state, decayMask: mask, lr, gradScale: scale, config: opts.adamw ?? defaultAdamw });
+    losses.push(loss);
+    opts.onStep?.({ step: state.step, loss, lr, gradNorm: norm, tokens: count, ms: performance.now() - t0 });
+    if (opts.saveCheckpoint && opts.checkpointEvery && state.step % opts.checkpointEvery === 0) {
+      await opts.saveCheckpoint(state);
+      lastSaved = state.step;
+    }
+  }
+  if (opts.saveCheckpoint && lastSaved !== state.step) await opts.saveCheckpoint(state);
+  return { ok: true, losses, state };
+}
