@@ -10,3 +10,10 @@ export { type TrainBatch, defaultPositions } from "./forward.js";
 export { createRng, type Rng } from "./rng.js";
 export * as ops from "./ops/index.js";
 export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";
+export { KvCache } from "./kvcache.js";
+export { inferForward, type Segment, type InferOptions } from "./infer.js";
+export { logSoftmax, argmax, sampleToken, type SamplingOptions } from "./sampling.js";
+export {
+  generateTokens, scoreContinuations, nextTokenLogprobs,
+  type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,
+} from "./generate.js";

@@ -1,0 +1,110 @@
+/**
+ * Batched generation and scoring on the engine, token ids in and out (text handling
+ * belongs to the backends). Generation prefills every prompt, then decodes one token
+ * per live sequence per step with KV caches; scoring runs prompt + continuation once
+ * and reads the log-probability of each continuation token.
+ */
+import { KvCache } from "./kvcache.js";
+import { inferForward } from "./infer.js";
+import type { Llama } from "./model.js";
+import { createRng } from "./rng.js";
+import { argmax, logSoftmax, sampleToken, type SamplingOptions } from "./sampling.js";
+
+export interface GenerateOptions extends SamplingOptions {
+  maxTokens: number;
+  /** Seed of the first sequence; sequence i uses seed + i. */
+  seed?: number;
+  /** Token ids that end a sequence (not included in the output). */
+  stopTokens?: number[];
+  /** Called after each token; return true to stop that sequence (e.g. a stop string). */
+  shouldStop?: (sequence: number, tokens: readonly number[]) => boolean;
+}
+
+export type FinishReason = "stop" | "length" | "context";
+
+export interface GeneratedSequence {
+  tokens: number[];
+  /** log p(token) under the untempered model distribution, per generated token. */
+  logprobs: number[];
+  finish: FinishReason;
+}
+
+export function generateTokens(model: Llama<Float32Array>, prompts: number[][], opts: GenerateOptions): GeneratedSequence[] {
+  const ctx = model.config.contextLength;
+  const stop = new Set(opts.stopTokens ?? []);
+  const caches = prompts.map((p) => {
+    if (p.length === 0) throw new Error("a prompt needs at least one token (start it with <bos>)");
+    if (p.length > ctx) throw new Error(`a prompt of ${p.length} tokens exceeds the context length ${ctx}`);
+    return new KvCache(model.config);
+  });
+  const rngs = prompts.map((_, i) => createRng((opts.seed ?? 0) + i));
+  const out: GeneratedSequence[] = prompts.map(() => ({ tokens: [], logprobs: [], finish: "length" }));
+  let logits = inferForward(model, prompts.map((p, i) => ({ cache: caches[i], tokens: Int32Array.from(p), logits: "last" })));
+  let live = prompts.map((_, i) => i);
+  for (let step = 0; step < opts.maxTokens && live.length > 0; step++) {
+    const next: number[] = [];
+    const still: number[] = [];
+    live.forEach((seq, j) => {
+      const row = logits[j];
+      const tok = sampleToken(row, opts, rngs[seq]);
+      if (stop.has(tok)) {
+        out[seq].finish = "stop";
+        return;
+      }
+      out[seq].tokens.push(tok);
+      out[seq].logprobs.push(logSoftmax(row)[tok]);
+      if (opts.shouldStop?.(seq, out[seq].tokens)) out[seq].finish = "stop";
+      else if (caches[seq].length + 1 >= ctx) out[seq].finish = "context"; // prompt + output fill the context
+      else if (step + 1 < opts.maxTokens) {
+        still.push(seq);
+        next.push(tok);
+      }
+    });
+    live = still;
+    if (live.length === 0) break;
+    logits = inferForward(model, live.map((seq, j) => ({ cache: caches[seq], tokens: Int32Array.of(next[j]), logits: "last" })));
+  }
+  return out;
+}
+
+export interface ContinuationScore {
+  /** log p(continuation token | everything before it), per token. */
+  logprobs: number[];
+  /** Whether each continuation token was the argmax choice. */
+  greedy: boolean[];
+}
+
+/** Scores each continuation given its prompt, all items in one ragged batch. */
+export function scoreContinuations(model: Llama<Float32Array>, items: { prompt: number[]; continuation: number[] }[]): ContinuationScore[] {
+  const ctx = model.config.contextLength;
+  const segments = items.map(({ prompt, continuation }, i) => {
+    if (prompt.length === 0) throw new Error(`item ${i}: the prompt is empty; start it with <bos>`);
+    if (continuation.length === 0) throw new Error(`item ${i}: the continuation is empty`);
+    const seq = [...prompt, ...continuation.slice(0, -1)];
+    if (seq.length > ctx) throw new Error(`item ${i}: prompt + continuation (${seq.length + 1} tokens) exceeds the context length ${ctx}`);
+    return { cache: new KvCache(model.config, seq.length), tokens: Int32Array.from(seq), logits: "all" as const };
+  });
+  const V = model.config.vocabSize;
+  const logits = inferForward(model, segments);
+  return items.map(({ prompt, continuation }, i) => {
+    const r: ContinuationScore = { logprobs: [], greedy: [] };
+    continuation.forEach((tok, j) => {
+      const row = logits[i].subarray((prompt.length - 1 + j) * V, (prompt.length + j) * V);
+      r.logprobs.push(logSoftmax(row)[tok]);
+      r.greedy.push(argmax(row) === tok);
+    });
+    return r;
+  });
+}
+
+/** Full next-token log-probability distribution (V) after `prefix`. */
+export function nextTokenLogprobs(model: Llama<Float32Array>, prefix: number[]): Float64Array {
+  if (prefix.length === 0 || prefix.length > model.config.contextLength) {
+    throw new Error(`prefix length ${prefix.length} must be between 1 and the context length ${model.config.contextLength}`);
+  }
+  const cache = new KvCache(model.config, prefix.length);
+  const [logits] = inferForward(model, [{ cache, tokens: Int32Array.from(prefix), logits: "last" }]);
+  return logSoftmax(logits);
+}
+
+

@@ -1,0 +1,128 @@
+/**
+ * Inference forward over a ragged batch: several sequences, each with its own KV cache,
+ * each contributing some new rows (a whole prompt when prefilling, one token when
+ * decoding). The linear layers run once over all rows; attention runs per sequence
+ * against its cache. No activations are kept (no backward).
+ *
+ * Key: N rows in all, C channels, NH/KVH heads, HS head size, F ffn, V vocab.
+ */
+import type { Kernels } from "../tensor/index.js";
+import { headDim } from "./config.js";
+import type { KvCache } from "./kvcache.js";
+import type { Llama } from "./model.js";
+import {
+  attentionForward, embeddingForward, linearForward, residualForward, rmsnormForward, ropeForward, swigluForward,
+} from "./ops/index.js";
+
+export interface Segment {
+  cache: KvCache;
+  /** New token ids, or null when `embeds` is given. */
+  tokens: Int32Array | null;
+  /** Input embeddings (n, C) instead of token ids: soft tokens, prompt tuning. */
+  embeds?: Float32Array;
+  /** Which of this segment's rows need logits: "last", "all", or none. */
+  logits: "last" | "all" | "none";
+}
+
+export interface InferOptions {
+  /** Called with the residual stream (N, C) after the embeddings (layer −1) and after each layer. */
+  onHidden?: (layer: number, hidden: Float32Array) => void;
+}
+
+function segmentLength(s: Segment, C: number): number {
+  if (s.tokens) return s.tokens.length;
+  if (s.embeds) return s.embeds.length / C;
+  throw new Error("a segment needs tokens or embeds");
+}
+
+/** Runs the segments, appends to their caches, and returns logits (rows, V) per segment. */
+export function inferForward(model: Llama<Float32Array>, segments: Segment[], opts: InferOptions = {}): Float32Array[] {
+  const k: Kernels = model.kernels;
+  const c = model.config;
+  const p = model.params;
+  const C = c.dim, HS = headDim(c), NH = c.nHeads, KVH = c.nKvHeads, F = c.ffnDim, V = c.vocabSize;
+  const qD = NH * HS, kD = KVH * HS;
+  const lens = segments.map((s) => segmentLength(s, C));
+  const starts = segments.map((s) => s.cache.length);
+  const N = lens.reduce((a, b) => a + b, 0);
+  segments.forEach((s, i) => {
+    if (starts[i] + lens[i] > s.cache.capacity) {
+      throw new Error(`sequence ${i} would reach ${starts[i] + lens[i]} positions, beyond the cache capacity ${s.cache.capacity} (context length ${c.contextLength})`);
+    }
+  });
+
+  // 1. embeddings and positions for every new row
+  const x = new Float32Array(N * C); // (N, C) residual stream
+  const positions = new Int32Array(N);
+  let row = 0;
+  segments.forEach((s, i) => {
+    const rows = x.subarray(row * C, (row + lens[i]) * C);
+    if (s.tokens) {
+      for (const t of s.tokens) if (!(t >= 0 && t < V)) throw new Error(`token id ${t} is outside the vocabulary [0, ${V})`);
+      embeddingForward({ out: rows, tokens: s.tokens, wte: p.embed, C });
+    } else rows.set(s.embeds!);
+    for (let t = 0; t < lens[i]; t++) positions[row + t] = starts[i] + t;
+    row += lens[i];
+  });
+  opts.onHidden?.(-1, x);
+
+  const ln = new Float32Array(N * C), rstd = new Float32Array(N);
+  const q = new Float32Array(N * qD), kk = new Float32Array(N * kD), vv = new Float32Array(N * kD);
+  const y = new Float32Array(N * qD), branch = new Float32Array(N * C);
+  const gate = new Float32Array(N * F), up = new Float32Array(N * F);
+  const maxLen = Math.max(...segments.map((s, i) => starts[i] + lens[i]));
+  const att = new Float32Array(NH * Math.max(...lens) * maxLen);
+
+  for (let l = 0; l < c.nLayers; l++) {
+    const w = p.layers[l];
+    // 2. attention block, writing this step's keys/values into each cache
+    rmsnormForward({ out: ln, rstd, inp: x, weight: w.inputNorm, N, C, eps: c.normEps });
+    linearForward(k, { out: q, inp: ln, weight: w.wq, N, IN: C, OUT: qD });
+    linearForward(k, { out: kk, inp: ln, weight: w.wk, N, IN: C, OUT: kD });
+    linearForward(k, { out: vv, inp: ln, weight: w.wv, N, IN: C, OUT: kD });
+    ropeForward({ x: q, positions, H: NH, HS, table: model.rope });
+    ropeForward({ x: kk, positions, H: KVH, HS, table: model.rope });
+    row = 0;
+    segments.forEach((s, i) => {
+      const n = lens[i], start = starts[i], Tk = start + n;
+      s.cache.k[l].set(kk.subarray(row * kD, (row + n) * kD), start * kD);
+      s.cache.v[l].set(vv.subarray(row * kD, (row + n) * kD), start * kD);
+      attentionForward(k, {
+        Tq: n, Tk, qOffset: start, NH, KVH, HS,
+        out: y.subarray(row * qD, (row + n) * qD), att: att.subarray(0, NH * n * Tk),
+        q: q.subarray(row * qD, (row + n) * qD),
+        key: s.cache.k[l].subarray(0, Tk * kD), value: s.cache.v[l].subarray(0, Tk * kD),
+      });
+      row += n;
+    });
+    linearForward(k, { out: branch, inp: y, weight: w.wo, N, IN: qD, OUT: C });
+    residualForward({ out: x, x, y: branch, n: N * C });
+    // 3. MLP block
+    rmsnormForward({ out: ln, rstd, inp: x, weight: w.postNorm, N, C, eps: c.normEps });
+    linearForward(k, { out: gate, inp: ln, weight: w.wGate, N, IN: C, OUT: F });
+    linearForward(k, { out: up, inp: ln, weight: w.wUp, N, IN: C, OUT: F });
+    swigluForward({ out: gate, gate, up, n: N * F });
+    linearForward(k, { out: branch, inp: gate, weight: w.wDown, N, IN: F, OUT: C });
+    residualForward({ out: x, x, y: branch, n: N * C });
+    opts.onHidden?.(l, x);
+  }
+  segments.forEach((s, i) => (s.cache.length = starts[i] + lens[i]));
+
+  // 4. final norm and LM head, only for the rows that asked for logits
+  const out: Float32Array[] = [];
+  row = 0;
+  segments.forEach((s, i) => {
+    const n = lens[i];
+    const first = s.logits === "all" ? row : row + n - 1;
+    const count = s.logits === "all" ? n : s.logits === "last" ? 1 : 0;
+    const logits = new Float32Array(count * V);
+    if (count > 0) {
+      const h = new Float32Array(count * C);
+      rmsnormForward({ out: h, rstd: new Float32Array(count), inp: x.subarray(first * C, (first + count) * C), weight: p.finalNorm, N: count, C, eps: c.normEps });
+      linearForward(k, { out: logits, inp: h, weight: p.lmHead, N: count, IN: C, OUT: V });
+    }
+    out.push(logits);
+    row += n;
+  });
+  return out;
+}
