@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:train`: trains the reference model (vocab 128, dim 128, 4 layers,
+ * 4 heads, ffn 512, context 128, batch 32, AdamW) on every kernel backend that starts
+ * here and prints tokens/s and achieved GFLOP/s; when Debian's python3-torch is
+ * importable, trains the same model in PyTorch with 1 and 2 threads in the same run.
+ * Last line (machine-readable): train tokens_per_s=<N> torch_best=<M> ratio=<N/M>
+ *
+ * Options (env): BENCH_STEPS (timed steps, default 8), BENCH_WARMUP (default 2),
+ * BENCH_BACKENDS (comma list, default ts,wasm,native; ts runs 2 steps only).
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { loadKernels, type BackendName } from "../src/tensor/index.js";
+import { Llama, createRng, referenceConfig, totalParameters, headDim, type ModelConfig } from "../src/model/index.js";
+import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
+import { decayMask } from "../src/model/index.js";
+
+const B = 32;
+const T = 128;
+const steps = Number(process.env.BENCH_STEPS ?? 8);
+const warmup = Number(process.env.BENCH_WARMUP ?? 2);
+const backends = (process.env.BENCH_BACKENDS ?? "ts,wasm,native").split(",") as BackendName[];
+
+/** Model FLOPs of one training step: 3 × forward (forward + 2× for backward). */
+function trainFlops(c: ModelConfig): number {
+  const N = B * T;
+  const matmulParams = totalParameters(c) - c.vocabSize * c.dim * (c.tiedEmbeddings ? 0 : 1) - c.nLayers * 2 * c.dim - c.dim;
+  // embedding lookup is not a matmul; lm_head is (tied or not) one V×C matmul
+  const forward = 2 * N * matmulParams + c.nLayers * 4 * B * c.nHeads * T * T * headDim(c);
+  return 3 * forward;
+}
+
+async function benchBackend(name: BackendName): Promise<number | null> {
+  let kernels;
+  try {
+    kernels = (await loadKernels(name)).kernels;
+  } catch (e) {
+    console.log(`${name.padEnd(7)} unavailable: ${(e as Error).message}`);
+    return null;
+  }
+  const c = referenceConfig;
+  const model = Llama.f32(c, kernels);
+  model.initialize(createRng(1));
+  const state = createAdamwState(kernels, model.numParameters);
+  const mask = decayMask(c);
+  const rng = createRng(2);
+  const tokens = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const n = name === "ts" ? 2 : steps;
+  const w = name === "ts" ? 1 : warmup;
+  let t0 = 0;
+  for (let s = 0; s < w + n; s++) {
+    if (s === w) t0 = performance.now();
+    for (let i = 0; i < B * T; i++) {
+      tokens[i] = rng.int(c.vocabSize);
+      targets[i] = rng.int(c.vocabSize);
+    }
+    model.zeroGrad();
+    model.forward({ B, T, tokens, targets, mask: null });
+    model.backward();
+    const { scale } = clipGradNorm(model.grads.flat, 1);
+    adamwStep({ kernels, params: model.params.flat, grads: model.grads.flat, state, decayMask: mask, lr: 1e-3, gradScale: scale });
+  }
+  const sec = (performance.now() - t0) / 1000;
+  const tps = (n * B * T) / sec;
+  const gflops = (n * trainFlops(c)) / sec / 1e9;
+  console.log(`${name.padEnd(7)} ${tps.toFixed(0).padStart(7)} tokens/s  ${gflops.toFixed(1).padStart(6)} GFLOP/s  (${kernels.description}; ${n} steps)`);
+  return tps;
+}
+
+function torchBench(threads: number): number | null {
+  const script = fileURLToPath(new URL("./torch_train.py", import.meta.url));
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    const probe = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
+    if (probe.status !== 0) continue;
+    const r = spawnSync(py, [script, "--threads", String(threads), "--steps", String(steps)], { encoding: "utf8" });
+    if (r.status !== 0) {
+      console.log(`torch   ${threads} thread(s) failed: ${r.stderr.trim().split("\n").pop()}`);
+      return null;
+    }
+    const line = r.stdout.trim().split("\n").pop()!;
+    const tps = (JSON.parse(line) as { tokens_per_s: number }).tokens_per_s;
+    console.log(`torch   ${tps.toFixed(0).padStart(7)} tokens/s  (${threads} thread${threads > 1 ? "s" : ""}, ${py})`);
+    return tps;
+  }
+  return null;
+}
+
+console.log(`reference model: ${totalParameters(referenceConfig)} parameters, batch ${B}×${T}, ${(trainFlops(referenceConfig) / 1e9).toFixed(2)} GFLOP per step`);
+let best = 0;
+for (const name of backends) best = Math.max(best, (await benchBackend(name)) ?? 0);
+const torch = [torchBench(1), torchBench(2)].filter((x): x is number => x !== null);
+const torchBest = torch.length ? Math.max(...torch) : null;
+console.log(`train tokens_per_s=${best.toFixed(0)} torch_best=${torchBest === null ? "none" : torchBest.toFixed(0)} ratio=${torchBest === null ? "none" : (best / torchBest).toFixed(2)}`);
