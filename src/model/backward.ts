@@ -8,9 +8,10 @@ import type { Activations, GradScratch } from "./activations.js";
 import { headDim, type ModelConfig } from "./config.js";
 import type { TrainBatch } from "./forward.js";
 import {
-  attentionBackward, crossEntropyBackward, embeddingBackward, linearBackward, rmsnormBackward, ropeBackward,
-  swigluBackward, type RopeTable,
+  embeddingBackward, linearBackward, ropeBackward,
+  type RopeTable,
 } from "./ops/index.js";
+import { run } from "./ops/dispatch.js";
 import type { ParamViews } from "./parameters.js";
 
 export function trainBackward<B extends Buf>(
@@ -29,12 +30,12 @@ export function trainBackward<B extends Buf>(
   const V = c.vocabSize;
 
   // loss = masked mean CE(logits)  →  dlogits, in place over probs
-  crossEntropyBackward({ probs: acts.probs, targets: batch.targets, mask: batch.mask, count, N, V });
+  run.crossEntropyBackward(k, { probs: acts.probs, targets: batch.targets, mask: batch.mask, count, N, V });
   // logits = lnf · lm_headᵀ
   linearBackward(k, { dinp: s.dln, dweight: g.lmHead, dout: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: V, accumulateInput: false });
   // lnf = rmsnorm(residOut)
   s.dres.fill(0);
-  rmsnormBackward({ dinp: s.dres, dweight: g.finalNorm, dout: s.dln, inp: acts.residOut, weight: p.finalNorm, rstd: acts.rstdf, N, C });
+  run.rmsnormBackward(k, { dinp: s.dres, dweight: g.finalNorm, dout: s.dln, inp: acts.residOut, weight: p.finalNorm, rstd: acts.rstdf, N, C });
 
   for (let l = c.nLayers - 1; l >= 0; l--) {
     const a = acts.layers[l];
@@ -45,19 +46,19 @@ export function trainBackward<B extends Buf>(
     // h = silu(gate) ⊙ up
     s.dgate.fill(0);
     s.dup.fill(0);
-    swigluBackward({ dgate: s.dgate, dup: s.dup, dout: s.dh, gate: a.gate, up: a.up, n: N * F });
+    run.swigluBackward(k, { dgate: s.dgate, dup: s.dup, dout: s.dh, gate: a.gate, up: a.up, n: N * F });
     // gate = ln2 · gateᵀ,  up = ln2 · upᵀ
     linearBackward(k, { dinp: s.dln, dweight: gw.wGate, dout: s.dgate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F, accumulateInput: false });
     linearBackward(k, { dinp: s.dln, dweight: gw.wUp, dout: s.dup, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F, accumulateInput: true });
     // ln2 = rmsnorm(resid2)  → dres becomes d resid2
-    rmsnormBackward({ dinp: s.dres, dweight: gw.postNorm, dout: s.dln, inp: a.resid2, weight: w.postNorm, rstd: a.rstd2, N, C });
+    run.rmsnormBackward(k, { dinp: s.dres, dweight: gw.postNorm, dout: s.dln, inp: a.resid2, weight: w.postNorm, rstd: a.rstd2, N, C });
     // resid2 = resid + y · oᵀ
     linearBackward(k, { dinp: s.dy, dweight: gw.wo, dout: s.dres, inp: a.y, weight: w.wo, N, IN: qD, OUT: C, accumulateInput: false });
     // y = attention(q, k, v), per sequence
     s.dk.fill(0);
     s.dv.fill(0);
     for (let b = 0; b < B; b++) {
-      attentionBackward(k, {
+      run.attentionBackward(k, {
         Tq: T, Tk: T, qOffset: 0, NH, KVH, HS,
         dq: s.dq.subarray(b * T * qD, (b + 1) * T * qD),
         dkey: s.dk.subarray(b * T * kD, (b + 1) * T * kD),
@@ -77,7 +78,7 @@ export function trainBackward<B extends Buf>(
     linearBackward(k, { dinp: s.dln, dweight: gw.wk, dout: s.dk, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD, accumulateInput: true });
     linearBackward(k, { dinp: s.dln, dweight: gw.wv, dout: s.dv, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD, accumulateInput: true });
     // ln1 = rmsnorm(resid)  → dres becomes d resid (the layer's input)
-    rmsnormBackward({ dinp: s.dres, dweight: gw.inputNorm, dout: s.dln, inp: a.resid, weight: w.inputNorm, rstd: a.rstd1, N, C });
+    run.rmsnormBackward(k, { dinp: s.dres, dweight: gw.inputNorm, dout: s.dln, inp: a.resid, weight: w.inputNorm, rstd: a.rstd1, N, C });
   }
   // resid₀ = embed[tokens]
   embeddingBackward({ dwte: g.embed, dout: s.dres, tokens: batch.tokens, C });

@@ -7,9 +7,10 @@ import type { Buf, Kernels } from "../tensor/index.js";
 import type { Activations } from "./activations.js";
 import { headDim, type ModelConfig } from "./config.js";
 import {
-  attentionForward, crossEntropyForward, embeddingForward, linearForward, residualForward,
-  rmsnormForward, ropeForward, swigluForward, type CrossEntropyResult, type RopeTable,
+  embeddingForward, linearForward, residualForward,
+  ropeForward, type CrossEntropyResult, type RopeTable,
 } from "./ops/index.js";
+import { run } from "./ops/dispatch.js";
 import type { ParamViews } from "./parameters.js";
 
 export interface TrainBatch {
@@ -48,14 +49,14 @@ export function trainForward<B extends Buf>(
     const w = p.layers[l];
     const next = l + 1 < c.nLayers ? acts.layers[l + 1].resid : acts.residOut;
     // attention block: resid2 = resid + o_proj(attn(rope(q), rope(k), v)) over rmsnorm(resid)
-    rmsnormForward({ out: a.ln1, rstd: a.rstd1, inp: a.resid, weight: w.inputNorm, N, C, eps: c.normEps });
+    run.rmsnormForward(k, { out: a.ln1, rstd: a.rstd1, inp: a.resid, weight: w.inputNorm, N, C, eps: c.normEps });
     linearForward(k, { out: a.q, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: a.k, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: a.v, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD });
     ropeForward({ x: a.q, positions, H: NH, HS, table: rope });
     ropeForward({ x: a.k, positions, H: KVH, HS, table: rope });
     for (let b = 0; b < B; b++) {
-      attentionForward(k, {
+      run.attentionForward(k, {
         Tq: T, Tk: T, qOffset: 0, NH, KVH, HS,
         out: a.y.subarray(b * T * qD, (b + 1) * T * qD),
         att: a.att.subarray(b * NH * T * T, (b + 1) * NH * T * T),
@@ -67,17 +68,17 @@ export function trainForward<B extends Buf>(
     linearForward(k, { out: a.resid2, inp: a.y, weight: w.wo, N, IN: qD, OUT: C });
     residualForward({ out: a.resid2, x: a.resid2, y: a.resid, n: N * C });
     // MLP block: next = resid2 + down(silu(gate(x)) ⊙ up(x)), x = rmsnorm(resid2)
-    rmsnormForward({ out: a.ln2, rstd: a.rstd2, inp: a.resid2, weight: w.postNorm, N, C, eps: c.normEps });
+    run.rmsnormForward(k, { out: a.ln2, rstd: a.rstd2, inp: a.resid2, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: a.gate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: a.up, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F });
-    swigluForward({ out: a.h, gate: a.gate, up: a.up, n: N * F });
+    run.swigluForward(k, { out: a.h, gate: a.gate, up: a.up, n: N * F });
     linearForward(k, { out: next, inp: a.h, weight: w.wDown, N, IN: F, OUT: C });
     residualForward({ out: next, x: next, y: a.resid2, n: N * C });
   }
-  rmsnormForward({ out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
+  run.rmsnormForward(k, { out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
   // logits are written into `probs`, which cross-entropy turns into the softmax in place
   linearForward(k, { out: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: c.vocabSize });
-  return crossEntropyForward({
+  return run.crossEntropyForward(k, {
     logprobs: acts.logprobs, probs: acts.probs, logits: acts.probs, targets: batch.targets, mask: batch.mask, N, V: c.vocabSize,
   });
 }

@@ -11,8 +11,8 @@ import { headDim } from "./config.js";
 import type { KvCache } from "./kvcache.js";
 import type { Llama } from "./model.js";
 import {
-  attentionForward, embeddingForward, linearForward, residualForward, rmsnormForward, ropeForward, swigluForward,
-} from "./ops/index.js";
+  embeddingForward, linearForward, residualForward, ropeForward, } from "./ops/index.js";
+import { run } from "./ops/dispatch.js";
 
 export interface Segment {
   cache: KvCache;
@@ -76,7 +76,7 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
   for (let l = 0; l < c.nLayers; l++) {
     const w = p.layers[l];
     // 2. attention block, writing this step's keys/values into each cache
-    rmsnormForward({ out: ln, rstd, inp: x, weight: w.inputNorm, N, C, eps: c.normEps });
+    run.rmsnormForward(k, { out: ln, rstd, inp: x, weight: w.inputNorm, N, C, eps: c.normEps });
     linearForward(k, { out: q, inp: ln, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: kk, inp: ln, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: vv, inp: ln, weight: w.wv, N, IN: C, OUT: kD });
@@ -87,7 +87,7 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
       const n = lens[i], start = starts[i], Tk = start + n;
       s.cache.k[l].set(kk.subarray(row * kD, (row + n) * kD), start * kD);
       s.cache.v[l].set(vv.subarray(row * kD, (row + n) * kD), start * kD);
-      attentionForward(k, {
+      run.attentionForward(k, {
         Tq: n, Tk, qOffset: start, NH, KVH, HS,
         out: y.subarray(row * qD, (row + n) * qD), att: att.subarray(0, NH * n * Tk),
         q: q.subarray(row * qD, (row + n) * qD),
@@ -98,10 +98,10 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     linearForward(k, { out: branch, inp: y, weight: w.wo, N, IN: qD, OUT: C });
     residualForward({ out: x, x, y: branch, n: N * C });
     // 3. MLP block
-    rmsnormForward({ out: ln, rstd, inp: x, weight: w.postNorm, N, C, eps: c.normEps });
+    run.rmsnormForward(k, { out: ln, rstd, inp: x, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: gate, inp: ln, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: up, inp: ln, weight: w.wUp, N, IN: C, OUT: F });
-    swigluForward({ out: gate, gate, up, n: N * F });
+    run.swigluForward(k, { out: gate, gate, up, n: N * F });
     linearForward(k, { out: branch, inp: gate, weight: w.wDown, N, IN: F, OUT: C });
     residualForward({ out: x, x, y: branch, n: N * C });
     opts.onHidden?.(l, x);
@@ -118,7 +118,7 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     const logits = new Float32Array(count * V);
     if (count > 0) {
       const h = new Float32Array(count * C);
-      rmsnormForward({ out: h, rstd: new Float32Array(count), inp: x.subarray(first * C, (first + count) * C), weight: p.finalNorm, N: count, C, eps: c.normEps });
+      run.rmsnormForward(k, { out: h, rstd: new Float32Array(count), inp: x.subarray(first * C, (first + count) * C), weight: p.finalNorm, N: count, C, eps: c.normEps });
       linearForward(k, { out: logits, inp: h, weight: p.lmHead, N: count, IN: C, OUT: V });
     }
     out.push(logits);

@@ -36,13 +36,43 @@ export interface MatmulArgs<B extends Buf = Buf> {
 }
 
 /**
- * Fused element-wise kernels a backend may provide because profiling showed they
- * matter. Each has a plain TypeScript definition in src/model/ops that is the
- * reference; a backend's version is checked against it in test/tensor.
+ * Fused kernels a backend may provide because profiling showed they matter. Each has a
+ * plain TypeScript definition in src/model/ops (the reference, same argument names and
+ * semantics, including "backward adds into gradients"); a backend's version is checked
+ * against it in test/tensor/fused.test.ts. Float32 only.
  */
 export interface FusedKernels {
-  /** AdamW update over one flat parameter buffer (see src/train/adamw.ts for the math). */
+  /** AdamW update over one flat parameter buffer (see src/tensor/adamw-reference.ts). */
   adamw?(args: AdamwKernelArgs): void;
+  rmsnormForward?(a: { out: Float32Array; rstd: Float32Array; inp: Float32Array; weight: Float32Array; N: number; C: number; eps: number }): void;
+  rmsnormBackward?(a: {
+    dinp: Float32Array; dweight: Float32Array; dout: Float32Array; inp: Float32Array; weight: Float32Array; rstd: Float32Array; N: number; C: number;
+  }): void;
+  swigluForward?(a: { out: Float32Array; gate: Float32Array; up: Float32Array; n: number }): void;
+  swigluBackward?(a: { dgate: Float32Array; dup: Float32Array; dout: Float32Array; gate: Float32Array; up: Float32Array; n: number }): void;
+  /** One sequence, all heads: see src/model/ops/attention.ts for shapes. */
+  attentionForward?(a: AttentionShape & { out: Float32Array; att: Float32Array; q: Float32Array; key: Float32Array; value: Float32Array }): void;
+  attentionBackward?(a: AttentionShape & {
+    dq: Float32Array; dkey: Float32Array; dvalue: Float32Array; dout: Float32Array; att: Float32Array;
+    q: Float32Array; key: Float32Array; value: Float32Array; scratch: Float32Array;
+  }): void;
+  crossEntropyForward?(a: {
+    logprobs: Float32Array; probs?: Float32Array; logits: Float32Array; targets: Int32Array; mask: Float32Array | null; N: number; V: number;
+  }): { loss: number; count: number };
+  crossEntropyBackward?(a: { probs: Float32Array; targets: Int32Array; mask: Float32Array | null; count: number; N: number; V: number }): void;
+}
+
+/**
+ * Causal attention over one sequence: Tq queries at positions qOffset … qOffset+Tq−1
+ * against Tk keys at positions 0 … Tk−1; NH query heads share KVH key/value heads.
+ */
+export interface AttentionShape {
+  Tq: number;
+  Tk: number;
+  qOffset: number;
+  NH: number;
+  KVH: number;
+  HS: number;
 }
 
 export interface AdamwKernelArgs {

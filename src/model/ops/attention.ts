@@ -9,17 +9,10 @@
  *   att (NH, Tq, Tk)     softmax probabilities, 0 where the key is in the future
  * Training uses qOffset = 0, Tq = Tk = T; KV-cache decoding uses the cache as k, v.
  */
-import type { Buf, Kernels } from "../../tensor/index.js";
+import type { AttentionShape, Buf, Kernels } from "../../tensor/index.js";
 import { matmul } from "./linear.js";
 
-export interface AttentionShape {
-  Tq: number;
-  Tk: number;
-  qOffset: number;
-  NH: number;
-  KVH: number;
-  HS: number;
-}
+export type { AttentionShape };
 
 export function attentionForward(k: Kernels, a: AttentionShape & { out: Buf; att: Buf; q: Buf; key: Buf; value: Buf }): void {
   const { Tq, Tk, qOffset, NH, KVH, HS, out, att, q, key, value } = a;
