@@ -5,6 +5,6 @@
 export { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
 export { clipGradNorm, gradNorm, type ClipResult } from "./clip.js";
 export { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
-export { windowBatches, type BatchSource } from "./batches.js";
+export { windowBatches, stepSeed, type BatchSource } from "./batches.js";
 export { train, type TrainOptions, type TrainResult, type TrainError, type StepLog } from "./trainer.js";
 export { toyCorpus, toySentence } from "./toy-language.js";

@@ -53,10 +53,12 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
 
   while (state.step < opts.steps) {
     const t0 = performance.now();
-    const batch = data.next();
+    const batch = data.batch(state.step);
     model.zeroGrad();
     const { loss, count } = model.forward(batch);
-    if (count === 0) continue; // a batch whose mask selects nothing teaches nothing
+    if (count === 0) {
+      throw new Error(`the batch for step ${state.step + 1} has no token in its loss mask; every batch must train on at least one token (check the data's masks)`);
+    }
     model.backward();
     const { norm, scale } = clipGradNorm(grads, clip);
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {

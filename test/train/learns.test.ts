@@ -18,7 +18,7 @@ async function run(seed: number, steps: number, total = steps): Promise<number[]
   const model = Llama.f32(config, kernels);
   model.initialize(createRng(seed));
   const stream = Int32Array.from(tok.encode(toyCorpus(3000, createRng(seed + 1))));
-  const data = windowBatches(stream, 16, 64, createRng(seed + 2));
+  const data = windowBatches(stream, 16, 64, seed + 2);
   const r = await train(model, data, { steps, schedule: { maxLr: 1e-2, minLr: 1e-3, warmupSteps: 10, totalSteps: total } });
   if (!r.ok) throw new Error(r.error.message);
   return r.losses;

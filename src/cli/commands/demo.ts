@@ -29,7 +29,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
   out(`model: llama, ${model.numParameters.toLocaleString("en")} parameters (dim ${config.dim}, ${config.nLayers} layers, GQA ${config.nHeads}/${config.nKvHeads}); seed ${opts.seed}`);
 
   const stream = Int32Array.from(tok.encode(toyCorpus(5000, createRng(opts.seed + 1))));
-  const data = windowBatches(stream, 16, config.contextLength, createRng(opts.seed + 2));
+  const data = windowBatches(stream, 16, config.contextLength, opts.seed + 2);
   const bar = progressBar(opts.steps, "training", "loss {loss} | {tps} tok/s");
   let tokens = 0;
   const t0 = performance.now();
