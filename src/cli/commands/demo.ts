@@ -4,8 +4,8 @@
  * checks that it prefers grammatical sentences — the engine end to end in under a minute.
  */
 import { loadKernels } from "../../tensor/index.js";
-import { CharTokenizer, Llama, createRng, generateTokens, scoreContinuations, type ModelConfig } from "../../model/index.js";
-import { toyCorpus, train, windowBatches } from "../../train/index.js";
+import { CharTokenizer, Llama, createRng, generateTokens, scoreContinuations } from "../../model/index.js";
+import { recipes, train } from "../../train/index.js";
 import { progressBar } from "../progress.js";
 
 export interface DemoOptions {
@@ -20,22 +20,18 @@ export async function demo(opts: DemoOptions): Promise<number> {
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
 
   const tok = new CharTokenizer();
-  const config: ModelConfig = {
-    vocabSize: tok.size, dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 192,
-    contextLength: 64, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true,
-  };
+  const recipe = recipes.toy;
+  const config = recipe.model(tok);
   const model = Llama.f32(config, kernels);
   model.initialize(createRng(opts.seed));
-  out(`model: llama, ${model.numParameters.toLocaleString("en")} parameters (dim ${config.dim}, ${config.nLayers} layers, GQA ${config.nHeads}/${config.nKvHeads}); seed ${opts.seed}`);
-
-  const stream = Int32Array.from(tok.encode(toyCorpus(5000, createRng(opts.seed + 1))));
-  const data = windowBatches(stream, 16, config.contextLength, opts.seed + 2);
+  out(`model: llama, ${model.numParameters.toLocaleString("en")} parameters (dim ${config.dim}, ${config.nLayers} layers, GQA ${config.nHeads}/${config.nKvHeads}); recipe "${recipe.name}", seed ${opts.seed}`);
+  const data = recipe.data({ tokenizer: tok, config, batchSize: recipe.defaults.batchSize, seed: opts.seed });
   const bar = progressBar(opts.steps, "training", "loss {loss} | {tps} tok/s");
   let tokens = 0;
   const t0 = performance.now();
   const r = await train(model, data, {
     steps: opts.steps,
-    schedule: { maxLr: 1e-2, minLr: 1e-3, warmupSteps: Math.min(20, opts.steps), totalSteps: opts.steps },
+    schedule: { ...recipe.defaults, warmupSteps: Math.min(recipe.defaults.warmupSteps, opts.steps), totalSteps: opts.steps },
     onStep: (s) => {
       tokens += s.tokens;
       bar.update(s.step, { loss: s.loss.toFixed(3), tps: Math.round(tokens / ((performance.now() - t0) / 1000)) });
