@@ -4,6 +4,9 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demo } from "./commands/demo.js";
+import { exportGgufCommand } from "./commands/export.js";
+import { labSample, labTrain } from "./commands/lab.js";
+import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
   return (v: string): number => {
@@ -28,6 +31,45 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed (recorded in the output)", int("--seed"), 1)
     .action(async (o: { steps: number; seed: number }) => {
       process.exitCode = await demo(o);
+    });
+
+  const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
+  lab
+    .command("train")
+    .description(`train a recipe (${Object.values(recipes).map((r) => `${r.name}: ${r.description}`).join("; ")})`)
+    .argument("<recipe>", `one of: ${Object.keys(recipes).join(", ")}`)
+    .requiredOption("--out <dir>", "run folder (checkpoints, manifest)")
+    .option("--steps <n>", "training steps (default: the recipe's)", int("--steps", 1))
+    .option("--seed <n>", "random seed (recorded in run.json)", int("--seed"), 1)
+    .option("--every <n>", "save a checkpoint every n steps", int("--every", 1), 100)
+    .option("--resume", "continue the run in --out from its newest checkpoint", false)
+    .action(async (recipe: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean }) => {
+      process.exitCode = await labTrain(recipe, o);
+    });
+  lab
+    .command("sample")
+    .description("generate from a checkpoint folder (or a run folder's newest checkpoint)")
+    .argument("<ckpt>", "checkpoint or run folder")
+    .option("--prompt <text>", "prompt (\\n for newline; special tokens like <|user|> allowed)", "\\n")
+    .option("-n <n>", "number of samples", int("-n", 1), 4)
+    .option("--max-tokens <n>", "tokens per sample", int("--max-tokens", 1), 80)
+    .option("--temperature <t>", "0 = greedy", (v) => Number(v), 0.8)
+    .option("--top-k <k>", "0 = off", int("--top-k"), 0)
+    .option("--top-p <p>", "1 = off", (v) => Number(v), 1)
+    .option("--seed <n>", "random seed", int("--seed"), 1)
+    .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
+      process.exitCode = await labSample(ckpt, o);
+    });
+
+  const exp = program.command("export").description("write a checkpoint in another format");
+  exp
+    .command("gguf")
+    .description("engine checkpoint → GGUF for llama.cpp (llama architecture, character tokenizer as gpt2 with no merges)")
+    .argument("<ckpt>", "HF-layout checkpoint folder")
+    .argument("<out>", "output .gguf file")
+    .option("--dtype <dtype>", "f32 or f16 (norms stay f32)", "f32")
+    .action(async (ckpt: string, outPath: string, o: { dtype: string }) => {
+      process.exitCode = await exportGgufCommand(ckpt, outPath, o);
     });
 
   return program;

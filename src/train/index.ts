@@ -9,3 +9,4 @@ export { windowBatches, stepSeed, type BatchSource } from "./batches.js";
 export { train, type TrainOptions, type TrainResult, type TrainError, type StepLog } from "./trainer.js";
 export { toyCorpus, toySentence } from "./toy-language.js";
 export { recipes, findRecipe, type Recipe, type RecipeDefaults, type RecipeName } from "./recipes/index.js";
+export { runLab, latestCheckpoint, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";

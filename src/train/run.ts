@@ -1,0 +1,188 @@
+/**
+ * A lab training run on disk, resumable:
+ *
+ *   DIR/run.json                          what was asked: recipe, seed, steps, schedule
+ *   DIR/checkpoints/step-000300/          one HF-layout checkpoint per save, plus
+ *       optimizer.safetensors             AdamW moments m, v
+ *       trainer_state.json                step, losses so far, seed, kernels
+ *
+ * Each checkpoint folder is built under a temporary name and renamed into place, so a
+ * run killed at any moment leaves only complete checkpoints. The newest two are kept.
+ * Resuming loads the newest complete checkpoint and continues with the batches the run
+ * would have seen (a batch is a pure function of the step).
+ */
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { CharTokenizer, Llama, createRng, type ModelConfig } from "../model/index.js";
+import type { Kernels } from "../tensor/index.js";
+import { formatFormatError, loadCheckpoint, openSafetensors, saveCheckpoint, writeSafetensors } from "../formats/index.js";
+import type { AdamwState } from "./adamw.js";
+import type { Recipe } from "./recipes/index.js";
+import type { ScheduleConfig } from "./schedule.js";
+import { train, type StepLog, type TrainError } from "./trainer.js";
+
+export interface LabRunOptions {
+  recipe: Recipe;
+  dir: string;
+  kernels: Kernels;
+  seed: number;
+  steps?: number;
+  checkpointEvery?: number;
+  /** Continue from the newest checkpoint in `dir` (an error if there is none). */
+  resume?: boolean;
+  onStep?: (log: StepLog) => void;
+}
+
+export interface RunManifest {
+  recipe: string;
+  seed: number;
+  steps: number;
+  batchSize: number;
+  schedule: ScheduleConfig;
+  config: ModelConfig;
+}
+
+interface TrainerState {
+  step: number;
+  seed: number;
+  recipe: string;
+  kernels: string;
+  losses: number[];
+}
+
+export type LabRunResult =
+  | { ok: true; checkpoint: string; losses: number[]; resumedFrom: number }
+  | { ok: false; message: string; checkpoint: string | null; error?: TrainError };
+
+const stepDir = (dir: string, step: number) => join(dir, "checkpoints", `step-${String(step).padStart(6, "0")}`);
+
+/** The newest complete checkpoint folder of a run, or null. */
+export async function latestCheckpoint(dir: string): Promise<string | null> {
+  let names: string[];
+  try {
+    names = await readdir(join(dir, "checkpoints"));
+  } catch {
+    return null;
+  }
+  const steps = names.filter((n) => /^step-\d+$/.test(n)).sort();
+  return steps.length ? join(dir, "checkpoints", steps[steps.length - 1]) : null;
+}
+
+async function readJson<T>(path: string, what: string): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
+  try {
+    return { ok: true, value: JSON.parse(await readFile(path, "utf8")) as T };
+  } catch (e) {
+    return { ok: false, message: `${path}: cannot read the ${what} (${(e as Error).message}); the run folder is incomplete or was edited — start a fresh run with another --out.` };
+  }
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, JSON.stringify(value, null, 2) + "\n");
+  await rename(tmp, path);
+}
+
+export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
+  const tok = new CharTokenizer();
+  const r = o.recipe;
+  const config = r.model(tok);
+  const steps = o.steps ?? r.defaults.steps;
+  const manifest: RunManifest = {
+    recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config,
+    schedule: { maxLr: r.defaults.maxLr, minLr: r.defaults.minLr, warmupSteps: Math.min(r.defaults.warmupSteps, steps), totalSteps: steps },
+  };
+  const model = Llama.f32(config, o.kernels);
+  let state: AdamwState | undefined;
+  let losses: number[] = [];
+  let resumedFrom = 0;
+
+  // 1. a fresh run, or the newest checkpoint of an earlier one
+  const latest = await latestCheckpoint(o.dir);
+  if (o.resume) {
+    if (!latest) return { ok: false, checkpoint: null, message: `${o.dir}: no checkpoint to resume from; run without --resume to start fresh.` };
+    const m = await readJson<RunManifest>(join(o.dir, "run.json"), "run manifest");
+    if (!m.ok) return { ok: false, checkpoint: latest, message: m.message };
+    const prev = m.value;
+    if (prev.recipe !== r.name || prev.seed !== o.seed) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the run was started with recipe "${prev.recipe}" seed ${prev.seed}; resume it with the same recipe and --seed ${prev.seed}.` };
+    }
+    const loaded = await loadResumeState(latest, model);
+    if (!loaded.ok) return { ok: false, checkpoint: latest, message: loaded.message };
+    state = loaded.state;
+    losses = loaded.losses;
+    resumedFrom = state.step;
+  } else {
+    if (latest) return { ok: false, checkpoint: latest, message: `${o.dir} already holds a run (${latest}); pass --resume to continue it, or choose another --out.` };
+    await mkdir(o.dir, { recursive: true });
+    model.initialize(createRng(o.seed));
+  }
+  await writeJsonAtomic(join(o.dir, "run.json"), manifest);
+
+  // 2. train, saving a complete checkpoint folder every `checkpointEvery` updates
+  const data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
+  let saved: string | null = latest;
+  const result = await train(model, data, {
+    steps, schedule: manifest.schedule, state,
+    onStep: (log) => {
+      losses.push(log.loss);
+      o.onStep?.(log);
+    },
+    checkpointEvery: o.checkpointEvery ?? 100,
+    saveCheckpoint: async (s) => {
+      saved = await saveRunCheckpoint(o.dir, model, tok, s, { step: s.step, seed: o.seed, recipe: r.name, kernels: o.kernels.name, losses });
+    },
+  });
+  if (!result.ok) return { ok: false, checkpoint: saved, message: result.error.message, error: result.error };
+  return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom };
+}
+
+async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState): Promise<string> {
+  const final = stepDir(dir, s.step);
+  const tmp = `${final}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  const r = await saveCheckpoint(tmp, { config: model.config, params: model.params.flat, tokenizer: tok, metadata: { step: String(s.step), recipe: ts.recipe } });
+  if (!r.ok) throw new Error(formatFormatError(r.error));
+  await writeSafetensors(join(tmp, "optimizer.safetensors"), [
+    { name: "adamw.m", shape: [s.m.length], data: s.m },
+    { name: "adamw.v", shape: [s.v.length], data: s.v },
+  ], { step: String(s.step) });
+  await writeFile(join(tmp, "trainer_state.json"), JSON.stringify(ts) + "\n");
+  await rm(final, { recursive: true, force: true });
+  await rename(tmp, final);
+  // keep the newest two
+  const names = (await readdir(join(dir, "checkpoints"))).filter((n) => /^step-\d+$/.test(n)).sort();
+  for (const old of names.slice(0, -2)) await rm(join(dir, "checkpoints", old), { recursive: true, force: true });
+  return final;
+}
+
+async function loadResumeState(
+  ckptDir: string, model: Llama<Float32Array>,
+): Promise<{ ok: true; state: AdamwState; losses: number[] } | { ok: false; message: string }> {
+  const ck = await loadCheckpoint(ckptDir);
+  if (!ck.ok) return { ok: false, message: formatFormatError(ck.error) };
+  if (JSON.stringify(ck.value.config) !== JSON.stringify(model.config)) {
+    return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model; resume with the recipe that made it.` };
+  }
+  model.params.flat.set(ck.value.params);
+  const ts = await readJson<TrainerState>(join(ckptDir, "trainer_state.json"), "trainer state");
+  if (!ts.ok) return ts;
+  const st = ts.value;
+  const opt = await openSafetensors(join(ckptDir, "optimizer.safetensors"));
+  if (!opt.ok) return { ok: false, message: formatFormatError(opt.error) };
+  try {
+    const n = model.numParameters;
+    const m = model.kernels.alloc(n);
+    const v = model.kernels.alloc(n);
+    for (const [name, out] of [["adamw.m", m], ["adamw.v", v]] as const) {
+      const info = opt.value.info(name);
+      if (!info || info.shape.length !== 1 || info.shape[0] !== n) {
+        return { ok: false, message: `${ckptDir}/optimizer.safetensors: tensor "${name}" is missing or not of length ${n}; the optimizer state does not belong to this model. Start a fresh run.` };
+      }
+      const t = await opt.value.readTensor(name, out);
+      if (!t.ok) return { ok: false, message: formatFormatError(t.error) };
+    }
+    return { ok: true, state: { m, v, step: st.step }, losses: st.losses.slice(0, st.step) };
+  } finally {
+    await opt.value.close();
+  }
+}
