@@ -1,0 +1,64 @@
+/**
+ * The installed command line, end to end: `bin/ftledger.js` over the compiled dist/
+ * (`npm test` builds first). Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, writeFile, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+const bin = join(root, "bin", "ftledger.js");
+
+function ftledger(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: root, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("ftledger CLI", () => {
+  it("is built (npm run build)", () => {
+    expect(existsSync(join(root, "dist", "cli", "main.js")), "dist/cli/main.js is missing: run `npm run build`").toBe(true);
+  });
+
+  it("demo trains, samples and checks agreement", () => {
+    const r = ftledger("demo", "--steps", "40", "--seed", "2");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kernels: (native|wasm|ts)/);
+    expect(r.stdout).toMatch(/loss 4\.\d+ → \d\.\d+ nats\/char/);
+    expect(r.stdout).toMatch(/\d\/4 preferred the grammatical verb/);
+  });
+
+  it("lab train → lab sample → export gguf", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-cli-"));
+    const t = ftledger("lab", "train", "toy", "--out", join(dir, "run"), "--steps", "12", "--every", "5");
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/checkpoint: .*step-000012/);
+    const s = ftledger("lab", "sample", join(dir, "run"), "-n", "2", "--max-tokens", "10", "--temperature", "0");
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toContain("step-000012");
+    const e = ftledger("export", "gguf", join(dir, "run", "checkpoints", "step-000012"), join(dir, "m.gguf"), "--dtype", "f16");
+    expect(e.code, e.stderr).toBe(0);
+    expect(existsSync(join(dir, "m.gguf"))).toBe(true);
+  });
+
+  it("bad input and usage exit with 2 and say what to do", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-bad-"));
+    expect(ftledger("nope").code).toBe(2);
+    const steps = ftledger("demo", "--steps", "zero");
+    expect(steps.code).toBe(2);
+    expect(steps.stderr).toMatch(/--steps must be an integer/);
+    const recipe = ftledger("lab", "train", "nope", "--out", join(dir, "x"));
+    expect(recipe.code).toBe(2);
+    expect(recipe.stderr).toMatch(/unknown recipe "nope"; the recipes are: toy/);
+    await mkdir(join(dir, "broken"));
+    await writeFile(join(dir, "broken", "config.json"), "{ not json");
+    const exp = ftledger("export", "gguf", join(dir, "broken"), join(dir, "o.gguf"));
+    expect(exp.code).toBe(2);
+    expect(exp.stderr).toContain(join(dir, "broken", "config.json"));
+    expect(exp.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const dtype = ftledger("export", "gguf", join(dir, "broken"), join(dir, "o.gguf"), "--dtype", "q4");
+    expect(dtype.code).toBe(2);
+  });
+});
