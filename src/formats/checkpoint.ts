@@ -1,0 +1,127 @@
+/**
+ * Engine checkpoints as Hugging Face `LlamaForCausalLM` folders, loadable by
+ * transformers (`AutoModelForCausalLM.from_pretrained(dir)`) and convertible by
+ * llama.cpp's convert_hf_to_gguf.py:
+ *
+ *   config.json             ./hf/config.ts
+ *   model.safetensors       parameterTable(config) names and order, float32
+ *                           (or model-0000i-of-0000n.safetensors + model.safetensors.index.json)
+ *   tokenizer.json          ./hf/tokenizer.ts
+ *   tokenizer_config.json   special tokens and chat template
+ *   generation_config.json
+ *
+ * Saving is atomic for the whole folder (built in `dir.tmp-<pid>`, then renamed).
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { numel, parameterTable, totalParameters, type CharTokenizer, type ModelConfig } from "../model/index.js";
+import { readModelConfig, toHfConfig } from "./hf/config.js";
+import { readTokenizerJson, toGenerationConfig, toTokenizerConfig, toTokenizerJson } from "./hf/tokenizer.js";
+import { ioError, readJsonFile, replaceDirAtomic, writeTextAtomic } from "./io.js";
+import { fail, ok, type Result } from "./result.js";
+import { openSafetensorsModel } from "./safetensors/sharded.js";
+import { writeSafetensorsModel, type TensorToWrite } from "./safetensors/writer.js";
+
+export interface Checkpoint {
+  config: ModelConfig;
+  /** Flat parameters in parameterTable(config) order. */
+  params: Float32Array;
+  tokenizer: CharTokenizer;
+  /** safetensors `__metadata__` (always includes format: "pt", which transformers requires). */
+  metadata: Record<string, string>;
+}
+
+export interface SaveOptions {
+  /** Split the weights into shards of at most this many bytes (default: one file). */
+  maxShardBytes?: number;
+}
+
+const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
+
+export async function saveCheckpoint(
+  dir: string,
+  ckpt: { config: ModelConfig; params: Float32Array; tokenizer: CharTokenizer; metadata?: Record<string, string> },
+  opts: SaveOptions = {},
+): Promise<Result<{ dir: string; files: string[] }>> {
+  const { config, params, tokenizer } = ckpt;
+  if (params.length !== totalParameters(config)) throw new Error(`saveCheckpoint: ${params.length} parameters, the config needs ${totalParameters(config)}`);
+  if (config.vocabSize < tokenizer.size) throw new Error(`saveCheckpoint: vocabSize ${config.vocabSize} is smaller than the tokenizer (${tokenizer.size})`);
+  const tensors: TensorToWrite[] = [];
+  let off = 0;
+  for (const spec of parameterTable(config)) {
+    const n = numel(spec.shape);
+    tensors.push({ name: spec.name, shape: spec.shape, data: params.subarray(off, off + n) });
+    off += n;
+  }
+  const files = ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"];
+  try {
+    await replaceDirAtomic(dir, async (tmp) => {
+      await mkdir(tmp, { recursive: true });
+      const metadata = { ...ckpt.metadata, format: "pt" };
+      files.push(...(await writeSafetensorsModel(tmp, tensors, { metadata, maxShardBytes: opts.maxShardBytes })));
+      await writeTextAtomic(join(tmp, "config.json"), json(toHfConfig(config, tokenizer)));
+      await writeTextAtomic(join(tmp, "tokenizer.json"), json(toTokenizerJson(tokenizer)));
+      await writeTextAtomic(join(tmp, "tokenizer_config.json"), json(toTokenizerConfig(tokenizer, config)));
+      await writeTextAtomic(join(tmp, "generation_config.json"), json(toGenerationConfig(tokenizer)));
+    });
+  } catch (e) {
+    return fail(ioError(dir, e));
+  }
+  return ok({ dir, files });
+}
+
+/** config.json + tokenizer.json of a checkpoint folder, without the weights. */
+export async function loadCheckpointMeta(dir: string): Promise<Result<{ config: ModelConfig; tokenizer: CharTokenizer }>> {
+  const configFile = join(dir, "config.json");
+  const rawConfig = await readJsonFile(configFile, "model config of the checkpoint");
+  if (!rawConfig.ok) return rawConfig;
+  const config = readModelConfig(rawConfig.value, configFile);
+  if (!config.ok) return config;
+  const tokFile = join(dir, "tokenizer.json");
+  const rawTok = await readJsonFile(tokFile, "tokenizer of the checkpoint");
+  if (!rawTok.ok) return rawTok;
+  const tokenizer = readTokenizerJson(rawTok.value, tokFile);
+  if (!tokenizer.ok) return tokenizer;
+  if (config.value.vocabSize < tokenizer.value.size) {
+    return fail({ code: "bad_config", file: configFile, field: "vocab_size", message: `${config.value.vocabSize} is smaller than the tokenizer's ${tokenizer.value.size} tokens` });
+  }
+  return ok({ config: config.value, tokenizer: tokenizer.value });
+}
+
+/**
+ * Load a checkpoint folder into a flat parameter buffer, checking every tensor against
+ * config.json: all present, none extra, every shape as the config implies.
+ */
+export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
+  const meta = await loadCheckpointMeta(dir);
+  if (!meta.ok) return meta;
+  const { config, tokenizer } = meta.value;
+  const opened = await openSafetensorsModel(dir);
+  if (!opened.ok) return opened;
+  const src = opened.value;
+  try {
+    const table = parameterTable(config);
+    const expected = new Set(table.map((s) => s.name));
+    const missing = table.map((s) => s.name).filter((n) => !src.info(n));
+    if (missing.length) return fail({ code: "missing_tensors", file: src.path, tensors: missing });
+    const extra = src.names().filter((n) => !expected.has(n));
+    if (extra.length) return fail({ code: "unexpected_tensors", file: src.path, tensors: extra });
+    for (const spec of table) {
+      const got = src.info(spec.name)!.shape;
+      if (got.length !== spec.shape.length || got.some((d, i) => d !== spec.shape[i])) {
+        return fail({ code: "shape_mismatch", file: src.fileOf(spec.name)!, tensor: spec.name, expected: spec.shape, got });
+      }
+    }
+    const params = new Float32Array(totalParameters(config));
+    let off = 0;
+    for (const spec of table) {
+      const n = numel(spec.shape);
+      const r = await src.readTensor(spec.name, params.subarray(off, off + n));
+      if (!r.ok) return r;
+      off += n;
+    }
+    return ok({ config, params, tokenizer, metadata: { ...src.metadata } });
+  } finally {
+    await src.close();
+  }
+}

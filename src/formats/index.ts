@@ -1,0 +1,32 @@
+/**
+ * Model files in and out of the engine. Depends only on src/model (config, parameter
+ * table, tokenizer). Loaders return `Result` values; `formatFormatError` renders errors.
+ *
+ *   safetensors      streaming reader (one tensor in memory at a time), sharded view, writer
+ *   checkpoint       Hugging Face LlamaForCausalLM folders (config.json, model.safetensors,
+ *                    tokenizer.json, tokenizer_config.json, generation_config.json)
+ *   gguf             reader, writer, and the llama.cpp export of engine checkpoints
+ */
+
+// results and errors
+export { type Result, ok, fail } from "./result.js";
+export { type FormatError, type FormatErrorCode, formatFormatError } from "./errors.js";
+export { type FloatDType, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from "./dtype.js";
+
+// safetensors
+export { type TensorInfo, DTYPE_SIZES, READABLE_DTYPES } from "./safetensors/header.js";
+export { type TensorSource, openSafetensors } from "./safetensors/reader.js";
+export { openSafetensorsModel, openShardedSafetensors } from "./safetensors/sharded.js";
+export { type TensorToWrite, writeSafetensors, writeSafetensorsModel, INDEX_FILE, SINGLE_FILE } from "./safetensors/writer.js";
+
+// Hugging Face checkpoint folders
+export { readModelConfig, toHfConfig, HF_CONFIG_FIELDS } from "./hf/config.js";
+export { CHAT_TEMPLATE, readTokenizerJson, toTokenizerJson, toTokenizerConfig, toGenerationConfig } from "./hf/tokenizer.js";
+export { type Checkpoint, type SaveOptions, saveCheckpoint, loadCheckpoint, loadCheckpointMeta } from "./checkpoint.js";
+
+// GGUF
+export { type GgufValue, type GgufValueType, type GgufScalar, GGML_TYPES, GGUF_VERSION } from "./gguf/types.js";
+export { type GgufTensorToWrite, writeGguf } from "./gguf/writer.js";
+export { type GgufFile, type GgufTensorInfo, openGguf } from "./gguf/reader.js";
+export { type GgufDType, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
+export { bytesToUnicode, byteLevelText, ggufVocab, TOKEN_TYPE } from "./gguf/vocab.js";

@@ -1,0 +1,127 @@
+/**
+ * File helpers shared by the formats: positioned reads that loop until full, atomic
+ * writes (temp file + rename, DESIGN.md "Bad input never corrupts a checkpoint"), and
+ * I/O failures turned into `FormatError`s.
+ */
+import { open, rename, rm, stat, readFile, type FileHandle } from "node:fs/promises";
+import type { FormatError } from "./errors.js";
+import { fail, ok, type Result } from "./result.js";
+
+/** Read exactly out.byteLength bytes at `position`; returns the count actually read (short at EOF). */
+export async function readAt(fh: FileHandle, out: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < out.byteLength) {
+    const { bytesRead } = await fh.read(out, done, out.byteLength - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}
+
+/** Write all of `bytes` at the file handle's current position. */
+export async function writeAll(fh: FileHandle, bytes: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done);
+    done += bytesWritten;
+  }
+}
+
+export function ioError(file: string, e: unknown): FormatError {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "ENOENT") return { code: "missing_file", file, what: "no such file" };
+  return { code: "io_error", file, message: err?.message ?? String(e) };
+}
+
+/** Open for reading, with a missing file reported as data. */
+export async function openForRead(file: string, what: string): Promise<Result<{ fh: FileHandle; size: number }>> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, "r");
+  } catch (e) {
+    const err = ioError(file, e);
+    return fail(err.code === "missing_file" ? { ...err, what } : err);
+  }
+  try {
+    const s = await fh.stat();
+    return ok({ fh, size: s.size });
+  } catch (e) {
+    await fh.close();
+    return fail(ioError(file, e));
+  }
+}
+
+/** Read a small JSON file (config, index, tokenizer); parse errors come back as `bad_header`. */
+export async function readJsonFile(file: string, what: string): Promise<Result<unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const err = ioError(file, e);
+    return fail(err.code === "missing_file" ? { ...err, what } : err);
+  }
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch (e) {
+    return fail({ code: "bad_header", file, message: `not valid JSON (${(e as Error).message})` });
+  }
+}
+
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write a file atomically: `write(fh)` fills `path.tmp-<pid>`, which is synced and
+ * renamed over `path`. On any failure the temp file is removed and `path` is untouched.
+ */
+export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fh = await open(tmp, "w");
+  try {
+    await write(fh);
+    await fh.datasync();
+    await fh.close();
+    await rename(tmp, path);
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Replace directory `dir` by one built in `dir.tmp-<pid>`: rename the old folder aside,
+ * rename the new one in, then delete the old one. A crash leaves either the old or the
+ * new folder under `dir` (and at worst a stray `.old-`/`.tmp-` sibling).
+ */
+export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  const old = `${dir}.old-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    await build(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const hadOld = await exists(dir);
+  if (hadOld) await rename(dir, old);
+  try {
+    await rename(tmp, dir);
+  } catch (e) {
+    if (hadOld) await rename(old, dir);
+    throw e;
+  }
+  if (hadOld) await rm(old, { recursive: true, force: true });
+}
+
+/** `writeFileAtomic` for a small text file (JSON side files). */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await writeFileAtomic(path, (fh) => writeAll(fh, Buffer.from(text, "utf8")));
+}

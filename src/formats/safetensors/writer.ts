@@ -1,0 +1,93 @@
+/**
+ * safetensors writer (spec in ./header.ts): tensors in the given order, contiguous,
+ * header padded to 8 bytes, optional `__metadata__`. Atomic: the file appears complete
+ * or not at all. Sharded writing follows the Hugging Face layout:
+ * `model-00001-of-00003.safetensors` + `model.safetensors.index.json`.
+ */
+import { join } from "node:path";
+import { encodeFloats, type FloatDType } from "../dtype.js";
+import { writeAll, writeFileAtomic, writeTextAtomic } from "../io.js";
+import { encodeHeader } from "./header.js";
+
+export interface TensorToWrite {
+  name: string;
+  /** Row-major shape. */
+  shape: readonly number[];
+  data: Float32Array;
+  /** Stored dtype (default F32); values are rounded to nearest even when narrowed. */
+  dtype?: FloatDType;
+}
+
+const bytesPer = (d: FloatDType): number => (d === "F32" ? 4 : 2);
+
+function checkTensors(tensors: readonly TensorToWrite[]): void {
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== n) throw new Error(`tensor "${t.name}": ${t.data.length} values for shape [${t.shape.join(", ")}]`);
+    if (t.name === "__metadata__" || seen.has(t.name)) throw new Error(`tensor name "${t.name}" is reserved or repeated`);
+    seen.add(t.name);
+  }
+}
+
+/** Write one safetensors file at `path` (atomically). */
+export async function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Promise<void> {
+  checkTensors(tensors);
+  const entries = tensors.map((t) => {
+    const dtype = t.dtype ?? "F32";
+    return { name: t.name, dtype, shape: t.shape, bytes: t.data.length * bytesPer(dtype) };
+  });
+  const { json } = encodeHeader(entries, metadata);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.byteLength));
+  await writeFileAtomic(path, async (fh) => {
+    await writeAll(fh, prefix);
+    await writeAll(fh, json);
+    // one tensor converted at a time keeps the extra memory to the largest tensor
+    for (const t of tensors) await writeAll(fh, encodeFloats(t.data, t.dtype ?? "F32"));
+  });
+}
+
+export const INDEX_FILE = "model.safetensors.index.json";
+export const SINGLE_FILE = "model.safetensors";
+
+/**
+ * Write `tensors` into `dir` as `model.safetensors`, or, when they exceed
+ * `maxShardBytes`, as numbered shards plus `model.safetensors.index.json`
+ * (`{ metadata: { total_size }, weight_map: { tensor: shard } }`). Returns the files written.
+ */
+export async function writeSafetensorsModel(
+  dir: string,
+  tensors: readonly TensorToWrite[],
+  opts: { metadata?: Record<string, string>; maxShardBytes?: number } = {},
+): Promise<string[]> {
+  checkTensors(tensors);
+  const max = opts.maxShardBytes ?? Infinity;
+  const shards: TensorToWrite[][] = [[]];
+  let used = 0;
+  let total = 0;
+  for (const t of tensors) {
+    const bytes = t.data.length * bytesPer(t.dtype ?? "F32");
+    total += bytes;
+    if (used > 0 && used + bytes > max) {
+      shards.push([]);
+      used = 0;
+    }
+    shards[shards.length - 1].push(t);
+    used += bytes;
+  }
+  if (shards.length === 1) {
+    await writeSafetensors(join(dir, SINGLE_FILE), tensors, opts.metadata);
+    return [SINGLE_FILE];
+  }
+  const pad = (i: number) => String(i).padStart(5, "0");
+  const names = shards.map((_, i) => `model-${pad(i + 1)}-of-${pad(shards.length)}.safetensors`);
+  const weightMap: Record<string, string> = {};
+  for (let i = 0; i < shards.length; i++) {
+    await writeSafetensors(join(dir, names[i]), shards[i], opts.metadata);
+    for (const t of shards[i]) weightMap[t.name] = names[i];
+  }
+  const index = { metadata: { total_size: total }, weight_map: weightMap };
+  await writeTextAtomic(join(dir, INDEX_FILE), JSON.stringify(index, null, 2) + "\n");
+  return [...names, INDEX_FILE];
+}
