@@ -4,7 +4,7 @@
  * Key: B batch, T time, C channels, NH/KVH heads, HS head size, F ffn, V vocab, L layers.
  */
 import type { Buf } from "../tensor/index.js";
-import { headDim, type ModelConfig } from "./config.js";
+import { modelDims, type ModelConfig } from "./config.js";
 
 export interface LayerActivations<B extends Buf> {
   resid: B; // (B·T, C) input to the layer
@@ -51,9 +51,7 @@ export type Alloc<B extends Buf> = (n: number) => B;
 
 export function allocActivations<B extends Buf>(c: ModelConfig, B: number, T: number, alloc: Alloc<B>): Activations<B> {
   const N = B * T;
-  const HS = headDim(c);
-  const qD = c.nHeads * HS;
-  const kD = c.nKvHeads * HS;
+  const { qD, kD } = modelDims(c);
   const layers: LayerActivations<B>[] = [];
   for (let l = 0; l < c.nLayers; l++) {
     layers.push({
@@ -73,9 +71,7 @@ export function allocActivations<B extends Buf>(c: ModelConfig, B: number, T: nu
 
 export function allocGradScratch<B extends Buf>(c: ModelConfig, B: number, T: number, alloc: Alloc<B>): GradScratch<B> {
   const N = B * T;
-  const HS = headDim(c);
-  const qD = c.nHeads * HS;
-  const kD = c.nKvHeads * HS;
+  const { qD, kD } = modelDims(c);
   return {
     dres: alloc(N * c.dim), dln: alloc(N * c.dim),
     dy: alloc(N * qD), dq: alloc(N * qD), dk: alloc(N * kD), dv: alloc(N * kD),

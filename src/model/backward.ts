@@ -5,7 +5,7 @@
  */
 import type { Buf, Kernels } from "../tensor/index.js";
 import type { Activations, GradScratch } from "./activations.js";
-import { headDim, type ModelConfig } from "./config.js";
+import { modelDims, type ModelConfig } from "./config.js";
 import type { TrainBatch } from "./forward.js";
 import {
   embeddingBackward, linearBackward, ropeBackward,
@@ -20,14 +20,7 @@ export function trainBackward<B extends Buf>(
 ): void {
   const { B, T } = batch;
   const N = B * T;
-  const C = c.dim;
-  const HS = headDim(c);
-  const NH = c.nHeads;
-  const KVH = c.nKvHeads;
-  const qD = NH * HS;
-  const kD = KVH * HS;
-  const F = c.ffnDim;
-  const V = c.vocabSize;
+  const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
 
   // loss = masked mean CE(logits)  →  dlogits, in place over probs
   run.crossEntropyBackward(k, { probs: acts.probs, targets: batch.targets, mask: batch.mask, count, N, V });

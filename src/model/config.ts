@@ -20,6 +20,23 @@ export function headDim(c: ModelConfig): number {
   return c.dim / c.nHeads;
 }
 
+/** The shape letters the kernels use (see the key in activations.ts), from one config. */
+export interface ModelDims {
+  C: number; // channels
+  HS: number; // head size
+  NH: number; // query heads
+  KVH: number; // key/value heads
+  qD: number; // NH·HS, width of q and of the attention output
+  kD: number; // KVH·HS, width of k and v
+  F: number; // ffn width
+  V: number; // vocabulary
+}
+
+export function modelDims(c: ModelConfig): ModelDims {
+  const HS = headDim(c);
+  return { C: c.dim, HS, NH: c.nHeads, KVH: c.nKvHeads, qD: c.nHeads * HS, kD: c.nKvHeads * HS, F: c.ffnDim, V: c.vocabSize };
+}
+
 export type ConfigError = { code: "bad_config"; field: keyof ModelConfig; message: string };
 
 /** Check a config; every problem is returned, each naming its field. */

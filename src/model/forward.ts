@@ -5,7 +5,7 @@
  */
 import type { Buf, Kernels } from "../tensor/index.js";
 import type { Activations } from "./activations.js";
-import { headDim, type ModelConfig } from "./config.js";
+import { modelDims, type ModelConfig } from "./config.js";
 import {
   embeddingForward, linearForward, residualForward,
   ropeForward, type CrossEntropyResult, type RopeTable,
@@ -35,13 +35,7 @@ export function trainForward<B extends Buf>(
 ): CrossEntropyResult {
   const { B, T } = batch;
   const N = B * T;
-  const C = c.dim;
-  const HS = headDim(c);
-  const NH = c.nHeads;
-  const KVH = c.nKvHeads;
-  const qD = NH * HS;
-  const kD = KVH * HS;
-  const F = c.ffnDim;
+  const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
 
   embeddingForward({ out: acts.layers.length ? acts.layers[0].resid : acts.residOut, tokens: batch.tokens, wte: p.embed, C });
   for (let l = 0; l < c.nLayers; l++) {
@@ -77,8 +71,8 @@ export function trainForward<B extends Buf>(
   }
   run.rmsnormForward(k, { out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
   // logits are written into `probs`, which cross-entropy turns into the softmax in place
-  linearForward(k, { out: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: c.vocabSize });
+  linearForward(k, { out: acts.probs, inp: acts.lnf, weight: p.lmHead, N, IN: C, OUT: V });
   return run.crossEntropyForward(k, {
-    logprobs: acts.logprobs, probs: acts.probs, logits: acts.probs, targets: batch.targets, mask: batch.mask, N, V: c.vocabSize,
+    logprobs: acts.logprobs, probs: acts.probs, logits: acts.probs, targets: batch.targets, mask: batch.mask, N, V,
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The engine: a llama-architecture model in TypeScript (no runtime dependencies).
  */
-export { type ModelConfig, type ConfigError, headDim, validateConfig, referenceConfig } from "./config.js";
+export { type ModelConfig, type ModelDims, type ConfigError, headDim, modelDims, validateConfig, referenceConfig } from "./config.js";
 export {
   type ParamSpec, type ParamViews, type LayerParams, parameterTable, totalParameters, viewParameters, decayMask, numel,
 } from "./parameters.js";

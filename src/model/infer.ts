@@ -7,7 +7,7 @@
  * Key: N rows in all, C channels, NH/KVH heads, HS head size, F ffn, V vocab.
  */
 import type { Kernels } from "../tensor/index.js";
-import { headDim } from "./config.js";
+import { modelDims } from "./config.js";
 import type { KvCache } from "./kvcache.js";
 import type { Llama } from "./model.js";
 import {
@@ -40,8 +40,7 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
   const k: Kernels = model.kernels;
   const c = model.config;
   const p = model.params;
-  const C = c.dim, HS = headDim(c), NH = c.nHeads, KVH = c.nKvHeads, F = c.ffnDim, V = c.vocabSize;
-  const qD = NH * HS, kD = KVH * HS;
+  const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
   const lens = segments.map((s) => segmentLength(s, C));
   const starts = segments.map((s) => s.cache.length);
   const N = lens.reduce((a, b) => a + b, 0);

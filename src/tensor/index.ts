@@ -8,7 +8,8 @@
  * `loadKernels("auto")` picks native, then wasm, then ts, and reports why a faster
  * backend was skipped so the CLI can say which backend it uses.
  */
-export type { Buf, BackendName, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape } from "./kernels.js";
+export type { Buf, BackendName, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape, ResolvedMatmul } from "./kernels.js";
+export { resolveMatmul } from "./kernels.js";
 export { matmulReference, createTsKernels } from "./ts.js";
 export { loadKernels, type LoadedKernels, type KernelChoice, type BackendAttempt } from "./load.js";
 export { adamwReference } from "./adamw-reference.js";

@@ -35,6 +35,29 @@ export interface MatmulArgs<B extends Buf = Buf> {
   ldc?: number;
 }
 
+/** Matmul arguments with every default filled in (dense row-major leading dimensions). */
+export interface ResolvedMatmul {
+  transA: boolean;
+  transB: boolean;
+  accumulate: boolean;
+  lda: number;
+  ldb: number;
+  ldc: number;
+}
+
+export function resolveMatmul(args: MatmulArgs): ResolvedMatmul {
+  const transA = args.transA ?? false;
+  const transB = args.transB ?? false;
+  return {
+    transA,
+    transB,
+    accumulate: args.accumulate ?? false,
+    lda: args.lda ?? (transA ? args.M : args.K),
+    ldb: args.ldb ?? (transB ? args.K : args.N),
+    ldc: args.ldc ?? args.N,
+  };
+}
+
 /**
  * Fused kernels a backend may provide because profiling showed they matter. Each has a
  * plain TypeScript definition in src/model/ops (the reference, same argument names and

@@ -6,22 +6,17 @@
  * of a BLAS, e.g. Goto & van de Geijn 2008, "Anatomy of high-performance matrix
  * multiplication"). Transposed operands are handled by strides, never by copies.
  */
-import type { Buf, Kernels, MatmulArgs } from "./kernels.js";
+import { resolveMatmul, type Buf, type Kernels, type MatmulArgs } from "./kernels.js";
 
 /** C = op(A)·op(B) (or +=), for Float32Array or Float64Array. */
 export function matmulReference(args: MatmulArgs): void {
   const { out, a, b, M, N, K } = args;
-  const transA = args.transA ?? false;
-  const transB = args.transB ?? false;
-  const lda = args.lda ?? (transA ? M : K);
-  const ldb = args.ldb ?? (transB ? K : N);
-  const ldc = args.ldc ?? N;
+  const { transA, transB, lda, ldb, ldc, accumulate: acc } = resolveMatmul(args);
   // element (i, k) of op(A) and (k, j) of op(B) as (row stride, col stride)
   const aRow = transA ? 1 : lda;
   const aCol = transA ? lda : 1;
   const bRow = transB ? 1 : ldb;
   const bCol = transB ? ldb : 1;
-  const acc = args.accumulate ?? false;
 
   const M4 = M - (M % 4);
   const N4 = N - (N % 4);

@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { Kernels, MatmulArgs } from "./kernels.js";
+import { resolveMatmul, type Kernels, type MatmulArgs } from "./kernels.js";
 import type { BackendAttempt } from "./load.js";
 import { Arena } from "./wasm/arena.js";
 import { CONTROL_BYTES, GemmPool, type GemmJob } from "./wasm/threads.js";
@@ -100,11 +100,7 @@ function gemmExports(instance: WasmInstance): GemmExports | undefined {
  */
 function matmulWasm(arena: Arena, pool: GemmPool, args: MatmulArgs<Float32Array>): void {
   const { out, a, b, M, N, K } = args;
-  const transA = args.transA ?? false;
-  const transB = args.transB ?? false;
-  const lda = args.lda ?? (transA ? M : K);
-  const ldb = args.ldb ?? (transB ? K : N);
-  const ldc = args.ldc ?? N;
+  const { transA, transB, lda, ldb, ldc } = resolveMatmul(args);
   if (M <= 0 || N <= 0) return;
   // element (i, k) of op(A) and (k, j) of op(B) as (row stride, col stride)
   const [aRow, aCol] = transA ? [1, lda] : [lda, 1];
