@@ -1,7 +1,12 @@
 /**
- * `native`: matmul through OpenBLAS cblas_sgemm and a fused AdamW in C, via the N-API
- * addon in native/ (built at install time by scripts/build-native.mjs when OpenBLAS
- * is present).
+ * `native`: the N-API addon in native/ (built at install time by
+ * scripts/build-native.mjs when OpenBLAS is present):
+ *   - matmul: our AVX-512 GEMM (native/gemm.c) when the addon was compiled for
+ *     AVX-512, else OpenBLAS cblas_sgemm; FTLEDGER_GEMM=openblas forces OpenBLAS;
+ *   - every FusedKernels op in C: AdamW, RMSNorm, SwiGLU, cross-entropy and
+ *     attention (one sequence, all heads), checked against the TypeScript references
+ *     in test/tensor/fused.test.ts;
+ *   - one thread setting (setThreads) for OpenBLAS and for the addon's own pool.
  *
  * This file checks every shape, leading dimension and buffer length before calling C,
  * so a wrong call is a clear Error naming the argument rather than a silent
@@ -15,23 +20,38 @@
  * unless OPENBLAS_CORETYPE is already set (an explicit choice wins; the description
  * says which applied). It must happen before the first load in the process, and from
  * the main thread: a worker thread's process.env is a private copy.
+ *
+ * NOTE: after a multi-threaded sgemm, OpenBLAS 0.3.21's workers spin (calling
+ * sched_yield) for 2^28 cycles, about 0.1 s, and on 2 cores they take CPU from the
+ * addon's own pool: with FTLEDGER_GEMM=openblas the fused attention ran 1.5–2× slower
+ * (step 272 → 250 ms once fixed). OpenBLAS reads OPENBLAS_THREAD_TIMEOUT (log2 of the
+ * cycles) once, when the library loads, so we set it to 16 (≈ 20 µs) for that load
+ * only, unless it is set already, and restore the environment afterwards.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
-import type { AdamwKernelArgs, Kernels, MatmulArgs } from "./kernels.js";
+import type { AdamwKernelArgs, AttentionShape, FusedKernels, Kernels, MatmulArgs } from "./kernels.js";
 import type { BackendAttempt } from "./load.js";
 
 /** The native backend's extras beyond the Kernels interface. */
 export interface NativeKernels extends Kernels {
   readonly name: "native";
-  /** Threads OpenBLAS uses for large products (openblas_set_num_threads). */
+  /** Threads for OpenBLAS's large products and for the addon's own pool (its GEMM, the fused kernels). */
   setThreads(n: number): void;
   threads(): number;
-  /** Products with M·N·K below this run on one thread (default 2^25; see ftledger_native.c). */
+  /** OpenBLAS products with M·N·K below this run on one thread (default 2^25; see ftledger_native.c). */
   setSerialBelow(mnk: number): void;
+  /** Route matmul to the addon's own GEMM (true; only where it was built for AVX-512) or to OpenBLAS. */
+  setOwnGemm(on: boolean): void;
+  /** Whether matmul currently runs on the addon's own GEMM. */
+  ownGemm(): boolean;
+  /** How long idle pool workers spin before sleeping, in microseconds (default 100). */
+  setSpinMicros(us: number): void;
 }
+
+type F32 = Float32Array;
 
 /** What ftledger_native.c exports. */
 interface Addon {
@@ -42,8 +62,28 @@ interface Addon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   setSerialBelow(mnk: number): void;
-  config(): { config: string; corename: string };
+  setOwnGemm(on: boolean): void;
+  setSpinMicros(us: number): void;
+  misalignment(a: Float32Array): number;
+  config(): { config: string; corename: string; ownGemmBuilt: boolean; ownGemm: boolean };
+  rmsnormForward(out: F32, rstd: F32, inp: F32, weight: F32, N: number, C: number, eps: number): void;
+  rmsnormBackward(dinp: F32, dweight: F32, dout: F32, inp: F32, weight: F32, rstd: F32, N: number, C: number): void;
+  swigluForward(out: F32, gate: F32, up: F32, n: number): void;
+  swigluBackward(dgate: F32, dup: F32, dout: F32, gate: F32, up: F32, n: number): void;
+  crossEntropyForward(result: Float64Array, logprobs: F32, probs: F32 | null, logits: F32, targets: Int32Array,
+    mask: F32 | null, N: number, V: number): void;
+  crossEntropyBackward(probs: F32, targets: Int32Array, mask: F32 | null, count: number, N: number, V: number): void;
+  attentionForward(out: F32, att: F32, q: F32, key: F32, value: F32,
+    Tq: number, Tk: number, qOffset: number, NH: number, KVH: number, HS: number): void;
+  attentionBackward(dq: F32, dkey: F32, dvalue: F32, dout: F32, att: F32, q: F32, key: F32, value: F32,
+    Tq: number, Tk: number, qOffset: number, NH: number, KVH: number, HS: number): void;
 }
+
+const ADDON_FUNCTIONS = [
+  "sgemm", "adamw", "setNumThreads", "getNumThreads", "setSerialBelow", "setOwnGemm", "setSpinMicros", "misalignment", "config",
+  "rmsnormForward", "rmsnormBackward", "swigluForward", "swigluBackward", "crossEntropyForward", "crossEntropyBackward",
+  "attentionForward", "attentionBackward",
+] as const;
 
 const FLAG_TRANS_A = 1;
 const FLAG_TRANS_B = 2;
@@ -58,20 +98,29 @@ const FIX = "install libopenblas-dev (Debian/Ubuntu) and run `npm rebuild ftledg
 export async function createNativeKernels(): Promise<BackendAttempt> {
   if (!existsSync(addonPath)) return { ok: false, reason: `the native addon is not built (${addonPath} is missing); ${FIX}` };
   const coreChoice = preferAvx512Kernels();
+  const timeout = process.env.OPENBLAS_THREAD_TIMEOUT;
+  if (timeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = "16";
   let mod: unknown;
   try {
     mod = createRequire(import.meta.url)(addonPath);
   } catch (e) {
     return { ok: false, reason: `the native addon failed to load (${(e as Error).message}); ${FIX}` };
+  } finally {
+    if (timeout === undefined) delete process.env.OPENBLAS_THREAD_TIMEOUT;
   }
-  if (!isAddon(mod)) return { ok: false, reason: `${addonPath} is not the expected addon; ${FIX}` };
+  if (!isAddon(mod)) return { ok: false, reason: `${addonPath} is not the expected addon (an older build?); ${FIX}` };
+  const gemm = process.env.FTLEDGER_GEMM ?? "";
+  if (!["", "own", "openblas"].includes(gemm)) {
+    return { ok: false, reason: `FTLEDGER_GEMM="${gemm}" is not a GEMM choice; use own or openblas, or unset it` };
+  }
+  if (gemm === "openblas") mod.setOwnGemm(false);
   return { ok: true, kernels: wrap(mod, coreChoice) };
 }
 
 function isAddon(x: unknown): x is Addon {
   if (typeof x !== "object" || x === null) return false;
   const r = x as Record<string, unknown>;
-  return ["sgemm", "adamw", "setNumThreads", "getNumThreads", "setSerialBelow", "config"].every((k) => typeof r[k] === "function");
+  return ADDON_FUNCTIONS.every((k) => typeof r[k] === "function");
 }
 
 /** True once preferAvx512Kernels has set OPENBLAS_CORETYPE itself. */
@@ -103,16 +152,17 @@ function preferAvx512Kernels(): string {
 }
 
 function wrap(addon: Addon, coreChoice: string): NativeKernels {
-  const { config, corename } = addon.config();
+  const { config, corename, ownGemmBuilt } = addon.config();
   const core = `${corename} kernels (${coreChoice})`;
   return {
     name: "native",
     get description(): string {
-      return `OpenBLAS cblas_sgemm, ${addon.getNumThreads()} threads, ${core}; ${config.trim()}`;
+      const gemm = addon.config().ownGemm ? "own AVX-512 GEMM (OpenBLAS for M < 8)" : "OpenBLAS cblas_sgemm";
+      return `${gemm}, fused ops in C, ${addon.getNumThreads()} threads; OpenBLAS ${core}; ${config.trim()}`;
     },
-    alloc: (n) => new Float32Array(n),
+    alloc: (n) => alloc(addon, n),
     matmul: (args) => matmul(addon, args),
-    fused: { adamw: (args) => adamw(addon, args) },
+    fused: { adamw: (args) => adamw(addon, args), ...fused(addon) },
     setThreads(n: number): void {
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`native setThreads: n must be an integer in 1..1024, got ${n}`);
       addon.setNumThreads(n);
@@ -122,7 +172,29 @@ function wrap(addon: Addon, coreChoice: string): NativeKernels {
       if (!Number.isSafeInteger(mnk) || mnk < 0) throw new Error(`native setSerialBelow: mnk must be a non-negative integer, got ${mnk}`);
       addon.setSerialBelow(mnk);
     },
+    setOwnGemm(on: boolean): void {
+      if (on && !ownGemmBuilt) throw new Error("native setOwnGemm: the addon was not compiled for AVX-512, so it has no own GEMM; OpenBLAS stays in use");
+      addon.setOwnGemm(on);
+    },
+    ownGemm: () => addon.config().ownGemm,
+    setSpinMicros(us: number): void {
+      if (!Number.isInteger(us) || us < 0 || us > 1e6) throw new Error(`native setSpinMicros: us must be an integer in 0..1000000, got ${us}`);
+      addon.setSpinMicros(us);
+    },
   };
+}
+
+/**
+ * A zeroed Float32Array starting on a 64-byte boundary (a view into a slightly larger
+ * buffer): the GEMM's vector loads then never straddle cache lines, 8% faster.
+ * NOTE: only from 64 floats up; V8 keeps smaller typed arrays on its heap, where they
+ * may move, so their address means nothing.
+ */
+function alloc(addon: Addon, n: number): Float32Array {
+  if (n < 64) return new Float32Array(n);
+  const raw = new Float32Array(n + 15);
+  const skip = ((64 - addon.misalignment(raw)) % 64) / 4;
+  return Number.isInteger(skip) ? raw.subarray(skip, skip + n) : raw.subarray(0, n);
 }
 
 function matmul(addon: Addon, args: MatmulArgs<Float32Array>): void {
@@ -172,4 +244,105 @@ function adamw(addon: Addon, args: AdamwKernelArgs): void {
   if (decayMask.length !== n) throw new Error(`native adamw: decayMask has ${decayMask.length} elements, params has ${n}`);
   if (!Number.isInteger(step) || step < 1) throw new Error(`native adamw: step must be an integer ≥ 1 (1-based), got ${step}`);
   addon.adamw(params, grads, m, v, decayMask, args.lr, args.beta1, args.beta2, args.eps, args.weightDecay, step, args.gradScale);
+}
+
+// Fused kernels ------------------------------------------------------------------------
+
+/** The FusedKernels ops beyond AdamW, each argument checked before it reaches C. */
+function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw"> {
+  const ceResult = new Float64Array(2); // [loss, count], reused: no allocation per call
+  return {
+    rmsnormForward({ out, rstd, inp, weight, N, C, eps }) {
+      const op = "rmsnormForward";
+      size(op, "N", N, 0);
+      size(op, "C", C, 1);
+      if (!(eps >= 0 && Number.isFinite(eps))) throw new Error(`native ${op}: eps must be a finite number ≥ 0, got ${eps}`);
+      need(op, { out: [out, N * C], inp: [inp, N * C], rstd: [rstd, N], weight: [weight, C] });
+      addon.rmsnormForward(out, rstd, inp, weight, N, C, eps);
+    },
+    rmsnormBackward({ dinp, dweight, dout, inp, weight, rstd, N, C }) {
+      const op = "rmsnormBackward";
+      size(op, "N", N, 0);
+      size(op, "C", C, 1);
+      need(op, { dinp: [dinp, N * C], dout: [dout, N * C], inp: [inp, N * C], dweight: [dweight, C], weight: [weight, C], rstd: [rstd, N] });
+      addon.rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C);
+    },
+    swigluForward({ out, gate, up, n }) {
+      size("swigluForward", "n", n, 0);
+      need("swigluForward", { out: [out, n], gate: [gate, n], up: [up, n] });
+      addon.swigluForward(out, gate, up, n);
+    },
+    swigluBackward({ dgate, dup, dout, gate, up, n }) {
+      size("swigluBackward", "n", n, 0);
+      need("swigluBackward", { dgate: [dgate, n], dup: [dup, n], dout: [dout, n], gate: [gate, n], up: [up, n] });
+      addon.swigluBackward(dgate, dup, dout, gate, up, n);
+    },
+    crossEntropyForward({ logprobs, probs, logits, targets, mask, N, V }) {
+      const op = "crossEntropyForward";
+      size(op, "N", N, 0);
+      size(op, "V", V, 1);
+      need(op, { logprobs: [logprobs, N], logits: [logits, N * V], ...(probs ? { probs: [probs, N * V] } : {}), ...(mask ? { mask: [mask, N] } : {}) });
+      checkTargets(op, targets, N, V);
+      addon.crossEntropyForward(ceResult, logprobs, probs ?? null, logits, targets, mask, N, V);
+      return { loss: ceResult[0], count: ceResult[1] };
+    },
+    crossEntropyBackward({ probs, targets, mask, count, N, V }) {
+      const op = "crossEntropyBackward";
+      size(op, "N", N, 0);
+      size(op, "V", V, 1);
+      if (!(count > 0)) throw new Error(`native ${op}: count must be > 0 (the loss mask selects no token), got ${count}`);
+      need(op, { probs: [probs, N * V], ...(mask ? { mask: [mask, N] } : {}) });
+      checkTargets(op, targets, N, V);
+      addon.crossEntropyBackward(probs, targets, mask, count, N, V);
+    },
+    attentionForward(a) {
+      const { Tq, Tk, NH, KVH, HS } = attentionShape("attentionForward", a);
+      need("attentionForward", {
+        out: [a.out, Tq * NH * HS], q: [a.q, Tq * NH * HS], key: [a.key, Tk * KVH * HS], value: [a.value, Tk * KVH * HS], att: [a.att, NH * Tq * Tk],
+      });
+      addon.attentionForward(a.out, a.att, a.q, a.key, a.value, Tq, Tk, a.qOffset, NH, KVH, HS);
+    },
+    attentionBackward(a) {
+      const { Tq, Tk, NH, KVH, HS } = attentionShape("attentionBackward", a);
+      const qn = Tq * NH * HS;
+      const kn = Tk * KVH * HS;
+      need("attentionBackward", {
+        dq: [a.dq, qn], dkey: [a.dkey, kn], dvalue: [a.dvalue, kn], dout: [a.dout, qn], att: [a.att, NH * Tq * Tk],
+        q: [a.q, qn], key: [a.key, kn], value: [a.value, kn],
+      });
+      // NOTE: `scratch` is not used; the addon keeps its own per-thread scratch.
+      addon.attentionBackward(a.dq, a.dkey, a.dvalue, a.dout, a.att, a.q, a.key, a.value, Tq, Tk, a.qOffset, NH, KVH, HS);
+    },
+  };
+}
+
+function size(op: string, name: string, x: number, min: number): void {
+  if (!Number.isInteger(x) || x < min || x > INT32_MAX) throw new Error(`native ${op}: ${name} must be an integer ≥ ${min}, got ${x}`);
+}
+
+/** Each named buffer must be a Float32Array holding at least its element count. */
+function need(op: string, bufs: Record<string, [Float32Array, number]>): void {
+  for (const name in bufs) {
+    const [buf, n] = bufs[name];
+    if (!(buf instanceof Float32Array)) throw new Error(`native ${op}: ${name} must be a Float32Array`);
+    if (n > INT32_MAX) throw new Error(`native ${op}: ${name} would need ${n} elements, more than the addon supports (2^31 − 1)`);
+    if (buf.length < n) throw new Error(`native ${op}: ${name} has ${buf.length} elements but the shape needs ${n}`);
+  }
+}
+
+function checkTargets(op: string, targets: Int32Array, N: number, V: number): void {
+  if (!(targets instanceof Int32Array)) throw new Error(`native ${op}: targets must be an Int32Array`);
+  if (targets.length < N) throw new Error(`native ${op}: targets has ${targets.length} elements but N is ${N}`);
+  for (let n = 0; n < N; n++) {
+    const t = targets[n];
+    if (t < 0 || t >= V) throw new Error(`native ${op}: target ${t} at index ${n} is outside the vocabulary [0, ${V})`);
+  }
+}
+
+function attentionShape(op: string, a: AttentionShape): AttentionShape {
+  for (const k of ["Tq", "Tk", "qOffset"] as const) size(op, k, a[k], 0);
+  for (const k of ["NH", "KVH", "HS"] as const) size(op, k, a[k], 1);
+  if (a.NH % a.KVH !== 0) throw new Error(`native ${op}: NH=${a.NH} must be a multiple of KVH=${a.KVH}`);
+  if (a.NH * a.Tq * a.Tk > INT32_MAX) throw new Error(`native ${op}: att would need NH·Tq·Tk = ${a.NH * a.Tq * a.Tk} elements, more than 2^31 − 1`);
+  return a;
 }

@@ -1,0 +1,40 @@
+/*
+ * The fused kernels of src/tensor/kernels.ts (`FusedKernels`), in C. Each has a
+ * TypeScript reference in src/model/ops with the same argument names and semantics
+ * (backward adds into gradients, except where the reference overwrites: attention's
+ * dq, cross-entropy's in-place dlogits); test/tensor/fused.test.ts compares them.
+ *
+ * Key: N rows, C channels, n flat elements, V vocabulary, Tq/Tk queries/keys,
+ * NH/KVH query/key-value heads, HS head size.
+ *
+ * Callers (ftledger_native.c) have checked every length; these functions trust them.
+ * A function returning int gives 0, or −1 when thread-local scratch could not be
+ * allocated (then nothing useful was written).
+ */
+#ifndef FTLEDGER_FUSED_H
+#define FTLEDGER_FUSED_H
+
+#include <stdint.h>
+
+void fl_rmsnorm_forward(float* out, float* rstd, const float* inp, const float* weight, int N, int C, float eps);
+int fl_rmsnorm_backward(float* dinp, float* dweight, const float* dout, const float* inp, const float* weight,
+                        const float* rstd, int N, int C);
+
+void fl_swiglu_forward(float* out, const float* gate, const float* up, long n);
+void fl_swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, long n);
+
+/* probs may be NULL, and may alias logits. Writes loss and count (as in CrossEntropyResult). */
+void fl_crossentropy_forward(float* logprobs, float* probs, const float* logits, const int32_t* targets,
+                             const float* mask, int N, int V, double* loss, double* count);
+void fl_crossentropy_backward(float* probs, const int32_t* targets, const float* mask, double count, int N, int V);
+
+typedef struct {
+  int Tq, Tk, qOffset, NH, KVH, HS;
+} fl_attention_shape;
+
+int fl_attention_forward(const fl_attention_shape* s, float* out, float* att, const float* q, const float* key,
+                         const float* value);
+int fl_attention_backward(const fl_attention_shape* s, float* dq, float* dkey, float* dvalue, const float* dout,
+                          const float* att, const float* q, const float* key, const float* value);
+
+#endif

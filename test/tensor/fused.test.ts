@@ -1,0 +1,252 @@
+/**
+ * Every backend's fused kernels (FusedKernels in src/tensor/kernels.ts) against the
+ * TypeScript references in src/model/ops, on random data with the shapes training
+ * and KV-cache decoding use.
+ *
+ * Tolerance: |got − ref| ≤ 1e-5 · (1 + |ref|) per element, and the same bound for
+ * the loss. The reference runs on Float64Array copies of the (float32) inputs, so the
+ * bound is on the backend's own float32 rounding (sums of up to 512 terms, a
+ * polynomial exp of ≤ 2 ulp); a wrong mask, head, offset or stride gives errors of
+ * order 1.
+ *
+ * Backward kernels add into gradients: those buffers start non-zero here, except
+ * where the reference overwrites (attention's dq starts as garbage, cross-entropy
+ * works in place). A backend that cannot start is reported as in conformance.test.ts;
+ * the set of ops each backend provides is itself checked.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
+  rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
+} from "../../src/model/ops/index.js";
+import { createTsKernels, loadKernels, type AttentionShape, type BackendName, type FusedKernels, type Kernels } from "../../src/tensor/index.js";
+import { mulberry32 } from "../helpers/rng.js";
+
+const TOL = 1e-5;
+const ts = createTsKernels();
+
+function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
+  const r = mulberry32(seed);
+  const x = new Float64Array(n);
+  // rounded to float32 so reference and backend see the same inputs
+  for (let i = 0; i < n; i++) x[i] = Math.fround(lo + (hi - lo) * r());
+  return x;
+}
+
+/** The backend's own buffer (wasm needs its arena) holding src. */
+function f32(k: Kernels, src: Float64Array): Float32Array {
+  const out = k.alloc(src.length);
+  out.set(src);
+  return out;
+}
+
+function expectClose(got: Float32Array, ref: Float64Array, what: string): void {
+  let err = 0;
+  let at = -1;
+  for (let i = 0; i < ref.length; i++) {
+    const e = Math.abs(got[i] - ref[i]) / (1 + Math.abs(ref[i]));
+    if (!(e <= err)) {
+      err = e;
+      at = i;
+    }
+  }
+  expect(err, `${what}: worst at index ${at} (got ${got[at]}, reference ${ref[at]})`).toBeLessThanOrEqual(TOL);
+}
+
+type Op = keyof Omit<FusedKernels, "adamw">;
+
+async function available(name: BackendName): Promise<Kernels | string> {
+  try {
+    return (await loadKernels(name)).kernels;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Defines the test when the backend has the op (which ops it has is checked below). */
+function withOp(k: Kernels, op: Op, title: string, body: () => void): void {
+  if (k.fused[op]) it(`${op}: ${title}`, body);
+}
+
+/** The fused ops each backend is expected to provide; losing one is a regression. */
+const expectedOps: Record<"native" | "wasm", string[]> = {
+  native: [
+    "adamw", "attentionBackward", "attentionForward", "crossEntropyBackward", "crossEntropyForward",
+    "rmsnormBackward", "rmsnormForward", "swigluBackward", "swigluForward",
+  ],
+  wasm: [],
+};
+
+for (const name of ["native", "wasm"] as const) {
+  describe(`fused kernels: ${name}`, async () => {
+    const k = await available(name);
+    if (typeof k === "string") {
+      it(`${name} is unavailable on this machine (${k})`, () => {
+        expect(k).toMatch(/not available/);
+      });
+      return;
+    }
+    const F = k.fused;
+    it(`provides the fused ops: ${expectedOps[name].join(", ") || "none (matmul only)"}`, () => {
+      expect(Object.keys(F).filter((op) => F[op as Op] !== undefined).sort()).toEqual(expectedOps[name]);
+    });
+
+    // RMSNorm: C = 128 (model width), 100 and 7 (vector tails); N large enough to thread
+    for (const [N, C] of [[512, 128], [37, 100], [5, 7], [0, 16]] as const) {
+      withOp(k, "rmsnormForward", `N=${N} C=${C}`, () => {
+        const inp = uniform(N * C, 1, -3, 3);
+        const weight = uniform(C, 2, 0.5, 1.5);
+        const ref = { out: new Float64Array(N * C), rstd: new Float64Array(N) };
+        rmsnormForward({ ...ref, inp, weight, N, C, eps: 1e-5 });
+        const got = { out: k.alloc(N * C), rstd: k.alloc(N) };
+        F.rmsnormForward!({ ...got, inp: f32(k, inp), weight: f32(k, weight), N, C, eps: 1e-5 });
+        expectClose(got.out, ref.out, "out");
+        expectClose(got.rstd, ref.rstd, "rstd");
+      });
+      withOp(k, "rmsnormBackward", `N=${N} C=${C}, adds into dinp and dweight`, () => {
+        const inp = uniform(N * C, 3, -3, 3);
+        const weight = uniform(C, 4, 0.5, 1.5);
+        const dout = uniform(N * C, 5);
+        const rstd = new Float64Array(N);
+        rmsnormForward({ out: new Float64Array(N * C), rstd, inp, weight, N, C, eps: 1e-5 });
+        const rstd32 = Float64Array.from(Float32Array.from(rstd)); // what a float32 forward stores
+        const ref = { dinp: uniform(N * C, 6), dweight: uniform(C, 7) };
+        const got = { dinp: f32(k, ref.dinp), dweight: f32(k, ref.dweight) };
+        rmsnormBackward({ ...ref, dout, inp, weight, rstd: rstd32, N, C });
+        F.rmsnormBackward!({ ...got, dout: f32(k, dout), inp: f32(k, inp), weight: f32(k, weight), rstd: f32(k, rstd32), N, C });
+        expectClose(got.dinp, ref.dinp, "dinp");
+        expectClose(got.dweight, ref.dweight, "dweight");
+      });
+    }
+
+    // SwiGLU over N·F values: gates from −100 (exp overflow side) to 30
+    for (const n of [512 * 512 + 5, 1000, 3]) {
+      const gate = uniform(n, 8, -12, 12);
+      gate[0] = -100;
+      if (n > 1) gate[1] = 30;
+      withOp(k, "swigluForward", `n=${n}`, () => {
+        const up = uniform(n, 9, -2, 2);
+        const ref = new Float64Array(n);
+        swigluForward({ out: ref, gate, up, n });
+        const out = k.alloc(n);
+        F.swigluForward!({ out, gate: f32(k, gate), up: f32(k, up), n });
+        expectClose(out, ref, "out");
+      });
+      withOp(k, "swigluBackward", `n=${n}, adds into dgate and dup`, () => {
+        const up = uniform(n, 10, -2, 2);
+        const dout = uniform(n, 11);
+        const ref = { dgate: uniform(n, 12), dup: uniform(n, 13) };
+        const got = { dgate: f32(k, ref.dgate), dup: f32(k, ref.dup) };
+        swigluBackward({ ...ref, dout, gate, up, n });
+        F.swigluBackward!({ ...got, dout: f32(k, dout), gate: f32(k, gate), up: f32(k, up), n });
+        expectClose(got.dgate, ref.dgate, "dgate");
+        expectClose(got.dup, ref.dup, "dup");
+      });
+    }
+
+    // Cross-entropy: V = 128 (the model), 100 and 3 (tails); masks with zeros; probs aliasing logits
+    const ceCases = [
+      { N: 4096, V: 128, masked: false, alias: true },
+      { N: 300, V: 100, masked: true, alias: true },
+      { N: 33, V: 3, masked: true, alias: false },
+      { N: 64, V: 128, masked: true, alias: "none" as const },
+    ];
+    for (const { N, V, masked, alias } of ceCases) {
+      const title = `N=${N} V=${V} ${masked ? "mask with zeros" : "no mask"}, probs ${alias === "none" ? "absent" : alias ? "aliasing logits" : "separate"}`;
+      const logits = uniform(N * V, 14, -8, 8);
+      const r = mulberry32(15);
+      const targets = Int32Array.from({ length: N }, () => Math.floor(r() * V));
+      const mask = masked ? Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : i % 5 === 0 ? 0.5 : 1)) : null;
+      withOp(k, "crossEntropyForward", title, () => {
+        const refProbs = new Float64Array(N * V);
+        const refLp = new Float64Array(N);
+        const want = crossEntropyForward({ logprobs: refLp, probs: alias === "none" ? undefined : refProbs, logits, targets, mask, N, V });
+        const lg = f32(k, logits);
+        const probs = alias === "none" ? undefined : alias ? lg : k.alloc(N * V);
+        const lp = k.alloc(N);
+        const got = F.crossEntropyForward!({ logprobs: lp, probs, logits: lg, targets, mask, N, V });
+        expectClose(lp, refLp, "logprobs");
+        if (probs) expectClose(probs, refProbs, "probs");
+        expect(got.count).toBe(want.count);
+        expect(Math.abs(got.loss - want.loss)).toBeLessThanOrEqual(TOL * (1 + Math.abs(want.loss)));
+      });
+      withOp(k, "crossEntropyBackward", `${title}: dlogits in place`, () => {
+        const probs = new Float64Array(N * V);
+        const { count } = crossEntropyForward({ logprobs: new Float64Array(N), probs, logits, targets, mask, N, V });
+        const got = f32(k, Float64Array.from(Float32Array.from(probs)));
+        const ref = Float64Array.from(got);
+        crossEntropyBackward({ probs: ref, targets, mask, count, N, V });
+        F.crossEntropyBackward!({ probs: got, targets, mask, count, N, V });
+        expectClose(got, ref, "dlogits");
+      });
+    }
+    withOp(k, "crossEntropyForward", "an all-zero mask gives NaN loss and count 0", () => {
+      const N = 4, V = 8;
+      const r = F.crossEntropyForward!({
+        logprobs: k.alloc(N), logits: f32(k, uniform(N * V, 16)), targets: new Int32Array(N), mask: new Float32Array(N), N, V,
+      });
+      expect(r.count).toBe(0);
+      expect(r.loss).toBeNaN();
+    });
+
+    // Attention: training (Tq = Tk, qOffset 0), GQA 4/2 and 4/1, KV-cache chunks
+    // (Tq ≠ Tk, qOffset > 0), keys past every query, head sizes off the 32-float tile.
+    const attCases: (AttentionShape & { label: string })[] = [
+      { label: "training shape", Tq: 128, Tk: 128, qOffset: 0, NH: 4, KVH: 4, HS: 32 },
+      { label: "GQA 4/2", Tq: 128, Tk: 128, qOffset: 0, NH: 4, KVH: 2, HS: 32 },
+      { label: "GQA 4/1", Tq: 64, Tk: 64, qOffset: 0, NH: 4, KVH: 1, HS: 32 },
+      { label: "cache chunk", Tq: 20, Tk: 50, qOffset: 30, NH: 4, KVH: 2, HS: 32 },
+      { label: "one decoded token", Tq: 1, Tk: 77, qOffset: 76, NH: 4, KVH: 4, HS: 32 },
+      { label: "keys past the last query", Tq: 9, Tk: 40, qOffset: 10, NH: 2, KVH: 1, HS: 32 },
+      { label: "HS 16, odd T", Tq: 45, Tk: 45, qOffset: 0, NH: 8, KVH: 4, HS: 16 },
+      { label: "HS 48, chunk", Tq: 33, Tk: 70, qOffset: 37, NH: 3, KVH: 3, HS: 48 },
+      { label: "HS 64", Tq: 100, Tk: 100, qOffset: 0, NH: 2, KVH: 2, HS: 64 },
+    ];
+    for (const s of attCases) {
+      const { Tq, Tk, NH, KVH, HS } = s;
+      const shape: AttentionShape = { Tq, Tk, qOffset: s.qOffset, NH, KVH, HS };
+      const title = `${s.label} (Tq=${Tq} Tk=${Tk} qOffset=${s.qOffset} NH=${NH} KVH=${KVH} HS=${HS})`;
+      const q = uniform(Tq * NH * HS, 17, -2, 2);
+      const key = uniform(Tk * KVH * HS, 18, -2, 2);
+      const value = uniform(Tk * KVH * HS, 19);
+      const forward = (): { out: Float64Array; att: Float64Array } => {
+        const r = { out: new Float64Array(Tq * NH * HS), att: new Float64Array(NH * Tq * Tk) };
+        attentionForward(ts, { ...shape, ...r, q, key, value });
+        return r;
+      };
+      withOp(k, "attentionForward", title, () => {
+        const ref = forward();
+        const got = { out: f32(k, uniform(Tq * NH * HS, 20)), att: f32(k, uniform(NH * Tq * Tk, 21)) }; // garbage: overwritten
+        F.attentionForward!({ ...shape, ...got, q: f32(k, q), key: f32(k, key), value: f32(k, value) });
+        expectClose(got.att, ref.att, "att");
+        expectClose(got.out, ref.out, "out");
+      });
+      withOp(k, "attentionBackward", `${title}, adds into dkey and dvalue`, () => {
+        const att = Float64Array.from(Float32Array.from(forward().att)); // as a float32 forward keeps it
+        const dout = uniform(Tq * NH * HS, 22);
+        const ref = { dq: new Float64Array(Tq * NH * HS), dkey: uniform(Tk * KVH * HS, 23), dvalue: uniform(Tk * KVH * HS, 24) };
+        const got = { dq: f32(k, uniform(Tq * NH * HS, 25)), dkey: f32(k, ref.dkey), dvalue: f32(k, ref.dvalue) };
+        attentionBackward(ts, { ...shape, ...ref, dout, att, q, key, value, scratch: new Float64Array(Tq * Tk) });
+        F.attentionBackward!({
+          ...shape, ...got, dout: f32(k, dout), att: f32(k, att), q: f32(k, q), key: f32(k, key), value: f32(k, value), scratch: k.alloc(Tq * Tk),
+        });
+        expectClose(got.dq, ref.dq, "dq");
+        expectClose(got.dkey, ref.dkey, "dkey");
+        expectClose(got.dvalue, ref.dvalue, "dvalue");
+      });
+    }
+    withOp(k, "attentionForward", "reads only its views (a sequence inside a batch buffer)", () => {
+      const shape: AttentionShape = { Tq: 16, Tk: 16, qOffset: 0, NH: 2, KVH: 2, HS: 32 };
+      const n = 16 * 64;
+      const q = uniform(3 * n, 26), key = uniform(3 * n, 27), value = uniform(3 * n, 28);
+      const ref = { out: new Float64Array(n), att: new Float64Array(2 * 256) };
+      attentionForward(ts, { ...shape, ...ref, q: q.subarray(n, 2 * n), key: key.subarray(n, 2 * n), value: value.subarray(n, 2 * n) });
+      const out = k.alloc(3 * n);
+      const att = k.alloc(2 * 256);
+      const [q32, k32, v32] = [f32(k, q), f32(k, key), f32(k, value)];
+      F.attentionForward!({ ...shape, out: out.subarray(n, 2 * n), att, q: q32.subarray(n, 2 * n), key: k32.subarray(n, 2 * n), value: v32.subarray(n, 2 * n) });
+      expectClose(out.subarray(n, 2 * n), ref.out, "out");
+      expect(out.subarray(0, n).every((x) => x === 0) && out.subarray(2 * n).every((x) => x === 0)).toBe(true);
+    });
+  });
+}
