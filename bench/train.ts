@@ -68,19 +68,31 @@ async function benchBackend(name: BackendName): Promise<number | null> {
   return tps;
 }
 
-function torchBench(threads: number): number | null {
+/**
+ * PyTorch's speed on the same model. Its best setting is searched over 1 and 2 threads
+ * and over the OpenBLAS environment: this workplace pins OPENBLAS_CORETYPE (and
+ * OPENBLAS_L2_SIZE) for old OpenBLAS builds, which slows PyTorch's BLAS, so each thread
+ * count also runs with both unset in that command alone (our engine keeps them as set).
+ */
+function torchBench(threads: number, unsetBlasEnv: boolean): number | null {
   const script = fileURLToPath(new URL("./torch_train.py", import.meta.url));
+  const env = { ...process.env };
+  if (unsetBlasEnv) {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  }
+  const label = `${threads} thread${threads > 1 ? "s" : ""}${unsetBlasEnv ? ", OPENBLAS_CORETYPE unset" : ""}`;
   for (const py of ["/usr/bin/python3", "python3"]) {
     const probe = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
     if (probe.status !== 0) continue;
-    const r = spawnSync(py, [script, "--threads", String(threads), "--steps", String(steps)], { encoding: "utf8" });
+    const r = spawnSync(py, [script, "--threads", String(threads), "--steps", String(steps)], { encoding: "utf8", env });
     if (r.status !== 0) {
-      console.log(`torch   ${threads} thread(s) failed: ${r.stderr.trim().split("\n").pop()}`);
+      console.log(`torch   ${label} failed: ${r.stderr.trim().split("\n").pop()}`);
       return null;
     }
     const line = r.stdout.trim().split("\n").pop()!;
     const tps = (JSON.parse(line) as { tokens_per_s: number }).tokens_per_s;
-    console.log(`torch   ${tps.toFixed(0).padStart(7)} tokens/s  (${threads} thread${threads > 1 ? "s" : ""}, ${py})`);
+    console.log(`torch   ${tps.toFixed(0).padStart(7)} tokens/s  (${label}; ${py})`);
     return tps;
   }
   return null;
@@ -89,6 +101,6 @@ function torchBench(threads: number): number | null {
 console.log(`reference model: ${totalParameters(referenceConfig)} parameters, batch ${B}×${T}, ${(trainFlops(referenceConfig) / 1e9).toFixed(2)} GFLOP per step`);
 let best = 0;
 for (const name of backends) best = Math.max(best, (await benchBackend(name)) ?? 0);
-const torch = [torchBench(1), torchBench(2)].filter((x): x is number => x !== null);
+const torch = [torchBench(1, false), torchBench(2, false), torchBench(1, true), torchBench(2, true)].filter((x): x is number => x !== null);
 const torchBest = torch.length ? Math.max(...torch) : null;
 console.log(`train tokens_per_s=${best.toFixed(0)} torch_best=${torchBest === null ? "none" : torchBest.toFixed(0)} ratio=${torchBest === null ? "none" : (best / torchBest).toFixed(2)}`);
