@@ -13,13 +13,11 @@
  * out-of-bounds write. Views (subarray) are fine: the addon reads each array's
  * byteOffset.
  *
- * NOTE: Debian's OpenBLAS 0.3.21 does not recognise AMD Zen 4 and runs its Haswell
- * (AVX2) kernels, at about half the speed of its SkylakeX (AVX-512) ones on the same
- * chip (measured: 4096×512×128 on one thread, 87 vs 175 GFLOP/s). On an AMD CPU with
- * AVX-512 we therefore set OPENBLAS_CORETYPE=SkylakeX before loading the library,
- * unless OPENBLAS_CORETYPE is already set (an explicit choice wins; the description
- * says which applied). It must happen before the first load in the process, and from
- * the main thread: a worker thread's process.env is a private copy.
+ * NOTE: Debian's OpenBLAS 0.3.21 does not recognise this CPU and, as this workplace
+ * pins OPENBLAS_CORETYPE=Haswell, runs its AVX2 kernels at about half the speed of
+ * AVX-512 (4096×512×128 on one thread: 87 vs 175 GFLOP/s). We do not override the core
+ * type: it is pinned because older OpenBLAS builds compute wrong results or crash on
+ * some of these processors. Our own GEMM (native/gemm.c) uses AVX-512 directly instead.
  *
  * NOTE: after a multi-threaded sgemm, OpenBLAS 0.3.21's workers spin (calling
  * sched_yield) for 2^28 cycles, about 0.1 s, and on 2 cores they take CPU from the
@@ -28,10 +26,9 @@
  * cycles) once, when the library loads, so we set it to 16 (≈ 20 µs) for that load
  * only, unless it is set already, and restore the environment afterwards.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { isMainThread } from "node:worker_threads";
 import type { AdamwKernelArgs, AttentionShape, FusedKernels, Kernels, MatmulArgs } from "./kernels.js";
 import type { BackendAttempt } from "./load.js";
 
@@ -97,7 +94,7 @@ const FIX = "install libopenblas-dev (Debian/Ubuntu) and run `npm rebuild ftledg
 
 export async function createNativeKernels(): Promise<BackendAttempt> {
   if (!existsSync(addonPath)) return { ok: false, reason: `the native addon is not built (${addonPath} is missing); ${FIX}` };
-  const coreChoice = preferAvx512Kernels();
+  const coreChoice = coreTypeSource();
   const timeout = process.env.OPENBLAS_THREAD_TIMEOUT;
   if (timeout === undefined) process.env.OPENBLAS_THREAD_TIMEOUT = "16";
   let mod: unknown;
@@ -123,32 +120,10 @@ function isAddon(x: unknown): x is Addon {
   return ADDON_FUNCTIONS.every((k) => typeof r[k] === "function");
 }
 
-/** True once preferAvx512Kernels has set OPENBLAS_CORETYPE itself. */
-let setByUs = false;
-
-/**
- * Set OPENBLAS_CORETYPE=SkylakeX on AMD CPUs with AVX-512 (see the NOTE above).
- * Returns how the kernel set was chosen, for the description.
- */
-function preferAvx512Kernels(): string {
-  const SET = "OPENBLAS_CORETYPE=SkylakeX set by ftledger for AMD AVX-512";
-  if (setByUs) return SET;
+/** How OpenBLAS chose its kernel set, for the description. */
+function coreTypeSource(): string {
   const pinned = process.env.OPENBLAS_CORETYPE;
-  if (pinned) return `OPENBLAS_CORETYPE=${pinned} from the environment`;
-  if (process.platform !== "linux" || !isMainThread) return "detected by OpenBLAS";
-  let cpuinfo: string;
-  try {
-    cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
-  } catch {
-    return "detected by OpenBLAS";
-  }
-  const flags = new Set((/^flags\s*:(.*)$/m.exec(cpuinfo)?.[1] ?? "").trim().split(/\s+/));
-  const amd = /^vendor_id\s*:\s*AuthenticAMD/m.test(cpuinfo);
-  if (!amd || !["avx512f", "avx512bw", "avx512dq", "avx512vl"].every((f) => flags.has(f))) return "detected by OpenBLAS";
-  // NOTE: child processes started later (e.g. a PyTorch baseline) inherit this too.
-  process.env.OPENBLAS_CORETYPE = "SkylakeX";
-  setByUs = true;
-  return SET;
+  return pinned ? `OPENBLAS_CORETYPE=${pinned} from the environment` : "detected by OpenBLAS";
 }
 
 function wrap(addon: Addon, coreChoice: string): NativeKernels {
