@@ -1,0 +1,8 @@
+/**
+ * Backends: one LanguageModel interface over the engine (builtin), llama.cpp (gguf)
+ * and OpenAI-compatible servers (openai).
+ */
+export type {
+  LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs,
+} from "./language-model.js";

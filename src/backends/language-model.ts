@@ -1,0 +1,101 @@
+/**
+ * The one interface the probes see, whatever serves the model: the project's engine
+ * (builtin), llama.cpp (gguf), or any OpenAI-compatible server (openai).
+ *
+ * Three calls, after lm-evaluation-harness's model interface: generate text, score a
+ * continuation given a prompt (tokenised together and split at the boundary, so the
+ * boundary token is the one the model would see), and the next-token distribution.
+ */
+
+/** Token ids in the model's own vocabulary. */
+export type TokenIds = readonly number[];
+
+/** Token-level access, present when the backend has it (builtin, gguf). */
+export interface Vocabulary {
+  readonly size: number;
+  encode(text: string): number[];
+  decode(ids: TokenIds): string;
+  /** The text of one token, as a display string. */
+  tokenText(id: number): string;
+}
+
+export interface SamplingParams {
+  /** Tokens to generate at most. */
+  maxTokens: number;
+  /** 0 = greedy. Default 1. */
+  temperature?: number;
+  /** Nucleus mass; 1 = off. */
+  topP?: number;
+  /** 0 = off. */
+  topK?: number;
+  /** A seeded request is deterministic and may be cached; an unseeded one never is. */
+  seed?: number;
+  /** Generation stops before any of these strings (not included in the text). */
+  stop?: string[];
+  /** Samples per prompt. Default 1. */
+  n?: number;
+  /** Return per-token log-probabilities of the generated tokens. */
+  logprobs?: boolean;
+}
+
+export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+
+export type GenerateRequest = SamplingParams & ({ prompt: string; messages?: undefined } | { messages: ChatMessage[]; prompt?: undefined });
+
+export interface TokenLogprob {
+  token: string;
+  /** Present when the backend knows token ids. */
+  id?: number;
+  logprob: number;
+}
+
+export type FinishReason = "stop" | "length" | "context";
+
+export interface Sample {
+  text: string;
+  finishReason: FinishReason;
+  /** Per generated token, when `logprobs` was asked. */
+  tokens?: TokenLogprob[];
+}
+
+export interface Generation {
+  samples: Sample[];
+}
+
+export interface ScoreRequest {
+  prompt: string;
+  continuation: string;
+}
+
+export interface ScoredToken extends TokenLogprob {
+  /** Whether this token was the model's greedy (argmax) choice at its position. */
+  isGreedy: boolean;
+}
+
+export interface ContinuationScore {
+  /** log p(continuation | prompt): the sum over the continuation's tokens. */
+  logprob: number;
+  /** Whether every continuation token was the greedy choice. */
+  isGreedy: boolean;
+  tokens: ScoredToken[];
+}
+
+export interface TokenLogprobs {
+  /** "full": every token of the vocabulary; "top-k": only the k most likely. */
+  kind: "full" | "top-k";
+  /** Sorted by logprob, most likely first. */
+  entries: { id: number; token: string; logprob: number }[];
+}
+
+export interface LanguageModel {
+  /** Content identity: hash of weights + tokenizer, or endpoint + model name + server version. */
+  readonly id: string;
+  readonly vocab?: Vocabulary;
+  generate(req: GenerateRequest): Promise<Generation>;
+  generateBatch(reqs: GenerateRequest[]): Promise<Generation[]>;
+  score(req: ScoreRequest): Promise<ContinuationScore>;
+  scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]>;
+  /** Full distribution where the backend has it, else its top-k (`kind` says which). */
+  nextTokenLogprobs?(prefix: TokenIds, k?: number): Promise<TokenLogprobs>;
+  close(): Promise<void>;
+}
