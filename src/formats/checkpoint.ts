@@ -70,13 +70,19 @@ export async function saveCheckpoint(
   return ok({ dir, files });
 }
 
-/** config.json + tokenizer.json of a checkpoint folder, without the weights. */
-export async function loadCheckpointMeta(dir: string): Promise<Result<{ config: ModelConfig; tokenizer: CharTokenizer }>> {
+/** config.json of a model folder as a ModelConfig (any HF llama folder, not only ours). */
+export async function loadModelConfig(dir: string): Promise<Result<ModelConfig>> {
   const configFile = join(dir, "config.json");
   const rawConfig = await readJsonFile(configFile, "model config of the checkpoint");
   if (!rawConfig.ok) return rawConfig;
-  const config = readModelConfig(rawConfig.value, configFile);
+  return readModelConfig(rawConfig.value, configFile);
+}
+
+/** config.json + tokenizer.json of a checkpoint folder, without the weights. */
+export async function loadCheckpointMeta(dir: string): Promise<Result<{ config: ModelConfig; tokenizer: CharTokenizer }>> {
+  const config = await loadModelConfig(dir);
   if (!config.ok) return config;
+  const configFile = join(dir, "config.json");
   const tokFile = join(dir, "tokenizer.json");
   const rawTok = await readJsonFile(tokFile, "tokenizer of the checkpoint");
   if (!rawTok.ok) return rawTok;
@@ -96,6 +102,22 @@ export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
   const meta = await loadCheckpointMeta(dir);
   if (!meta.ok) return meta;
   const { config, tokenizer } = meta.value;
+  const weights = await loadWeights(dir, config);
+  if (!weights.ok) return weights;
+  return ok({ config, tokenizer, ...weights.value });
+}
+
+/**
+ * Non-parameter buffers some exporters store next to the weights (recomputed from the
+ * config, so they are skipped rather than rejected).
+ */
+const IGNORED_TENSORS = /(^|\.)rotary_emb\.inv_freq$/;
+
+/**
+ * The weights of a llama folder (one safetensors file or a sharded index) as one flat
+ * buffer in parameterTable(config) order; F16 / BF16 are upcast to F32.
+ */
+export async function loadWeights(dir: string, config: ModelConfig): Promise<Result<{ params: Float32Array; metadata: Record<string, string> }>> {
   const opened = await openSafetensorsModel(dir);
   if (!opened.ok) return opened;
   const src = opened.value;
@@ -104,7 +126,7 @@ export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
     const expected = new Set(table.map((s) => s.name));
     const missing = table.map((s) => s.name).filter((n) => !src.info(n));
     if (missing.length) return fail({ code: "missing_tensors", file: src.path, tensors: missing });
-    const extra = src.names().filter((n) => !expected.has(n));
+    const extra = src.names().filter((n) => !expected.has(n) && !IGNORED_TENSORS.test(n));
     if (extra.length) return fail({ code: "unexpected_tensors", file: src.path, tensors: extra });
     for (const spec of table) {
       const got = src.info(spec.name)!.shape;
@@ -120,7 +142,7 @@ export async function loadCheckpoint(dir: string): Promise<Result<Checkpoint>> {
       if (!r.ok) return r;
       off += n;
     }
-    return ok({ config, params, tokenizer, metadata: { ...src.metadata } });
+    return ok({ params, metadata: { ...src.metadata } });
   } finally {
     await src.close();
   }

@@ -22,7 +22,7 @@ export { type TensorToWrite, writeSafetensors, writeSafetensorsModel, INDEX_FILE
 // Hugging Face checkpoint folders
 export { readModelConfig, toHfConfig, HF_CONFIG_FIELDS } from "./hf/config.js";
 export { CHAT_TEMPLATE, readTokenizerJson, toTokenizerJson, toTokenizerConfig, toGenerationConfig } from "./hf/tokenizer.js";
-export { type Checkpoint, type SaveOptions, saveCheckpoint, loadCheckpoint, loadCheckpointMeta } from "./checkpoint.js";
+export { type Checkpoint, type SaveOptions, saveCheckpoint, loadCheckpoint, loadCheckpointMeta, loadModelConfig, loadWeights } from "./checkpoint.js";
 
 // GGUF
 export { type GgufValue, type GgufValueType, type GgufScalar, GGML_TYPES, GGUF_VERSION } from "./gguf/types.js";
