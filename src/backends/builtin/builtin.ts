@@ -1,0 +1,122 @@
+/**
+ * `builtin`: the project's own engine behind the LanguageModel interface, for any
+ * Hugging Face llama folder the engine can run (ftledger's checkpoints, SmolLM-class
+ * models). Weights are upcast to float32 on load; what the engine cannot run is refused
+ * by src/formats with a message naming the config field.
+ */
+import { createHash, randomInt } from "node:crypto";
+import { loadKernels, type Kernels } from "../../tensor/index.js";
+import { Llama, generateTokens, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
+import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
+import type {
+  ContinuationScore, GenerateRequest, Generation, LanguageModel, Sample, ScoreRequest, TokenIds, TokenLogprobs,
+} from "../language-model.js";
+import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
+import { splitForScoring } from "./split.js";
+
+export interface BuiltinOptions {
+  kernels?: Kernels;
+}
+
+export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): Promise<LanguageModel & { config: ModelConfig }> {
+  const config = await loadModelConfig(dir);
+  if (!config.ok) throw new Error(formatFormatError(config.error));
+  const weights = await loadWeights(dir, config.value);
+  if (!weights.ok) throw new Error(formatFormatError(weights.error));
+  const tok = await loadFolderTokenizer(dir);
+  const kernels = opts.kernels ?? (await loadKernels()).kernels;
+  const model = Llama.f32(config.value, kernels);
+  model.params.flat.set(weights.value.params);
+  const id = "builtin:" + createHash("sha256")
+    .update(new Uint8Array(weights.value.params.buffer, weights.value.params.byteOffset, weights.value.params.byteLength))
+    .update(tok.source)
+    .digest("hex").slice(0, 24);
+  return new BuiltinModel(id, model, tok, dir);
+}
+
+class BuiltinModel implements LanguageModel {
+  constructor(
+    readonly id: string,
+    private readonly model: Llama<Float32Array>,
+    private readonly tok: FolderTokenizer,
+    private readonly dir: string,
+  ) {}
+
+  get vocab(): FolderTokenizer {
+    return this.tok;
+  }
+
+  get config(): ModelConfig {
+    return this.model.config;
+  }
+
+  async generate(req: GenerateRequest): Promise<Generation> {
+    const text = req.messages ? this.tok.applyChatTemplate(req.messages) : req.prompt;
+    const prompt = req.messages ? this.tok.encode(text) : this.tok.encodeWithSpecial(text);
+    if (prompt.length === 0) {
+      if (this.tok.bosId === undefined) throw new Error(`${this.dir}: an empty prompt needs a BOS token, and this tokenizer has none; give a prompt.`);
+      prompt.push(this.tok.bosId);
+    }
+    const n = req.n ?? 1;
+    const stop = req.stop ?? [];
+    // NOTE: an unseeded request draws a fresh seed, so it is never reproducible (nor cached).
+    const seed = req.seed ?? randomInt(2 ** 31);
+    const decoded = (ids: readonly number[]) => this.tok.decode(ids);
+    const seqs = generateTokens(this.model, Array.from({ length: n }, () => prompt), {
+      maxTokens: req.maxTokens, temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1, seed,
+      stopTokens: this.tok.eosIds,
+      shouldStop: stop.length ? (_, ids) => stop.some((s) => decoded(ids).includes(s)) : undefined,
+    });
+    const samples = seqs.map((s): Sample => {
+      let out = decoded(s.tokens);
+      let kept = s.tokens.length;
+      const cut = Math.min(...stop.map((x) => out.indexOf(x)).filter((i) => i >= 0));
+      if (Number.isFinite(cut)) {
+        out = out.slice(0, cut);
+        while (kept > 0 && decoded(s.tokens.slice(0, kept)).length > cut) kept--;
+      }
+      const sample: Sample = { text: out, finishReason: s.finish };
+      if (req.logprobs) sample.tokens = s.tokens.slice(0, kept).map((id, i) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[i] }));
+      return sample;
+    });
+    return { samples };
+  }
+
+  async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
+    const out: Generation[] = [];
+    for (const r of reqs) out.push(await this.generate(r));
+    return out;
+  }
+
+  async score(req: ScoreRequest): Promise<ContinuationScore> {
+    return (await this.scoreBatch([req]))[0];
+  }
+
+  async scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
+    const items = reqs.map((r, i) => {
+      const s = splitForScoring(this.tok, r.prompt, r.continuation);
+      if (!s.ok) throw new Error(`score request ${i}: ${s.message}`);
+      return s.value;
+    });
+    // one ragged batch per group of items that fits comfortably in memory
+    const results: ContinuationScore[] = [];
+    const GROUP = 32;
+    for (let g = 0; g < items.length; g += GROUP) {
+      const scored = scoreContinuations(this.model, items.slice(g, g + GROUP));
+      scored.forEach((s, j) => {
+        const cont = items[g + j].continuation;
+        const tokens = cont.map((id, t) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[t], isGreedy: s.greedy[t] }));
+        results.push({ logprob: s.logprobs.reduce((a, b) => a + b, 0), isGreedy: s.greedy.every(Boolean), tokens });
+      });
+    }
+    return results;
+  }
+
+  async nextTokenLogprobs(prefix: TokenIds, k?: number): Promise<TokenLogprobs> {
+    const lp = nextTokenLogprobs(this.model, [...prefix]);
+    const entries = Array.from(lp, (logprob, id) => ({ id, token: this.tok.tokenText(id), logprob })).sort((a, b) => b.logprob - a.logprob || a.id - b.id);
+    return k !== undefined && k < entries.length ? { kind: "top-k", entries: entries.slice(0, k) } : { kind: "full", entries };
+  }
+
+  async close(): Promise<void> {}
+}

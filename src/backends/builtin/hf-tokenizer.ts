@@ -1,0 +1,94 @@
+/**
+ * A model folder's tokenizer through Hugging Face's own tokenizer implementation
+ * (`@huggingface/tokenizers`, the tokenizers library in JS), and its chat template
+ * through `@huggingface/jinja`: the same files transformers reads, read the same way.
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Template } from "@huggingface/jinja";
+import { Tokenizer } from "@huggingface/tokenizers";
+import type { ChatMessage, TokenIds, Vocabulary } from "../language-model.js";
+
+export interface FolderTokenizer extends Vocabulary {
+  /** The tokenizer.json text, for the model's content id. */
+  readonly source: string;
+  readonly bosId: number | undefined;
+  readonly eosIds: number[];
+  /** Encode with the tokenizer's own special tokens (e.g. a BOS its post-processor adds). */
+  encodeWithSpecial(text: string): number[];
+  /** The chat template applied to messages, ending with the assistant's turn opening. */
+  applyChatTemplate(messages: ChatMessage[]): string;
+}
+
+type Json = Record<string, unknown>;
+
+async function readJson(path: string, what: string): Promise<Json | null> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as Json;
+  } catch (e) {
+    throw new Error(`${path}: the ${what} is not valid JSON (${(e as Error).message}); re-export the model folder.`);
+  }
+}
+
+/** A token given as a string or as {content: string} in tokenizer_config.json. */
+function tokenString(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (v && typeof v === "object" && typeof (v as Json).content === "string") return (v as Json).content as string;
+  return undefined;
+}
+
+export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer> {
+  const tokPath = join(dir, "tokenizer.json");
+  let source: string;
+  try {
+    source = await readFile(tokPath, "utf8");
+  } catch {
+    throw new Error(`${tokPath}: missing; the builtin backend needs the model's tokenizer.json (Hugging Face tokenizers format).`);
+  }
+  let json: Json;
+  try {
+    json = JSON.parse(source) as Json;
+  } catch (e) {
+    throw new Error(`${tokPath}: not valid JSON (${(e as Error).message}); re-export the model folder.`);
+  }
+  const config = (await readJson(join(dir, "tokenizer_config.json"), "tokenizer config")) ?? {};
+  const generation = (await readJson(join(dir, "generation_config.json"), "generation config")) ?? {};
+  let tok: Tokenizer;
+  try {
+    tok = new Tokenizer(json, config);
+  } catch (e) {
+    throw new Error(`${tokPath}: the tokenizer could not be built (${(e as Error).message}); check that it is a Hugging Face tokenizer.json.`);
+  }
+  const idOf = (t: string | undefined) => (t === undefined ? undefined : tok.token_to_id(t));
+  const bosId = typeof generation.bos_token_id === "number" ? generation.bos_token_id : idOf(tokenString(config.bos_token));
+  const eosRaw = generation.eos_token_id;
+  const eosIds = Array.isArray(eosRaw)
+    ? eosRaw.filter((x): x is number => typeof x === "number")
+    : typeof eosRaw === "number" ? [eosRaw] : [idOf(tokenString(config.eos_token))].filter((x): x is number => x !== undefined);
+  const template = typeof config.chat_template === "string" ? new Template(config.chat_template) : null;
+  const size = tok.get_vocab(true).size;
+
+  return {
+    source,
+    bosId,
+    eosIds,
+    size,
+    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    encodeWithSpecial: (text) => tok.encode(text, { add_special_tokens: true }).ids,
+    decode: (ids: TokenIds) => tok.decode([...ids], { skip_special_tokens: false }),
+    tokenText: (id) => tok.id_to_token(id) ?? "",
+    applyChatTemplate(messages) {
+      if (!template) throw new Error(`${join(dir, "tokenizer_config.json")}: the model has no chat_template; send a plain prompt instead of messages.`);
+      return template.render({
+        messages, add_generation_prompt: true,
+        bos_token: tokenString(config.bos_token) ?? "", eos_token: tokenString(config.eos_token) ?? "",
+      });
+    },
+  };
+}
