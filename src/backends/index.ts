@@ -4,5 +4,6 @@
  */
 export type {
   LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
-  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore,
 } from "./language-model.js";
+export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";

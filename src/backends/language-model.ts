@@ -13,7 +13,10 @@ export type TokenIds = readonly number[];
 /** Token-level access, present when the backend has it (builtin, gguf). */
 export interface Vocabulary {
   readonly size: number;
+  /** Tokens of `text` alone, no special tokens added. */
   encode(text: string): number[];
+  /** Tokens of a prompt as the backend feeds it (with a BOS or other tokens its tokenizer adds). */
+  encodePrompt(text: string): number[];
   decode(ids: TokenIds): string;
   /** The text of one token, as a display string. */
   tokenText(id: number): string;
@@ -87,6 +90,15 @@ export interface TokenLogprobs {
   entries: { id: number; token: string; logprob: number }[];
 }
 
+/** One position of a scored token sequence: the token there and the model's top alternatives. */
+export interface PositionScore {
+  id: number;
+  token: string;
+  logprob: number;
+  /** The `topK` most likely tokens at this position, most likely first. */
+  top: { id: number; token: string; logprob: number }[];
+}
+
 export interface LanguageModel {
   /** Content identity: hash of weights + tokenizer, or endpoint + model name + server version. */
   readonly id: string;
@@ -97,5 +109,10 @@ export interface LanguageModel {
   scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]>;
   /** Full distribution where the backend has it, else its top-k (`kind` says which). */
   nextTokenLogprobs?(prefix: TokenIds, k?: number): Promise<TokenLogprobs>;
+  /**
+   * log p(ids[i] | ids[<i]) for i ≥ 1, with the top-k alternatives at each position
+   * (backends with token access; the server's `echo` / `prompt_logprobs` need it).
+   */
+  scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
   close(): Promise<void>;
 }

@@ -6,10 +6,10 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { Llama, generateTokens, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
+import { KvCache, Llama, generateTokens, inferForward, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
-  ContinuationScore, GenerateRequest, Generation, LanguageModel, Sample, ScoreRequest, TokenIds, TokenLogprobs,
+  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenIds, TokenLogprobs,
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
@@ -116,6 +116,25 @@ class BuiltinModel implements LanguageModel {
     const lp = nextTokenLogprobs(this.model, [...prefix]);
     const entries = Array.from(lp, (logprob, id) => ({ id, token: this.tok.tokenText(id), logprob })).sort((a, b) => b.logprob - a.logprob || a.id - b.id);
     return k !== undefined && k < entries.length ? { kind: "top-k", entries: entries.slice(0, k) } : { kind: "full", entries };
+  }
+
+  async scoreTokens(ids: TokenIds, topK: number): Promise<PositionScore[]> {
+    if (ids.length < 2) return [];
+    if (ids.length > this.model.config.contextLength) {
+      throw new Error(`${ids.length} tokens exceed the model's context length ${this.model.config.contextLength}`);
+    }
+    const V = this.model.config.vocabSize;
+    const [logits] = inferForward(this.model, [{ cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" }]);
+    const out: PositionScore[] = [];
+    for (let t = 1; t < ids.length; t++) {
+      const lp = logSoftmax(logits.subarray((t - 1) * V, t * V));
+      const top = Array.from(lp, (logprob, id) => ({ id, logprob }))
+        .sort((a, b) => b.logprob - a.logprob || a.id - b.id)
+        .slice(0, topK)
+        .map((e) => ({ ...e, token: this.tok.tokenText(e.id) }));
+      out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top });
+    }
+    return out;
   }
 
   async close(): Promise<void> {}

@@ -81,6 +81,7 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     size,
     encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
     encodeWithSpecial: (text) => tok.encode(text, { add_special_tokens: true }).ids,
+    encodePrompt: (text) => tok.encode(text, { add_special_tokens: true }).ids,
     decode: (ids: TokenIds) => tok.decode([...ids], { skip_special_tokens: false }),
     tokenText: (id) => tok.id_to_token(id) ?? "",
     applyChatTemplate(messages) {

@@ -1,0 +1,122 @@
+/**
+ * Generation on llama.cpp, one token at a time on a context sequence.
+ *
+ * Each step asks `controlledEvaluate` for the full, untempered next-token distribution
+ * and draws the token with the engine's own sampler (src/model `sampleToken`:
+ * temperature, top-k, top-p) from a seeded generator, sample i using seed + i. So:
+ * per-token logprobs are those of the model (not of the tempered, truncated sampling
+ * distribution that llama.cpp's sampler reports), and a seeded request draws the same
+ * tokens as the builtin engine backend given the same distributions.
+ *
+ * Chat messages are formatted with the GGUF's `tokenizer.chat_template` (Jinja, rendered
+ * by @huggingface/jinja as transformers' apply_chat_template does).
+ */
+import { Template } from "@huggingface/jinja";
+import type { Token } from "node-llama-cpp";
+import { createRng, sampleToken } from "../../model/index.js";
+import type { ChatMessage, FinishReason, GenerateRequest, Generation, Sample } from "../language-model.js";
+import { detokenize, logprobsOf, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
+
+/** The chat messages as prompt text, through the GGUF's chat template. */
+export function renderChat(rt: Runtime, messages: ChatMessage[]): string {
+  if (!rt.chatTemplate) {
+    throw new Error(`${rt.file}: the GGUF has no tokenizer.chat_template, so chat messages cannot be formatted. Send a plain \`prompt\` formatted as the model expects, or use a GGUF that carries its chat template.`);
+  }
+  try {
+    return new Template(rt.chatTemplate).render({
+      messages,
+      add_generation_prompt: true,
+      bos_token: rt.model.tokens.bosString ?? "",
+      eos_token: rt.model.tokens.eosString ?? "",
+    });
+  } catch (e) {
+    throw new Error(`${rt.file}: the GGUF's chat template failed to render: ${(e as Error).message}. Send a plain \`prompt\` instead.`);
+  }
+}
+
+function checkRequest(rt: Runtime, req: GenerateRequest): void {
+  const bad = (what: string) => new Error(`${rt.file}: generate: ${what}`);
+  if (!(Number.isInteger(req.maxTokens) && req.maxTokens >= 0)) throw bad(`maxTokens must be a non-negative integer, got ${req.maxTokens}`);
+  const n = req.n ?? 1;
+  if (!(Number.isInteger(n) && n >= 1)) throw bad(`n must be a positive integer, got ${n}`);
+  if ((req.temperature ?? 1) < 0) throw bad(`temperature must be ≥ 0, got ${req.temperature}`);
+  if (req.topP !== undefined && !(req.topP > 0 && req.topP <= 1)) throw bad(`topP must be in (0, 1], got ${req.topP}`);
+  if (req.topK !== undefined && !(Number.isInteger(req.topK) && req.topK >= 0)) throw bad(`topK must be a non-negative integer, got ${req.topK}`);
+  if (req.stop?.some((s) => s === "")) throw bad("a stop string is empty");
+}
+
+export async function generateOne(rt: Runtime, req: GenerateRequest): Promise<Generation> {
+  checkRequest(rt, req);
+  const text = req.messages ? renderChat(rt, req.messages) : req.prompt;
+  const ids = promptIds(rt, text);
+  if (ids.length === 0) throw new Error(`${rt.file}: generate: the prompt is empty and the model has no BOS token to start from. Give a non-empty prompt.`);
+  if (ids.length > maxEvaluable(rt)) {
+    throw new Error(`${rt.file}: generate: the prompt is ${ids.length} tokens but the context holds ${maxEvaluable(rt)}. Shorten it or open the model with a larger contextSize.`);
+  }
+  // NOTE: an unseeded request draws a seed, so it is never reproducible (and never cached)
+  const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const n = req.n ?? 1;
+  const samples = await Promise.all(Array.from({ length: n }, (_, i) => rt.withSequence((seq) => sampleOne(rt, seq, ids, req, seed + i))));
+  return { samples };
+}
+
+type Sequence = Parameters<Parameters<Runtime["withSequence"]>[0]>[0];
+
+async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: GenerateRequest, seed: number): Promise<Sample> {
+  const rng = createRng(seed);
+  const sampling = { temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1 };
+  const out: number[] = [];
+  const logprobs: number[] = [];
+  let finish: FinishReason = "length";
+  let text = "";
+  let cut = false;
+  let input = prompt;
+  for (let step = 0; step < req.maxTokens; step++) {
+    if (seq.nextTokenIndex + input.length > maxEvaluable(rt)) {
+      finish = "context";
+      break;
+    }
+    const items = input.map((t, i) => (i === input.length - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
+    const res = await seq.controlledEvaluate(items as Parameters<Sequence["controlledEvaluate"]>[0]);
+    const lp = logprobsOf(rt, res[input.length - 1]?.next.probabilities, `generated position ${out.length}`);
+    const tok = sampleToken(lp, sampling, rng);
+    if (rt.model.isEogToken(tok as Token)) {
+      finish = "stop";
+      break;
+    }
+    out.push(tok);
+    logprobs.push(lp[tok]);
+    text = rt.model.detokenize(out as Token[], false);
+    const at = firstStop(text, req.stop);
+    if (at >= 0) {
+      text = text.slice(0, at);
+      cut = true;
+      finish = "stop";
+      break;
+    }
+    input = [tok];
+  }
+  const sample: Sample = { text, finishReason: finish };
+  if (req.logprobs) sample.tokens = keptTokens(rt, out, logprobs, text, cut);
+  return sample;
+}
+
+/** Earliest index where any stop string occurs, or -1. */
+function firstStop(text: string, stop: string[] | undefined): number {
+  let cut = -1;
+  for (const s of stop ?? []) {
+    const at = text.indexOf(s);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  return cut;
+}
+
+/** Per-token logprobs of the tokens that start inside the returned text (a stop string drops the rest). */
+function keptTokens(rt: Runtime, ids: number[], logprobs: number[], text: string, cut: boolean): Sample["tokens"] {
+  const tokens: NonNullable<Sample["tokens"]> = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (cut && rt.model.detokenize(ids.slice(0, i) as Token[], false).length >= text.length) break;
+    tokens.push({ token: detokenize(rt, [ids[i]]), id: ids[i], logprob: logprobs[i] });
+  }
+  return tokens;
+}

@@ -1,0 +1,121 @@
+/**
+ * `openGgufModel`: a GGUF file as a `LanguageModel`, through llama.cpp (node-llama-cpp
+ * 3.21.1, prebuilt CPU binary: never built, never downloaded).
+ *
+ * 1. Validate the file (./check.ts): header and metadata with ftledger's reader, then a
+ *    real load in a child process, so a file that makes llama.cpp abort kills only the child.
+ * 2. Identity: sha256 of the file (./file-id.ts).
+ * 3. Load in-process; one context with `parallel` sequences. Exact scoring (the default)
+ *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
+ *    forward pass to ~1e-6 (DESIGN.md); the default F16 cache is ~1e-3 off.
+ */
+import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContextOptions } from "node-llama-cpp";
+import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
+import { checkGguf, GgufLoadError } from "./check.js";
+import { ggufFileId } from "./file-id.js";
+import { generateOne } from "./generate.js";
+import { detokenize, SequencePool, tokenize, type Runtime } from "./runtime.js";
+import { nextTokenLogprobsOf, scoreOne } from "./score.js";
+
+export interface GgufModelOptions {
+  /** Tokens per sequence. Default: the model's training context, at most 2048 (K/V memory grows with it × parallel). */
+  contextSize?: number;
+  /** F32 K/V cache and flash attention off, for log-probs that match a reference. Default true: scoring is this backend's main job. */
+  exactScoring?: boolean;
+  /** Context sequences evaluated together (batch requests run one per sequence). Default 4. */
+  parallel?: number;
+  /** CPU threads for evaluation. Default: node-llama-cpp's choice. */
+  threads?: number;
+  /**
+   * Prepend the model's BOS token to text prompts. Default: whenever the model has one.
+   * NOTE: ftledger's own exports say add_bos_token=false (their chat template writes
+   * <bos> itself) although the lab's models always see <bos> first; and a first
+   * continuation token needs some context (lm-evaluation-harness gives an empty
+   * prompt the start token). Set false to follow a GGUF's add_bos_token=false literally.
+   */
+  addBos?: boolean;
+  /** Time allowed for the child-process load check. Default 120 s. */
+  checkTimeoutMs?: number;
+}
+
+/** One llama.cpp binding per process, disposed when the last model closes. */
+let shared: { llama: Promise<LlamaCpp>; users: number } | null = null;
+
+function acquireLlama(): Promise<LlamaCpp> {
+  shared ??= { llama: getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error }), users: 0 };
+  shared.users++;
+  return shared.llama;
+}
+
+async function releaseLlama(): Promise<void> {
+  if (!shared || --shared.users > 0) return;
+  const { llama } = shared;
+  shared = null;
+  await (await llama).dispose();
+}
+
+export async function openGgufModel(path: string, opts: GgufModelOptions = {}): Promise<LanguageModel> {
+  const parallel = opts.parallel ?? 4;
+  if (!(Number.isInteger(parallel) && parallel >= 1)) throw new Error(`openGgufModel: parallel must be a positive integer, got ${parallel}`);
+  if (opts.contextSize !== undefined && !(Number.isInteger(opts.contextSize) && opts.contextSize >= 2)) {
+    throw new Error(`openGgufModel: contextSize must be an integer ≥ 2, got ${opts.contextSize}`);
+  }
+  const checked = await checkGguf(path, { timeoutMs: opts.checkTimeoutMs });
+  if (!checked.ok) throw new GgufLoadError(checked.error);
+  const kv = checked.value.kv;
+  const id = await ggufFileId(path);
+
+  const llama = await acquireLlama();
+  let model: Awaited<ReturnType<LlamaCpp["loadModel"]>> | undefined;
+  try {
+    model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
+    const exact = opts.exactScoring ?? true;
+    const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 2048);
+    const ctxOptions: LlamaContextOptions = { contextSize, sequences: parallel, ...(opts.threads ? { threads: opts.threads } : {}) };
+    if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
+    const context = await model.createContext(ctxOptions);
+    const sequences = Array.from({ length: parallel }, () => context.getSequence());
+    const pool = new SequencePool(sequences);
+    const tokens = kv.get("tokenizer.ggml.tokens");
+    const template = kv.get("tokenizer.chat_template");
+    const bos = model.tokens.bos;
+    const rt: Runtime = {
+      file: path,
+      model,
+      vocabSize: tokens?.type === "array" ? tokens.value.length : model.fileInsights.vocabularySize ?? 0,
+      contextSize: context.contextSize,
+      bos: (opts.addBos ?? true) && bos !== null ? Number(bos) : null,
+      chatTemplate: template?.type === "string" ? template.value : undefined,
+      withSequence: (fn) => pool.use(fn),
+    };
+    const vocab: Vocabulary = {
+      size: rt.vocabSize,
+      encode: (text) => tokenize(rt, text),
+      decode: (ids) => detokenize(rt, ids),
+      tokenText: (tokenId) => detokenize(rt, [tokenId]),
+    };
+    let closed = false;
+    const loaded = model;
+    const live = <T>(fn: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error(`${path}: the model was closed`)) : fn());
+    return {
+      id,
+      vocab,
+      generate: (req: GenerateRequest): Promise<Generation> => live(() => generateOne(rt, req)),
+      generateBatch: (reqs: GenerateRequest[]): Promise<Generation[]> => live(() => Promise.all(reqs.map((r) => generateOne(rt, r)))),
+      score: (req: ScoreRequest): Promise<ContinuationScore> => live(() => scoreOne(rt, req)),
+      scoreBatch: (reqs: ScoreRequest[]): Promise<ContinuationScore[]> => live(() => Promise.all(reqs.map((r) => scoreOne(rt, r)))),
+      nextTokenLogprobs: (prefix: TokenIds, k?: number): Promise<TokenLogprobs> => live(() => nextTokenLogprobsOf(rt, prefix, k)),
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await context.dispose();
+        await loaded.dispose();
+        await releaseLlama();
+      },
+    };
+  } catch (e) {
+    await model?.dispose();
+    await releaseLlama();
+    throw e;
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Scoring on llama.cpp: log p(continuation | prompt) per token, and the full next-token
+ * distribution, from `controlledEvaluate` with `generateNext.probabilities` (the
+ * full-vocabulary softmax at the positions asked for).
+ *
+ * Boundary (after lm-evaluation-harness `loglikelihood`): prompt + continuation are
+ * tokenised together and split where the prompt's own tokens end. When the prompt's
+ * tokens are not a prefix of the whole (a merge across the boundary), the split falls
+ * by text offsets: the first token whose text reaches past the prompt starts the
+ * continuation, so a token straddling the boundary is scored as continuation.
+ */
+import type { Token } from "node-llama-cpp";
+import type { ContinuationScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
+import { argmax, detokenize, logprobsOf, maxEvaluable, promptIds, tokenize, type Runtime } from "./runtime.js";
+
+/** Token ids of prompt + continuation and the index of the first continuation token. */
+export function splitAtBoundary(rt: Runtime, prompt: string, continuation: string): { ids: number[]; start: number } {
+  const p = tokenize(rt, prompt);
+  let ids = tokenize(rt, prompt + continuation);
+  let start: number;
+  if (p.length < ids.length && p.every((t, i) => ids[i] === t)) start = p.length;
+  else {
+    start = 0;
+    while (start < ids.length && detokenize(rt, ids.slice(0, start + 1)).length <= prompt.length) start++;
+  }
+  if (start >= ids.length) {
+    throw new Error(`${rt.file}: the continuation ${JSON.stringify(continuation)} adds no token after the prompt when tokenised together (the prompt's last token absorbs it). Move the boundary, e.g. end the prompt before a space.`);
+  }
+  if (rt.bos !== null && ids[0] !== rt.bos) {
+    ids = [rt.bos, ...ids];
+    start++;
+  }
+  return { ids, start };
+}
+
+export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<ContinuationScore> {
+  if (req.continuation === "") throw new Error(`${rt.file}: score: the continuation is empty; there is nothing to score.`);
+  const { ids, start } = splitAtBoundary(rt, req.prompt, req.continuation);
+  if (start === 0) {
+    throw new Error(`${rt.file}: score: the prompt is empty and the model has no BOS token, so the first continuation token has no context. Give a non-empty prompt.`);
+  }
+  if (ids.length > maxEvaluable(rt)) {
+    throw new Error(`${rt.file}: score: prompt + continuation is ${ids.length} tokens but the context holds ${maxEvaluable(rt)} (context size ${rt.contextSize} minus one). Shorten the prompt or open the model with a larger contextSize.`);
+  }
+  // evaluate all but the last token; ask for the distribution where a continuation token is predicted
+  const input = ids.slice(0, -1).map((t, i) => (i >= start - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
+  const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]));
+  const tokens: ContinuationScore["tokens"] = [];
+  for (let j = start; j < ids.length; j++) {
+    const lp = logprobsOf(rt, out[j - 1]?.next.probabilities, `position ${j - 1}`);
+    const id = ids[j];
+    tokens.push({ token: detokenize(rt, [id]), id, logprob: lp[id], isGreedy: argmax(lp) === id });
+  }
+  return { logprob: tokens.reduce((a, t) => a + t.logprob, 0), isGreedy: tokens.every((t) => t.isGreedy), tokens };
+}
+
+export async function nextTokenLogprobsOf(rt: Runtime, prefix: TokenIds, k?: number): Promise<TokenLogprobs> {
+  if (prefix.length === 0) throw new Error(`${rt.file}: nextTokenLogprobs: the prefix is empty; start it with the BOS token (id ${rt.bos ?? "none"}).`);
+  if (prefix.length > maxEvaluable(rt)) {
+    throw new Error(`${rt.file}: nextTokenLogprobs: the prefix is ${prefix.length} tokens but the context holds ${maxEvaluable(rt)}. Shorten it or open the model with a larger contextSize.`);
+  }
+  const bad = prefix.find((t) => !(Number.isInteger(t) && t >= 0 && t < rt.vocabSize));
+  if (bad !== undefined) throw new Error(`${rt.file}: nextTokenLogprobs: token id ${bad} is outside the vocabulary [0, ${rt.vocabSize}).`);
+  if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw new Error(`nextTokenLogprobs: k must be a positive integer, got ${k}`);
+  const input = prefix.map((t, i) => (i === prefix.length - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
+  const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]));
+  const lp = logprobsOf(rt, out[prefix.length - 1]?.next.probabilities, `position ${prefix.length - 1}`);
+  const order = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a] || a - b);
+  const kept = k !== undefined && k < order.length ? order.slice(0, k) : order;
+  return {
+    kind: kept.length === order.length ? "full" : "top-k",
+    entries: kept.map((id) => ({ id, token: detokenize(rt, [id]), logprob: lp[id] })),
+  };
+}

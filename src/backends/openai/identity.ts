@@ -1,0 +1,51 @@
+/**
+ * The model's `id`: a hash of the endpoint list (sorted), the model name and whatever
+ * version the servers report (best effort: `/v1/models` root and owned_by, vLLM's
+ * `/version`). Caches and reports key on it; the API key is never part of it.
+ *
+ * NOTE: `created` in /v1/models is not used: vLLM fills it with the time of the request.
+ * NOTE: a server that is down while the model is opened contributes no version, so the
+ * id then differs from the one seen when it is up; the model name and endpoints still pin it.
+ */
+import { createHash } from "node:crypto";
+import type { OpenAIError } from "./errors.js";
+import type { Transport } from "./transport.js";
+
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** Metadata requests are short: they only decorate the id. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+export async function serverVersions(
+  transport: Transport,
+  endpoints: readonly string[],
+  model: string,
+  timeoutMs: number,
+): Promise<{ ok: true; versions: string[] } | { ok: false; error: OpenAIError }> {
+  const t = Math.min(timeoutMs, PROBE_TIMEOUT_MS);
+  const versions = new Set<string>();
+  for (const endpoint of endpoints) {
+    const models = await transport.get(endpoint, "/models", t);
+    if (!models.ok) {
+      const code = models.error.code;
+      if (code === "auth" || code === "missing_api_key") return models;
+      continue; // best effort: the server may not implement /v1/models
+    }
+    const data = isObj(models.json) && Array.isArray(models.json.data) ? (models.json.data as unknown[]).filter(isObj) : [];
+    const entry = data.find((m) => m.id === model);
+    if (data.length > 0 && !entry) {
+      return { ok: false, error: { code: "unknown_model", endpoint, model, available: data.map((m) => String(m.id)) } };
+    }
+    if (entry) {
+      for (const field of ["root", "owned_by"] as const) if (typeof entry[field] === "string") versions.add(`${field}=${entry[field]}`);
+    }
+    const v = await transport.get(endpoint.replace(/\/v1$/, ""), "/version", t);
+    if (v.ok && isObj(v.json) && typeof v.json.version === "string") versions.add(`version=${v.json.version}`);
+  }
+  return { ok: true, versions: [...versions].sort() };
+}
+
+export function modelId(endpoints: readonly string[], model: string, versions: readonly string[]): string {
+  const content = JSON.stringify({ endpoints: [...endpoints].sort(), model, versions: [...versions].sort() });
+  return `openai:${model}@${createHash("sha256").update(content).digest("hex").slice(0, 16)}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * Scoring a continuation over HTTP: the request bodies, and the parsers that turn a
+ * server's prompt log-probabilities into a ContinuationScore.
+ *
+ * Two ways to get log p of the prompt's own tokens (lm-evaluation-harness; Inspect):
+ *   echo    /v1/completions {prompt: prompt + continuation, echo: true, logprobs: 1,
+ *           max_tokens: 0 (1 where 0 is refused), temperature: 0}; choices[0].logprobs
+ *           holds tokens, token_logprobs (first null), top_logprobs, text_offset.
+ *   vllm    /v1/completions {…, prompt_logprobs: 1}; choices[0].prompt_logprobs is a
+ *           list aligned with the prompt tokens, first entry null, then per position a
+ *           map token id → {logprob, rank, decoded_token}.
+ *
+ * 1. Parse the tokens of the text sent and check that they spell it exactly (otherwise
+ *    the log-probabilities belong to other tokens: `wrong_tokens`). A response without
+ *    prompt log-probabilities is `missing`, so the caller can try the other way or fail
+ *    with `no_prompt_logprobs` — never a silent chance-level score.
+ * 2. Split at the prompt/continuation boundary: a token spanning it is `token_boundary`.
+ * 3. Sum the continuation tokens' log-probabilities; a token is greedy when it is the
+ *    argmax of its position's top log-probabilities.
+ *
+ * NOTE: token offsets are recomputed from the token strings (JS UTF-16 units) rather
+ * than read from `text_offset`, whose unit is the server's (Python: code points); the
+ * two agree whenever the tokens spell the text, which step 1 demands anyway.
+ */
+import type { ContinuationScore, ScoredToken } from "../language-model.js";
+import type { OpenAIError } from "./errors.js";
+
+export type ScoreMethod = "echo" | "vllm";
+
+export type Parsed = { ok: true; value: ContinuationScore } | { ok: false; error: OpenAIError } | { ok: false; missing: true };
+
+export function echoBody(model: string, text: string, maxTokens: 0 | 1): Record<string, unknown> {
+  return { model, prompt: text, max_tokens: maxTokens, echo: true, logprobs: 1, temperature: 0 };
+}
+
+export function vllmBody(model: string, text: string): Record<string, unknown> {
+  // NOTE: vLLM refuses max_tokens 0; the one generated token is ignored.
+  return { model, prompt: text, max_tokens: 1, temperature: 0, prompt_logprobs: 1 };
+}
+
+/** One prompt token as a server reported it; `logprob` null for the first token. */
+interface PromptToken {
+  token: string;
+  id?: number;
+  logprob: number | null;
+  isGreedy: boolean;
+}
+
+interface ScoreInput {
+  endpoint: string;
+  prompt: string;
+  continuation: string;
+}
+
+const MISSING = { ok: false as const, missing: true as const };
+const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+function firstChoice(json: unknown, endpoint: string): { ok: true; choice: Record<string, unknown> } | { ok: false; error: OpenAIError } {
+  const choices = isObj(json) ? json.choices : undefined;
+  if (!Array.isArray(choices) || !isObj(choices[0])) return { ok: false, error: { code: "bad_response", endpoint, message: "no choices[0] in the completion" } };
+  return { ok: true, choice: choices[0] };
+}
+
+/** Parse an echo response (legacy OpenAI completions logprobs). */
+export function parseEcho(json: unknown, input: ScoreInput): Parsed {
+  const { endpoint } = input;
+  const text = input.prompt + input.continuation;
+  const c = firstChoice(json, endpoint);
+  if (!c.ok) return c;
+  const lp = c.choice.logprobs;
+  // llama.cpp's server ignores echo: the text is only what it generated.
+  if (typeof c.choice.text === "string" && !c.choice.text.startsWith(text)) return MISSING;
+  if (!isObj(lp) || !Array.isArray(lp.tokens) || !Array.isArray(lp.token_logprobs)) return MISSING;
+  const tokens = lp.tokens as unknown[];
+  const logprobs = lp.token_logprobs as unknown[];
+  const tops = Array.isArray(lp.top_logprobs) ? (lp.top_logprobs as unknown[]) : [];
+
+  // 1. The echoed tokens: those starting before the end of the text (later ones were generated).
+  const out: PromptToken[] = [];
+  let spelled = "";
+  for (let i = 0; i < tokens.length && spelled.length < text.length; i++) {
+    const token = tokens[i];
+    const logprob = logprobs[i];
+    if (typeof token !== "string") return { ok: false, error: { code: "bad_response", endpoint, message: `logprobs.tokens[${i}] is not a string` } };
+    if (logprob !== null && typeof logprob !== "number") return { ok: false, error: { code: "bad_response", endpoint, message: `logprobs.token_logprobs[${i}] is not a number` } };
+    spelled += token;
+    out.push({ token, logprob, isGreedy: isArgmax(token, tops[i]) });
+  }
+  if (out.length === 0 || out.slice(1).every((t) => t.logprob === null)) return MISSING;
+  if (spelled !== text) return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: spelled } };
+  if (tops.length === 0) return { ok: false, error: { code: "bad_response", endpoint, message: "no logprobs.top_logprobs, so greedy tokens cannot be told" } };
+  return split(out, input);
+}
+
+/** Parse vLLM's prompt_logprobs extension. */
+export function parseVllm(json: unknown, input: ScoreInput): Parsed {
+  const { endpoint } = input;
+  const text = input.prompt + input.continuation;
+  const c = firstChoice(json, endpoint);
+  if (!c.ok) return c;
+  const raw = c.choice.prompt_logprobs ?? (isObj(json) ? json.prompt_logprobs : undefined);
+  if (!Array.isArray(raw) || raw.length === 0) return MISSING;
+  if (raw.length === 1) return MISSING; // one token: nothing conditional was scored
+
+  // 1. Walk back from the end: each position's actual token must end the remaining text.
+  const out: PromptToken[] = [];
+  let cursor = text.length;
+  for (let i = raw.length - 1; i >= 1; i--) {
+    const entry = raw[i];
+    if (!isObj(entry)) return { ok: false, error: { code: "bad_response", endpoint, message: `prompt_logprobs[${i}] is not a map of token id → logprob` } };
+    const picked = actualToken(entry, text.slice(0, cursor));
+    if (!picked) {
+      const got = Object.values(entry).map((v) => (isObj(v) ? String(v.decoded_token) : "?")).join(" | ");
+      return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: `…${got}${text.slice(cursor)}` } };
+    }
+    cursor -= picked.token.length;
+    out.push(picked);
+  }
+  if (cursor <= 0) return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: `(no first token)${text}` } };
+  out.push({ token: text.slice(0, cursor), logprob: null, isGreedy: false });
+  out.reverse();
+  return split(out, input);
+}
+
+/**
+ * The entry at one position that is the prompt's own token. With prompt_logprobs: 1,
+ * vLLM returns that token plus the top-1 when they differ, so: the only entry; else the
+ * one not ranked 1; on a tie, the one that ends the remaining text.
+ */
+function actualToken(entry: Record<string, unknown>, remaining: string): PromptToken | undefined {
+  const cands: PromptToken[] = [];
+  let best = -Infinity;
+  for (const [key, v] of Object.entries(entry)) {
+    if (!isObj(v) || typeof v.logprob !== "number" || typeof v.decoded_token !== "string") continue;
+    best = Math.max(best, v.logprob);
+    const rank = typeof v.rank === "number" ? v.rank : undefined;
+    cands.push({ token: v.decoded_token, id: Number(key), logprob: v.logprob, isGreedy: rank === 1 });
+  }
+  for (const t of cands) if (t.logprob !== null && t.logprob >= best) t.isGreedy = true;
+  const fits = cands.filter((t) => t.token.length > 0 && remaining.endsWith(t.token));
+  if (cands.length === 1) return fits[0];
+  const unranked = fits.filter((t) => !t.isGreedy);
+  return unranked.length === 1 ? unranked[0] : fits.length === 1 ? fits[0] : fits.find((t) => t.isGreedy);
+}
+
+/** `token` is the argmax of `top` (a map token → logprob); ties count as greedy. */
+function isArgmax(token: string, top: unknown): boolean {
+  if (!isObj(top)) return false;
+  let best = -Infinity;
+  for (const v of Object.values(top)) if (typeof v === "number") best = Math.max(best, v);
+  const mine = top[token];
+  return typeof mine === "number" && mine >= best;
+}
+
+/** 2–3. Split at the boundary and sum the continuation. */
+function split(tokens: PromptToken[], input: ScoreInput): Parsed {
+  const { endpoint, prompt, continuation } = input;
+  const scored: ScoredToken[] = [];
+  let start = 0;
+  let logprob = 0;
+  for (const t of tokens) {
+    const end = start + t.token.length;
+    if (start < prompt.length && end > prompt.length) {
+      return { ok: false, error: { code: "token_boundary", endpoint, token: t.token, promptEnd: prompt.slice(-20), continuationStart: continuation.slice(0, 20) } };
+    }
+    if (start >= prompt.length) {
+      if (t.logprob === null) return { ok: false, error: { code: "empty_prompt", endpoint } };
+      logprob += t.logprob;
+      scored.push({ token: t.token, ...(t.id !== undefined ? { id: t.id } : {}), logprob: t.logprob, isGreedy: t.isGreedy });
+    }
+    start = end;
+  }
+  return { ok: true, value: { logprob, isGreedy: scored.every((t) => t.isGreedy), tokens: scored } };
+}

@@ -1,0 +1,118 @@
+/**
+ * `ftledger serve`: any LanguageModel as an OpenAI-compatible API (Hono).
+ *   GET  /v1/models
+ *   POST /v1/completions        echo, logprobs, vLLM's prompt_logprobs, n, stop, seed, stream
+ *   POST /v1/chat/completions   the model's chat template; logprobs / top_logprobs; stream
+ * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500.
+ */
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ZodType } from "zod";
+import type { LanguageModel } from "../backends/index.js";
+import { completionChoice, type CompletionChoice } from "./completions.js";
+import { chatRequest, completionRequest } from "./schema.js";
+
+export interface ServeOptions {
+  /** The name clients put in `model` (default: the model's id). */
+  modelName?: string;
+}
+
+function apiError(c: Context, status: 400 | 404 | 500, message: string, param: string | null = null) {
+  return c.json({ error: { message, type: status === 500 ? "server_error" : "invalid_request_error", param, code: null } }, status);
+}
+
+async function parseBody<T>(c: Context, schema: ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    return { ok: false, res: apiError(c, 400, "the request body is not valid JSON") };
+  }
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, res: apiError(c, 400, `${issue.path.join(".") || "body"}: ${issue.message}`, issue.path.join(".") || null) };
+  }
+  return { ok: true, value: r.data };
+}
+
+export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): Hono {
+  const name = opts.modelName ?? model.id;
+  const created = Math.floor(Date.now() / 1000);
+  const app = new Hono();
+  let counter = 0;
+  const newId = (prefix: string) => `${prefix}-${created}-${++counter}`;
+  const checkModel = (c: Context, m: string | undefined) => (m !== undefined && m !== name ? apiError(c, 404, `model "${m}" is not served here; this server serves "${name}"`, "model") : null);
+
+  app.get("/v1/models", (c) => c.json({ object: "list", data: [{ id: name, object: "model", created, owned_by: "ftledger", root: model.id }] }));
+
+  app.post("/v1/completions", async (c) => {
+    const body = await parseBody(c, completionRequest);
+    if (!body.ok) return body.res;
+    const req = body.value;
+    const wrong = checkModel(c, req.model);
+    if (wrong) return wrong;
+    if ((req.echo || req.logprobs != null || req.prompt_logprobs !== undefined) && !model.scoreTokens) {
+      return apiError(c, 400, "this backend cannot return prompt log-probabilities (no token access)", "echo");
+    }
+    const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
+    const choices: CompletionChoice[] = [];
+    try {
+      for (const prompt of prompts) {
+        const gen = req.max_tokens > 0
+          ? (await model.generate({
+              prompt, maxTokens: req.max_tokens, temperature: req.temperature, topP: req.top_p, topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0,
+              seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: true,
+            })).samples
+          : Array.from({ length: req.n }, () => null);
+        for (const sample of gen) choices.push(await completionChoice(model, req, prompt, sample, choices.length));
+      }
+    } catch (e) {
+      return apiError(c, 400, (e as Error).message);
+    }
+    const response = { id: newId("cmpl"), object: "text_completion", created: Math.floor(Date.now() / 1000), model: name, choices };
+    if (!req.stream) return c.json(response);
+    return streamSSE(c, async (s) => {
+      for (const ch of choices) await s.writeSSE({ data: JSON.stringify({ ...response, choices: [ch] }) });
+      await s.writeSSE({ data: "[DONE]" });
+    });
+  });
+
+  app.post("/v1/chat/completions", async (c) => {
+    const body = await parseBody(c, chatRequest);
+    if (!body.ok) return body.res;
+    const req = body.value;
+    const wrong = checkModel(c, req.model);
+    if (wrong) return wrong;
+    let samples;
+    try {
+      samples = (await model.generate({
+        messages: req.messages, maxTokens: req.max_completion_tokens ?? req.max_tokens ?? 256, temperature: req.temperature, topP: req.top_p,
+        seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: req.logprobs,
+      })).samples;
+    } catch (e) {
+      return apiError(c, 400, (e as Error).message);
+    }
+    const id = newId("chatcmpl");
+    const choices = samples.map((s, index) => ({
+      index,
+      message: { role: "assistant" as const, content: s.text },
+      finish_reason: s.finishReason === "context" ? "length" : s.finishReason,
+      logprobs: req.logprobs ? { content: (s.tokens ?? []).map((t) => ({ token: t.token, logprob: t.logprob, top_logprobs: [] as { token: string; logprob: number }[] })) } : null,
+    }));
+    const response = { id, object: "chat.completion", created: Math.floor(Date.now() / 1000), model: name, choices };
+    if (!req.stream) return c.json(response);
+    return streamSSE(c, async (s) => {
+      for (const ch of choices) {
+        const delta = { id, object: "chat.completion.chunk", created: response.created, model: name };
+        await s.writeSSE({ data: JSON.stringify({ ...delta, choices: [{ index: ch.index, delta: { role: "assistant", content: ch.message.content }, finish_reason: null }] }) });
+        await s.writeSSE({ data: JSON.stringify({ ...delta, choices: [{ index: ch.index, delta: {}, finish_reason: ch.finish_reason }] }) });
+      }
+      await s.writeSSE({ data: "[DONE]" });
+    });
+  });
+
+  app.notFound((c) => apiError(c, 404, `no route ${c.req.method} ${c.req.path}; the API serves GET /v1/models, POST /v1/completions, POST /v1/chat/completions`));
+  app.onError((e, c) => apiError(c, 500, e.message));
+  return app;
+}
