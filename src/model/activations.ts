@@ -79,3 +79,22 @@ export function allocGradScratch<B extends Buf>(c: ModelConfig, B: number, T: nu
     datt: alloc(T * T),
   };
 }
+
+/** Floats needed by allocActivations / allocGradScratch, each view rounded up to 16 floats. */
+function counted(run: (alloc: Alloc<Float32Array>) => void): number {
+  let n = 0;
+  const dummy = new Float32Array(0);
+  run((len) => {
+    n += Math.ceil(len / 16) * 16;
+    return dummy;
+  });
+  return n;
+}
+
+export function activationsSize(c: ModelConfig, B: number, T: number): number {
+  return counted((a) => allocActivations(c, B, T, a));
+}
+
+export function gradScratchSize(c: ModelConfig, B: number, T: number): number {
+  return counted((a) => allocGradScratch(c, B, T, a));
+}

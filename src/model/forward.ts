@@ -20,8 +20,41 @@ export interface TrainBatch {
   targets: Int32Array; // (B, T) next tokens
   /** (B, T) loss weight per target; null = every token counts. */
   mask: Float32Array | null;
-  /** (B, T) positions; default 0..T−1 for every row. */
+  /**
+   * (B, T) positions; default 0..T−1 for every row. NOTE: attention is causal over the
+   * row, with no segment mask: packed or padded rows attend across their boundaries.
+   */
   positions?: Int32Array;
+}
+
+/** A batch the model cannot run: wrong lengths, ids outside the vocabulary, bad positions or mask. */
+export class BatchError extends Error {
+  readonly code = "bad_batch";
+}
+
+/** What is wrong with a batch for this config, or null. */
+export function checkBatch(c: ModelConfig, b: TrainBatch): string | null {
+  const { B, T } = b;
+  const N = B * T;
+  if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) return `batch shape B=${B}, T=${T} must be positive integers`;
+  if (T > c.contextLength) return `sequence length ${T} exceeds the model's context length ${c.contextLength}`;
+  if (b.tokens.length !== N || b.targets.length !== N) return `tokens and targets must have B·T = ${N} entries (got ${b.tokens.length} and ${b.targets.length})`;
+  const V = c.vocabSize;
+  for (let i = 0; i < N; i++) {
+    if (!(b.tokens[i] >= 0 && b.tokens[i] < V)) return `token id ${b.tokens[i]} at index ${i} is outside the vocabulary [0, ${V})`;
+    if (!(b.targets[i] >= 0 && b.targets[i] < V)) return `target id ${b.targets[i]} at index ${i} is outside the vocabulary [0, ${V})`;
+  }
+  if (b.mask) {
+    if (b.mask.length !== N) return `the loss mask has ${b.mask.length} entries; it needs B·T = ${N}`;
+    for (let i = 0; i < N; i++) if (!(b.mask[i] >= 0 && Number.isFinite(b.mask[i]))) return `loss mask entry ${i} is ${b.mask[i]}; weights must be finite and ≥ 0`;
+  }
+  if (b.positions) {
+    if (b.positions.length !== N) return `positions has ${b.positions.length} entries; it needs B·T = ${N}`;
+    for (let i = 0; i < N; i++) {
+      if (!(b.positions[i] >= 0 && b.positions[i] < c.contextLength)) return `position ${b.positions[i]} at index ${i} is outside [0, ${c.contextLength})`;
+    }
+  }
+  return null;
 }
 
 export function defaultPositions(B: number, T: number): Int32Array {

@@ -54,7 +54,7 @@ export function generateTokens(model: Llama<Float32Array>, prompts: number[][], 
       out[seq].tokens.push(tok);
       out[seq].logprobs.push(logSoftmax(row)[tok]);
       if (opts.shouldStop?.(seq, out[seq].tokens)) out[seq].finish = "stop";
-      else if (caches[seq].length + 1 >= ctx) out[seq].finish = "context"; // prompt + output fill the context
+      else if (caches[seq].length >= ctx) out[seq].finish = "context"; // no position left to feed this token
       else if (step + 1 < opts.maxTokens) {
         still.push(seq);
         next.push(tok);

@@ -6,7 +6,7 @@ export {
   type ParamSpec, type ParamViews, type LayerParams, parameterTable, totalParameters, viewParameters, decayMask, numel,
 } from "./parameters.js";
 export { Llama, type DType, type ForwardResult } from "./model.js";
-export { type TrainBatch, defaultPositions } from "./forward.js";
+export { type TrainBatch, defaultPositions, checkBatch, BatchError } from "./forward.js";
 export { createRng, type Rng } from "./rng.js";
 export * as ops from "./ops/index.js";
 export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";

@@ -29,10 +29,15 @@ export interface InferOptions {
   onHidden?: (layer: number, hidden: Float32Array) => void;
 }
 
-function segmentLength(s: Segment, C: number): number {
-  if (s.tokens) return s.tokens.length;
-  if (s.embeds) return s.embeds.length / C;
-  throw new Error("a segment needs tokens or embeds");
+function segmentLength(s: Segment, C: number, i: number): number {
+  let n: number;
+  if (s.tokens) n = s.tokens.length;
+  else if (s.embeds) {
+    if (s.embeds.length % C !== 0) throw new Error(`segment ${i}: embeds has ${s.embeds.length} values, not a multiple of the model width ${C}`);
+    n = s.embeds.length / C;
+  } else throw new Error(`segment ${i} needs tokens or embeds`);
+  if (n === 0) throw new Error(`segment ${i} has no rows; give at least one token`);
+  return n;
 }
 
 /** Runs the segments, appends to their caches, and returns logits (rows, V) per segment. */
@@ -41,7 +46,8 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
   const c = model.config;
   const p = model.params;
   const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
-  const lens = segments.map((s) => segmentLength(s, C));
+  if (segments.length === 0) throw new Error("inferForward needs at least one segment");
+  const lens = segments.map((s, i) => segmentLength(s, C, i));
   const starts = segments.map((s) => s.cache.length);
   const N = lens.reduce((a, b) => a + b, 0);
   segments.forEach((s, i) => {

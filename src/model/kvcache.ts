@@ -13,6 +13,9 @@ export class KvCache {
   length = 0;
 
   constructor(c: ModelConfig, capacity = c.contextLength) {
+    if (!(Number.isInteger(capacity) && capacity > 0 && capacity <= c.contextLength)) {
+      throw new Error(`a KV cache holds 1 to ${c.contextLength} positions (the context length), not ${capacity}`);
+    }
     const kD = c.nKvHeads * headDim(c);
     this.capacity = capacity;
     this.k = Array.from({ length: c.nLayers }, () => new Float32Array(capacity * kD));

@@ -4,10 +4,10 @@
  * run every matmul).
  */
 import type { Buf, Kernels } from "../tensor/index.js";
-import { allocActivations, allocGradScratch, type Activations, type Alloc, type GradScratch } from "./activations.js";
+import { activationsSize, allocActivations, allocGradScratch, gradScratchSize, type Activations, type Alloc, type GradScratch } from "./activations.js";
 import { trainBackward } from "./backward.js";
 import { headDim, validateConfig, type ModelConfig } from "./config.js";
-import { defaultPositions, trainForward, type TrainBatch } from "./forward.js";
+import { BatchError, checkBatch, defaultPositions, trainForward, type TrainBatch } from "./forward.js";
 import { ropeTable, type RopeTable } from "./ops/index.js";
 import { parameterTable, totalParameters, viewParameters, numel, type ParamViews } from "./parameters.js";
 import type { Rng } from "./rng.js";
@@ -31,6 +31,8 @@ export class Llama<B extends Buf = Float32Array> {
   private acts: Activations<B> | null = null;
   private scratch: GradScratch<B> | null = null;
   private last: { batch: TrainBatch; positions: Int32Array; count: number } | null = null;
+  private phase: "none" | "forward" | "backward" = "none";
+  private poolBuf: B | null = null;
 
   constructor(config: ModelConfig, kernels: Kernels, alloc: Alloc<B>) {
     const errors = validateConfig(config);
@@ -79,22 +81,37 @@ export class Llama<B extends Buf = Float32Array> {
 
   /** Forward over a (B, T) batch; keeps activations for `backward`. */
   forward(batch: TrainBatch): ForwardResult {
+    const problem = checkBatch(this.config, batch);
+    if (problem) throw new BatchError(problem);
     const { B, T } = batch;
-    if (T > this.config.contextLength) throw new Error(`sequence length ${T} exceeds the model's context length ${this.config.contextLength}`);
-    if (batch.tokens.length !== B * T || batch.targets.length !== B * T) throw new Error(`batch tokens/targets must have B·T = ${B * T} entries`);
-    const V = this.config.vocabSize;
-    for (let i = 0; i < B * T; i++) {
-      if (!(batch.tokens[i] >= 0 && batch.tokens[i] < V)) throw new Error(`token id ${batch.tokens[i]} at index ${i} is outside the vocabulary [0, ${V})`);
-      if (!(batch.targets[i] >= 0 && batch.targets[i] < V)) throw new Error(`target id ${batch.targets[i]} at index ${i} is outside the vocabulary [0, ${V})`);
-    }
     if (!this.acts || this.acts.B !== B || this.acts.T !== T) {
-      this.acts = allocActivations(this.config, B, T, this.alloc);
-      this.scratch = null;
+      const pool = this.pool(activationsSize(this.config, B, T) + gradScratchSize(this.config, B, T));
+      this.acts = allocActivations(this.config, B, T, pool);
+      this.scratch = allocGradScratch(this.config, B, T, pool);
     }
     const positions = batch.positions ?? defaultPositions(B, T);
     const r = trainForward(this.kernels, this.config, this.params, this.acts, this.rope, batch, positions);
     this.last = { batch, positions, count: r.count };
+    this.phase = "forward";
     return r;
+  }
+
+  /**
+   * Activations and gradient scratch for one (B, T) are views cut from one pooled
+   * buffer that only grows, so batches of changing shape (SFT, scoring) reuse memory
+   * instead of allocating per shape (the wasm arena never frees).
+   */
+  private pool(n: number): Alloc<B> {
+    if (!this.poolBuf || this.poolBuf.length < n) this.poolBuf = this.alloc(n);
+    const buf = this.poolBuf;
+    buf.fill(0, 0, n);
+    let off = 0;
+    return (len) => {
+      // 16-float (64-byte) alignment keeps SIMD kernels on aligned rows
+      const view = buf.subarray(off, off + len) as B;
+      off += Math.ceil(len / 16) * 16;
+      return view;
+    };
   }
 
   /** Per-token log p(target) of the last forward, (B·T). */
@@ -109,15 +126,15 @@ export class Llama<B extends Buf = Float32Array> {
    */
   lastProbs(): B {
     if (!this.acts || !this.last) throw new Error("call forward() first");
+    if (this.phase !== "forward") throw new Error("lastProbs() after backward(): backward overwrote the softmax with dlogits; call forward() again");
     return this.acts.probs;
   }
 
   /** Adds d loss / d θ of the last forward into `grads`. */
   backward(): void {
-    if (!this.acts || !this.last) throw new Error("backward() needs a forward() first");
+    if (!this.acts || !this.scratch || !this.last || this.phase !== "forward") throw new Error("backward() needs a forward() first (one backward per forward)");
     if (this.last.count <= 0) throw new Error("the loss mask selects no token; nothing to differentiate");
-    const { B, T } = this.last.batch;
-    if (!this.scratch) this.scratch = allocGradScratch(this.config, B, T, this.alloc);
+    this.phase = "backward";
     trainBackward(this.kernels, this.config, this.params, this.grads, this.acts, this.scratch, this.rope, this.last.batch, this.last.positions, this.last.count);
   }
 }

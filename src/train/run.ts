@@ -16,7 +16,8 @@ import { join } from "node:path";
 import { CharTokenizer, Llama, createRng, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import { formatFormatError, loadCheckpoint, openSafetensors, saveCheckpoint, writeSafetensors } from "../formats/index.js";
-import type { AdamwState } from "./adamw.js";
+import { z } from "zod";
+import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { Recipe } from "./recipes/index.js";
 import type { ScheduleConfig } from "./schedule.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";
@@ -33,25 +34,46 @@ export interface LabRunOptions {
   onStep?: (log: StepLog) => void;
 }
 
-export interface RunManifest {
-  recipe: string;
-  seed: number;
-  steps: number;
-  batchSize: number;
-  schedule: ScheduleConfig;
-  config: ModelConfig;
-}
+const scheduleSchema = z.object({ maxLr: z.number(), minLr: z.number(), warmupSteps: z.number().int(), totalSteps: z.number().int() });
 
-interface TrainerState {
-  step: number;
-  seed: number;
-  recipe: string;
-  kernels: string;
-  losses: number[];
+const runManifestSchema = z.object({
+  recipe: z.string(),
+  seed: z.number().int(),
+  steps: z.number().int().positive(),
+  batchSize: z.number().int().positive(),
+  schedule: scheduleSchema,
+  config: z.object({
+    vocabSize: z.number(), dim: z.number(), nLayers: z.number(), nHeads: z.number(), nKvHeads: z.number(), ffnDim: z.number(),
+    contextLength: z.number(), ropeTheta: z.number(), normEps: z.number(), tiedEmbeddings: z.boolean(),
+  }),
+  kernels: z.string(),
+  adamw: z.object({ beta1: z.number(), beta2: z.number(), eps: z.number(), weightDecay: z.number() }),
+  clip: z.number(),
+});
+
+/** run.json: everything that decides the run's numbers besides the code. */
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+const trainerStateSchema = z.object({
+  step: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  recipe: z.string(),
+  kernels: z.string(),
+  losses: z.array(z.number()),
+});
+
+type TrainerState = z.infer<typeof trainerStateSchema>;
+
+/** Global-norm clip threshold of lab runs (the trainer's default). */
+const DEFAULT_CLIP = 1;
+
+function configDifference(a: ModelConfig, b: ModelConfig): string | null {
+  for (const k of Object.keys(b) as (keyof ModelConfig)[]) if (a[k] !== b[k]) return `${k}: ${String(a[k])} vs ${String(b[k])}`;
+  return null;
 }
 
 export type LabRunResult =
-  | { ok: true; checkpoint: string; losses: number[]; resumedFrom: number }
+  | { ok: true; checkpoint: string; losses: number[]; resumedFrom: number; note?: string }
   | { ok: false; message: string; checkpoint: string | null; error?: TrainError };
 
 const stepDir = (dir: string, step: number) => join(dir, "checkpoints", `step-${String(step).padStart(6, "0")}`);
@@ -68,12 +90,17 @@ export async function latestCheckpoint(dir: string): Promise<string | null> {
   return steps.length ? join(dir, "checkpoints", steps[steps.length - 1]) : null;
 }
 
-async function readJson<T>(path: string, what: string): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
+async function readJson<T>(path: string, what: string, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
+  const broken = (why: string) => ({ ok: false as const, message: `${path}: cannot use the ${what} (${why}); the run folder is incomplete or was edited — start a fresh run with another --out.` });
+  let raw: unknown;
   try {
-    return { ok: true, value: JSON.parse(await readFile(path, "utf8")) as T };
+    raw = JSON.parse(await readFile(path, "utf8"));
   } catch (e) {
-    return { ok: false, message: `${path}: cannot read the ${what} (${(e as Error).message}); the run folder is incomplete or was edited — start a fresh run with another --out.` };
+    return broken((e as Error).message);
   }
+  const r = schema.safeParse(raw);
+  if (!r.success) return broken(`${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`);
+  return { ok: true, value: r.data };
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
@@ -86,26 +113,27 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const tok = new CharTokenizer();
   const r = o.recipe;
   const config = r.model(tok);
-  const steps = o.steps ?? r.defaults.steps;
-  const manifest: RunManifest = {
-    recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config,
-    schedule: { maxLr: r.defaults.maxLr, minLr: r.defaults.minLr, warmupSteps: Math.min(r.defaults.warmupSteps, steps), totalSteps: steps },
-  };
   const model = Llama.f32(config, o.kernels);
   let state: AdamwState | undefined;
   let losses: number[] = [];
   let resumedFrom = 0;
+  let manifest: RunManifest;
 
-  // 1. a fresh run, or the newest checkpoint of an earlier one
+  // 1. a fresh run, or the newest checkpoint of an earlier one (whose manifest rules)
   const latest = await latestCheckpoint(o.dir);
   if (o.resume) {
     if (!latest) return { ok: false, checkpoint: null, message: `${o.dir}: no checkpoint to resume from; run without --resume to start fresh.` };
-    const m = await readJson<RunManifest>(join(o.dir, "run.json"), "run manifest");
+    const m = await readJson(join(o.dir, "run.json"), "run manifest", runManifestSchema);
     if (!m.ok) return { ok: false, checkpoint: latest, message: m.message };
-    const prev = m.value;
-    if (prev.recipe !== r.name || prev.seed !== o.seed) {
-      return { ok: false, checkpoint: latest, message: `${o.dir}: the run was started with recipe "${prev.recipe}" seed ${prev.seed}; resume it with the same recipe and --seed ${prev.seed}.` };
+    manifest = m.value;
+    if (manifest.recipe !== r.name || manifest.seed !== o.seed) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the run was started with recipe "${manifest.recipe}" seed ${manifest.seed}; resume it with the same recipe and --seed ${manifest.seed}.` };
     }
+    if (o.steps !== undefined && o.steps !== manifest.steps) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the run was planned for ${manifest.steps} steps (its learning-rate schedule depends on it); resume without --steps, or start a new run.` };
+    }
+    const differs = configDifference(manifest.config, config);
+    if (differs) return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's model differs from the run's (${differs}); resume with the code that started the run.` };
     const loaded = await loadResumeState(latest, model);
     if (!loaded.ok) return { ok: false, checkpoint: latest, message: loaded.message };
     state = loaded.state;
@@ -113,16 +141,23 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     resumedFrom = state.step;
   } else {
     if (latest) return { ok: false, checkpoint: latest, message: `${o.dir} already holds a run (${latest}); pass --resume to continue it, or choose another --out.` };
+    const steps = o.steps ?? r.defaults.steps;
+    manifest = {
+      recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config, kernels: o.kernels.name,
+      schedule: { maxLr: r.defaults.maxLr, minLr: r.defaults.minLr, warmupSteps: Math.min(r.defaults.warmupSteps, steps), totalSteps: steps },
+      adamw: defaultAdamw, clip: DEFAULT_CLIP,
+    };
     await mkdir(o.dir, { recursive: true });
+    await writeJsonAtomic(join(o.dir, "run.json"), manifest);
     model.initialize(createRng(o.seed));
   }
-  await writeJsonAtomic(join(o.dir, "run.json"), manifest);
+  const steps = manifest.steps;
 
   // 2. train, saving a complete checkpoint folder every `checkpointEvery` updates
   const data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
   let saved: string | null = latest;
   const result = await train(model, data, {
-    steps, schedule: manifest.schedule, state,
+    steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip,
     onStep: (log) => {
       losses.push(log.loss);
       o.onStep?.(log);
@@ -133,7 +168,10 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     },
   });
   if (!result.ok) return { ok: false, checkpoint: saved, message: result.error.message, error: result.error };
-  return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom };
+  const note = o.resume && manifest.kernels !== o.kernels.name
+    ? `the run was started on the ${manifest.kernels} kernels and resumed on ${o.kernels.name}: the curve matches an uninterrupted run only to floating-point rounding`
+    : undefined;
+  return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom, note };
 }
 
 async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState): Promise<string> {
@@ -160,11 +198,10 @@ async function loadResumeState(
 ): Promise<{ ok: true; state: AdamwState; losses: number[] } | { ok: false; message: string }> {
   const ck = await loadCheckpoint(ckptDir);
   if (!ck.ok) return { ok: false, message: formatFormatError(ck.error) };
-  if (JSON.stringify(ck.value.config) !== JSON.stringify(model.config)) {
-    return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model; resume with the recipe that made it.` };
-  }
+  const differs = configDifference(ck.value.config, model.config);
+  if (differs) return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model (${differs}); resume with the recipe that made it.` };
   model.params.flat.set(ck.value.params);
-  const ts = await readJson<TrainerState>(join(ckptDir, "trainer_state.json"), "trainer state");
+  const ts = await readJson(join(ckptDir, "trainer_state.json"), "trainer state", trainerStateSchema);
   if (!ts.ok) return ts;
   const st = ts.value;
   const opt = await openSafetensors(join(ckptDir, "optimizer.safetensors"));

@@ -6,7 +6,7 @@
  *   3. clip by global norm, AdamW step with the scheduled learning rate
  *   4. report progress; save a checkpoint every `checkpointEvery` steps
  */
-import { decayMask, type Llama } from "../model/index.js";
+import { BatchError, decayMask, type Llama } from "../model/index.js";
 import { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import { clipGradNorm } from "./clip.js";
@@ -35,7 +35,9 @@ export interface TrainOptions {
   saveCheckpoint?: (state: AdamwState) => Promise<void>;
 }
 
-export type TrainError = { code: "non_finite"; step: number; loss: number; gradNorm: number; message: string };
+export type TrainError =
+  | { code: "non_finite"; step: number; loss: number; gradNorm: number; message: string }
+  | { code: "bad_batch"; step: number; message: string };
 
 export type TrainResult =
   | { ok: true; losses: number[]; state: AdamwState }
@@ -49,15 +51,24 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
   const state = opts.state ?? createAdamwState(k, params.length);
   const losses: number[] = [];
   const clip = opts.clip ?? 1;
-  let lastSaved = state.step;
+  // the step of the newest checkpoint this run can fall back to (a resumed run starts from one)
+  let lastSaved: number | null = opts.state ? state.step : null;
 
   while (state.step < opts.steps) {
     const t0 = performance.now();
     const batch = data.batch(state.step);
     model.zeroGrad();
-    const { loss, count } = model.forward(batch);
-    if (count === 0) {
-      throw new Error(`the batch for step ${state.step + 1} has no token in its loss mask; every batch must train on at least one token (check the data's masks)`);
+    let loss: number;
+    let count: number;
+    try {
+      const r = model.forward(batch);
+      loss = r.loss;
+      count = r.count;
+      if (r.count === 0) throw new BatchError("its loss mask selects no token; every batch must train on at least one token");
+    } catch (e) {
+      if (!(e instanceof BatchError)) throw e;
+      const step = state.step + 1;
+      return { ok: false, losses, state, error: { code: "bad_batch", step, message: `the batch for step ${step} is unusable: ${e.message}. Check the data; ${kept(lastSaved)}` } };
     }
     model.backward();
     const { norm, scale } = clipGradNorm(grads, clip);
@@ -67,7 +78,7 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
         ok: false, losses, state,
         error: {
           code: "non_finite", step, loss, gradNorm: norm,
-          message: `training stopped at step ${step}: loss ${loss}, gradient norm ${norm}. The weights were not updated and the last checkpoint (step ${lastSaved}) is kept. Lower the learning rate or check the data.`,
+          message: `training stopped at step ${step}: loss ${loss}, gradient norm ${norm}. The weights were not updated; ${kept(lastSaved)}. Lower the learning rate or check the data.`,
         },
       };
     }
@@ -83,3 +94,8 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
   if (opts.saveCheckpoint && lastSaved !== state.step) await opts.saveCheckpoint(state);
   return { ok: true, losses, state };
 }
+
+function kept(lastSaved: number | null): string {
+  return lastSaved === null ? "no checkpoint had been saved yet" : `the last checkpoint (step ${lastSaved}) is kept`;
+}
+

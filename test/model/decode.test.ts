@@ -79,6 +79,22 @@ describe("decoding", () => {
     });
   });
 
+  it("rejects malformed inputs with clear errors", () => {
+    const m = model();
+    expect(() => new KvCache(config, config.contextLength + 1)).toThrow(/1 to 32 positions/);
+    expect(() => inferForward(m, [])).toThrow(/at least one segment/);
+    expect(() => inferForward(m, [{ cache: new KvCache(config), tokens: new Int32Array(0), logits: "last" }])).toThrow(/segment 0 has no rows/);
+    expect(() => inferForward(m, [{ cache: new KvCache(config), tokens: null, embeds: new Float32Array(config.dim + 1), logits: "last" }])).toThrow(/not a multiple/);
+    const batch = { B: 1, T: 4, tokens: new Int32Array(4), targets: new Int32Array(4) };
+    expect(() => m.forward({ ...batch, mask: new Float32Array(3) })).toThrow(/loss mask has 3 entries/);
+    expect(() => m.forward({ ...batch, mask: Float32Array.of(1, NaN, 1, 1) })).toThrow(/finite and ≥ 0/);
+    expect(() => m.forward({ ...batch, mask: null, positions: Int32Array.of(0, 1, 2, 32) })).toThrow(/position 32/);
+    m.forward({ ...batch, mask: null });
+    m.backward();
+    expect(() => m.lastProbs()).toThrow(/after backward/);
+    expect(() => m.backward()).toThrow(/one backward per forward/);
+  });
+
   it("soft tokens: feeding the embedding rows gives the same logits as the token ids", () => {
     const m = model();
     const tokens = seq(6, 8);
@@ -123,9 +139,12 @@ describe("decoding", () => {
     const first = g[0].tokens[0];
     const stopped = generateTokens(m, [seq(4, 11)], { maxTokens: 5, temperature: 0, stopTokens: [first] });
     expect(stopped[0]).toMatchObject({ tokens: [], finish: "stop" });
+    // context 32, prompt 30: positions 30 and 31 take two generated tokens; the third is
+    // predicted from a full context and never fed back
     const long = generateTokens(m, [seq(30, 12)], { maxTokens: 10, temperature: 0 });
     expect(long[0].finish).toBe("context");
-    expect(long[0].tokens.length).toBe(2);
+    expect(long[0].tokens.length).toBe(3);
+    expect(generateTokens(m, [seq(32, 12)], { maxTokens: 10, temperature: 0 })[0].tokens.length).toBe(1);
   });
 });
 
