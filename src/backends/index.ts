@@ -7,3 +7,7 @@ export type {
   Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore,
 } from "./language-model.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
+export {
+  createOpenAIModel, parseOpenAISpec, BackendError, formatOpenAIError,
+  type OpenAISpec, type OpenAIModelOptions, type PromptLogprobsMode, type OpenAIError, type OpenAIErrorCode,
+} from "./openai/index.js";

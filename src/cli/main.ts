@@ -16,6 +16,14 @@ function int(name: string, min = 0) {
   };
 }
 
+function num(name: string, ok: (n: number) => boolean, rule: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}, got "${v}"`);
+    return n;
+  };
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -53,9 +61,9 @@ export function buildProgram(): Command {
     .option("--prompt <text>", "prompt (\\n for newline; special tokens like <|user|> allowed)", "\\n")
     .option("-n <n>", "number of samples", int("-n", 1), 4)
     .option("--max-tokens <n>", "tokens per sample", int("--max-tokens", 1), 80)
-    .option("--temperature <t>", "0 = greedy", (v) => Number(v), 0.8)
+    .option("--temperature <t>", "0 = greedy", num("--temperature", (n) => n >= 0, "a number ≥ 0"), 0.8)
     .option("--top-k <k>", "0 = off", int("--top-k"), 0)
-    .option("--top-p <p>", "1 = off", (v) => Number(v), 1)
+    .option("--top-p <p>", "1 = off", num("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
       process.exitCode = await labSample(ckpt, o);
@@ -83,7 +91,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
+    // an unexpected error is a bug or an environment problem: say so, and show the
+    // stack when FTLEDGER_DEBUG is set so it can be reported
     process.stderr.write(`ftledger: ${(e as Error).message}\n`);
+    if (process.env.FTLEDGER_DEBUG) process.stderr.write(`${(e as Error).stack ?? ""}\n`);
+    else process.stderr.write("(set FTLEDGER_DEBUG=1 to see where it happened)\n");
     process.exitCode = 2;
   }
 }

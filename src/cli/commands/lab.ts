@@ -16,15 +16,20 @@ export async function labTrain(recipeName: string, o: { out: string; steps?: num
     err(found.message);
     return 2;
   }
-  const { kernels } = await loadKernels();
+  const { kernels, skipped } = await loadKernels();
   const steps = o.steps ?? found.recipe.defaults.steps;
-  out(`lab train ${found.recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}, ${steps} steps)`);
+  out(`lab train ${found.recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
+  for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
   const bar = progressBar(steps, "training", "loss {loss} | lr {lr}");
-  const r = await runLab({
-    recipe: found.recipe, dir: o.out, kernels, seed: o.seed, steps, checkpointEvery: o.every, resume: o.resume,
-    onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1) }),
-  });
-  bar.stop();
+  let r;
+  try {
+    r = await runLab({
+      recipe: found.recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
+      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1) }),
+    });
+  } finally {
+    bar.stop();
+  }
   if (!r.ok) {
     err(r.message);
     if (r.checkpoint) err(`last good checkpoint: ${r.checkpoint}`);
@@ -32,6 +37,7 @@ export async function labTrain(recipeName: string, o: { out: string; steps?: num
   }
   const tail = r.losses.slice(-10);
   out(`done: loss ${r.losses[0]?.toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)}${r.resumedFrom ? ` (resumed at step ${r.resumedFrom})` : ""}`);
+  if (r.note) out(`note: ${r.note}`);
   out(`checkpoint: ${r.checkpoint}`);
   return 0;
 }
@@ -57,6 +63,7 @@ export async function labSample(
   }
   const { kernels } = await loadKernels();
   const model = Llama.f32(ck.value.config, kernels);
+  process.stderr.write(`kernels: ${kernels.name}\n`);
   model.params.flat.set(ck.value.params);
   const tok = ck.value.tokenizer;
   const prompt = tok.encode(o.prompt.replace(/\\n/g, "\n"), { allowSpecial: true });
