@@ -23,7 +23,8 @@ export function gradcheck(name: string, x: Float64Array, analytic: Float64Array,
     const fm = f();
     x[i] = orig;
     const numeric = (fp - fm) / (2 * h);
-    const err = Math.abs(numeric - analytic[i]) / Math.max(1, Math.abs(numeric), Math.abs(analytic[i]));
+    // relative error, with a small floor so gradients near zero are compared absolutely
+    const err = Math.abs(numeric - analytic[i]) / Math.max(1e-3, Math.abs(numeric), Math.abs(analytic[i]));
     if (!(err <= tol)) {
       throw new Error(`${name}: gradient mismatch at index ${i}: analytic ${analytic[i]}, numeric ${numeric}, rel err ${err}`);
     }

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { loadKernels, matmulReference, type BackendName, type Kernels } from "../../src/tensor/index.js";
 import { mulberry32 } from "../helpers/rng.js";
+import { mustStart } from "../helpers/required.js";
 
 const TOL = 1e-4;
 
@@ -52,7 +53,7 @@ for (const name of ["ts", "wasm", "native"] as const) {
     // the test below records the reason; `ts` must always start.
     if (typeof k === "string") {
       it(`${name} is unavailable on this machine (${k})`, () => {
-        expect(name).not.toBe("ts");
+        expect(mustStart(name), `${name} must start in this run`).toBe(false);
       });
       return;
     }

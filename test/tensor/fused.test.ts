@@ -15,6 +15,7 @@
  * the set of ops each backend provides is itself checked.
  */
 import { describe, expect, it } from "vitest";
+import { mustStart } from "../helpers/required.js";
 import {
   attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
   rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
@@ -83,6 +84,7 @@ for (const name of ["native", "wasm"] as const) {
     if (typeof k === "string") {
       it(`${name} is unavailable on this machine (${k})`, () => {
         expect(k).toMatch(/not available/);
+        expect(mustStart(name), `${name} must start in this run`).toBe(false);
       });
       return;
     }

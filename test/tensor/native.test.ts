@@ -14,6 +14,7 @@
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
+import { mustStart } from "../helpers/required.js";
 import { attentionForward } from "../../src/model/ops/index.js";
 import { adamwReference } from "../../src/tensor/adamw-reference.js";
 import type { AdamwKernelArgs, MatmulArgs } from "../../src/tensor/kernels.js";
@@ -82,6 +83,7 @@ if (!started.ok) {
     // Reported, not hidden; the reason must tell the user how to get the backend.
     it(`is unavailable on this machine (${started.reason})`, () => {
       expect(started.reason).toMatch(/libopenblas-dev/);
+      expect(mustStart("native"), "FTLEDGER_REQUIRE_NATIVE=1: the native backend must build and load in this run").toBe(false);
     });
   });
 } else {

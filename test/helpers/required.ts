@@ -1,0 +1,8 @@
+/**
+ * Which backends this run must have. CI sets FTLEDGER_REQUIRE_NATIVE=1 when it installed
+ * OpenBLAS, so a broken native build fails the suite instead of passing as "unavailable";
+ * the wasm module is built by every `npm ci` and is always required.
+ */
+export function mustStart(name: string): boolean {
+  return name === "ts" || name === "wasm" || (name === "native" && process.env.FTLEDGER_REQUIRE_NATIVE === "1");
+}
