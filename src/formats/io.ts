@@ -97,8 +97,11 @@ export async function writeFileAtomic(path: string, write: (fh: FileHandle) => P
 
 /**
  * Replace directory `dir` by one built in `dir.tmp-<pid>`: rename the old folder aside,
- * rename the new one in, then delete the old one. A crash leaves either the old or the
- * new folder under `dir` (and at worst a stray `.old-`/`.tmp-` sibling).
+ * rename the new one in, then delete the old one. The new folder is complete before it
+ * appears, so a reader never sees a half-written `dir`. NOTE: POSIX cannot swap two
+ * directories in one step: a crash between the two renames leaves no `dir`, with the
+ * old folder intact as `dir.old-<pid>` (rename it back by hand). Lab runs avoid that
+ * window by writing each checkpoint to a new step folder (src/train/run.ts).
  */
 export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;

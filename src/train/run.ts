@@ -6,8 +6,9 @@
  *       optimizer.safetensors             AdamW moments m, v
  *       trainer_state.json                step, losses so far, seed, kernels
  *
- * Each checkpoint folder is built under a temporary name and renamed into place, so a
- * run killed at any moment leaves only complete checkpoints. The newest two are kept.
+ * Each checkpoint folder is built under a temporary name and renamed into place under a
+ * new step name, so a run killed at any moment leaves only complete checkpoints (the
+ * newest one at worst missing, never half-written). The newest two are kept.
  * Resuming loads the newest complete checkpoint and continues with the batches the run
  * would have seen (a batch is a pure function of the step).
  */

@@ -2,6 +2,7 @@
  * `ftledger demo`: the main job on the embedded default. Until the lab and the audit
  * land, it trains a tiny llama on the toy language on this CPU, samples from it, and
  * checks that it prefers grammatical sentences — the engine end to end in under a minute.
+ * The agreement check is shown, not gated: the demo exits 0 unless training fails.
  */
 import { loadKernels } from "../../tensor/index.js";
 import { CharTokenizer, Llama, createRng, generateTokens, scoreContinuations } from "../../model/index.js";
