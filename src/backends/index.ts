@@ -11,3 +11,5 @@ export {
   createOpenAIModel, parseOpenAISpec, BackendError, formatOpenAIError,
   type OpenAISpec, type OpenAIModelOptions, type PromptLogprobsMode, type OpenAIError, type OpenAIErrorCode,
 } from "./openai/index.js";
+export { openModel, SpecError, SPEC_FORMS } from "./spec.js";
+export { openGgufModel, type GgufModelOptions } from "./llamacpp/index.js";

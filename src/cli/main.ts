@@ -6,6 +6,8 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demo } from "./commands/demo.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
+import { serveCommand } from "./commands/serve.js";
+import { SPEC_FORMS } from "../backends/index.js";
 import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
@@ -67,6 +69,17 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
       process.exitCode = await labSample(ckpt, o);
+    });
+
+  program
+    .command("serve")
+    .description("any model as an OpenAI-compatible API: /v1/models, /v1/completions (echo, logprobs, prompt_logprobs), /v1/chat/completions")
+    .argument("<spec>", SPEC_FORMS)
+    .option("--port <n>", "port (0 = any free one)", int("--port"), 8000)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--name <name>", "model name clients send (default: the folder or file name)")
+    .action(async (spec: string, o: { port: number; host: string; name?: string }) => {
+      process.exitCode = await serveCommand(spec, o);
     });
 
   const exp = program.command("export").description("write a checkpoint in another format");

@@ -1,0 +1,118 @@
+/**
+ * `ftledger serve` for real: the OpenAI-compatible app over the builtin backend on a
+ * loopback port, read with plain fetch and with our own openai backend. The same model
+ * must score the same through the engine and through HTTP.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTsKernels } from "../../src/tensor/index.js";
+import { CharTokenizer, Llama, createRng, type ModelConfig } from "../../src/model/index.js";
+import { saveCheckpoint } from "../../src/formats/index.js";
+import { createOpenAIModel, openBuiltinModel, type LanguageModel } from "../../src/backends/index.js";
+import { startServer, type RunningServer } from "../../src/server/index.js";
+
+const tok = new CharTokenizer();
+const config: ModelConfig = {
+  vocabSize: tok.size, dim: 32, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 48,
+  contextLength: 64, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true,
+};
+let builtin: LanguageModel;
+let server: RunningServer;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), "ftledger-serve-"));
+  const m = Llama.f32(config, createTsKernels());
+  m.initialize(createRng(21), 0.3);
+  const r = await saveCheckpoint(join(dir, "m"), { config, params: m.params.flat, tokenizer: tok });
+  if (!r.ok) throw new Error("save failed");
+  builtin = await openBuiltinModel(join(dir, "m"), { kernels: createTsKernels() });
+  server = await startServer(builtin, { port: 0, modelName: "tiny" });
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe("ftledger serve", () => {
+  it("lists its model", async () => {
+    const res = await fetch(server.url + "/models");
+    const body = (await res.json()) as { data: { id: string; root: string }[] };
+    expect(body.data.map((d) => d.id)).toEqual(["tiny"]);
+    expect(body.data[0].root).toBe(builtin.id);
+  });
+
+  it("echoes the prompt with its log-probs, as the engine scores them", async () => {
+    const prompt = "the cat sees";
+    const { status, json } = await post("/completions", { model: "tiny", prompt, max_tokens: 0, echo: true, logprobs: 2 });
+    expect(status).toBe(200);
+    const choice = (json.choices as { text: string; logprobs: { tokens: string[]; token_logprobs: (number | null)[]; top_logprobs: (Record<string, number> | null)[]; text_offset: number[] } }[])[0];
+    expect(choice.text).toBe(prompt);
+    expect(choice.logprobs.tokens.join("")).toBe(prompt);
+    expect(choice.logprobs.token_logprobs[0]).toBeNull();
+    expect(choice.logprobs.text_offset).toEqual([...prompt].map((_, i) => i));
+    const ref = await builtin.scoreTokens!(tok.encode(prompt), 2);
+    ref.forEach((p, i) => {
+      expect(choice.logprobs.token_logprobs[i + 1]).toBe(p.logprob);
+      // top_logprobs holds the 2 most likely tokens, plus the chosen one when it is not among them
+      expect(Object.keys(choice.logprobs.top_logprobs[i + 1]!).length).toBeGreaterThanOrEqual(2);
+    });
+  });
+
+  it("gives the same scores through the openai backend (echo and vLLM prompt_logprobs)", async () => {
+    const items = [{ prompt: "the cat", continuation: " sees a dog." }, { prompt: "two", continuation: " birds" }];
+    const ref = await builtin.scoreBatch(items);
+    for (const mode of ["echo", "vllm"] as const) {
+      const client = await createOpenAIModel({ endpoints: [server.url], model: "tiny", promptLogprobs: mode });
+      const got = await client.scoreBatch(items);
+      got.forEach((g, i) => {
+        expect(g.tokens.map((t) => t.token)).toEqual(ref[i].tokens.map((t) => t.token));
+        g.tokens.forEach((t, j) => {
+          expect(Math.abs(t.logprob - ref[i].tokens[j].logprob), `${mode} item ${i} token ${j}`).toBeLessThan(1e-9);
+          expect(t.isGreedy).toBe(ref[i].tokens[j].isGreedy);
+        });
+      });
+      await client.close();
+    }
+  });
+
+  it("generates through HTTP as the engine does (greedy, seeded, chat, stream)", async () => {
+    const client = await createOpenAIModel({ endpoints: [server.url], model: "tiny" });
+    const direct = await builtin.generate({ prompt: "a red", maxTokens: 10, temperature: 0 });
+    const http = await client.generate({ prompt: "a red", maxTokens: 10, temperature: 0 });
+    expect(http.samples[0].text).toBe(direct.samples[0].text);
+    const s1 = await client.generate({ prompt: "a", maxTokens: 8, temperature: 1, seed: 4, n: 2 });
+    const s2 = await builtin.generate({ prompt: "a", maxTokens: 8, temperature: 1, seed: 4, n: 2 });
+    expect(s1.samples.map((s) => s.text)).toEqual(s2.samples.map((s) => s.text));
+    const chat = await post("/chat/completions", { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 5, temperature: 0 });
+    expect(chat.status).toBe(200);
+    const directChat = await builtin.generate({ messages: [{ role: "user", content: "hi" }], maxTokens: 5, temperature: 0 });
+    expect((chat.json.choices as { message: { content: string } }[])[0].message.content).toBe(directChat.samples[0].text);
+    const res = await fetch(server.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tiny", prompt: "a red", max_tokens: 10, temperature: 0, stream: true }) });
+    const text = await res.text();
+    const events = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+    expect(events[events.length - 1]).toBe("[DONE]");
+    expect(JSON.parse(events[0]).choices[0].text).toBe(direct.samples[0].text);
+    await client.close();
+  });
+
+  it("answers bad requests with OpenAI-shaped errors that say what is wrong", async () => {
+    const badJson = await post("/completions", "{ nope");
+    expect(badJson.status).toBe(400);
+    expect((badJson.json.error as { message: string }).message).toMatch(/not valid JSON/);
+    const wrongModel = await post("/completions", { model: "other", prompt: "x" });
+    expect(wrongModel.status).toBe(404);
+    expect((wrongModel.json.error as { message: string }).message).toMatch(/serves "tiny"/);
+    const badField = await post("/completions", { model: "tiny", prompt: "x", max_tokens: -1 });
+    expect(badField.status).toBe(400);
+    expect((badField.json.error as { param: string }).param).toBe("max_tokens");
+    const noRoute = await fetch(server.url + "/embeddings", { method: "POST" });
+    expect(noRoute.status).toBe(404);
+  });
+});
