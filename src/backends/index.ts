@@ -12,4 +12,4 @@ export {
   type OpenAISpec, type OpenAIModelOptions, type PromptLogprobsMode, type OpenAIError, type OpenAIErrorCode,
 } from "./openai/index.js";
 export { openModel, SpecError, SPEC_FORMS } from "./spec.js";
-export { openGgufModel, type GgufModelOptions } from "./llamacpp/index.js";
+export { openGgufModel, type GgufModelOptions, GgufLoadError, checkGguf, formatGgufCheckError, type GgufCheckError, type GgufCheck, ggufFileId } from "./llamacpp/index.js";

@@ -2,7 +2,7 @@
  * The installed command line, end to end: `bin/ftledger.js` over the compiled dist/
  * (`npm test` builds first). Exit codes: 0 ok, 1 a check failed, 2 bad input or usage.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,6 +41,32 @@ describe("ftledger CLI", () => {
     const e = ftledger("export", "gguf", join(dir, "run", "checkpoints", "step-000012"), join(dir, "m.gguf"), "--dtype", "f16");
     expect(e.code, e.stderr).toBe(0);
     expect(existsSync(join(dir, "m.gguf"))).toBe(true);
+  });
+
+  it("serve answers /v1/models and stops cleanly on SIGTERM", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-serve-cli-"));
+    expect(ftledger("lab", "train", "toy", "--out", join(dir, "run"), "--steps", "3").code).toBe(0);
+    const child = spawn(process.execPath, [bin, "serve", `builtin:${join(dir, "run")}`, "--port", "0", "--name", "toy"], { cwd: root });
+    let out = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /at (http:\/\/\S+\/v1)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited early with ${code}: ${out}`)));
+    });
+    const models = (await (await fetch(url + "/models")).json()) as { data: { id: string }[] };
+    expect(models.data[0].id).toBe("toy");
+    const code = await new Promise<number | null>((resolve) => {
+      child.removeAllListeners("exit");
+      child.on("exit", (c) => resolve(c));
+      child.kill("SIGTERM");
+    });
+    expect(code).toBe(0);
+    const bad = ftledger("serve", "nope:thing");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a model spec; use one of: builtin:PATH/);
   });
 
   it("bad input and usage exit with 2 and say what to do", async () => {

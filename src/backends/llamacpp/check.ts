@@ -45,7 +45,8 @@ export function formatGgufCheckError(e: GgufCheckError): string {
       if (f.code === "truncated") {
         return `${f.file}: truncated: tensor "${f.tensor}" data ends at byte ${f.neededBytes} but the file has ${f.fileSize} bytes. The file was cut off (interrupted download or copy). ${fix}`;
       }
-      return `${formatFormatError(f)}`;
+      if (f.code === "missing_file") return `${f.file}: not found. Check the path to the .gguf file.`;
+      return formatFormatError(f);
     }
     case "empty":
       return `${e.file}: the file is empty (0 bytes), not a GGUF model. ${fix}`;

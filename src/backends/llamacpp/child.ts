@@ -3,15 +3,21 @@
  * make llama.cpp abort the whole process, so a user's file is loaded in a throwaway
  * process first).
  *
- * The child's source is a plain ESM string run with `node --input-type=module -e`, so it
- * works the same from `src` (tsx / vitest) and from `dist`, with no loader and no second
- * compiled file to locate. It imports node-llama-cpp by the absolute URL the parent
+ * The child's source is a plain ESM string, written once to a temp `.mjs` file named by
+ * its hash and run with `node FILE`, so it works the same from `src` (tsx / vitest) and
+ * from `dist`, with no loader and no second compiled file to locate. NOTE: not `node -e`:
+ * node-llama-cpp tests its binary in a grandchild forked with the child's execArgv,
+ * which `--input-type=module -e …` breaks. It imports node-llama-cpp by the absolute URL the parent
  * resolves, loads the model on the CPU (prebuilt binary only: no build, no download),
  * evaluates one token with full probabilities, and reports each stage as a JSON line on
  * stdout, so the parent can say how far it got when the child dies.
  */
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { access, rename, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const CHILD_SOURCE = `
@@ -54,11 +60,36 @@ export type ChildOutcome =
   | { ok: false; kind: "died"; stage: string; signal: string | null; exitCode: number | null; stderr: string }
   | { ok: false; kind: "timeout"; stage: string; seconds: number; stderr: string };
 
+let script: Promise<string> | null = null;
+
+/** The child script's file: written once (temp + rename, so concurrent writers are safe). */
+function scriptFile(): Promise<string> {
+  script ??= (async () => {
+    const file = join(tmpdir(), `ftledger-gguf-check-${createHash("sha256").update(CHILD_SOURCE).digest("hex").slice(0, 16)}.mjs`);
+    try {
+      await access(file);
+    } catch {
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, CHILD_SOURCE);
+      await rename(tmp, file);
+    }
+    return file;
+  })();
+  script.catch(() => (script = null));
+  return script;
+}
+
 /** Load `path` with llama.cpp in a child process and evaluate one token. Never throws. */
-export function loadInChild(path: string, timeoutMs = 120_000): Promise<ChildOutcome> {
+export async function loadInChild(path: string, timeoutMs = 120_000): Promise<ChildOutcome> {
   const lib = pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href;
+  let file: string;
+  try {
+    file = await scriptFile();
+  } catch (e) {
+    return { ok: false, kind: "error", stage: "writing the check script", message: (e as Error).message, stderr: "" };
+  }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SOURCE], {
+    const child = spawn(process.execPath, [file], {
       env: { ...process.env, FTLEDGER_GGUF_CHECK: JSON.stringify({ path, lib }) },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -86,7 +86,7 @@ async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: Gene
     }
     out.push(tok);
     logprobs.push(lp[tok]);
-    text = rt.model.detokenize(out as Token[], false);
+    text = detokenize(rt, out);
     const at = firstStop(text, req.stop);
     if (at >= 0) {
       text = text.slice(0, at);
@@ -115,7 +115,7 @@ function firstStop(text: string, stop: string[] | undefined): number {
 function keptTokens(rt: Runtime, ids: number[], logprobs: number[], text: string, cut: boolean): Sample["tokens"] {
   const tokens: NonNullable<Sample["tokens"]> = [];
   for (let i = 0; i < ids.length; i++) {
-    if (cut && rt.model.detokenize(ids.slice(0, i) as Token[], false).length >= text.length) break;
+    if (cut && detokenize(rt, ids.slice(0, i)).length >= text.length) break;
     tokens.push({ token: detokenize(rt, [ids[i]]), id: ids[i], logprob: logprobs[i] });
   }
   return tokens;

@@ -9,13 +9,14 @@
  *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
  *    forward pass to ~1e-6 (DESIGN.md); the default F16 cache is ~1e-3 off.
  */
+import { availableParallelism } from "node:os";
 import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContextOptions } from "node-llama-cpp";
-import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
+import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
 import { checkGguf, GgufLoadError } from "./check.js";
 import { ggufFileId } from "./file-id.js";
 import { generateOne } from "./generate.js";
-import { detokenize, SequencePool, tokenize, type Runtime } from "./runtime.js";
-import { nextTokenLogprobsOf, scoreOne } from "./score.js";
+import { detokenize, promptIds, SequencePool, tokenize, type Runtime } from "./runtime.js";
+import { nextTokenLogprobsOf, scoreOne, scoreTokensOf } from "./score.js";
 
 export interface GgufModelOptions {
   /** Tokens per sequence. Default: the model's training context, at most 2048 (K/V memory grows with it × parallel). */
@@ -24,14 +25,17 @@ export interface GgufModelOptions {
   exactScoring?: boolean;
   /** Context sequences evaluated together (batch requests run one per sequence). Default 4. */
   parallel?: number;
-  /** CPU threads for evaluation. Default: node-llama-cpp's choice. */
+  /**
+   * CPU threads for evaluation. Default: the cores minus one, left to Node's own thread.
+   * NOTE: with node-llama-cpp's default (all cores) one tiny evaluation took ~400 ms on
+   * 2 vCPUs (workers contending with Node's thread), against ~2 ms with 1 thread.
+   */
   threads?: number;
   /**
-   * Prepend the model's BOS token to text prompts. Default: whenever the model has one.
-   * NOTE: ftledger's own exports say add_bos_token=false (their chat template writes
-   * <bos> itself) although the lab's models always see <bos> first; and a first
-   * continuation token needs some context (lm-evaluation-harness gives an empty
-   * prompt the start token). Set false to follow a GGUF's add_bos_token=false literally.
+   * Prepend the model's BOS token to every text prompt. Default: the GGUF's
+   * tokenizer.ggml.add_bos_token (llama.cpp's own rule). An empty prompt is always
+   * conditioned on BOS when the model has one. NOTE: ftledger's exports say false
+   * (their chat template writes <bos> itself), as the builtin backend's tokenizer does.
    */
   addBos?: boolean;
   /** Time allowed for the child-process load check. Default 120 s. */
@@ -71,7 +75,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
     const exact = opts.exactScoring ?? true;
     const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 2048);
-    const ctxOptions: LlamaContextOptions = { contextSize, sequences: parallel, ...(opts.threads ? { threads: opts.threads } : {}) };
+    const ctxOptions: LlamaContextOptions = { contextSize, sequences: parallel, threads: opts.threads ?? Math.max(1, availableParallelism() - 1) };
     if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
     const context = await model.createContext(ctxOptions);
     const sequences = Array.from({ length: parallel }, () => context.getSequence());
@@ -82,15 +86,17 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     const rt: Runtime = {
       file: path,
       model,
-      vocabSize: tokens?.type === "array" ? tokens.value.length : model.fileInsights.vocabularySize ?? 0,
+      vocabSize: tokens?.type === "array" ? tokens.value.length : 0, // checkMetadata made sure it is an array
       contextSize: context.contextSize,
-      bos: (opts.addBos ?? true) && bos !== null ? Number(bos) : null,
+      bos: bos === null ? null : Number(bos),
+      addBos: opts.addBos ?? model.tokens.shouldPrependBosToken,
       chatTemplate: template?.type === "string" ? template.value : undefined,
       withSequence: (fn) => pool.use(fn),
     };
     const vocab: Vocabulary = {
       size: rt.vocabSize,
       encode: (text) => tokenize(rt, text),
+      encodePrompt: (text) => promptIds(rt, text),
       decode: (ids) => detokenize(rt, ids),
       tokenText: (tokenId) => detokenize(rt, [tokenId]),
     };
@@ -105,6 +111,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       score: (req: ScoreRequest): Promise<ContinuationScore> => live(() => scoreOne(rt, req)),
       scoreBatch: (reqs: ScoreRequest[]): Promise<ContinuationScore[]> => live(() => Promise.all(reqs.map((r) => scoreOne(rt, r)))),
       nextTokenLogprobs: (prefix: TokenIds, k?: number): Promise<TokenLogprobs> => live(() => nextTokenLogprobsOf(rt, prefix, k)),
+      scoreTokens: (ids: TokenIds, topK: number): Promise<PositionScore[]> => live(() => scoreTokensOf(rt, ids, topK)),
       close: async () => {
         if (closed) return;
         closed = true;

@@ -11,8 +11,10 @@ export interface Runtime {
   readonly vocabSize: number;
   /** Tokens one sequence holds (as created: llama.cpp may round a request up). */
   readonly contextSize: number;
-  /** Prepend this token to text prompts (null: none). */
+  /** The model's BOS token (null: none). */
   readonly bos: number | null;
+  /** Prepend `bos` to every text prompt (the GGUF's add_bos_token, unless overridden). */
+  readonly addBos: boolean;
   readonly chatTemplate: string | undefined;
   /** Run `fn` on a free sequence with its history cleared; waits when all are busy. */
   withSequence<T>(fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T>;
@@ -27,10 +29,15 @@ export function detokenize(rt: Runtime, ids: readonly number[]): string {
   return rt.model.detokenize(ids as Token[], true);
 }
 
-/** Text → ids with the BOS rule applied (no second BOS when the text already starts with one). */
+/**
+ * A prompt's ids as the model is fed them: BOS prepended when the GGUF asks for it (no
+ * second one when the text starts with it), and an empty prompt conditioned on BOS
+ * alone (as the builtin backend and lm-evaluation-harness do). Empty: no BOS to use.
+ */
 export function promptIds(rt: Runtime, text: string): number[] {
   const ids = tokenize(rt, text);
-  return rt.bos !== null && ids[0] !== rt.bos ? [rt.bos, ...ids] : ids;
+  if (rt.bos === null) return ids;
+  return (rt.addBos || ids.length === 0) && ids[0] !== rt.bos ? [rt.bos, ...ids] : ids;
 }
 
 /** Evaluations must stay below the context's last slot. NOTE: evaluating into the last slot makes node-llama-cpp shift the context. */

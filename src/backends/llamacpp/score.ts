@@ -3,18 +3,24 @@
  * distribution, from `controlledEvaluate` with `generateNext.probabilities` (the
  * full-vocabulary softmax at the positions asked for).
  *
- * Boundary (after lm-evaluation-harness `loglikelihood`): prompt + continuation are
+ * Boundary (after lm-evaluation-harness `loglikelihood`, as the builtin backend): the
+ * prompt's trailing whitespace moves onto the continuation, prompt + continuation are
  * tokenised together and split where the prompt's own tokens end. When the prompt's
  * tokens are not a prefix of the whole (a merge across the boundary), the split falls
  * by text offsets: the first token whose text reaches past the prompt starts the
  * continuation, so a token straddling the boundary is scored as continuation.
  */
 import type { Token } from "node-llama-cpp";
-import type { ContinuationScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
+import type { ContinuationScore, PositionScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
 import { argmax, detokenize, logprobsOf, maxEvaluable, promptIds, tokenize, type Runtime } from "./runtime.js";
 
 /** Token ids of prompt + continuation and the index of the first continuation token. */
 export function splitAtBoundary(rt: Runtime, prompt: string, continuation: string): { ids: number[]; start: number } {
+  const trailing = prompt.length - prompt.trimEnd().length;
+  if (trailing > 0) {
+    continuation = prompt.slice(prompt.length - trailing) + continuation;
+    prompt = prompt.slice(0, prompt.length - trailing);
+  }
   const p = tokenize(rt, prompt);
   let ids = tokenize(rt, prompt + continuation);
   let start: number;
@@ -26,7 +32,7 @@ export function splitAtBoundary(rt: Runtime, prompt: string, continuation: strin
   if (start >= ids.length) {
     throw new Error(`${rt.file}: the continuation ${JSON.stringify(continuation)} adds no token after the prompt when tokenised together (the prompt's last token absorbs it). Move the boundary, e.g. end the prompt before a space.`);
   }
-  if (rt.bos !== null && ids[0] !== rt.bos) {
+  if (rt.bos !== null && (rt.addBos || start === 0) && ids[0] !== rt.bos) {
     ids = [rt.bos, ...ids];
     start++;
   }
@@ -71,4 +77,23 @@ export async function nextTokenLogprobsOf(rt: Runtime, prefix: TokenIds, k?: num
     kind: kept.length === order.length ? "full" : "top-k",
     entries: kept.map((id) => ({ id, token: detokenize(rt, [id]), logprob: lp[id] })),
   };
+}
+
+/** log p(ids[i] | ids[<i]) for i ≥ 1 with the top-k alternatives (the server's `echo` / `prompt_logprobs`). */
+export async function scoreTokensOf(rt: Runtime, ids: TokenIds, topK: number): Promise<PositionScore[]> {
+  if (ids.length < 2) return [];
+  if (ids.length > maxEvaluable(rt)) {
+    throw new Error(`${rt.file}: scoreTokens: ${ids.length} tokens but the context holds ${maxEvaluable(rt)}. Shorten the text or open the model with a larger contextSize.`);
+  }
+  const bad = ids.find((t) => !(Number.isInteger(t) && t >= 0 && t < rt.vocabSize));
+  if (bad !== undefined) throw new Error(`${rt.file}: scoreTokens: token id ${bad} is outside the vocabulary [0, ${rt.vocabSize}).`);
+  const input = ids.slice(0, -1).map((t) => [t as Token, { generateNext: { probabilities: true } }] as const);
+  const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as unknown as Parameters<typeof seq.controlledEvaluate>[0]));
+  const scores: PositionScore[] = [];
+  for (let t = 1; t < ids.length; t++) {
+    const lp = logprobsOf(rt, out[t - 1]?.next.probabilities, `position ${t - 1}`);
+    const top = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a] || a - b).slice(0, Math.max(0, topK));
+    scores.push({ id: ids[t], token: detokenize(rt, [ids[t]]), logprob: lp[ids[t]], top: top.map((id) => ({ id, token: detokenize(rt, [id]), logprob: lp[id] })) });
+  }
+  return scores;
 }
