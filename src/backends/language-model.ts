@@ -65,6 +65,7 @@ export interface Generation {
   samples: Sample[];
 }
 
+/** Trailing whitespace of `prompt` is scored as part of the continuation (see boundary.ts). */
 export interface ScoreRequest {
   prompt: string;
   continuation: string;

@@ -5,16 +5,13 @@
  * the tokens after the prompt's own tokenisation. The model then sees the boundary
  * token it would see in real text.
  */
+import { moveTrailingWhitespace } from "../boundary.js";
 import type { FolderTokenizer } from "./hf-tokenizer.js";
 
 export type Split = { ok: true; value: { prompt: number[]; continuation: number[] } } | { ok: false; message: string };
 
 export function splitForScoring(tok: FolderTokenizer, prompt: string, continuation: string): Split {
-  const trailing = prompt.length - prompt.trimEnd().length;
-  if (trailing > 0) {
-    continuation = prompt.slice(prompt.length - trailing) + continuation;
-    prompt = prompt.slice(0, prompt.length - trailing);
-  }
+  ({ prompt, continuation } = moveTrailingWhitespace({ prompt, continuation }));
   if (continuation.length === 0) return { ok: false, message: "the continuation is empty; there is nothing to score" };
   const whole = tok.encodeWithSpecial(prompt + continuation);
   let context = tok.encodeWithSpecial(prompt);

@@ -12,15 +12,12 @@
  */
 import type { Token } from "node-llama-cpp";
 import type { ContinuationScore, PositionScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
+import { moveTrailingWhitespace } from "../boundary.js";
 import { argmax, detokenize, logprobsOf, maxEvaluable, promptIds, tokenize, type Runtime } from "./runtime.js";
 
 /** Token ids of prompt + continuation and the index of the first continuation token. */
 export function splitAtBoundary(rt: Runtime, prompt: string, continuation: string): { ids: number[]; start: number } {
-  const trailing = prompt.length - prompt.trimEnd().length;
-  if (trailing > 0) {
-    continuation = prompt.slice(prompt.length - trailing) + continuation;
-    prompt = prompt.slice(0, prompt.length - trailing);
-  }
+  ({ prompt, continuation } = moveTrailingWhitespace({ prompt, continuation }));
   const p = tokenize(rt, prompt);
   let ids = tokenize(rt, prompt + continuation);
   let start: number;

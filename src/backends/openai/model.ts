@@ -8,6 +8,7 @@
  * method that works is found per endpoint and remembered. Every failure rejects with a
  * BackendError; there is no `nextTokenLogprobs` (token ids are unknown over this API).
  */
+import { moveTrailingWhitespace } from "../boundary.js";
 import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, ScoreRequest } from "../language-model.js";
 import { BackendError, type OpenAIError } from "./errors.js";
 import { buildGenerate, parseGeneration } from "./generate.js";
@@ -86,7 +87,7 @@ class OpenAIModel implements LanguageModel {
     const { endpoint, done } = this.transport.pool.take();
     try {
       if (req.prompt === "") throw new BackendError({ code: "empty_prompt", endpoint });
-      return await this.scoreOn(endpoint, req);
+      return await this.scoreOn(endpoint, moveTrailingWhitespace(req));
     } finally {
       done();
     }
