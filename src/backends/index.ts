@@ -13,3 +13,9 @@ export {
 } from "./openai/index.js";
 export { openModel, SpecError, SPEC_FORMS } from "./spec.js";
 export { openGgufModel, type GgufModelOptions, GgufLoadError, checkGguf, formatGgufCheckError, type GgufCheckError, type GgufCheck, ggufFileId } from "./llamacpp/index.js";
+export {
+  openRequestCache, withCache, isCacheableGenerate, requestKey, canonicalJson,
+  RequestCacheError, formatRequestCacheError,
+  type RequestCache, type CacheEntry, type CachedLanguageModel, type CacheStats,
+  type RequestKind, type RequestCacheErrorDetail, type RequestCacheErrorCode,
+} from "./cache/index.js";
