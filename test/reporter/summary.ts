@@ -1,0 +1,22 @@
+/**
+ * Prints the plain closing line "N passed, N failed[, N skipped]" after vitest's own
+ * summary, so CI logs end with a count any tool can read.
+ */
+import type { Reporter, TestModule } from "vitest/node";
+
+export default class SummaryLine implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    let passed = 0;
+    let failed = 0;
+    let skipped = 0;
+    for (const m of modules) {
+      for (const t of m.children.allTests()) {
+        const state = t.result().state;
+        if (state === "passed") passed++;
+        else if (state === "failed") failed++;
+        else skipped++;
+      }
+    }
+    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
+  }
+}
