@@ -1,0 +1,10 @@
+/** The arithmetic world: word problems, their three solution formats, and exact chain edits. */
+export { arithmeticTask, arithmeticPrompt, verifyArithmetic, type ArithmeticItem, type ArithmeticMeta } from "./task.js";
+export { ARITHMETIC_DEFAULTS, arithmeticConfigSchema, parseArithmeticConfig, type ArithmeticConfig } from "./config.js";
+export {
+  FORMATS, formatOf, parseSteps, parseStepLine, renderSolution, renderStep,
+  type FormatClass, type ParseError, type ParseResult, type ParsedSolution, type SolutionFormat,
+} from "./formats.js";
+export { corruptStep, paraphraseSolution, truncateSolution } from "./chain.js";
+export { applyOp, checkChain, checkStep, OPS, type Op, type Step } from "./steps.js";
+export { answerOf, isValidChain, mutateChain, sampleChain, stepsOf, type Chain, type Limits } from "./chain-sample.js";
