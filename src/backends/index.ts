@@ -4,7 +4,7 @@
  */
 export type {
   LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
-  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent,
 } from "./language-model.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
 export {

@@ -91,6 +91,15 @@ export interface TokenLogprobs {
   entries: { id: number; token: string; logprob: number }[];
 }
 
+/** A piece of generated text as it is produced; the last event of a sample has `finishReason`. */
+export interface StreamEvent {
+  /** Which sample (0 … n−1). */
+  index: number;
+  /** New text since the previous event of this sample (may be empty on the last event). */
+  delta: string;
+  finishReason?: FinishReason;
+}
+
 /** One position of a scored token sequence: the token there and the model's top alternatives. */
 export interface PositionScore {
   id: number;
@@ -106,6 +115,8 @@ export interface LanguageModel {
   readonly vocab?: Vocabulary;
   generate(req: GenerateRequest): Promise<Generation>;
   generateBatch(reqs: GenerateRequest[]): Promise<Generation[]>;
+  /** Incremental generation where the backend can produce it (the server streams it). */
+  generateStream?(req: GenerateRequest): AsyncIterable<StreamEvent>;
   score(req: ScoreRequest): Promise<ContinuationScore>;
   scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]>;
   /** Full distribution where the backend has it, else its top-k (`kind` says which). */

@@ -30,6 +30,20 @@ export interface GeneratedSequence {
 }
 
 export function generateTokens(model: Llama<Float32Array>, prompts: number[][], opts: GenerateOptions): GeneratedSequence[] {
+  const steps = decodeSteps(model, prompts, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Generation one decoding step at a time: yields the sequences so far after every step
+ * (for streaming), and returns them when every sequence has finished.
+ */
+export function* decodeSteps(
+  model: Llama<Float32Array>, prompts: number[][], opts: GenerateOptions,
+): Generator<readonly GeneratedSequence[], GeneratedSequence[]> {
   const ctx = model.config.contextLength;
   const stop = new Set(opts.stopTokens ?? []);
   const caches = prompts.map((p) => {
@@ -62,6 +76,7 @@ export function generateTokens(model: Llama<Float32Array>, prompts: number[][], 
     });
     live = still;
     if (live.length === 0) break;
+    yield out;
     logits = inferForward(model, live.map((seq, j) => ({ cache: caches[seq], tokens: Int32Array.of(next[j]), logits: "last" })));
   }
   return out;

@@ -14,6 +14,6 @@ export { KvCache } from "./kvcache.js";
 export { inferForward, type Segment, type InferOptions } from "./infer.js";
 export { logSoftmax, argmax, sampleToken, type SamplingOptions } from "./sampling.js";
 export {
-  generateTokens, scoreContinuations, nextTokenLogprobs,
+  generateTokens, decodeSteps, scoreContinuations, nextTokenLogprobs,
   type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,
 } from "./generate.js";

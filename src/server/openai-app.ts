@@ -3,12 +3,14 @@
  *   GET  /v1/models
  *   POST /v1/completions        echo, logprobs, vLLM's prompt_logprobs, n, stop, seed, stream
  *   POST /v1/chat/completions   the model's chat template; logprobs / top_logprobs; stream
+ * Streaming is token by token when the backend has `generateStream` (and the request
+ * asks for no log-probs); otherwise the finished choices are sent as SSE chunks.
  * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500.
  */
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ZodType } from "zod";
-import type { LanguageModel } from "../backends/index.js";
+import type { LanguageModel, StreamEvent } from "../backends/index.js";
 import { completionChoice, type CompletionChoice } from "./completions.js";
 import { chatRequest, completionRequest } from "./schema.js";
 
@@ -36,6 +38,28 @@ async function parseBody<T>(c: Context, schema: ZodType<T>): Promise<{ ok: true;
   return { ok: true, value: r.data };
 }
 
+const finishOf = (e: StreamEvent): string | null =>
+  e.finishReason === undefined ? null : e.finishReason === "context" ? "length" : e.finishReason;
+
+/**
+ * Server-sent events from a backend's stream. The first event is awaited before the
+ * response starts, so a request the backend rejects (prompt too long …) still gets a
+ * 400 with a message rather than a broken stream.
+ */
+async function streamEvents(c: Context, events: AsyncIterable<StreamEvent>, chunk: (e: StreamEvent) => unknown): Promise<Response> {
+  const it = events[Symbol.asyncIterator]();
+  let first: IteratorResult<StreamEvent>;
+  try {
+    first = await it.next();
+  } catch (e) {
+    return apiError(c, 400, (e as Error).message);
+  }
+  return streamSSE(c, async (s) => {
+    for (let r = first; !r.done; r = await it.next()) await s.writeSSE({ data: JSON.stringify(chunk(r.value)) });
+    await s.writeSSE({ data: "[DONE]" });
+  });
+}
+
 export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): Hono {
   const name = opts.modelName ?? model.id;
   const created = Math.floor(Date.now() / 1000);
@@ -56,6 +80,16 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
       return apiError(c, 400, "this backend cannot return prompt log-probabilities (no token access)", "echo");
     }
     const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
+    const plain = !req.echo && req.logprobs == null && req.prompt_logprobs === undefined && prompts.length === 1;
+    if (req.stream && plain && model.generateStream && req.max_tokens > 0) {
+      // token-by-token: each event is sent as soon as the backend produces it
+      const events = model.generateStream({
+        prompt: prompts[0], maxTokens: req.max_tokens, temperature: req.temperature, topP: req.top_p,
+        topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0, seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
+      });
+      const head = { id: newId("cmpl"), object: "text_completion", created: Math.floor(Date.now() / 1000), model: name };
+      return streamEvents(c, events, (e) => ({ ...head, choices: [{ index: e.index, text: e.delta, logprobs: null, finish_reason: finishOf(e) }] }));
+    }
     const choices: CompletionChoice[] = [];
     try {
       for (const prompt of prompts) {
@@ -84,10 +118,24 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const req = body.value;
     const wrong = checkModel(c, req.model);
     if (wrong) return wrong;
+    const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 256;
+    if (req.stream && !req.logprobs && model.generateStream) {
+      const events = model.generateStream({
+        messages: req.messages, maxTokens, temperature: req.temperature, topP: req.top_p, seed: req.seed,
+        stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
+      });
+      const head = { id: newId("chatcmpl"), object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: name };
+      const started = new Set<number>();
+      return streamEvents(c, events, (e) => {
+        const delta = started.has(e.index) ? { content: e.delta } : { role: "assistant", content: e.delta };
+        started.add(e.index);
+        return { ...head, choices: [{ index: e.index, delta, finish_reason: finishOf(e) }] };
+      });
+    }
     let samples;
     try {
       samples = (await model.generate({
-        messages: req.messages, maxTokens: req.max_completion_tokens ?? req.max_tokens ?? 256, temperature: req.temperature, topP: req.top_p,
+        messages: req.messages, maxTokens, temperature: req.temperature, topP: req.top_p,
         seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: req.logprobs,
       })).samples;
     } catch (e) {

@@ -94,12 +94,36 @@ describe("ftledger serve", () => {
     expect(chat.status).toBe(200);
     const directChat = await builtin.generate({ messages: [{ role: "user", content: "hi" }], maxTokens: 5, temperature: 0 });
     expect((chat.json.choices as { message: { content: string } }[])[0].message.content).toBe(directChat.samples[0].text);
-    const res = await fetch(server.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tiny", prompt: "a red", max_tokens: 10, temperature: 0, stream: true }) });
-    const text = await res.text();
-    const events = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
-    expect(events[events.length - 1]).toBe("[DONE]");
-    expect(JSON.parse(events[0]).choices[0].text).toBe(direct.samples[0].text);
     await client.close();
+  });
+
+  it("streams token by token, holding back text that could become a stop string", async () => {
+    const sse = async (path: string, body: unknown) => {
+      const res = await fetch(server.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const lines = (await res.text()).split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+      expect(lines[lines.length - 1]).toBe("[DONE]");
+      return lines.slice(0, -1).map((l) => JSON.parse(l) as { choices: { text?: string; delta?: { content?: string }; finish_reason: string | null }[] });
+    };
+    const direct = await builtin.generate({ prompt: "a red", maxTokens: 10, temperature: 0 });
+    const chunks = await sse("/completions", { model: "tiny", prompt: "a red", max_tokens: 10, temperature: 0, stream: true });
+    expect(chunks.length).toBeGreaterThan(2); // incremental, not one finished block
+    expect(chunks.map((c) => c.choices[0].text).join("")).toBe(direct.samples[0].text);
+    expect(chunks[chunks.length - 1].choices[0].finish_reason).toBe(direct.samples[0].finishReason === "context" ? "length" : direct.samples[0].finishReason);
+    expect(chunks.slice(0, -1).every((c) => c.choices[0].finish_reason === null)).toBe(true);
+    // a two-character stop string taken from the greedy text: the stream stops before it
+    const full = direct.samples[0].text;
+    expect(full.length, `greedy text "${full}" too short`).toBeGreaterThanOrEqual(4);
+    const stop = full.slice(2, 4);
+    const stopped = await builtin.generate({ prompt: "a red", maxTokens: 10, temperature: 0, stop: [stop] });
+    const streamed = await sse("/completions", { model: "tiny", prompt: "a red", max_tokens: 10, temperature: 0, stop, stream: true });
+    expect(streamed.map((c) => c.choices[0].text).join("")).toBe(stopped.samples[0].text);
+    expect(streamed.map((c) => c.choices[0].text).join("")).not.toContain(stop);
+    const chat = await sse("/chat/completions", { model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 6, temperature: 0, stream: true });
+    const directChat = await builtin.generate({ messages: [{ role: "user", content: "hi" }], maxTokens: 6, temperature: 0 });
+    expect(chat.map((c) => c.choices[0].delta?.content ?? "").join("")).toBe(directChat.samples[0].text);
+    const tooLong = await post("/completions", { model: "tiny", prompt: "x".repeat(200), max_tokens: 4, stream: true });
+    expect(tooLong.status).toBe(400);
+    expect((tooLong.json.error as { message: string }).message).toMatch(/context length/);
   });
 
   it("answers bad requests with OpenAI-shaped errors that say what is wrong", async () => {

@@ -6,10 +6,10 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, Llama, generateTokens, inferForward, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
+import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
-  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenIds, TokenLogprobs,
+  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenIds, TokenLogprobs,
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
@@ -50,36 +50,78 @@ class BuiltinModel implements LanguageModel {
     return this.model.config;
   }
 
-  async generate(req: GenerateRequest): Promise<Generation> {
+  /** Prompt ids and engine options for a request (shared by generate and generateStream). */
+  private prepare(req: GenerateRequest): { prompts: number[][]; opts: GenerateOptions; stop: string[] } {
     const text = req.messages ? this.tok.applyChatTemplate(req.messages) : req.prompt;
     const prompt = req.messages ? this.tok.encode(text) : this.tok.encodeWithSpecial(text);
     if (prompt.length === 0) {
       if (this.tok.bosId === undefined) throw new Error(`${this.dir}: an empty prompt needs a BOS token, and this tokenizer has none; give a prompt.`);
       prompt.push(this.tok.bosId);
     }
-    const n = req.n ?? 1;
     const stop = req.stop ?? [];
     // NOTE: an unseeded request draws a fresh seed, so it is never reproducible (nor cached).
     const seed = req.seed ?? randomInt(2 ** 31);
-    const decoded = (ids: readonly number[]) => this.tok.decode(ids);
-    const seqs = generateTokens(this.model, Array.from({ length: n }, () => prompt), {
+    const opts: GenerateOptions = {
       maxTokens: req.maxTokens, temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1, seed,
       stopTokens: this.tok.eosIds,
-      shouldStop: stop.length ? (_, ids) => stop.some((s) => decoded(ids).includes(s)) : undefined,
-    });
+      shouldStop: stop.length ? (_, ids) => stop.some((x) => this.tok.decode(ids).includes(x)) : undefined,
+    };
+    return { prompts: Array.from({ length: req.n ?? 1 }, () => prompt), opts, stop };
+  }
+
+  async generate(req: GenerateRequest): Promise<Generation> {
+    const { prompts, opts, stop } = this.prepare(req);
+    const seqs = generateTokens(this.model, prompts, opts);
     const samples = seqs.map((s): Sample => {
-      let out = decoded(s.tokens);
-      let kept = s.tokens.length;
-      const cut = Math.min(...stop.map((x) => out.indexOf(x)).filter((i) => i >= 0));
-      if (Number.isFinite(cut)) {
-        out = out.slice(0, cut);
-        while (kept > 0 && decoded(s.tokens.slice(0, kept)).length > cut) kept--;
-      }
-      const sample: Sample = { text: out, finishReason: s.finish };
+      const { text, kept } = this.cut(s.tokens, stop);
+      const sample: Sample = { text, finishReason: s.finish };
       if (req.logprobs) sample.tokens = s.tokens.slice(0, kept).map((id, i) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[i] }));
       return sample;
     });
     return { samples };
+  }
+
+  /**
+   * Text as it is generated. Text that could still turn into a stop string is held back
+   * until it cannot, so a client never sees a stop string or what follows it.
+   */
+  async *generateStream(req: GenerateRequest): AsyncIterable<StreamEvent> {
+    const { prompts, opts, stop } = this.prepare(req);
+    const holdback = Math.max(0, ...stop.map((x) => x.length - 1));
+    const sent = prompts.map(() => 0);
+    const steps = decodeSteps(this.model, prompts, opts);
+    for (;;) {
+      const r = steps.next();
+      const seqs = r.value;
+      for (let i = 0; i < seqs.length; i++) {
+        if (sent[i] < 0) continue; // finished earlier
+        const { text } = this.cut(seqs[i].tokens, stop);
+        const finished = r.done || (seqs[i].finish !== "length" || seqs[i].tokens.length >= req.maxTokens);
+        const end = finished ? text.length : Math.max(sent[i], text.length - holdback);
+        const delta = text.slice(sent[i], end);
+        if (finished) {
+          yield { index: i, delta, finishReason: seqs[i].finish };
+          sent[i] = -1;
+        } else if (delta) {
+          yield { index: i, delta };
+          sent[i] = end;
+        }
+      }
+      if (r.done) return;
+      await new Promise((resolve) => setImmediate(resolve)); // let the server flush
+    }
+  }
+
+  /** Decoded text cut before the first stop string, and how many tokens that keeps. */
+  private cut(tokens: readonly number[], stop: string[]): { text: string; kept: number } {
+    let text = this.tok.decode(tokens);
+    let kept = tokens.length;
+    const at = Math.min(...stop.map((x) => text.indexOf(x)).filter((i) => i >= 0));
+    if (Number.isFinite(at)) {
+      text = text.slice(0, at);
+      while (kept > 0 && this.tok.decode(tokens.slice(0, kept)).length > at) kept--;
+    }
+    return { text, kept };
   }
 
   async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
