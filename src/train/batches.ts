@@ -9,6 +9,10 @@ import type { TrainBatch } from "../model/index.js";
 export interface BatchSource {
   /** The batch for 0-based update `step`; the same step always gives the same batch. */
   batch(step: number): TrainBatch;
+  /** What the data are (counts, a sha256 of the tokens …): recorded in run.json, and a resume must match it. */
+  info?: Record<string, string | number>;
+  /** Why this source cannot train at all (e.g. every example dropped); runLab refuses to start. */
+  problem?: string;
 }
 
 /** A per-step seed from the run seed (splitmix-style integer hash). */

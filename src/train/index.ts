@@ -8,5 +8,11 @@ export { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
 export { windowBatches, stepSeed, type BatchSource } from "./batches.js";
 export { train, type TrainOptions, type TrainResult, type TrainError, type StepLog } from "./trainer.js";
 export { toyCorpus, toySentence } from "./toy-language.js";
-export { recipes, findRecipe, type Recipe, type RecipeDefaults, type RecipeName } from "./recipes/index.js";
-export { runLab, latestCheckpoint, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
+export {
+  recipes, findRecipe, resolveRecipeConfig, formatRecipeConfigError, sftExamples, pretrainSchema, sftSchema,
+  type Recipe, type RecipeBase, type RecipeDefaults, type RecipeFactory, type RecipeName, type RecipeConfigError,
+  type ResolvedRecipe, type PretrainConfig, type SftConfig,
+} from "./recipes/index.js";
+export { runLab, latestCheckpoint, resolveCheckpointDir, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
+export { chatBatches, encodeChat, fillRow, type ChatExample, type EncodedChat, type ChatBatchSource } from "./data/chat.js";
+export { corpusDocuments, mixtureCounts, packCorpus, type Mixture, type PackedCorpus } from "./data/corpus.js";

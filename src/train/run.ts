@@ -1,7 +1,8 @@
 /**
  * A lab training run on disk, resumable:
  *
- *   DIR/run.json                          what was asked: recipe, seed, steps, schedule
+ *   DIR/run.json                          what was asked: recipe, seed, steps, schedule,
+ *                                         the recipe's config, its base (path, sha256), its data
  *   DIR/checkpoints/step-000300/          one HF-layout checkpoint per save, plus
  *       optimizer.safetensors             AdamW moments m, v
  *       trainer_state.json                step, losses so far, seed, kernels
@@ -12,14 +13,16 @@
  * Resuming loads the newest complete checkpoint and continues with the batches the run
  * would have seen (a batch is a pure function of the step).
  */
-import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CharTokenizer, Llama, createRng, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import { formatFormatError, loadCheckpoint, openSafetensors, saveCheckpoint, writeSafetensors } from "../formats/index.js";
 import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
-import type { Recipe } from "./recipes/index.js";
+import type { BatchSource } from "./batches.js";
+import { sha256Of } from "./data/hash.js";
+import type { Recipe, RecipeBase } from "./recipes/index.js";
 import type { ScheduleConfig } from "./schedule.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";
 
@@ -50,7 +53,15 @@ const runManifestSchema = z.object({
   kernels: z.string(),
   adamw: z.object({ beta1: z.number(), beta2: z.number(), eps: z.number(), weightDecay: z.number() }),
   clip: z.number(),
+  /** The recipe's validated config (absent for recipes without one). */
+  recipeConfig: z.unknown().optional(),
+  /** A fine-tune's starting weights: the path given, the checkpoint folder it resolved to, sha256 of the float32 weights. */
+  base: z.object({ path: z.string(), checkpoint: z.string(), sha256: z.string() }).optional(),
+  /** What the data source reports about its data (counts, dropped examples, sha256 of the tokens). */
+  data: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
 });
+
+type BaseRecord = NonNullable<RunManifest["base"]>;
 
 /** run.json: everything that decides the run's numbers besides the code. */
 export type RunManifest = z.infer<typeof runManifestSchema>;
@@ -74,7 +85,12 @@ function configDifference(a: ModelConfig, b: ModelConfig): string | null {
 }
 
 export type LabRunResult =
-  | { ok: true; checkpoint: string; losses: number[]; resumedFrom: number; note?: string }
+  | {
+    ok: true; checkpoint: string; losses: number[]; resumedFrom: number; note?: string;
+    /** The data source's report (e.g. sft: examples kept and dropped), as in run.json. */
+    data?: Record<string, string | number>;
+    base?: { path: string; checkpoint: string; sha256: string };
+  }
   | { ok: false; message: string; checkpoint: string | null; error?: TrainError };
 
 const stepDir = (dir: string, step: number) => join(dir, "checkpoints", `step-${String(step).padStart(6, "0")}`);
@@ -113,12 +129,13 @@ async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const tok = new CharTokenizer();
   const r = o.recipe;
-  const config = r.model(tok);
-  const model = Llama.f32(config, o.kernels);
   let state: AdamwState | undefined;
   let losses: number[] = [];
   let resumedFrom = 0;
   let manifest: RunManifest;
+  let config: ModelConfig;
+  let model: Llama<Float32Array>;
+  let data: BatchSource;
 
   // 1. a fresh run, or the newest checkpoint of an earlier one (whose manifest rules)
   const latest = await latestCheckpoint(o.dir);
@@ -133,8 +150,23 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     if (o.steps !== undefined && o.steps !== manifest.steps) {
       return { ok: false, checkpoint: latest, message: `${o.dir}: the run was planned for ${manifest.steps} steps (its learning-rate schedule depends on it); resume without --steps, or start a new run.` };
     }
+    const sameJson = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    if (!sameJson(manifest.recipeConfig, r.config)) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe config differs from the one in run.json; resume with the same --config (run.json's "recipeConfig").` };
+    }
+    if ((manifest.base?.path ?? null) !== (r.base?.path ?? null)) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the run started from base ${manifest.base?.path ?? "(none)"}, the recipe names ${r.base?.path ?? "(none)"}; resume with the run's own config.` };
+    }
+    // a fine-tune's model is its base's, which run.json recorded (the base folder need not exist any more)
+    config = r.model(tok, r.base ? manifest.config : undefined);
     const differs = configDifference(manifest.config, config);
     if (differs) return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's model differs from the run's (${differs}); resume with the code that started the run.` };
+    data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
+    if (data.problem) return { ok: false, checkpoint: latest, message: data.problem };
+    if (!sameJson(manifest.data, data.info)) {
+      return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's data differ from the run's (run.json "data" vs now); resume with the code and world that started the run.` };
+    }
+    model = Llama.f32(config, o.kernels);
     const loaded = await loadResumeState(latest, model);
     if (!loaded.ok) return { ok: false, checkpoint: latest, message: loaded.message };
     state = loaded.state;
@@ -142,20 +174,35 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     resumedFrom = state.step;
   } else {
     if (latest) return { ok: false, checkpoint: latest, message: `${o.dir} already holds a run (${latest}); pass --resume to continue it, or choose another --out.` };
+    let base: { params: Float32Array; record: BaseRecord } | null = null;
+    if (r.base) {
+      const b = await loadBase(r.base, tok);
+      if (!b.ok) return { ok: false, checkpoint: null, message: b.message };
+      base = b;
+      config = r.model(tok, b.config);
+    } else {
+      config = r.model(tok);
+    }
+    data = r.data({ tokenizer: tok, config, batchSize: r.defaults.batchSize, seed: o.seed });
+    if (data.problem) return { ok: false, checkpoint: null, message: data.problem };
+    model = Llama.f32(config, o.kernels);
+    if (base) model.params.flat.set(base.params);
+    else model.initialize(createRng(o.seed));
     const steps = o.steps ?? r.defaults.steps;
     manifest = {
       recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config, kernels: o.kernels.name,
       schedule: { maxLr: r.defaults.maxLr, minLr: r.defaults.minLr, warmupSteps: Math.min(r.defaults.warmupSteps, steps), totalSteps: steps },
       adamw: defaultAdamw, clip: DEFAULT_CLIP,
+      ...(r.config !== undefined ? { recipeConfig: r.config } : {}),
+      ...(base ? { base: base.record } : {}),
+      ...(data.info ? { data: data.info } : {}),
     };
     await mkdir(o.dir, { recursive: true });
     await writeJsonAtomic(join(o.dir, "run.json"), manifest);
-    model.initialize(createRng(o.seed));
   }
   const steps = manifest.steps;
 
   // 2. train, saving a complete checkpoint folder every `checkpointEvery` updates
-  const data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
   let saved: string | null = latest;
   const result = await train(model, data, {
     steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip,
@@ -172,7 +219,30 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const note = o.resume && manifest.kernels !== o.kernels.name
     ? `the run was started on the ${manifest.kernels} kernels and resumed on ${o.kernels.name}: the curve matches an uninterrupted run only to floating-point rounding`
     : undefined;
-  return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom, note };
+  return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom, note, data: manifest.data, base: manifest.base };
+}
+
+/** A checkpoint folder as given, or a run folder's newest checkpoint. */
+export async function resolveCheckpointDir(path: string): Promise<string> {
+  try {
+    await stat(join(path, "config.json"));
+    return path;
+  } catch {
+    return (await latestCheckpoint(path)) ?? path;
+  }
+}
+
+async function loadBase(
+  base: RecipeBase, tok: CharTokenizer,
+): Promise<{ ok: true; config: ModelConfig; params: Float32Array; record: BaseRecord } | { ok: false; message: string }> {
+  const dir = await resolveCheckpointDir(base.path);
+  const ck = await loadCheckpoint(dir);
+  if (!ck.ok) return { ok: false, message: `base ${base.path}: ${formatFormatError(ck.error)}` };
+  const { config, params } = ck.value;
+  if (config.vocabSize < tok.size) return { ok: false, message: `base ${dir}: vocabulary ${config.vocabSize} is smaller than the lab tokenizer's ${tok.size}; fine-tune a lab checkpoint.` };
+  const why = base.check?.(config);
+  if (why) return { ok: false, message: `base ${dir}: ${why}` };
+  return { ok: true, config, params, record: { path: base.path, checkpoint: dir, sha256: sha256Of(params) } };
 }
 
 async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState): Promise<string> {

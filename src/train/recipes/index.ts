@@ -1,15 +1,56 @@
 /**
- * The recipe registry: one file per recipe, listed here and nowhere else.
+ * The recipe registry: one file per recipe, listed here and nowhere else (STYLE.md §6).
+ * A recipe's config is a JSON object merged over its schema's defaults (fields left out
+ * take them); an invalid one is reported with the field's dotted path.
  */
-import type { Recipe } from "./recipe.js";
+import { firstIssue } from "./config.js";
+import { pretrain } from "./pretrain.js";
+import type { Recipe, RecipeFactory } from "./recipe.js";
+import { sft } from "./sft.js";
 import { toy } from "./toy.js";
 
-export type { Recipe, RecipeDefaults } from "./recipe.js";
+export type { Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe.js";
+export { modelSchema, trainSchema, worldSchema, type ConfigIssue, type RecipeModelConfig, type WorldConfig } from "./config.js";
+export { pretrainSchema, type PretrainConfig } from "./pretrain.js";
+export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, type SftConfig } from "./sft.js";
 
-export const recipes = { toy } satisfies Record<string, Recipe>;
+export const recipes = { toy, pretrain, sft } satisfies Record<string, RecipeFactory>;
 export type RecipeName = keyof typeof recipes;
 
+export type RecipeConfigError =
+  | { code: "unknown_recipe"; name: string; known: string[] }
+  | { code: "bad_config"; recipe: string; field: string; message: string };
+
+export function formatRecipeConfigError(e: RecipeConfigError): string {
+  switch (e.code) {
+    case "unknown_recipe":
+      return `unknown recipe "${e.name}"; the recipes are: ${e.known.join(", ")}`;
+    case "bad_config":
+      return `${e.recipe} config: ${e.field}: ${e.message}. Fix that field in the --config JSON (fields left out take their defaults).`;
+  }
+}
+
+export type ResolvedRecipe =
+  | { ok: true; value: { recipe: Recipe; config: unknown } }
+  | { ok: false; error: RecipeConfigError; message: string };
+
+/** Validate `json` (a parsed --config file, or undefined for all defaults) and build the recipe. */
+export function resolveRecipeConfig(name: string, json: unknown): ResolvedRecipe {
+  if (!Object.hasOwn(recipes, name)) {
+    const error: RecipeConfigError = { code: "unknown_recipe", name, known: Object.keys(recipes) };
+    return { ok: false, error, message: formatRecipeConfigError(error) };
+  }
+  const factory: RecipeFactory = recipes[name as RecipeName];
+  const r = factory.schema.safeParse(json ?? {});
+  if (!r.success) {
+    const error: RecipeConfigError = { code: "bad_config", recipe: name, ...firstIssue(r.error) };
+    return { ok: false, error, message: formatRecipeConfigError(error) };
+  }
+  return { ok: true, value: { recipe: factory.create(r.data), config: r.data } };
+}
+
+/** The recipe with its default config (an error for a recipe that needs fields, such as sft's base). */
 export function findRecipe(name: string): { ok: true; recipe: Recipe } | { ok: false; message: string } {
-  if (Object.hasOwn(recipes, name)) return { ok: true, recipe: recipes[name as RecipeName] };
-  return { ok: false, message: `unknown recipe "${name}"; the recipes are: ${Object.keys(recipes).join(", ")}` };
+  const r = resolveRecipeConfig(name, undefined);
+  return r.ok ? { ok: true, recipe: r.value.recipe } : { ok: false, message: r.message };
 }

@@ -1,4 +1,8 @@
-/** What a training recipe declares: its model, its data and its default schedule. */
+/**
+ * What a training recipe declares: its model, its data and its default schedule; and
+ * the factory that builds one from a validated config (STYLE.md §7–§8).
+ */
+import type { z } from "zod";
 import type { CharTokenizer, ModelConfig } from "../../model/index.js";
 import type { BatchSource } from "../batches.js";
 
@@ -10,11 +14,34 @@ export interface RecipeDefaults {
   warmupSteps: number;
 }
 
+/** Weights a run starts from instead of a seeded random init (a fine-tune's base model). */
+export interface RecipeBase {
+  /** A checkpoint folder, or a run folder (its newest checkpoint is used). */
+  path: string;
+  /** What rules the base's model out for this recipe (e.g. a context too short), or null. */
+  check?(config: ModelConfig): string | null;
+}
+
 export interface Recipe {
   name: string;
   /** One line for `ftledger lab train --help`. */
   description: string;
   defaults: RecipeDefaults;
-  model(tokenizer: CharTokenizer): ModelConfig;
+  /** The recipe's validated config as data: recorded in run.json, and a resume must match it. */
+  config?: unknown;
+  /** Start from these weights (runLab loads them, and records their path and sha256 in run.json). */
+  base?: RecipeBase;
+  /** The model to train; `base` is the base checkpoint's config when the recipe has one. */
+  model(tokenizer: CharTokenizer, base?: ModelConfig): ModelConfig;
   data(a: { tokenizer: CharTokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource;
+}
+
+/** A registry entry: metadata as data, a zod schema whose defaults fill a partial config, and `create`. */
+export interface RecipeFactory<S extends z.ZodType = z.ZodType> {
+  name: string;
+  description: string;
+  /** Paper or document the recipe follows. */
+  reference?: string;
+  schema: S;
+  create(config: z.output<S>): Recipe;
 }

@@ -1,16 +1,22 @@
 /**
  * Recipe `toy`: pre-train a small llama on the toy language (src/train/toy-language.ts).
- * The engine's smoke test and the demo's model; real model organisms come with the lab.
+ * The engine's smoke test and the demo's model; it takes no config.
  */
+import { z } from "zod";
 import { CharTokenizer, type ModelConfig } from "../../model/index.js";
 import { createRng } from "../../model/index.js";
 import { windowBatches } from "../batches.js";
 import { toyCorpus } from "../toy-language.js";
-import type { Recipe } from "./recipe.js";
+import type { Recipe, RecipeFactory } from "./recipe.js";
 
-export const toy: Recipe = {
+const toySchema = z.strictObject({});
+
+/** Both the recipe itself (the demo uses it directly) and its registry entry. */
+export const toy: Recipe & RecipeFactory<typeof toySchema> = {
   name: "toy",
   description: "pre-train a ~100k-parameter llama on a tiny English-like grammar (about 15 s)",
+  schema: toySchema,
+  create: () => toy,
   defaults: { steps: 300, batchSize: 16, maxLr: 1e-2, minLr: 1e-3, warmupSteps: 20 },
   model(tokenizer: CharTokenizer): ModelConfig {
     return {
