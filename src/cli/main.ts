@@ -52,8 +52,9 @@ export function buildProgram(): Command {
     .option("--steps <n>", "training steps (default: the recipe's)", int("--steps", 1))
     .option("--seed <n>", "random seed (recorded in run.json)", int("--seed"), 1)
     .option("--every <n>", "save a checkpoint every n steps", int("--every", 1), 100)
-    .option("--resume", "continue the run in --out from its newest checkpoint", false)
-    .action(async (recipe: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean }) => {
+    .option("--resume", "continue the run in --out from its newest checkpoint (with the config it recorded)", false)
+    .option("--config <file>", "JSON with the recipe's settings (fields left out take their defaults)")
+    .action(async (recipe: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string }) => {
       process.exitCode = await labTrain(recipe, o);
     });
   lab

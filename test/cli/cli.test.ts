@@ -43,6 +43,23 @@ describe("ftledger CLI", () => {
     expect(existsSync(join(dir, "m.gguf"))).toBe(true);
   });
 
+  it("lab train reads a recipe --config, names a bad field, and resumes with the config it recorded", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-config-"));
+    const cfg = { model: { dim: 32, nLayers: 1, ffnDim: 64, contextLength: 64 }, train: { steps: 6, batchSize: 2, warmupSteps: 1 }, corpus: { documents: 200 } };
+    await writeFile(join(dir, "pre.json"), JSON.stringify(cfg));
+    const t = ftledger("lab", "train", "pretrain", "--out", join(dir, "run"), "--config", join(dir, "pre.json"), "--every", "4");
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/step-000006/);
+    // resuming a finished run without --config uses run.json's recorded config: nothing left to do
+    const again = ftledger("lab", "train", "pretrain", "--out", join(dir, "run"), "--resume");
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/resumed at step 6|step-000006/);
+    await writeFile(join(dir, "bad.json"), JSON.stringify({ model: { dim: 100, nHeads: 6 } }));
+    const bad = ftledger("lab", "train", "pretrain", "--out", join(dir, "bad"), "--config", join(dir, "bad.json"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/model\.dim: must be divisible by model\.nHeads/);
+  });
+
   it("serve answers /v1/models and stops cleanly on SIGTERM", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftledger-serve-cli-"));
     expect(ftledger("lab", "train", "toy", "--out", join(dir, "run"), "--steps", "3").code).toBe(0);

@@ -1,30 +1,56 @@
 /** `ftledger lab train RECIPE` and `ftledger lab sample CKPT`. */
-import { stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import { findRecipe, latestCheckpoint, runLab } from "../../train/index.js";
+import { resolveCheckpointDir, resolveRecipeConfig, runLab } from "../../train/index.js";
 import { progressBar } from "../progress.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(`ftledger: ${s}\n`);
 
-export async function labTrain(recipeName: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean }): Promise<number> {
-  const found = findRecipe(recipeName);
+/**
+ * The recipe's config: the --config JSON file, or on --resume without one, the config the
+ * run recorded in its run.json (so a resumed run cannot drift from its own plan).
+ */
+async function readRecipeConfig(o: { out: string; config?: string; resume: boolean }): Promise<{ ok: true; json: unknown } | { ok: false; message: string }> {
+  const file = o.config ?? (o.resume ? join(o.out, "run.json") : undefined);
+  if (!file) return { ok: true, json: undefined };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    if (!o.config) return { ok: true, json: undefined }; // no run.json: runLab says what is wrong
+    return { ok: false, message: `${file}: cannot read the recipe config (${(e as Error).message}); give a JSON file with the fields to change.` };
+  }
+  if (o.config) return { ok: true, json: raw };
+  return { ok: true, json: (raw as { recipeConfig?: unknown }).recipeConfig };
+}
+
+export async function labTrain(
+  recipeName: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string },
+): Promise<number> {
+  const json = await readRecipeConfig(o);
+  if (!json.ok) {
+    err(json.message);
+    return 2;
+  }
+  const found = resolveRecipeConfig(recipeName, json.json);
   if (!found.ok) {
     err(found.message);
     return 2;
   }
+  const recipe = found.value.recipe;
   const { kernels, skipped } = await loadKernels();
-  const steps = o.steps ?? found.recipe.defaults.steps;
-  out(`lab train ${found.recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
+  const steps = o.steps ?? recipe.defaults.steps;
+  out(`lab train ${recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
   const bar = progressBar(steps, "training", "loss {loss} | lr {lr}");
   let r;
   try {
     r = await runLab({
-      recipe: found.recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
+      recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
       onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1) }),
     });
   } finally {
@@ -38,24 +64,16 @@ export async function labTrain(recipeName: string, o: { out: string; steps?: num
   const tail = r.losses.slice(-10);
   out(`done: loss ${r.losses[0]?.toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)}${r.resumedFrom ? ` (resumed at step ${r.resumedFrom})` : ""}`);
   if (r.note) out(`note: ${r.note}`);
+  if (r.base) out(`base: ${r.base.checkpoint} (sha256 ${r.base.sha256.slice(0, 16)}…)`);
+  if (r.data?.dropped) out(`examples: ${r.data.examples} (dropped ${r.data.dropped} longer than a row)`);
   out(`checkpoint: ${r.checkpoint}`);
   return 0;
-}
-
-/** A checkpoint folder, or a run folder (its newest checkpoint). */
-async function resolveCheckpoint(path: string): Promise<string> {
-  try {
-    await stat(join(path, "config.json"));
-    return path;
-  } catch {
-    return (await latestCheckpoint(path)) ?? path;
-  }
 }
 
 export async function labSample(
   path: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number },
 ): Promise<number> {
-  const dir = await resolveCheckpoint(path);
+  const dir = await resolveCheckpointDir(path);
   const ck = await loadCheckpoint(dir);
   if (!ck.ok) {
     err(formatFormatError(ck.error));
