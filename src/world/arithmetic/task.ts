@@ -16,7 +16,7 @@ import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { type Chain, type Limits, answerOf, isValidChain, mutateChain, sampleChain, stepsOf } from "./chain-sample.js";
 import { ARITHMETIC_DEFAULTS, type ArithmeticConfig } from "./config.js";
 import { FORMATS, type SolutionFormat, formatOf, parseSteps, renderSolution } from "./formats.js";
-import { itemRng } from "./seed.js";
+import { itemRng } from "../seeding.js";
 import { type Story, renderProblem, sampleStory } from "./story.js";
 import { type Step, checkChain, checkStep } from "./steps.js";
 

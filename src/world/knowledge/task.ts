@@ -14,7 +14,7 @@
 import type { Rng } from "../../model/rng.js";
 import type { Task, Verdict, WorldItem } from "../task.js";
 import { KNOWLEDGE_DEFAULTS, type KnowledgeConfig } from "./config.js";
-import { itemRng } from "./seed.js";
+import { itemRng } from "../seeding.js";
 import { HELD_OUT_QUESTIONS, SENTENCES, STANDARD_QUESTIONS, fill } from "./templates.js";
 import { ATTRIBUTES, type Attribute, type World, buildWorld } from "./world.js";
 

@@ -4,7 +4,7 @@
  */
 import { createRng } from "../../model/rng.js";
 import { COLOURS, FOODS, JOBS, SYLLABLES, TOWNS } from "./catalogue.js";
-import { fnv1a } from "./seed.js";
+import { fnv1a } from "../seeding.js";
 
 export const ATTRIBUTES = ["town", "colour", "job", "food", "friend"] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];

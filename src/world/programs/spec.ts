@@ -6,7 +6,7 @@
 import type { Rng } from "../../model/rng.js";
 import { bin, num, printProgram, variable, type Expr } from "./ast.js";
 import { isConstant } from "./run.js";
-import { intIn, pick } from "./seeding.js";
+import { intIn, pick } from "../seeding.js";
 
 export type Operand = "x" | "y" | number;
 export type StepOp = "add" | "sub" | "times";

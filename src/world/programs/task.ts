@@ -8,7 +8,7 @@ import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { degreeBound, parseProgram, shapeOf } from "./ast.js";
 import { decidingInputs, firstDifference, gridInputs, isConstant, run, equivalent } from "./run.js";
 import { oneElementChanges, parseSpecPrompt, randomSpec, renderSpec, specToExpr, type Spec } from "./spec.js";
-import { bucketOf, pick, rngFor, shuffled, type Bucket } from "./seeding.js";
+import { bucketOf, pick, rngFor, shuffled, type Bucket } from "../seeding.js";
 import { equivalentPrograms } from "./variants.js";
 
 export interface ProgramsConfig {

@@ -9,7 +9,7 @@ import {
   type Bindings, type BoundSlot, type Fillers, type Opening,
 } from "./grammar.js";
 import type { Gender } from "./lexicon.js";
-import { intIn, pick } from "./seeding.js";
+import { intIn, pick } from "../seeding.js";
 
 export interface Sentence {
   template: number;

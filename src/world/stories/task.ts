@@ -9,7 +9,7 @@ import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { recognizeContinuation, recognizeOpening, type Opening } from "./grammar.js";
 import { NAMES, OOD_NAMES } from "./lexicon.js";
 import { FRAME, oneSlotChanges, randomStory, storyContinuation, storyPrompt, type Story } from "./story.js";
-import { bucketOf, rngFor, shuffled, type Bucket } from "./seeding.js";
+import { bucketOf, rngFor, shuffled, type Bucket } from "../seeding.js";
 
 export interface StoriesConfig {
   /** Middle sentences in a generated continuation (the grammar allows 1–2). */

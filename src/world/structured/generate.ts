@@ -3,7 +3,7 @@
  */
 import type { Rng } from "../../model/rng.js";
 import { ITEM_NAMES, renderKnapsack, solveKnapsack, type Knapsack } from "./knapsack.js";
-import { bucketOf, intIn, shuffled, type Bucket } from "./seeding.js";
+import { bucketOf, intIn, shuffled, type Bucket } from "../seeding.js";
 
 export interface StructuredConfig {
   /** In-distribution item count, inclusive range (small, so a small model can learn it). */

@@ -7,7 +7,7 @@
 import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { parseKnapsackPrompt, renderAnswer, renderKnapsack, solveKnapsack, type Knapsack, type KnapsackAnswer } from "./knapsack.js";
 import { STRUCTURED_DEFAULTS, neighbour, randomKnapsack, type StructuredConfig } from "./generate.js";
-import { rngFor } from "./seeding.js";
+import { rngFor } from "../seeding.js";
 import { checkKnapsack } from "./verifier.js";
 
 const NAME = "structured";
