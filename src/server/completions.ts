@@ -34,18 +34,22 @@ function topRecord(p: PositionScore | null, k: number): Record<string, number> |
 export async function completionChoice(
   model: LanguageModel, req: CompletionRequest, prompt: string, sample: Sample | null, index: number,
 ): Promise<CompletionChoice> {
-  const vocab = model.vocab!;
   const k = req.logprobs ?? 0;
   const wantLogprobs = req.logprobs !== undefined && req.logprobs !== null;
+  const needScores = wantLogprobs || req.prompt_logprobs !== undefined;
+  const text = (req.echo ? prompt : "") + (sample?.text ?? "");
+  const finish = sample ? (sample.finishReason === "context" ? "length" : sample.finishReason) : "length";
+  const choice: CompletionChoice = { index, text, logprobs: null, finish_reason: finish };
+  // without log-probs no token access is needed: any backend can be served
+  if (!needScores) return choice;
+  const vocab = model.vocab;
+  if (!vocab || !model.scoreTokens) throw new Error("this backend cannot return log-probabilities (no token access)");
   const promptIds = vocab.encodePrompt(prompt);
   const genIds = (sample?.tokens ?? []).map((t) => t.id!);
-  const needScores = wantLogprobs || req.prompt_logprobs !== undefined;
   const all = [...promptIds, ...genIds];
-  const scores = needScores && all.length >= 2 ? await model.scoreTokens!(all, Math.max(k, req.prompt_logprobs ?? 0, 1)) : [];
+  const scores = all.length >= 2 ? await model.scoreTokens(all, Math.max(k, req.prompt_logprobs ?? 0, 1)) : [];
   // scores[i] is the position of all[i + 1]; position 0 has no score
   const at = (i: number): PositionScore | null => (i === 0 ? null : scores[i - 1] ?? null);
-  const text = (req.echo ? prompt : "") + (sample?.text ?? "");
-  const choice: CompletionChoice = { index, text, logprobs: null, finish_reason: sample ? sample.finishReason === "context" ? "length" : sample.finishReason : "length" };
   if (wantLogprobs) {
     const positions = req.echo ? all.map((_, i) => i) : genIds.map((_, j) => promptIds.length + j);
     const lp: OpenAILogprobs = { tokens: [], token_logprobs: [], top_logprobs: [], text_offset: [] };
@@ -56,7 +60,8 @@ export async function completionChoice(
       lp.token_logprobs.push(at(i)?.logprob ?? null);
       lp.top_logprobs.push(topRecord(at(i), k));
       lp.text_offset.push(offset);
-      offset += piece.length;
+      // a special token the text does not spell (a BOS) takes no characters
+      if (text.startsWith(piece, offset)) offset += piece.length;
     }
     choice.logprobs = lp;
   }

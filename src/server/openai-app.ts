@@ -2,7 +2,7 @@
  * `ftledger serve`: any LanguageModel as an OpenAI-compatible API (Hono).
  *   GET  /v1/models
  *   POST /v1/completions        echo, logprobs, vLLM's prompt_logprobs, n, stop, seed, stream
- *   POST /v1/chat/completions   the model's chat template; logprobs / top_logprobs; stream
+ *   POST /v1/chat/completions   the model's chat template; logprobs (chosen tokens); stream
  * Streaming is token by token when the backend has `generateStream` (and the request
  * asks for no log-probs); otherwise the finished choices are sent as SSE chunks.
  * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500.
@@ -76,8 +76,8 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const req = body.value;
     const wrong = checkModel(c, req.model);
     if (wrong) return wrong;
-    if ((req.echo || req.logprobs != null || req.prompt_logprobs !== undefined) && !model.scoreTokens) {
-      return apiError(c, 400, "this backend cannot return prompt log-probabilities (no token access)", "echo");
+    if ((req.logprobs != null || req.prompt_logprobs !== undefined) && !model.scoreTokens) {
+      return apiError(c, 400, "this backend cannot return log-probabilities (no token access)", req.logprobs != null ? "logprobs" : "prompt_logprobs");
     }
     const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
     const plain = !req.echo && req.logprobs == null && req.prompt_logprobs === undefined && prompts.length === 1;
@@ -96,7 +96,8 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
         const gen = req.max_tokens > 0
           ? (await model.generate({
               prompt, maxTokens: req.max_tokens, temperature: req.temperature, topP: req.top_p, topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0,
-              seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: true,
+              seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
+              logprobs: req.logprobs != null || req.prompt_logprobs !== undefined, // generated ids are needed to score them
             })).samples
           : Array.from({ length: req.n }, () => null);
         for (const sample of gen) choices.push(await completionChoice(model, req, prompt, sample, choices.length));
@@ -118,6 +119,7 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const req = body.value;
     const wrong = checkModel(c, req.model);
     if (wrong) return wrong;
+    if (req.top_logprobs) return apiError(c, 400, "top_logprobs is not supported on chat completions yet; use /v1/completions with logprobs for alternatives", "top_logprobs");
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 256;
     if (req.stream && !req.logprobs && model.generateStream) {
       const events = model.generateStream({

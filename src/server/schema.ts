@@ -1,7 +1,8 @@
 /** Request bodies of the OpenAI-compatible API, validated with zod (unknown fields ignored). */
 import { z } from "zod";
 
-const stop = z.union([z.string(), z.array(z.string())]).optional();
+// an empty stop string would end every generation at once
+const stop = z.union([z.string().min(1), z.array(z.string().min(1))]).optional();
 
 export const completionRequest = z.object({
   model: z.string().optional(),

@@ -3,7 +3,7 @@
  * loopback port, read with plain fetch and with our own openai backend. The same model
  * must score the same through the engine and through HTTP.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -138,5 +138,69 @@ describe("ftledger serve", () => {
     expect((badField.json.error as { param: string }).param).toBe("max_tokens");
     const noRoute = await fetch(server.url + "/embeddings", { method: "POST" });
     expect(noRoute.status).toBe(404);
+  });
+});
+
+describe("ftledger serve with a tokenizer that adds a BOS (as Llama tokenizers do)", () => {
+  let bosModel: LanguageModel;
+  let bosServer: RunningServer;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-serve-bos-"));
+    const m = Llama.f32(config, createTsKernels());
+    m.initialize(createRng(22), 0.3);
+    const r = await saveCheckpoint(join(dir, "m"), { config, params: m.params.flat, tokenizer: tok });
+    if (!r.ok) throw new Error("save failed");
+    // the HF post-processor that prepends <bos>, as in Llama's tokenizer.json
+    const tokPath = join(dir, "m", "tokenizer.json");
+    const tj = JSON.parse(await readFile(tokPath, "utf8"));
+    tj.post_processor = {
+      type: "TemplateProcessing",
+      single: [{ SpecialToken: { id: "<bos>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }],
+      pair: [{ SpecialToken: { id: "<bos>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }, { Sequence: { id: "B", type_id: 1 } }],
+      special_tokens: { "<bos>": { id: "<bos>", ids: [tok.bos], tokens: ["<bos>"] } },
+    };
+    await writeFile(tokPath, JSON.stringify(tj));
+    bosModel = await openBuiltinModel(join(dir, "m"), { kernels: createTsKernels() });
+    bosServer = await startServer(bosModel, { port: 0, modelName: "bos" });
+  });
+  afterAll(async () => {
+    await bosServer?.close();
+  });
+
+  it("echo skips the BOS in text offsets, and the openai backend scores like the engine", async () => {
+    const res = await fetch(bosServer.url + "/completions", {
+      method: "POST", headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "bos", prompt: "ab", max_tokens: 0, echo: true, logprobs: 1 }),
+    });
+    const body = (await res.json()) as { choices: { text: string; logprobs: { tokens: string[]; token_logprobs: (number | null)[]; text_offset: number[] } }[] };
+    const lp = body.choices[0].logprobs;
+    expect(lp.tokens).toEqual(["<bos>", "a", "b"]);
+    expect(lp.token_logprobs[0]).toBeNull();
+    expect(lp.text_offset).toEqual([0, 0, 1]);
+    const items = [{ prompt: "the cat", continuation: " sees a dog." }, { prompt: "two", continuation: " birds" }];
+    const ref = await bosModel.scoreBatch(items);
+    for (const mode of ["echo", "vllm"] as const) {
+      const client = await createOpenAIModel({ endpoints: [bosServer.url], model: "bos", promptLogprobs: mode });
+      const got = await client.scoreBatch(items);
+      got.forEach((g, i) => g.tokens.forEach((t, j) => expect(Math.abs(t.logprob - ref[i].tokens[j].logprob), `${mode} ${i}/${j}`).toBeLessThan(1e-9)));
+      await client.close();
+    }
+  });
+
+  it("serves a backend without token access (plain completions; log-probs refused clearly)", async () => {
+    const remote = await createOpenAIModel({ endpoints: [bosServer.url], model: "bos" });
+    const proxy = await startServer(remote, { port: 0, modelName: "proxy" });
+    try {
+      const ok = await fetch(proxy.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "proxy", prompt: "the", max_tokens: 5, temperature: 0 }) });
+      expect(ok.status).toBe(200);
+      const direct = await bosModel.generate({ prompt: "the", maxTokens: 5, temperature: 0 });
+      expect(((await ok.json()) as { choices: { text: string }[] }).choices[0].text).toBe(direct.samples[0].text);
+      const refused = await fetch(proxy.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "proxy", prompt: "the", max_tokens: 5, logprobs: 1 }) });
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/no token access/);
+    } finally {
+      await proxy.close();
+      await remote.close();
+    }
   });
 });

@@ -27,9 +27,13 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
   const kernels = opts.kernels ?? (await loadKernels()).kernels;
   const model = Llama.f32(config.value, kernels);
   model.params.flat.set(weights.value.params);
+  // the id covers everything that changes a result: weights, config, tokenizer, chat
+  // template and end tokens
   const id = "builtin:" + createHash("sha256")
     .update(new Uint8Array(weights.value.params.buffer, weights.value.params.byteOffset, weights.value.params.byteLength))
+    .update(JSON.stringify(config.value))
     .update(tok.source)
+    .update(JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }))
     .digest("hex").slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }
@@ -59,6 +63,7 @@ class BuiltinModel implements LanguageModel {
       prompt.push(this.tok.bosId);
     }
     const stop = req.stop ?? [];
+    if (stop.some((x) => x === "")) throw new Error("an empty stop string would end generation at once; remove it");
     // NOTE: an unseeded request draws a fresh seed, so it is never reproducible (nor cached).
     const seed = req.seed ?? randomInt(2 ** 31);
     const opts: GenerateOptions = {

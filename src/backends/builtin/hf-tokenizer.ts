@@ -13,6 +13,8 @@ export interface FolderTokenizer extends Vocabulary {
   /** The tokenizer.json text, for the model's content id. */
   readonly source: string;
   readonly bosId: number | undefined;
+  /** The chat template's source text, when the folder has one. */
+  readonly templateSource: string | undefined;
   readonly eosIds: number[];
   /** Encode with the tokenizer's own special tokens (e.g. a BOS its post-processor adds). */
   encodeWithSpecial(text: string): number[];
@@ -76,6 +78,7 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
 
   return {
     source,
+    templateSource: typeof config.chat_template === "string" ? config.chat_template : undefined,
     bosId,
     eosIds,
     size,

@@ -133,7 +133,9 @@ export function withCache(model: LanguageModel, cache: RequestCache): CachedLang
     close: () => model.close(),
   };
   // Optional methods exist on the wrapper exactly when the inner model has them.
-  const { nextTokenLogprobs, scoreTokens } = model;
+  const { nextTokenLogprobs, scoreTokens, generateStream } = model;
+  // a stream is never cached (it is for live output), but it must not be lost either
+  if (generateStream) wrapped.generateStream = (req) => generateStream.call(model, req);
   if (nextTokenLogprobs) {
     wrapped.nextTokenLogprobs = (prefix: TokenIds, k?: number): Promise<TokenLogprobs> =>
       single("nextTokenLogprobs", { prefix, k }, true, () => nextTokenLogprobs.call(model, prefix, k));

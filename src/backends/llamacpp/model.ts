@@ -104,7 +104,8 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     const loaded = model;
     const live = <T>(fn: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error(`${path}: the model was closed`)) : fn());
     return {
-      id,
+      // options that change results are part of the identity (the file hash alone is not enough)
+      id: rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`,
       vocab,
       generate: (req: GenerateRequest): Promise<Generation> => live(() => generateOne(rt, req)),
       generateBatch: (reqs: GenerateRequest[]): Promise<Generation[]> => live(() => Promise.all(reqs.map((r) => generateOne(rt, r)))),

@@ -45,7 +45,8 @@ export async function serverVersions(
   return { ok: true, versions: [...versions].sort() };
 }
 
-export function modelId(endpoints: readonly string[], model: string, versions: readonly string[]): string {
-  const content = JSON.stringify({ endpoints: [...endpoints].sort(), model, versions: [...versions].sort() });
+/** `chat`: generation through the server's chat template changes results, so it is part of the id. */
+export function modelId(endpoints: readonly string[], model: string, versions: readonly string[], chat = false): string {
+  const content = JSON.stringify({ endpoints: [...endpoints].sort(), model, versions: [...versions].sort(), ...(chat ? { chat } : {}) });
   return `openai:${model}@${createHash("sha256").update(content).digest("hex").slice(0, 16)}`;
 }

@@ -43,7 +43,7 @@ export async function createOpenAIModel(options: OpenAIModelOptions): Promise<La
     transport.close();
     throw new BackendError(v.error);
   }
-  return new OpenAIModel(modelId(o.endpoints, o.model, v.versions), transport, o.model, o.chat ?? false, o.promptLogprobs ?? "auto");
+  return new OpenAIModel(modelId(o.endpoints, o.model, v.versions, o.chat ?? false), transport, o.model, o.chat ?? false, o.promptLogprobs ?? "auto");
 }
 
 /** Drop keys whose value is undefined, so they do not override the defaults. */

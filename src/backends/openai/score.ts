@@ -76,9 +76,12 @@ export function parseEcho(json: unknown, input: ScoreInput): Parsed {
   const tops = Array.isArray(lp.top_logprobs) ? (lp.top_logprobs as unknown[]) : [];
 
   // 1. The echoed tokens: those starting before the end of the text (later ones were generated).
+  //    A leading unscored special token the text does not spell (a BOS such as "<s>") is skipped.
+  let first = 0;
+  while (first < tokens.length && logprobs[first] === null && typeof tokens[first] === "string" && !text.startsWith(tokens[first] as string)) first++;
   const out: PromptToken[] = [];
   let spelled = "";
-  for (let i = 0; i < tokens.length && spelled.length < text.length; i++) {
+  for (let i = first; i < tokens.length && spelled.length < text.length; i++) {
     const token = tokens[i];
     const logprob = logprobs[i];
     if (typeof token !== "string") return { ok: false, error: { code: "bad_response", endpoint, message: `logprobs.tokens[${i}] is not a string` } };
@@ -116,8 +119,9 @@ export function parseVllm(json: unknown, input: ScoreInput): Parsed {
     cursor -= picked.token.length;
     out.push(picked);
   }
-  if (cursor <= 0) return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: `(no first token)${text}` } };
-  out.push({ token: text.slice(0, cursor), logprob: null, isGreedy: false });
+  if (cursor < 0) return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: `(no first token)${text}` } };
+  // cursor 0: position 0 was a special token (a BOS) that spells none of the text
+  if (cursor > 0) out.push({ token: text.slice(0, cursor), logprob: null, isGreedy: false });
   out.reverse();
   return split(out, input);
 }

@@ -43,7 +43,9 @@ export async function labTrain(
   }
   const recipe = found.value.recipe;
   const { kernels, skipped } = await loadKernels();
-  const steps = o.steps ?? recipe.defaults.steps;
+  // a resumed run keeps the plan in its run.json
+  const planned = o.resume ? await readFile(join(o.out, "run.json"), "utf8").then((t) => (JSON.parse(t) as { steps?: number }).steps, () => undefined) : undefined;
+  const steps = o.steps ?? planned ?? recipe.defaults.steps;
   out(`lab train ${recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
   const bar = progressBar(steps, "training", "loss {loss} | lr {lr}");
