@@ -106,6 +106,8 @@ class OpenAIModel implements LanguageModel {
     const known = this.method.get(endpoint);
     const order: ScoreMethod[] = this.mode !== "auto" ? [this.mode] : known ? [known] : ["echo", "vllm"];
     const tried: string[] = [];
+    let httpOnly: BackendError | null = null; // set while every attempt so far was refused outright
+    let sawMissing = false;
     for (const m of order) {
       const label = m === "echo" ? "echo + logprobs" : "prompt_logprobs";
       const r = m === "echo" ? await this.scoreEcho(endpoint, req) : await this.scoreVllm(endpoint, req);
@@ -114,16 +116,21 @@ class OpenAIModel implements LanguageModel {
         return r.value;
       }
       if ("missing" in r) {
+        sawMissing = true;
         tried.push(`${label} (no prompt logprobs in the response)`);
         continue;
       }
       // A server that refuses the method's parameters outright is, for "auto", one that lacks it.
       if (this.mode === "auto" && r.error.code === "http_error") {
         tried.push(`${label} (HTTP ${r.error.status}: ${r.error.serverMessage.slice(0, 120)})`);
+        httpOnly = new BackendError(r.error);
         continue;
       }
       throw new BackendError(r.error);
     }
+    // every method refused with an HTTP error: that error (e.g. a prompt too long) is the
+    // server's real answer, not a missing feature
+    if (httpOnly && !sawMissing) throw httpOnly;
     throw new BackendError({ code: "no_prompt_logprobs", endpoint, model: this.model, tried });
   }
 

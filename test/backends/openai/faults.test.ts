@@ -128,6 +128,14 @@ describe("openai transport fails clearly", () => {
     expect(s.requests).toHaveLength(1);
   });
 
+  it("scoring in auto mode reports the server's own 4xx, not a missing feature", async () => {
+    const { s, m } = await setup();
+    s.always = { kind: "status", status: 400, message: "prompt too long" };
+    const e = await rejection(m.score(REQ));
+    expect(e.code).toBe("http_error");
+    expect(e.message).toMatch(/HTTP 400: prompt too long/);
+  });
+
   it("one failure rejects the whole batch", async () => {
     const { s, m } = await setup({}, { maxRetries: 0, concurrency: 1 });
     s.faults.push({ kind: "delay", ms: 1 }, { kind: "status", status: 500 });
