@@ -55,8 +55,19 @@ async function streamEvents(c: Context, events: AsyncIterable<StreamEvent>, chun
     return apiError(c, 400, (e as Error).message);
   }
   return streamSSE(c, async (s) => {
-    for (let r = first; !r.done; r = await it.next()) await s.writeSSE({ data: JSON.stringify(chunk(r.value)) });
-    await s.writeSSE({ data: "[DONE]" });
+    try {
+      for (let r = first; !r.done; r = await it.next()) {
+        if (s.aborted) {
+          await it.return?.(); // the client left: stop generating
+          return;
+        }
+        await s.writeSSE({ data: JSON.stringify(chunk(r.value)) });
+      }
+      await s.writeSSE({ data: "[DONE]" });
+    } catch (e) {
+      // the response has started, so the error travels as an event in OpenAI's error shape
+      await s.writeSSE({ data: JSON.stringify({ error: { message: (e as Error).message, type: "server_error", param: null, code: null } }) });
+    }
   });
 }
 

@@ -204,3 +204,30 @@ describe("ftledger serve with a tokenizer that adds a BOS (as Llama tokenizers d
     }
   });
 });
+
+describe("ftledger serve streaming errors", () => {
+  it("an error after the stream started arrives as an error event", async () => {
+    // a backend whose stream fails after its first piece of text
+    const failing: LanguageModel = {
+      id: "test:failing",
+      generate: async () => ({ samples: [{ text: "", finishReason: "stop" }] }),
+      generateBatch: async () => [],
+      score: async () => ({ logprob: 0, isGreedy: true, tokens: [] }),
+      scoreBatch: async () => [],
+      async *generateStream() {
+        yield { index: 0, delta: "hel" };
+        throw new Error("the backend fell over");
+      },
+      close: async () => {},
+    };
+    const s = await startServer(failing, { port: 0, modelName: "f" });
+    try {
+      const res = await fetch(s.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "f", prompt: "x", max_tokens: 4, stream: true }) });
+      const events = (await res.text()).split("\n").filter((l) => l.startsWith("data: ")).map((l) => JSON.parse(l.slice(6)) as { choices?: { text: string }[]; error?: { message: string } });
+      expect(events[0].choices![0].text).toBe("hel");
+      expect(events[events.length - 1].error?.message).toBe("the backend fell over");
+    } finally {
+      await s.close();
+    }
+  });
+});
