@@ -102,7 +102,12 @@ class BuiltinModel implements LanguageModel {
         if (sent[i] < 0) continue; // finished earlier
         const { text } = this.cut(seqs[i].tokens, stop);
         const finished = r.done || (seqs[i].finish !== "length" || seqs[i].tokens.length >= req.maxTokens);
-        const end = finished ? text.length : Math.max(sent[i], text.length - holdback);
+        // hold back what could still become a stop string, and a trailing U+FFFD: with
+        // byte-level tokenizers a character split across tokens decodes to it until its
+        // last byte arrives
+        let safe = text.length - holdback;
+        while (safe > sent[i] && text[safe - 1] === "\uFFFD") safe--;
+        const end = finished ? text.length : Math.max(sent[i], safe);
         const delta = text.slice(sent[i], end);
         if (finished) {
           yield { index: i, delta, finishReason: seqs[i].finish };
