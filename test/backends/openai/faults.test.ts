@@ -3,27 +3,12 @@
  * show"): the client recovers where it should, fails with a clear error where it cannot,
  * and a failed request never yields a result.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { LanguageModel } from "../../../src/backends/language-model.js";
-import { BackendError, createOpenAIModel, type OpenAIModelOptions } from "../../../src/backends/openai/index.js";
-import { type FakeServer, type FakeServerOptions, startFakeOpenAIServer, toyLogprob } from "../../helpers/fake-openai-server.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { BackendError, createOpenAIModel } from "../../../src/backends/openai/index.js";
+import { useFakeServers } from "./harness.js";
+import { startFakeOpenAIServer, toyLogprob } from "../../helpers/fake-openai-server.js";
 
-const servers: FakeServer[] = [];
-const models: LanguageModel[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.close()));
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function setup(server: FakeServerOptions = {}, client: Partial<OpenAIModelOptions> = {}) {
-  const s = await startFakeOpenAIServer(server);
-  servers.push(s);
-  const m = await createOpenAIModel({ endpoints: [s.url], model: "toy", retryBaseMs: 2, retryMaxMs: 10, timeoutMs: 2000, ...client });
-  models.push(m);
-  return { s, m };
-}
+const { setup, servers, models } = useFakeServers({ retryBaseMs: 2, retryMaxMs: 10, timeoutMs: 2000 });
 
 const REQ = { prompt: "abc", continuation: "de" };
 const WANT = toyLogprob("c", "d") + toyLogprob("d", "e");

@@ -1,24 +1,9 @@
-import { afterAll, afterEach, describe, expect, it } from "vitest";
-import type { LanguageModel } from "../../../src/backends/language-model.js";
-import { BackendError, createOpenAIModel, type OpenAIModelOptions } from "../../../src/backends/openai/index.js";
-import { type FakeServer, type FakeServerOptions, favoured, startFakeOpenAIServer, toyLogprob } from "../../helpers/fake-openai-server.js";
+import { describe, expect, it } from "vitest";
+import { BackendError } from "../../../src/backends/openai/index.js";
+import { useFakeServers } from "./harness.js";
+import { favoured, toyLogprob } from "../../helpers/fake-openai-server.js";
 
-const servers: FakeServer[] = [];
-const models: LanguageModel[] = [];
-afterEach(async () => {
-  await Promise.all(models.splice(0).map((m) => m.close()));
-});
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-});
-
-async function setup(server: FakeServerOptions = {}, client: Partial<OpenAIModelOptions> = {}) {
-  const s = await startFakeOpenAIServer(server);
-  servers.push(s);
-  const m = await createOpenAIModel({ endpoints: [s.url], model: "toy", retryBaseMs: 1, retryMaxMs: 5, ...client });
-  models.push(m);
-  return { s, m };
-}
+const { setup } = useFakeServers({ retryBaseMs: 1, retryMaxMs: 5 });
 
 /** The toy model's log p(continuation | prompt), character by character. */
 function expected(prompt: string, continuation: string) {
