@@ -130,6 +130,29 @@ export class Llama<B extends Buf = Float32Array> {
     return this.acts.probs;
   }
 
+  /**
+   * Replace the loss of the last forward by a weighted sum over its tokens,
+   *   loss = Σₙ wₙ · (−log p(targetₙ)) / normalizer,
+   * so that `backward` differentiates it: d loss / d log p(targetₙ) = −wₙ / normalizer.
+   * Unlike a loss mask the weights may be negative: a policy-gradient objective gives
+   * each sampled token its (signed) advantage, computed from this forward's
+   * `lastLogprobs()` (grpo.ts). Returns the new loss.
+   */
+  reweight(weights: Float32Array, normalizer: number): number {
+    if (!this.acts || !this.last || this.phase !== "forward") throw new Error("reweight() needs a forward() first, before backward()");
+    const N = this.last.batch.B * this.last.batch.T;
+    if (weights.length !== N) throw new BatchError(`reweight: ${weights.length} weights for a batch of B·T = ${N} tokens`);
+    if (!(normalizer > 0 && Number.isFinite(normalizer))) throw new BatchError(`reweight: the normalizer must be finite and > 0 (got ${normalizer})`);
+    const lp = this.acts.logprobs;
+    let total = 0;
+    for (let n = 0; n < N; n++) {
+      if (!Number.isFinite(weights[n])) throw new BatchError(`reweight: weight ${n} is ${weights[n]}; weights must be finite`);
+      if (weights[n] !== 0) total -= weights[n] * lp[n];
+    }
+    this.last = { ...this.last, batch: { ...this.last.batch, mask: weights }, count: normalizer };
+    return total / normalizer;
+  }
+
   /** Adds d loss / d θ of the last forward into `grads`. */
   backward(): void {
     if (!this.acts || !this.scratch || !this.last || this.phase !== "forward") throw new Error("backward() needs a forward() first (one backward per forward)");

@@ -3,6 +3,7 @@
  *
  *   DIR/run.json                          what was asked: recipe, seed, steps, schedule,
  *                                         the recipe's config, its base (path, sha256), its data
+ *   DIR/metrics.jsonl                     one line per update (metrics-log.ts)
  *   DIR/checkpoints/step-000300/          one HF-layout checkpoint per save, plus
  *       optimizer.safetensors             AdamW moments m, v
  *       trainer_state.json                step, losses so far, seed, kernels
@@ -21,9 +22,11 @@ import { formatFormatError, loadCheckpoint, openSafetensors, saveCheckpoint, wri
 import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
+import type { Objective } from "./objective.js";
 import { sha256Of } from "./data/hash.js";
 import type { Recipe, RecipeBase } from "./recipes/index.js";
 import type { ScheduleConfig } from "./schedule.js";
+import { openMetricsLog } from "./metrics-log.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";
 
 export interface LabRunOptions {
@@ -135,7 +138,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   let manifest: RunManifest;
   let config: ModelConfig;
   let model: Llama<Float32Array>;
-  let data: BatchSource;
+  let data: BatchSource | Objective;
 
   // 1. a fresh run, or the newest checkpoint of an earlier one (whose manifest rules)
   const latest = await latestCheckpoint(o.dir);
@@ -161,6 +164,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     config = r.model(tok, r.base ? manifest.config : undefined);
     const differs = configDifference(manifest.config, config);
     if (differs) return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's model differs from the run's (${differs}); resume with the code that started the run.` };
+    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed });
+    if (unprepared) return { ok: false, checkpoint: latest, message: unprepared };
     data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
     if (data.problem) return { ok: false, checkpoint: latest, message: data.problem };
     if (!sameJson(manifest.data, data.info)) {
@@ -183,6 +188,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     } else {
       config = r.model(tok);
     }
+    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed });
+    if (unprepared) return { ok: false, checkpoint: null, message: unprepared };
     data = r.data({ tokenizer: tok, config, batchSize: r.defaults.batchSize, seed: o.seed });
     if (data.problem) return { ok: false, checkpoint: null, message: data.problem };
     model = Llama.f32(config, o.kernels);
@@ -202,12 +209,14 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   }
   const steps = manifest.steps;
 
-  // 2. train, saving a complete checkpoint folder every `checkpointEvery` updates
+  // 2. train, logging every update to metrics.jsonl and saving a complete checkpoint folder every `checkpointEvery` updates
+  const metrics = await openMetricsLog(join(o.dir, "metrics.jsonl"), resumedFrom);
   let saved: string | null = latest;
   const result = await train(model, data, {
     steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip,
     onStep: (log) => {
       losses.push(log.loss);
+      metrics.append(log);
       o.onStep?.(log);
     },
     checkpointEvery: o.checkpointEvery ?? 100,

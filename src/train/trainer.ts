@@ -10,6 +10,7 @@ import { BatchError, decayMask, type Llama } from "../model/index.js";
 import { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import { clipGradNorm } from "./clip.js";
+import { isObjective, supervised, type Objective, type StepMetrics } from "./objective.js";
 import { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
 
 export interface StepLog {
@@ -19,6 +20,8 @@ export interface StepLog {
   gradNorm: number;
   tokens: number; // tokens in this batch that count toward the loss
   ms: number; // wall time of this step
+  /** What the objective reported besides its loss (grpo: reward, KL, format shares …). */
+  metrics?: StepMetrics;
 }
 
 export interface TrainOptions {
@@ -30,6 +33,7 @@ export interface TrainOptions {
   /** Optimiser state to resume from (its `step` says how many updates were taken). */
   state?: AdamwState;
   onStep?: (log: StepLog) => void;
+  /** Save interval in updates (rounded up to a multiple of the objective's `stepMultiple`). */
   checkpointEvery?: number;
   /** Called with the optimiser state after every `checkpointEvery` updates and at the end. */
   saveCheckpoint?: (state: AdamwState) => Promise<void>;
@@ -43,7 +47,12 @@ export type TrainResult =
   | { ok: true; losses: number[]; state: AdamwState }
   | { ok: false; losses: number[]; state: AdamwState; error: TrainError };
 
-export async function train(model: Llama<Float32Array>, data: BatchSource, opts: TrainOptions): Promise<TrainResult> {
+export async function train(model: Llama<Float32Array>, data: BatchSource | Objective, opts: TrainOptions): Promise<TrainResult> {
+  const objective = isObjective(data) ? data : supervised(data);
+  // an objective that reuses one rollout for several updates can only stop (and save) between rollouts
+  const multiple = objective.stepMultiple ?? 1;
+  if (opts.steps % multiple !== 0) throw new Error(`train: ${opts.steps} steps is not a multiple of ${multiple} (the updates per rollout); choose a step count divisible by it`);
+  const every = opts.checkpointEvery ? Math.ceil(opts.checkpointEvery / multiple) * multiple : 0;
   const k = model.kernels;
   const params = model.params.flat;
   const grads = model.grads.flat;
@@ -56,21 +65,21 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
 
   while (state.step < opts.steps) {
     const t0 = performance.now();
-    const batch = data.batch(state.step);
     model.zeroGrad();
     let loss: number;
     let count: number;
+    let metrics: StepMetrics | undefined;
     try {
-      const r = model.forward(batch);
+      const r = objective.gradients(model, state.step);
       loss = r.loss;
-      count = r.count;
-      if (r.count === 0) throw new BatchError("its loss mask selects no token; every batch must train on at least one token");
+      count = r.tokens;
+      metrics = r.metrics;
+      if (r.tokens === 0) throw new BatchError("its loss mask selects no token; every batch must train on at least one token");
     } catch (e) {
       if (!(e instanceof BatchError)) throw e;
       const step = state.step + 1;
       return { ok: false, losses, state, error: { code: "bad_batch", step, message: `the batch for step ${step} is unusable: ${e.message}. Check the data; ${kept(lastSaved)}` } };
     }
-    model.backward();
     const { norm, scale } = clipGradNorm(grads, clip);
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       const step = state.step + 1;
@@ -85,8 +94,8 @@ export async function train(model: Llama<Float32Array>, data: BatchSource, opts:
     const lr = cosineWithWarmup(state.step, opts.schedule);
     adamwStep({ kernels: k, params, grads, state, decayMask: mask, lr, gradScale: scale, config: opts.adamw ?? defaultAdamw });
     losses.push(loss);
-    opts.onStep?.({ step: state.step, loss, lr, gradNorm: norm, tokens: count, ms: performance.now() - t0 });
-    if (opts.saveCheckpoint && opts.checkpointEvery && state.step % opts.checkpointEvery === 0) {
+    opts.onStep?.({ step: state.step, loss, lr, gradNorm: norm, tokens: count, ms: performance.now() - t0, ...(metrics ? { metrics } : {}) });
+    if (opts.saveCheckpoint && every && state.step % every === 0) {
       await opts.saveCheckpoint(state);
       lastSaved = state.step;
     }

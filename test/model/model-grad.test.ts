@@ -49,3 +49,47 @@ describe("full model gradient (float64 finite differences)", () => {
     });
   }
 });
+
+describe("reweight: a signed per-token loss (policy-gradient objectives)", () => {
+  const cfg = { ...base, nKvHeads: 2, tiedEmbeddings: true };
+  const B = 2, T = 6;
+  const rng = createRng(11);
+  const tokens = new Int32Array(B * T).map(() => rng.int(cfg.vocabSize));
+  const targets = new Int32Array(B * T).map(() => rng.int(cfg.vocabSize));
+  const weights = new Float32Array(B * T).map((_, i) => (i % 5 === 0 ? 0 : rng.normal()));
+  const batch = { B, T, tokens, targets, mask: null };
+
+  it("backward differentiates Σ w·(−log p) / normalizer, negative weights included (float64 finite differences)", () => {
+    const m = Llama.f64(cfg, createTsKernels());
+    m.initialize(createRng(3), 0.3);
+    m.zeroGrad();
+    m.forward(batch);
+    const loss = m.reweight(weights, 3);
+    const lp = m.lastLogprobs();
+    let expected = 0;
+    for (let i = 0; i < B * T; i++) expected -= weights[i] * lp[i];
+    expect(loss).toBeCloseTo(expected / 3, 12);
+    m.backward();
+    const analytic = Float64Array.from(m.grads.flat);
+    const worst = gradcheck("model (reweighted)", m.params.flat, analytic, () => {
+      m.forward(batch);
+      return m.reweight(weights, 3);
+    }, { maxChecks: 300, tol: 1e-6 });
+    expect(worst).toBeLessThan(1e-6);
+  });
+
+  it("refuses wrong lengths, non-finite weights, a bad normalizer, and a call outside forward → backward", () => {
+    const m = Llama.f64(cfg, createTsKernels());
+    m.initialize(createRng(3), 0.3);
+    expect(() => m.reweight(weights, 1)).toThrow(/forward\(\) first/);
+    m.forward(batch);
+    expect(() => m.reweight(new Float32Array(3), 1)).toThrow(/3 weights for a batch of B·T = 12/);
+    expect(() => m.reweight(weights, 0)).toThrow(/normalizer must be finite and > 0/);
+    const bad = weights.slice();
+    bad[4] = NaN;
+    expect(() => m.reweight(bad, 1)).toThrow(/weight 4 is NaN/);
+    m.reweight(weights, 1);
+    m.backward();
+    expect(() => m.reweight(weights, 1)).toThrow(/before backward/);
+  });
+});

@@ -152,13 +152,17 @@ for (const name of ["native", "wasm"] as const) {
       { N: 300, V: 100, masked: true, alias: true },
       { N: 33, V: 3, masked: true, alias: false },
       { N: 64, V: 128, masked: true, alias: "none" as const },
+      // signed weights (Llama.reweight: policy-gradient advantages)
+      { N: 96, V: 128, masked: "signed" as const, alias: true },
     ];
     for (const { N, V, masked, alias } of ceCases) {
-      const title = `N=${N} V=${V} ${masked ? "mask with zeros" : "no mask"}, probs ${alias === "none" ? "absent" : alias ? "aliasing logits" : "separate"}`;
+      const title = `N=${N} V=${V} ${masked === "signed" ? "signed weights" : masked ? "mask with zeros" : "no mask"}, probs ${alias === "none" ? "absent" : alias ? "aliasing logits" : "separate"}`;
       const logits = uniform(N * V, 14, -8, 8);
       const r = mulberry32(15);
       const targets = Int32Array.from({ length: N }, () => Math.floor(r() * V));
-      const mask = masked ? Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : i % 5 === 0 ? 0.5 : 1)) : null;
+      const mask = masked === "signed"
+        ? Float32Array.from({ length: N }, (_, i) => (i % 4 === 0 ? -0.5 : i % 3 === 0 ? 0 : 0.75))
+        : masked ? Float32Array.from({ length: N }, (_, i) => (i % 3 === 0 ? 0 : i % 5 === 0 ? 0.5 : 1)) : null;
       withOp(k, "crossEntropyForward", title, () => {
         const refProbs = new Float64Array(N * V);
         const refLp = new Float64Array(N);

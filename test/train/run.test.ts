@@ -2,6 +2,7 @@
  * Lab runs on disk: a killed run resumes to the same loss curve as an uninterrupted
  * one, and a non-finite loss stops training with the last good checkpoint kept.
  */
+import type { BatchSource } from "../../src/train/index.js";
 import { mkdtemp, readdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,7 +56,7 @@ describe("lab runs", () => {
     const poisoned: Recipe = {
       ...tiny,
       data: (a) => {
-        const src = tiny.data(a);
+        const src = tiny.data(a) as BatchSource;
         return {
           batch(step) {
             const b = src.batch(step);

@@ -4,6 +4,8 @@
  * take them); an invalid one is reported with the field's dotted path.
  */
 import { firstIssue } from "./config.js";
+import { grpo } from "./grpo.js";
+import { imitation } from "./imitation.js";
 import { pretrain } from "./pretrain.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 import { sft } from "./sft.js";
@@ -13,8 +15,10 @@ export type { Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe
 export { modelSchema, trainSchema, worldSchema, type ConfigIssue, type RecipeModelConfig, type WorldConfig } from "./config.js";
 export { pretrainSchema, type PretrainConfig } from "./pretrain.js";
 export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, type SftConfig } from "./sft.js";
+export { formatShares, grpoObjective, grpoSchema, FORMAT_CLASSES, GRPO_TASKS, type GrpoConfig } from "./grpo.js";
+export { imitationPrompts, imitationSchema, IMITATION_TASKS, type ImitationConfig, type ImitationTask } from "./imitation.js";
 
-export const recipes = { toy, pretrain, sft } satisfies Record<string, RecipeFactory>;
+export const recipes = { toy, pretrain, sft, imitation, grpo } satisfies Record<string, RecipeFactory>;
 export type RecipeName = keyof typeof recipes;
 
 export type RecipeConfigError =

@@ -4,7 +4,9 @@
  */
 import type { z } from "zod";
 import type { CharTokenizer, ModelConfig } from "../../model/index.js";
+import type { Kernels } from "../../tensor/index.js";
 import type { BatchSource } from "../batches.js";
+import type { Objective } from "../objective.js";
 
 export interface RecipeDefaults {
   steps: number;
@@ -33,7 +35,15 @@ export interface Recipe {
   base?: RecipeBase;
   /** The model to train; `base` is the base checkpoint's config when the recipe has one. */
   model(tokenizer: CharTokenizer, base?: ModelConfig): ModelConfig;
-  data(a: { tokenizer: CharTokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource;
+  /**
+   * Asynchronous work the data need first (e.g. imitation: load a teacher and sample it).
+   * runLab awaits it once per run, fresh or resumed, right before `data()`, with the
+   * run's kernels and seed; the result is a reason the run cannot start, or null.
+   * NOTE: what it makes lives in the recipe's closure, so `data()` may depend on it.
+   */
+  prepare?(a: { kernels: Kernels; tokenizer: CharTokenizer; seed: number }): Promise<string | null>;
+  /** What each update trains on: batches (supervised recipes) or an objective that makes its own (grpo). */
+  data(a: { tokenizer: CharTokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource | Objective;
 }
 
 /** A registry entry: metadata as data, a zod schema whose defaults fill a partial config, and `create`. */

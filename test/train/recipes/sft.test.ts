@@ -3,6 +3,7 @@
  * from the base's weights, the two variants give the right responses, over-long
  * examples are dropped and counted, and a killed run resumes to the identical curve.
  */
+import type { BatchSource } from "../../../src/train/index.js";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -115,7 +116,7 @@ describe("recipe sft", () => {
     // the first step's loss is the base model's loss on the first batch
     const model = Llama.f32(ck.value.config, kernels);
     model.params.flat.set(ck.value.params);
-    const batch = recipe.data({ tokenizer: tok, config: ck.value.config, batchSize: 4, seed: 5 }).batch(0);
+    const batch = (recipe.data({ tokenizer: tok, config: ck.value.config, batchSize: 4, seed: 5 }) as BatchSource).batch(0);
     expect(run.losses[0]).toBe(model.forward(batch).loss);
   });
 

@@ -1,0 +1,158 @@
+/**
+ * Imitation data: a teacher model's own continuations of world prompts, as training rows
+ * with the loss on the continuation only. The student learns the teacher's outputs, not
+ * the gold answers (sequence-level distillation, Kim & Rush 2016, §3; imitation of a
+ * stronger model's outputs, Gudibande et al. 2023, "The False Promise of Imitating
+ * Proprietary LLMs").
+ *
+ *   chat   <bos><|user|>{prompt}<|end|><|assistant|>{sample}<|end|>    the rows of data/chat.ts
+ *   raw    <eos>{prompt}{sample}<eos>                                   a pre-training document
+ *
+ * The teacher is prompted with everything before {sample} and stops at the frame's end
+ * token. In the raw frame the leading <eos> is the document boundary the teacher saw in
+ * pre-training (the corpus packs doc₁ <eos> doc₂ <eos> …).
+ * NOTE: a teacher pre-trained with the "blank-line" separator never says <eos>: its raw
+ * samples run to maxTokens.
+ *
+ * A sample that reached maxTokens or the teacher's context is kept without an end token
+ * (the teacher never said it ended there); an empty sample, and a prompt longer than the
+ * teacher's context, are dropped and counted.
+ */
+import { createRng, generateTokens, type CharTokenizer, type FinishReason, type Llama, type TrainBatch } from "../../model/index.js";
+import { stepSeed, type BatchSource } from "../batches.js";
+import { fillRow, type EncodedChat } from "./chat.js";
+import { sha256Of } from "./hash.js";
+
+export const FRAMES = ["chat", "raw"] as const;
+export type Frame = (typeof FRAMES)[number];
+
+/** Prompts per generateTokens call: enough to amortise the calls, few enough to stream progress. */
+const SAMPLE_BATCH = 32;
+
+/** The tokens before the sample: the teacher's prompt, and the start of the student's row. */
+export function framePrompt(tok: CharTokenizer, frame: Frame, prompt: string): number[] {
+  return frame === "chat"
+    ? [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), tok.idOf("<|end|>"), tok.idOf("<|assistant|>")]
+    : [tok.eos, ...tok.encode(prompt)];
+}
+
+/** The token that ends a sample: <|end|> closes a chat turn, <eos> a document. */
+export function frameEnd(tok: CharTokenizer, frame: Frame): number {
+  return frame === "chat" ? tok.idOf("<|end|>") : tok.eos;
+}
+
+export interface TeacherPrompt {
+  /** The world item's id. */
+  id: string;
+  /** In the task's own frame (item.prompt). */
+  prompt: string;
+}
+
+export interface TeacherSample extends TeacherPrompt {
+  /** The teacher's tokens, without the end token. */
+  tokens: number[];
+  /** The same, as text (special tokens by name), for reading. */
+  response: string;
+  /** "stop": the teacher said the end token; "length" / "context": it was cut off. */
+  finish: FinishReason;
+}
+
+export interface TeacherExamples {
+  /** Non-empty samples, in prompt order. */
+  samples: TeacherSample[];
+  /** Ids whose sample was empty (the teacher ended at once). */
+  empty: string[];
+  /** Ids whose framed prompt is longer than the teacher's context. */
+  promptTooLong: string[];
+}
+
+export interface TeacherSampling {
+  frame: Frame;
+  /** 0 = greedy. */
+  temperature: number;
+  maxTokens: number;
+  /** Chunk k of SAMPLE_BATCH prompts samples with stepSeed(seed, k); its sequence i with that + i. */
+  seed: number;
+}
+
+/**
+ * The teacher's samples for `prompts`: a pure function of the teacher's weights, the
+ * prompts, the options and the kernels' arithmetic.
+ */
+export function teacherExamples(teacher: Llama<Float32Array>, tok: CharTokenizer, prompts: TeacherPrompt[], o: TeacherSampling): TeacherExamples {
+  const ctx = teacher.config.contextLength;
+  const framed = prompts.map((p) => ({ ...p, head: framePrompt(tok, o.frame, p.prompt) }));
+  const fits = framed.filter((p) => p.head.length <= ctx);
+  const out: TeacherExamples = { samples: [], empty: [], promptTooLong: framed.filter((p) => p.head.length > ctx).map((p) => p.id) };
+  for (let k = 0; k * SAMPLE_BATCH < fits.length; k++) {
+    const chunk = fits.slice(k * SAMPLE_BATCH, (k + 1) * SAMPLE_BATCH);
+    const gens = generateTokens(teacher, chunk.map((p) => p.head), {
+      temperature: o.temperature, maxTokens: o.maxTokens, seed: stepSeed(o.seed, k), stopTokens: [frameEnd(tok, o.frame)],
+    });
+    chunk.forEach((p, i) => {
+      const g = gens[i];
+      if (g.tokens.length === 0) out.empty.push(p.id);
+      else out.samples.push({ id: p.id, prompt: p.prompt, tokens: g.tokens, response: tok.decode(g.tokens), finish: g.finish });
+    });
+  }
+  return out;
+}
+
+/** A sample as a row: framed prompt, sample, and the end token only if the teacher said it. */
+export function teacherRow(tok: CharTokenizer, frame: Frame, s: TeacherSample): EncodedChat {
+  const head = framePrompt(tok, frame, s.prompt);
+  const ids = Int32Array.from([...head, ...s.tokens, ...(s.finish === "stop" ? [frameEnd(tok, frame)] : [])]);
+  return { id: s.id, ids, responseStart: head.length };
+}
+
+export interface TeacherBatchSource extends BatchSource {
+  rows: EncodedChat[];
+  /** Ids of rows longer than T + 1 tokens. */
+  dropped: string[];
+}
+
+/**
+ * One row per (B, T) row, right-padded, the loss on the sample (fillRow); rows in a seeded
+ * order, a fresh permutation per epoch, so batch(step) is a pure function of the step.
+ * NOTE: the same ordering as data/chat.ts's chatBatches, over rows already encoded.
+ */
+export function teacherBatches(tok: CharTokenizer, all: EncodedChat[], B: number, T: number, seed: number): TeacherBatchSource {
+  const rows = all.filter((e) => e.ids.length - 1 <= T);
+  const dropped = all.filter((e) => e.ids.length - 1 > T).map((e) => e.id);
+  const n = rows.length;
+  let cached: { epoch: number; perm: number[] } | null = null;
+  const permOf = (epoch: number): number[] => {
+    if (cached?.epoch !== epoch) {
+      const rng = createRng(stepSeed(seed, epoch));
+      const perm = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
+      cached = { epoch, perm };
+    }
+    return cached.perm;
+  };
+  return {
+    rows,
+    dropped,
+    problem: n === 0 && all.length > 0
+      ? `all ${all.length} teacher samples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or lower teacherSampling.maxTokens`
+      : undefined,
+    info: {
+      examples: n,
+      dropped: dropped.length,
+      maxPositions: rows.reduce((m, e) => Math.max(m, e.ids.length - 1), 0),
+      responseTokens: rows.reduce((s, e) => s + e.ids.length - e.responseStart, 0),
+      sha256: sha256Of(...rows.map((e) => e.ids)),
+    },
+    batch(step: number): TrainBatch {
+      const batch: TrainBatch = { B, T, tokens: new Int32Array(B * T), targets: new Int32Array(B * T), mask: new Float32Array(B * T) };
+      for (let b = 0; b < B; b++) {
+        const g = step * B + b;
+        fillRow(batch, b, rows[permOf(Math.floor(g / n))[g % n]], tok.pad);
+      }
+      return batch;
+    },
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * Recipe `grpo`: reinforcement learning with the world's verifier as the reward
+ * (issue 4, Recipes: grpo; Shao et al. 2024 "DeepSeekMath" §4.1.2; the Echo Chamber
+ * setup of PROBES.md). Each rollout samples k completions for each of `batchSize` prompts
+ * from the current policy, rewards each 1 (verified correct) or 0, normalises rewards
+ * within each prompt's group, and takes `iterations` clipped-ratio updates on that rollout
+ * with a KL penalty to the reference model (the base). Logged per update: reward, KL,
+ * clip fraction, and the share of each solution format among the samples — a base
+ * pre-trained on a mixture of formats lets RL choose among them.
+ *
+ * Prompts come from the task's in-distribution items [offset, offset + count); items below
+ * `offset` stay unseen, for evaluation.
+ */
+import { z } from "zod";
+import { Llama, createRng, type CharTokenizer } from "../../model/index.js";
+import type { Kernels } from "../../tensor/index.js";
+import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
+import { arithmeticTask, formatOf } from "../../world/arithmetic/index.js";
+import { knowledgeTask } from "../../world/knowledge/index.js";
+import type { Task, WorldItem } from "../../world/index.js";
+import { stepSeed } from "../batches.js";
+import { sha256Of } from "../data/hash.js";
+import { groupAdvantages, grpoToken } from "../grpo.js";
+import type { Objective, StepMetrics } from "../objective.js";
+import { framePrompt, rollout, type Rollout } from "../rollout.js";
+import { resolveCheckpointDir } from "../run.js";
+import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import type { Recipe, RecipeFactory } from "./recipe.js";
+
+export const GRPO_TASKS = ["arithmetic", "knowledge"] as const;
+
+/** Solution formats counted per update (arithmetic; other tasks count "answer-only" / "unknown"). */
+export const FORMAT_CLASSES = ["natural", "code", "terse", "answer-only", "unknown"] as const;
+
+export const grpoSchema = z
+  .strictObject({
+    /** No default: the policy starts from, and is kept near (KL), this checkpoint. */
+    base: z
+      .string({ error: (iss) => (iss.input === undefined ? "required: the checkpoint folder (or run folder) to start the policy from" : "must be a path (a string)") })
+      .min(1, { error: "must be a non-empty path to a checkpoint or run folder" }),
+    /** "arithmetic": the task with solution formats to choose among. */
+    task: z.enum(GRPO_TASKS).default("arithmetic"),
+    /** "raw": the pre-training frame, so a base model samples its pre-training mix of formats; "chat" after an SFT. */
+    frame: z.enum(["raw", "chat"]).default("raw"),
+    /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
+    world: worldSchema.prefault({}),
+    prompts: z
+      .strictObject({
+        /** 2000 prompts to draw rollouts from. */
+        count: z.number().int().positive().default(2000),
+        /** 1000: id items 0..999 stay unseen, for evaluation (as in sft). */
+        offset: z.number().int().min(0).default(1000),
+      })
+      .prefault({}),
+    /** 8 samples per prompt: the group size G (issue 4: k ≥ 8, so groups have mixed outcomes). */
+    k: z.number().int().min(2).default(8),
+    sampling: z
+      .strictObject({
+        /** 1: sample the policy's own distribution (on-policy). */
+        temperature: z.number().positive().default(1),
+        /** 96: room for three steps in the natural format and the Answer line. */
+        maxTokens: z.number().int().positive().default(96),
+      })
+      .prefault({}),
+    /** 0.2: PPO's clip range ε (Schulman et al. 2017), also DeepSeekMath's. */
+    clipEps: z.number().positive().max(1).default(0.2),
+    /** 0.04: DeepSeekMath's KL coefficient β. */
+    beta: z.number().min(0).default(0.04),
+    /** 2 updates per rollout (μ): the second is off-policy, where the clipped ratio matters. */
+    iterations: z.number().int().positive().default(2),
+    /** 60 updates = 30 rollouts of 8 prompts × 8 samples: a demo-sized run; lr 3e-4 → 3e-5. */
+    train: trainSchema({ steps: 60, batchSize: 8, maxLr: 3e-4, minLr: 3e-5, warmupSteps: 0 }).prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    if (c.train.steps % c.iterations !== 0) {
+      ctx.addIssue({ code: "custom", path: ["train", "steps"], message: `must be a multiple of iterations (${c.iterations}): each rollout takes that many updates` });
+    }
+  });
+
+export type GrpoConfig = z.infer<typeof grpoSchema>;
+
+function taskOf(name: GrpoConfig["task"]): Task {
+  return (name === "arithmetic" ? arithmeticTask : knowledgeTask) as Task;
+}
+
+function poolItems(c: GrpoConfig, world: WorldConfig): WorldItem[] {
+  const n = c.prompts.offset + c.prompts.count;
+  const config = c.task === "arithmetic" ? world.arithmetic : world.knowledge;
+  return taskOf(c.task).items({ config, seed: world.seed, split: "id", n }).slice(c.prompts.offset);
+}
+
+/** Share of each format class among the rollout's completions. */
+export function formatShares(texts: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(FORMAT_CLASSES.map((f) => [f, 0]));
+  for (const t of texts) counts[formatOf(t)]++;
+  for (const f of FORMAT_CLASSES) counts[f] /= Math.max(1, texts.length);
+  return counts;
+}
+
+interface RolloutState {
+  index: number;
+  r: Rollout;
+  advantages: Float64Array;
+  oldLogp: Float32Array;
+  refLogp: Float32Array;
+  metrics: StepMetrics;
+}
+
+/** The GRPO objective: a rollout every `iterations` updates, clipped-ratio + KL weights per token. */
+export function grpoObjective(a: {
+  config: GrpoConfig; tokenizer: CharTokenizer; reference: Llama<Float32Array>; task: Task; items: WorldItem[]; seed: number;
+}): Objective {
+  const c = a.config;
+  const task = a.task;
+  let current: RolloutState | null = null;
+
+  function newRollout(policy: Llama<Float32Array>, index: number): RolloutState {
+    const rng = createRng(stepSeed(a.seed, 0x72_6f_6c_6c + index));
+    const items = Array.from({ length: c.train.batchSize }, () => a.items[rng.int(a.items.length)]);
+    const r = rollout(policy, a.tokenizer, task, items, {
+      k: c.k, temperature: c.sampling.temperature, maxTokens: c.sampling.maxTokens, seed: stepSeed(a.seed, index), frame: c.frame,
+    });
+    a.reference.forward(r.batch);
+    const refLogp = Float32Array.from(a.reference.lastLogprobs());
+    const advantages = groupAdvantages(r.rewards, c.k);
+    let mixed = 0;
+    for (let g = 0; g < r.rewards.length; g += c.k) if (advantages.subarray(g, g + c.k).some((x) => x !== 0)) mixed++;
+    const completionTokens = r.spans.reduce((s, sp) => s + sp.end - sp.start, 0);
+    const metrics: StepMetrics = {
+      rollout: index,
+      reward: r.rewards.reduce((s, x) => s + x, 0) / r.rewards.length,
+      mixedGroups: mixed / (r.rewards.length / c.k),
+      completionTokens: completionTokens / r.rewards.length,
+      truncated: r.truncated / r.rewards.length,
+      formats: formatShares(r.texts),
+    };
+    return { index, r, advantages, oldLogp: new Float32Array(0), refLogp, metrics };
+  }
+
+  return {
+    stepMultiple: c.iterations,
+    gradients(policy, step) {
+      const index = Math.floor(step / c.iterations);
+      const first = step % c.iterations === 0;
+      if (first) current = newRollout(policy, index);
+      else if (!current || current.index !== index) {
+        throw new Error(`grpo: update ${step + 1} continues rollout ${index}, which this process did not sample; resume from a checkpoint on a multiple of ${c.iterations}`);
+      }
+      const st = current!;
+      const { batch, spans } = st.r;
+      policy.forward(batch);
+      const logp = policy.lastLogprobs();
+      if (first) st.oldLogp = Float32Array.from(logp); // the policy that sampled is the one being updated
+      const weights = new Float32Array(batch.B * batch.T);
+      let loss = 0, kl = 0, clipped = 0, tokens = 0;
+      spans.forEach((sp, row) => {
+        const len = sp.end - sp.start;
+        if (len === 0) return;
+        let rowLoss = 0;
+        for (let n = sp.start; n < sp.end; n++) {
+          const t = grpoToken({ logp: logp[n], oldLogp: st.oldLogp[n], refLogp: st.refLogp[n], advantage: st.advantages[row] }, c.clipEps, c.beta);
+          weights[n] = t.weight / len; // the 1/|oᵢ| of the per-output mean
+          rowLoss += t.loss;
+          kl += t.kl;
+          if (t.clipped) clipped++;
+        }
+        loss += rowLoss / len;
+        tokens += len;
+      });
+      // mean over the outputs of the batch
+      policy.reweight(weights, spans.length);
+      if (weights.some((w) => w !== 0)) policy.backward();
+      return {
+        loss: loss / spans.length,
+        tokens,
+        metrics: { ...st.metrics, kl: tokens ? kl / tokens : 0, clipFraction: tokens ? clipped / tokens : 0 },
+      };
+    },
+  };
+}
+
+export const grpo = {
+  name: "grpo",
+  description: "reinforcement learning with the world's verifier as reward (group-normalised advantages, clipped ratio, KL to the base)",
+  reference: "issue 4 (Recipes: grpo); Shao et al. 2024 (DeepSeekMath) §4.1.2",
+  schema: grpoSchema,
+  create(c: GrpoConfig): Recipe {
+    let reference: Llama<Float32Array> | null = null;
+    let referenceSha = "";
+    return {
+      name: "grpo",
+      description: grpo.description,
+      config: c,
+      defaults: c.train,
+      base: { path: c.base },
+      model(_tok, base) {
+        if (!base) throw new Error("grpo: runLab must pass the base checkpoint's config to model()");
+        return base;
+      },
+      async prepare({ kernels }: { kernels: Kernels }) {
+        const dir = await resolveCheckpointDir(c.base);
+        const ck = await loadCheckpoint(dir);
+        if (!ck.ok) return `grpo reference ${c.base}: ${formatFormatError(ck.error)}`;
+        reference = Llama.f32(ck.value.config, kernels);
+        reference.params.flat.set(ck.value.params);
+        referenceSha = sha256Of(ck.value.params);
+        return null;
+      },
+      data({ tokenizer, config, seed }) {
+        if (!reference) throw new Error("grpo: runLab must await prepare() before data()");
+        // a prompt must leave room for a whole completion in the context
+        const pool = poolItems(c, c.world);
+        const items = pool.filter((it) => framePrompt(tokenizer, it.prompt, c.frame).ids.length + c.sampling.maxTokens <= config.contextLength);
+        const objective = grpoObjective({ config: c, tokenizer, reference, task: taskOf(c.task), items, seed: seed + 2 });
+        const info = { prompts: items.length, dropped: pool.length - items.length, reference: referenceSha };
+        if (items.length === 0) {
+          return {
+            ...objective, info,
+            problem: `grpo: no ${c.task} prompt leaves room for sampling.maxTokens = ${c.sampling.maxTokens} in the context of ${config.contextLength}; lower sampling.maxTokens`,
+          };
+        }
+        return { ...objective, info };
+      },
+    };
+  },
+} satisfies RecipeFactory<typeof grpoSchema>;

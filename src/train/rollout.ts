@@ -1,0 +1,71 @@
+/**
+ * A rollout for on-policy training: k sampled completions per prompt from the current
+ * policy, each judged by the world's verifier, packed into one (S, T) batch of
+ * prompt + completion rows (S = prompts · k, right-padded) whose completion targets are
+ * the tokens that carry weight. A completion that ended with a stop token keeps it as
+ * its last target, so the policy is also trained on when to stop.
+ *
+ * Frames: "raw" is the pre-training frame (the task's own prompt; documents end with
+ * <eos>); "chat" is the fine-tuning frame <bos><|user|>prompt<|end|><|assistant|> (ends with <|end|>).
+ */
+import { generateTokens, type CharTokenizer, type Llama, type TrainBatch } from "../model/index.js";
+import type { Task, WorldItem } from "../world/index.js";
+
+export type Frame = "raw" | "chat";
+
+export interface RolloutOptions {
+  /** Samples per prompt (the group size G). */
+  k: number;
+  temperature: number;
+  maxTokens: number;
+  seed: number;
+  frame: Frame;
+}
+
+export interface Rollout {
+  batch: TrainBatch;
+  /** Per row: the flat indices [start, end) of its completion's targets in the batch. */
+  spans: { start: number; end: number }[];
+  /** Per row: the item it answers, the completion text, the verifier's reward (1 correct, 0 not). */
+  items: WorldItem[];
+  texts: string[];
+  rewards: number[];
+  /** Completions cut short by maxTokens or the context (no stop token). */
+  truncated: number;
+}
+
+export function framePrompt(tok: CharTokenizer, prompt: string, frame: Frame): { ids: number[]; stop: number[] } {
+  if (frame === "raw") return { ids: tok.encode(prompt), stop: [tok.eos] };
+  const end = tok.idOf("<|end|>");
+  return { ids: [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), end, tok.idOf("<|assistant|>")], stop: [end, tok.eos] };
+}
+
+export function rollout(model: Llama<Float32Array>, tok: CharTokenizer, task: Task, items: WorldItem[], o: RolloutOptions): Rollout {
+  const framed = items.map((it) => framePrompt(tok, it.prompt, o.frame));
+  const stop = framed[0]?.stop ?? [tok.eos];
+  const prompts: number[][] = [];
+  const rowItems: WorldItem[] = [];
+  framed.forEach((f, i) => {
+    for (let j = 0; j < o.k; j++) {
+      prompts.push(f.ids);
+      rowItems.push(items[i]);
+    }
+  });
+  const gens = generateTokens(model, prompts, { maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed, stopTokens: stop });
+  const stopId = stop[0];
+  const rows = gens.map((g, r) => [...prompts[r], ...g.tokens, ...(g.finish === "stop" ? [stopId] : [])]);
+  const T = Math.max(...rows.map((row) => row.length)) - 1;
+  const S = rows.length;
+  const batch: TrainBatch = { B: S, T, tokens: new Int32Array(S * T).fill(tok.pad), targets: new Int32Array(S * T).fill(tok.pad), mask: null };
+  const spans = rows.map((row, r) => {
+    for (let t = 0; t + 1 < row.length; t++) {
+      batch.tokens[r * T + t] = row[t];
+      batch.targets[r * T + t] = row[t + 1];
+    }
+    // the first completion token is predicted at the prompt's last position
+    return { start: r * T + prompts[r].length - 1, end: r * T + row.length - 1 };
+  });
+  const texts = gens.map((g) => tok.decode(g.tokens, { skipSpecial: true }));
+  const rewards = texts.map((text, r) => (task.verify(rowItems[r], text).correct ? 1 : 0));
+  return { batch, spans, items: rowItems, texts, rewards, truncated: gens.filter((g) => g.finish !== "stop").length };
+}
