@@ -23,3 +23,15 @@ export { train, runLab, recipes, type TrainOptions, type TrainResult } from "./t
 // one interface over every way of serving a model
 export type { LanguageModel, GenerateRequest, ScoreRequest, ContinuationScore, Generation } from "./backends/index.js";
 export { openBuiltinModel } from "./backends/index.js";
+
+// measurements of a model on world items: per-item records, no aggregation
+export {
+  generationAccuracy, rankingAccuracy, sampleFormats, solutionFormat, RESPONSE_FORMATS, FRAMES,
+  type Frame, type GenerationRecord, type RankingRecord, type FormatSampleRecord, type ResponseFormat,
+} from "./probes/index.js";
+
+// statistics: Wilson intervals, the seeded paired bootstrap, exact McNemar, shares
+export {
+  wilson, proportion, pairedBootstrap, mcnemarExact, discordantPairs, categoryShares, pairedBinary,
+  type ProportionInterval, type PairedBootstrapOptions, type PairedBootstrapResult, type McNemarResult, type PairedBinaryComparison,
+} from "./stats/index.js";

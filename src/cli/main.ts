@@ -4,10 +4,12 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demo } from "./commands/demo.js";
+import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
 import { SPEC_FORMS } from "../backends/index.js";
+import { FRAMES } from "../probes/index.js";
 import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
@@ -23,6 +25,13 @@ function num(name: string, ok: (n: number) => boolean, rule: string) {
     const n = Number(v);
     if (v.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}, got "${v}"`);
     return n;
+  };
+}
+
+function oneOf<T extends string>(name: string, values: readonly T[]) {
+  return (v: string): T => {
+    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${values.join(", ")}, got "${v}"`);
+    return v as T;
   };
 }
 
@@ -70,6 +79,23 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
       process.exitCode = await labSample(ckpt, o);
+    });
+  lab
+    .command("eval")
+    .description(
+      "measure models on the world with n and 95% intervals: arithmetic accuracy (greedy), knowledge recall by ranking " +
+        "and by generation, arithmetic format shares by sampling at T=1; each SPEC after the first is paired against the first " +
+        "on the same items (mean difference with a paired-bootstrap CI, exact McNemar p)",
+    )
+    .argument("<spec...>", SPEC_FORMS)
+    .option("--n <items>", "items per task: the first n of the split (sft trains on id items from 1000 on by default, so n ≤ 1000 stays unseen)", int("--n", 1), 200)
+    .option("--seed <n>", "world seed: must equal the base's pretrain world seed (world.seed in its run.json), or the encyclopedia differs; also seeds sampling and the bootstrap", int("--seed"), 1)
+    .option("--split <split>", `${SPLITS.join(" | ")}: in-distribution, near-neighbour (N-1), out-of-distribution`, oneOf("--split", SPLITS), "id")
+    .option("--frame <frame>", `${FRAMES.join(" | ")}: the prompt as a raw document (pre-training frame) or as a user message (SFT frame)`, oneOf("--frame", FRAMES), "raw")
+    .option("--samples <n>", "samples per arithmetic prompt for the format shares", int("--samples", 1), 1)
+    .option("--json <file>", "write every per-item record and summary to this file (atomically)")
+    .action(async (specs: string[], o: EvalOptions) => {
+      process.exitCode = await labEval(specs, o);
     });
 
   program

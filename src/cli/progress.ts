@@ -9,14 +9,17 @@ export interface Progress {
 export function progressBar(total: number, label: string, fields: string): Progress {
   if (!process.stderr.isTTY) {
     let lastPrinted = -1;
+    const t0 = performance.now();
     return {
       update(value, payload) {
-        // without a terminal, a line every 10%
+        // without a terminal, a line every 10%, with the time left at the rate so far
         const decile = Math.floor((10 * value) / total);
         if (decile !== lastPrinted) {
           lastPrinted = decile;
-          const extra = payload ? " " + Object.entries(payload).map(([k, v]) => `${k}=${v}`).join(" ") : "";
-          process.stderr.write(`${label} ${value}/${total}${extra}\n`);
+          const extra = payload ? " " + Object.entries(payload).filter(([, v]) => v !== "").map(([k, v]) => `${k}=${String(v).replace(/^ \| /, "").replace(/ \| /g, " ")}`).join(" ") : "";
+          const secs = value > 0 ? ((performance.now() - t0) / 1000 / value) * (total - value) : NaN;
+          const eta = Number.isFinite(secs) && value < total ? ` eta=${formatSeconds(secs)}` : "";
+          process.stderr.write(`${label} ${value}/${total}${extra}${eta}\n`);
         }
       },
       stop() {},
@@ -28,4 +31,10 @@ export function progressBar(total: number, label: string, fields: string): Progr
   );
   bar.start(total, 0, {});
   return { update: (v, p) => bar.update(v, p ?? {}), stop: () => bar.stop() };
+}
+
+function formatSeconds(s: number): string {
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }

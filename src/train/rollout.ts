@@ -5,13 +5,11 @@
  * the tokens that carry weight. A completion that ended with a stop token keeps it as
  * its last target, so the policy is also trained on when to stop.
  *
- * Frames: "raw" is the pre-training frame (the task's own prompt; documents end with
- * <eos>); "chat" is the fine-tuning frame <bos><|user|>prompt<|end|><|assistant|> (ends with <|end|>).
+ * Prompts are framed as in data/frame.ts ("raw": the pre-training frame, "chat": sft's).
  */
 import { generateTokens, type CharTokenizer, type Llama, type TrainBatch } from "../model/index.js";
 import type { Task, WorldItem } from "../world/index.js";
-
-export type Frame = "raw" | "chat";
+import { frameEnd, framePrompt, type Frame } from "./data/frame.js";
 
 export interface RolloutOptions {
   /** Samples per prompt (the group size G). */
@@ -34,25 +32,18 @@ export interface Rollout {
   truncated: number;
 }
 
-export function framePrompt(tok: CharTokenizer, prompt: string, frame: Frame): { ids: number[]; stop: number[] } {
-  if (frame === "raw") return { ids: tok.encode(prompt), stop: [tok.eos] };
-  const end = tok.idOf("<|end|>");
-  return { ids: [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), end, tok.idOf("<|assistant|>")], stop: [end, tok.eos] };
-}
-
 export function rollout(model: Llama<Float32Array>, tok: CharTokenizer, task: Task, items: WorldItem[], o: RolloutOptions): Rollout {
-  const framed = items.map((it) => framePrompt(tok, it.prompt, o.frame));
-  const stop = framed[0]?.stop ?? [tok.eos];
   const prompts: number[][] = [];
   const rowItems: WorldItem[] = [];
-  framed.forEach((f, i) => {
+  items.forEach((it) => {
+    const ids = framePrompt(tok, o.frame, it.prompt);
     for (let j = 0; j < o.k; j++) {
-      prompts.push(f.ids);
-      rowItems.push(items[i]);
+      prompts.push(ids);
+      rowItems.push(it);
     }
   });
-  const gens = generateTokens(model, prompts, { maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed, stopTokens: stop });
-  const stopId = stop[0];
+  const stopId = frameEnd(tok, o.frame);
+  const gens = generateTokens(model, prompts, { maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed, stopTokens: [stopId] });
   const rows = gens.map((g, r) => [...prompts[r], ...g.tokens, ...(g.finish === "stop" ? [stopId] : [])]);
   const T = Math.max(...rows.map((row) => row.length)) - 1;
   const S = rows.length;

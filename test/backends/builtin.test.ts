@@ -46,6 +46,14 @@ describe("builtin backend", () => {
     await expect(m.score({ prompt: "x", continuation: "" })).rejects.toThrow(/continuation is empty/);
   });
 
+  it("returns an empty reply as empty text (a model that ends at once must not crash a run)", async () => {
+    const m = await openBuiltinModel(join(dir, "m"), { kernels });
+    expect(m.vocab?.decode([])).toBe("");
+    // an untrained model samples an end token first now and then (seeded: this run does)
+    const g = await m.generate({ prompt: "the cat", maxTokens: 1, temperature: 1, seed: 1, n: 400 });
+    expect(g.samples.some((s) => s.text === "")).toBe(true);
+  });
+
   it("generates like the engine: greedy, seeded samples, stop strings, logprobs, chat", async () => {
     const m = await openBuiltinModel(join(dir, "m"), { kernels });
     const g = await m.generate({ prompt: "hello", maxTokens: 12, temperature: 0, logprobs: true });

@@ -85,7 +85,8 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
     encodeWithSpecial: (text) => tok.encode(text, { add_special_tokens: true }).ids,
     encodePrompt: (text) => tok.encode(text, { add_special_tokens: true }).ids,
-    decode: (ids: TokenIds) => tok.decode([...ids], { skip_special_tokens: false }),
+    // @huggingface/tokenizers refuses an empty id list; an empty reply (a model that ends at once) decodes to ""
+    decode: (ids: TokenIds) => (ids.length === 0 ? "" : tok.decode([...ids], { skip_special_tokens: false })),
     tokenText: (id) => tok.id_to_token(id) ?? "",
     applyChatTemplate(messages) {
       if (!template) throw new Error(`${join(dir, "tokenizer_config.json")}: the model has no chat_template; send a plain prompt instead of messages.`);

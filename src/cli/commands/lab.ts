@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import { resolveCheckpointDir, resolveRecipeConfig, runLab } from "../../train/index.js";
+import { resolveCheckpointDir, resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
 import { progressBar } from "../progress.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
@@ -48,12 +48,12 @@ export async function labTrain(
   const steps = o.steps ?? planned ?? recipe.defaults.steps;
   out(`lab train ${recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
-  const bar = progressBar(steps, "training", "loss {loss} | lr {lr}");
+  const bar = progressBar(steps, "training", "loss {loss} | lr {lr}{extra} | ETA {eta_formatted}");
   let r;
   try {
     r = await runLab({
       recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
-      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1) }),
+      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1), extra: stepExtra(s.metrics) }),
     });
   } finally {
     bar.stop();
@@ -70,6 +70,15 @@ export async function labTrain(
   if (r.data?.dropped) out(`examples: ${r.data.examples} (dropped ${r.data.dropped} longer than a row)`);
   out(`checkpoint: ${r.checkpoint}`);
   return 0;
+}
+
+/** What an objective reports besides the loss, for the progress bar (grpo: reward and KL). */
+function stepExtra(m: StepMetrics | undefined): string {
+  if (!m) return "";
+  const parts: string[] = [];
+  if (typeof m.reward === "number") parts.push(`reward ${m.reward.toFixed(3)}`);
+  if (typeof m.kl === "number") parts.push(`kl ${m.kl.toFixed(4)}`);
+  return parts.length ? " | " + parts.join(" | ") : "";
 }
 
 export async function labSample(

@@ -5,12 +5,8 @@
  * stronger model's outputs, Gudibande et al. 2023, "The False Promise of Imitating
  * Proprietary LLMs").
  *
- *   chat   <bos><|user|>{prompt}<|end|><|assistant|>{sample}<|end|>    the rows of data/chat.ts
- *   raw    <eos>{prompt}{sample}<eos>                                   a pre-training document
- *
- * The teacher is prompted with everything before {sample} and stops at the frame's end
- * token. In the raw frame the leading <eos> is the document boundary the teacher saw in
- * pre-training (the corpus packs doc₁ <eos> doc₂ <eos> …).
+ * Rows are in one of the frames of data/frame.ts (chat or raw); the teacher is prompted
+ * with everything before the sample and stops at the frame's end token.
  * NOTE: a teacher pre-trained with the "blank-line" separator never says <eos>: its raw
  * samples run to maxTokens.
  *
@@ -21,25 +17,13 @@
 import { createRng, generateTokens, type CharTokenizer, type FinishReason, type Llama, type TrainBatch } from "../../model/index.js";
 import { stepSeed, type BatchSource } from "../batches.js";
 import { fillRow, type EncodedChat } from "./chat.js";
+import { frameEnd, framePrompt, type Frame } from "./frame.js";
 import { sha256Of } from "./hash.js";
 
-export const FRAMES = ["chat", "raw"] as const;
-export type Frame = (typeof FRAMES)[number];
+export { FRAMES, frameEnd, framePrompt, type Frame } from "./frame.js";
 
 /** Prompts per generateTokens call: enough to amortise the calls, few enough to stream progress. */
 const SAMPLE_BATCH = 32;
-
-/** The tokens before the sample: the teacher's prompt, and the start of the student's row. */
-export function framePrompt(tok: CharTokenizer, frame: Frame, prompt: string): number[] {
-  return frame === "chat"
-    ? [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), tok.idOf("<|end|>"), tok.idOf("<|assistant|>")]
-    : [tok.eos, ...tok.encode(prompt)];
-}
-
-/** The token that ends a sample: <|end|> closes a chat turn, <eos> a document. */
-export function frameEnd(tok: CharTokenizer, frame: Frame): number {
-  return frame === "chat" ? tok.idOf("<|end|>") : tok.eos;
-}
 
 export interface TeacherPrompt {
   /** The world item's id. */

@@ -15,14 +15,15 @@ import { z } from "zod";
 import { Llama, createRng, type CharTokenizer } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
 import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import { arithmeticTask, formatOf } from "../../world/arithmetic/index.js";
+import { FORMAT_CLASSES, arithmeticTask, responseFormat } from "../../world/arithmetic/index.js";
 import { knowledgeTask } from "../../world/knowledge/index.js";
 import type { Task, WorldItem } from "../../world/index.js";
 import { stepSeed } from "../batches.js";
 import { sha256Of } from "../data/hash.js";
 import { groupAdvantages, grpoToken } from "../grpo.js";
 import type { Objective, StepMetrics } from "../objective.js";
-import { framePrompt, rollout, type Rollout } from "../rollout.js";
+import { framePrompt } from "../data/frame.js";
+import { rollout, type Rollout } from "../rollout.js";
 import { resolveCheckpointDir } from "../run.js";
 import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
@@ -30,7 +31,7 @@ import type { Recipe, RecipeFactory } from "./recipe.js";
 export const GRPO_TASKS = ["arithmetic", "knowledge"] as const;
 
 /** Solution formats counted per update (arithmetic; other tasks count "answer-only" / "unknown"). */
-export const FORMAT_CLASSES = ["natural", "code", "terse", "answer-only", "unknown"] as const;
+export { FORMAT_CLASSES };
 
 export const grpoSchema = z
   .strictObject({
@@ -92,7 +93,7 @@ function poolItems(c: GrpoConfig, world: WorldConfig): WorldItem[] {
 /** Share of each format class among the rollout's completions. */
 export function formatShares(texts: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = Object.fromEntries(FORMAT_CLASSES.map((f) => [f, 0]));
-  for (const t of texts) counts[formatOf(t)]++;
+  for (const t of texts) counts[responseFormat(t)]++;
   for (const f of FORMAT_CLASSES) counts[f] /= Math.max(1, texts.length);
   return counts;
 }
@@ -210,7 +211,7 @@ export const grpo = {
         if (!reference) throw new Error("grpo: runLab must await prepare() before data()");
         // a prompt must leave room for a whole completion in the context
         const pool = poolItems(c, c.world);
-        const items = pool.filter((it) => framePrompt(tokenizer, it.prompt, c.frame).ids.length + c.sampling.maxTokens <= config.contextLength);
+        const items = pool.filter((it) => framePrompt(tokenizer, c.frame, it.prompt).length + c.sampling.maxTokens <= config.contextLength);
         const objective = grpoObjective({ config: c, tokenizer, reference, task: taskOf(c.task), items, seed: seed + 2 });
         const info = { prompts: items.length, dropped: pool.length - items.length, reference: referenceSha };
         if (items.length === 0) {

@@ -114,3 +114,19 @@ export function formatOf(text: string): FormatClass {
   if (bare.ok && bare.value.steps.length === 0 && bare.value.answer !== null) return "answer-only";
   return "unknown";
 }
+
+/** Every class formatOf can return, in a fixed order for tables and logs. */
+export const FORMAT_CLASSES: readonly FormatClass[] = [...FORMATS, "answer-only", "unknown"];
+
+const ANSWER_LINE = /^Answer: (0|[1-9][0-9]*)[ \t\r]*$/;
+
+/**
+ * The format of a model's response: its lines up to and including the first
+ * `Answer: N` line (what the verifier reads; a model may run on after it), trailing
+ * spaces dropped, classified by formatOf. With no answer line, the whole response.
+ */
+export function responseFormat(response: string): FormatClass {
+  const lines = response.split("\n").map((l) => l.replace(/[ \t\r]+$/, ""));
+  const at = lines.findIndex((l) => ANSWER_LINE.test(l));
+  return formatOf((at < 0 ? lines : lines.slice(0, at + 1)).join("\n"));
+}

@@ -2,7 +2,7 @@
 export { arithmeticTask, arithmeticPrompt, verifyArithmetic, type ArithmeticItem, type ArithmeticMeta } from "./task.js";
 export { ARITHMETIC_DEFAULTS, arithmeticConfigSchema, parseArithmeticConfig, type ArithmeticConfig } from "./config.js";
 export {
-  FORMATS, formatOf, parseSteps, parseStepLine, renderSolution, renderStep,
+  FORMATS, FORMAT_CLASSES, formatOf, responseFormat, parseSteps, parseStepLine, renderSolution, renderStep,
   type FormatClass, type ParseError, type ParseResult, type ParsedSolution, type SolutionFormat,
 } from "./formats.js";
 export { corruptStep, paraphraseSolution, truncateSolution } from "./chain.js";

@@ -1,0 +1,208 @@
+/**
+ * `ftledger lab eval SPEC [SPEC...]`: what a lab model can do, with n and 95% intervals —
+ * arithmetic accuracy (greedy, verified), knowledge recall by likelihood ranking and by
+ * generation, and the arithmetic solution-format mix by sampling at T = 1. Every SPEC
+ * after the first is also compared with the first on the same items: the paired
+ * difference (paired bootstrap) and the exact McNemar p-value.
+ */
+import { randomBytes } from "node:crypto";
+import { rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { openModel, type LanguageModel } from "../../backends/index.js";
+import {
+  RESPONSE_FORMATS, generationAccuracy, rankingAccuracy, sampleFormats,
+  type FormatSampleRecord, type Frame, type GenerationRecord, type OnProgress, type RankingRecord, type ResponseFormat,
+} from "../../probes/index.js";
+import { categoryShares, pairedBinary, proportion, type PairedBinaryComparison, type ProportionInterval } from "../../stats/index.js";
+import { tasks, type Split } from "../../world/index.js";
+import { progressBar } from "../progress.js";
+
+export const SPLITS = ["id", "n1", "ood"] as const satisfies readonly Split[];
+
+export interface EvalOptions {
+  n: number;
+  seed: number;
+  split: Split;
+  frame: Frame;
+  samples: number;
+  json?: string;
+}
+
+/** 32 tokens for a knowledge answer: the longest option is 9 characters; the verifier reads the first line only. */
+const KNOWLEDGE_MAX_TOKENS = 32;
+/** 10,000 resamples: bounds stable to well under 0.5 pp between bootstrap seeds. */
+const BOOTSTRAP_ITERATIONS = 10_000;
+
+const out = (s: string) => process.stdout.write(s + "\n");
+const err = (s: string) => process.stderr.write(`ftledger: ${s}\n`);
+
+/** The binary metrics, measured per item on every model and compared pairwise. */
+const METRICS = {
+  arithmetic: "arithmetic accuracy (greedy)",
+  knowledgeRanking: "knowledge recall (ranking)",
+  knowledgeGeneration: "knowledge recall (generation)",
+} as const;
+type Metric = keyof typeof METRICS;
+
+interface ModelResult {
+  spec: string;
+  id: string;
+  seconds: number;
+  summary: Record<Metric, ProportionInterval> & { formats: Record<ResponseFormat, ProportionInterval> };
+  records: {
+    arithmetic: GenerationRecord[];
+    knowledgeRanking: RankingRecord[];
+    knowledgeGeneration: GenerationRecord[];
+    formats: FormatSampleRecord[];
+  };
+}
+
+/** `k/n = p% [lo, hi]`, percentages to one decimal. */
+export function formatProportion(x: ProportionInterval): string {
+  const pct = (v: number) => (Number.isNaN(v) ? "n/a" : (100 * v).toFixed(1));
+  return `${x.k}/${x.n} = ${pct(x.p)}% [${pct(x.lo)}, ${pct(x.hi)}]`;
+}
+
+function signedPp(v: number): string {
+  return Number.isNaN(v) ? "n/a" : `${v >= 0 ? "+" : "−"}${Math.abs(100 * v).toFixed(1)}`;
+}
+
+function formatP(p: number): string {
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
+}
+
+/** Tasks' items, the same for every model: the first n of the split under the world seed. */
+function evalItems(o: EvalOptions) {
+  return {
+    arithmetic: tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: o.seed, split: o.split, n: o.n }),
+    knowledge: tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: o.seed, split: o.split, n: o.n }),
+  };
+}
+
+/** Run `f` with a progress bar on stderr. */
+async function withBar<T>(total: number, label: string, f: (onProgress: OnProgress) => Promise<T>): Promise<T> {
+  const bar = progressBar(total, label, "");
+  try {
+    return await f((done) => bar.update(done));
+  } finally {
+    bar.stop();
+  }
+}
+
+async function measure(model: LanguageModel, spec: string, items: ReturnType<typeof evalItems>, o: EvalOptions): Promise<ModelResult> {
+  const t0 = performance.now();
+  const { n, frame } = o;
+  const arithmetic = await withBar(n, "arithmetic (greedy)", (onProgress) => generationAccuracy(model, tasks.arithmetic, items.arithmetic, { frame, onProgress }));
+  const knowledgeRanking = await withBar(n, "knowledge (ranking)", (onProgress) => rankingAccuracy(model, items.knowledge, { onProgress }));
+  const knowledgeGeneration = await withBar(n, "knowledge (generation)", (onProgress) =>
+    generationAccuracy(model, tasks.knowledge, items.knowledge, { frame, maxTokens: KNOWLEDGE_MAX_TOKENS, onProgress }));
+  const formats = await withBar(n * o.samples, "formats (T=1)", (onProgress) =>
+    sampleFormats(model, tasks.arithmetic, items.arithmetic, { seed: o.seed, samples: o.samples, frame, onProgress }));
+  const correct = (rs: { correct: boolean }[]) => rs.map((r) => r.correct);
+  return {
+    spec, id: model.id, seconds: (performance.now() - t0) / 1000,
+    summary: {
+      arithmetic: proportion(correct(arithmetic)),
+      knowledgeRanking: proportion(correct(knowledgeRanking)),
+      knowledgeGeneration: proportion(correct(knowledgeGeneration)),
+      formats: categoryShares(formats.map((r) => r.format), RESPONSE_FORMATS),
+    },
+    records: { arithmetic, knowledgeRanking, knowledgeGeneration, formats },
+  };
+}
+
+function compare(base: ModelResult, tuned: ModelResult, seed: number): Record<Metric, PairedBinaryComparison> {
+  const pair = (m: Metric) => {
+    const b = base.records[m];
+    const t = tuned.records[m];
+    if (b.some((r, i) => r.id !== t[i]?.id)) throw new Error(`${m}: the two models' records are not on the same items`);
+    return pairedBinary(b.map((r) => r.correct), t.map((r) => r.correct), { seed, iterations: BOOTSTRAP_ITERATIONS });
+  };
+  return { arithmetic: pair("arithmetic"), knowledgeRanking: pair("knowledgeRanking"), knowledgeGeneration: pair("knowledgeGeneration") };
+}
+
+const LABEL_WIDTH = Math.max(...Object.values(METRICS).map((s) => s.length)) + 2;
+
+function printModel(r: ModelResult, index: number, o: EvalOptions): void {
+  out(`[${index + 1}] ${r.spec}  (${r.id}; ${r.seconds.toFixed(1)} s)`);
+  for (const [m, label] of Object.entries(METRICS) as [Metric, string][]) out(`  ${label.padEnd(LABEL_WIDTH)}${formatProportion(r.summary[m])}`);
+  const per = o.samples === 1 ? "1 sample per prompt" : `${o.samples} samples per prompt; NOTE: intervals treat them as independent`;
+  out(`  arithmetic formats (T=1, ${per})`);
+  const width = Math.max(...RESPONSE_FORMATS.map((f) => f.length)) + 2;
+  for (const f of RESPONSE_FORMATS) out(`    ${f.padEnd(width)}${formatProportion(r.summary.formats[f])}`);
+}
+
+function printComparison(c: Record<Metric, PairedBinaryComparison>, base: number, tuned: number, seed: number): void {
+  out(`[${tuned + 1}] − [${base + 1}], paired on the same items (pp, 95% paired bootstrap: ${BOOTSTRAP_ITERATIONS} resamples, seed ${seed}; exact McNemar)`);
+  for (const [m, label] of Object.entries(METRICS) as [Metric, string][]) {
+    const { difference: d, mcnemar } = c[m];
+    out(`  ${label.padEnd(LABEL_WIDTH)}${signedPp(d.meanDifference)} pp [${signedPp(d.lo)}, ${signedPp(d.hi)}]  McNemar p = ${formatP(mcnemar.p)} (lost ${mcnemar.b}, gained ${mcnemar.c})`);
+  }
+}
+
+/** Write `text` to `file` atomically: a temp file in the same folder, then rename. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(tmp, text);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isDirectory(), () => false);
+}
+
+export async function labEval(specs: string[], o: EvalOptions): Promise<number> {
+  // 1. check what can be checked before minutes of work: the --json folder, every spec
+  if (o.json !== undefined && !(await isDir(dirname(resolve(o.json))))) {
+    err(`--json ${o.json}: the folder ${dirname(resolve(o.json))} does not exist; create it or give another path.`);
+    return 2;
+  }
+  const models: LanguageModel[] = [];
+  try {
+    for (const spec of specs) {
+      try {
+        models.push(await openModel(spec));
+      } catch (e) {
+        err(`cannot open ${spec}: ${(e as Error).message}`);
+        return 2;
+      }
+    }
+    // 2. the same items for every model
+    const items = evalItems(o);
+    out(`lab eval: ${o.n} ${o.split} items per task (world seed ${o.seed}), frame ${o.frame}; 95% Wilson intervals`);
+    const results: ModelResult[] = [];
+    for (const [i, model] of models.entries()) {
+      process.stderr.write(`[${i + 1}/${models.length}] ${specs[i]}\n`);
+      const r = await measure(model, specs[i], items, o);
+      results.push(r);
+      printModel(r, i, o);
+    }
+    // 3. every later model against the first, paired by item
+    const comparisons = results.slice(1).map((r, j) => {
+      const c = compare(results[0], r, o.seed);
+      printComparison(c, 0, j + 1, o.seed);
+      return { base: results[0].spec, tuned: r.spec, metrics: c };
+    });
+    if (o.json !== undefined) {
+      const doc = {
+        tool: "ftledger lab eval",
+        options: { n: o.n, seed: o.seed, split: o.split, frame: o.frame, samples: o.samples },
+        seeds: { world: o.seed, sampling: o.seed, bootstrap: o.seed },
+        bootstrapIterations: BOOTSTRAP_ITERATIONS,
+        items: { arithmetic: items.arithmetic.map((it) => it.id), knowledge: items.knowledge.map((it) => it.id) },
+        models: results,
+        comparisons,
+      };
+      await writeAtomic(o.json, JSON.stringify(doc, null, 1) + "\n");
+      out(`wrote ${o.json}`);
+    }
+    return 0;
+  } finally {
+    await Promise.all(models.map((m) => m.close()));
+  }
+}
