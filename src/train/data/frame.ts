@@ -3,10 +3,14 @@
  * model itself (imitation's teacher, grpo's policy):
  *
  *   chat   <bos><|user|>{prompt}<|end|><|assistant|>{response}<|end|>   the rows of data/chat.ts (sft)
- *   raw    <eos>{prompt}{response}<eos>                                  a pre-training document
+ *   raw    {prompt}{response}<eos>                                       a pre-training document
  *
- * In the raw frame the leading <eos> is the document boundary the model saw in
- * pre-training (the corpus packs doc₁ <eos> doc₂ <eos> …).
+ * The raw frame is exactly what the probes send a model as a plain-text prompt
+ * (src/probes, frame "raw"), so what RL or imitation trains is what the audit measures.
+ * NOTE: in pre-training a document usually follows the previous one's <eos>; starting
+ * with it instead measured within noise on a zoo checkpoint (arithmetic 22/150 without,
+ * 27/150 with; recall by ranking 143/150 vs 144/150), and a plain-text prompt cannot
+ * carry it for models other than the lab's.
  */
 import type { CharTokenizer } from "../../model/index.js";
 
@@ -17,7 +21,7 @@ export type Frame = (typeof FRAMES)[number];
 export function framePrompt(tok: CharTokenizer, frame: Frame, prompt: string): number[] {
   return frame === "chat"
     ? [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), tok.idOf("<|end|>"), tok.idOf("<|assistant|>")]
-    : [tok.eos, ...tok.encode(prompt)];
+    : tok.encode(prompt);
 }
 
 /** The token that ends a response: <|end|> closes a chat turn, <eos> a document. */

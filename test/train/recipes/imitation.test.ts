@@ -136,9 +136,9 @@ describe("recipe imitation", () => {
     expect(chat).toEqual(encodeChat(tok, { id: "x", prompt, response: "Answer: 3" }));
     expect(tok.decode(teacherRow(tok, "chat", s("length")).ids)).toBe(`<bos><|user|>${prompt}<|end|><|assistant|>Answer: 3`);
     const raw = teacherRow(tok, "raw", s("stop"));
-    expect(tok.decode(raw.ids)).toBe(`<eos>${prompt}Answer: 3<eos>`);
+    expect(tok.decode(raw.ids)).toBe(`${prompt}Answer: 3<eos>`);
     expect(raw.responseStart).toBe(framePrompt(tok, "raw", prompt).length);
-    expect(tok.decode(teacherRow(tok, "raw", s("context")).ids)).toBe(`<eos>${prompt}Answer: 3`);
+    expect(tok.decode(teacherRow(tok, "raw", s("context")).ids)).toBe(`${prompt}Answer: 3`);
   });
 
   it("refuses an unusable teacher, naming its path and what to do", async () => {
