@@ -7,6 +7,7 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { latestCheckpoint } from "../train/index.js";
+import { resolveZooPath } from "../formats/index.js";
 import type { Kernels } from "../tensor/index.js";
 import { openBuiltinModel } from "./builtin/index.js";
 import type { LanguageModel } from "./language-model.js";
@@ -41,7 +42,7 @@ export async function openModel(spec: string, opts: { kernels?: Kernels } = {}):
   const rest = spec.slice(colon + 1);
   switch (kind) {
     case "builtin":
-      return openBuiltinModel(await builtinFolder(rest), opts);
+      return openBuiltinModel(await builtinFolder(resolveZooPath(rest)), opts);
     case "gguf":
       return openGgufModel(rest);
     case "openai": {

@@ -30,3 +30,4 @@ export { type GgufTensorToWrite, writeGguf } from "./gguf/writer.js";
 export { type GgufFile, type GgufTensorInfo, openGguf } from "./gguf/reader.js";
 export { type GgufDType, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
 export { bytesToUnicode, byteLevelText, ggufVocab, TOKEN_TYPE } from "./gguf/vocab.js";
+export { ZOO_DIR, resolveZooPath } from "./zoo.js";

@@ -18,7 +18,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/p
 import { join } from "node:path";
 import { CharTokenizer, Llama, createRng, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
-import { formatFormatError, loadCheckpoint, openSafetensors, saveCheckpoint, writeSafetensors } from "../formats/index.js";
+import { formatFormatError, loadCheckpoint, openSafetensors, resolveZooPath, saveCheckpoint, writeSafetensors } from "../formats/index.js";
 import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
@@ -232,7 +232,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
 }
 
 /** A checkpoint folder as given, or a run folder's newest checkpoint. */
-export async function resolveCheckpointDir(path: string): Promise<string> {
+export async function resolveCheckpointDir(given: string): Promise<string> {
+  const path = resolveZooPath(given);
   try {
     await stat(join(path, "config.json"));
     return path;
