@@ -9,7 +9,7 @@ import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
 import { SPEC_FORMS } from "../backends/index.js";
-import { FRAMES } from "../probes/index.js";
+import { FRAMES, type Frame } from "../probes/index.js";
 import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
@@ -26,6 +26,12 @@ function num(name: string, ok: (n: number) => boolean, rule: string) {
     if (v.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}, got "${v}"`);
     return n;
   };
+}
+
+/** A comma-separated list, each entry one of `values`. */
+function listOf<T extends string>(name: string, values: readonly T[]) {
+  const one = oneOf(name, values);
+  return (v: string): T[] => v.split(",").map((x) => one(x.trim()));
 }
 
 function oneOf<T extends string>(name: string, values: readonly T[]) {
@@ -91,11 +97,17 @@ export function buildProgram(): Command {
     .option("--n <items>", "items per task: the first n of the split (sft trains on id items from 1000 on by default, so n ≤ 1000 stays unseen)", int("--n", 1), 200)
     .option("--seed <n>", "world seed: must equal the base's pretrain world seed (world.seed in its run.json), or the encyclopedia differs; also seeds sampling and the bootstrap", int("--seed"), 1)
     .option("--split <split>", `${SPLITS.join(" | ")}: in-distribution, near-neighbour (N-1), out-of-distribution`, oneOf("--split", SPLITS), "id")
-    .option("--frame <frame>", `${FRAMES.join(" | ")}: the prompt as a raw document (pre-training frame) or as a user message (SFT frame)`, oneOf("--frame", FRAMES), "raw")
+    .option(
+      "--frame <frames>",
+      `${FRAMES.join(" | ")}: the prompt as a raw document (pre-training frame) or as a user message (SFT frame); ` +
+        "one for every SPEC, or a comma-separated list with one per SPEC (e.g. raw,chat for a base and its sft)",
+      listOf("--frame", FRAMES), ["raw"],
+    )
     .option("--samples <n>", "samples per arithmetic prompt for the format shares", int("--samples", 1), 1)
     .option("--json <file>", "write every per-item record and summary to this file (atomically)")
-    .action(async (specs: string[], o: EvalOptions) => {
-      process.exitCode = await labEval(specs, o);
+    .action(async (specs: string[], o: Omit<EvalOptions, "frames"> & { frame: Frame[] }) => {
+      const { frame, ...rest } = o;
+      process.exitCode = await labEval(specs, { ...rest, frames: frame });
     });
 
   program

@@ -66,7 +66,7 @@ describe("ftledger lab eval", () => {
     expect(r.stderr).toMatch(/arithmetic \(greedy\) 6\/6/);
 
     const doc = JSON.parse(await readFile(json, "utf8"));
-    expect(doc.options).toEqual({ n: 6, seed: 3, split: "id", frame: "raw", samples: 2 });
+    expect(doc.options).toEqual({ n: 6, seed: 3, split: "id", frames: ["raw"], samples: 2 });
     expect(doc.seeds).toEqual({ world: 3, sampling: 3, bootstrap: 3 });
     expect(doc.items.arithmetic).toEqual(Array.from({ length: 6 }, (_, i) => `arithmetic/id/3/${i}`));
     expect(doc.models.map((m: { spec: string }) => m.spec)).toEqual([a, b, a]);
@@ -94,6 +94,18 @@ describe("ftledger lab eval", () => {
     const r = ftledger("lab", "eval", `builtin:${join(dir, "a")}`, "--n", "3", "--split", "n1", "--frame", "chat");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^lab eval: 3 n1 items per task \(world seed 1\), frame chat/);
+  });
+
+  it("takes one frame per model (a base in its pre-training frame, its sft in chat)", () => {
+    const a = `builtin:${join(dir, "a")}`;
+    const r = ftledger("lab", "eval", a, a, "--n", "2", "--frame", "raw,chat");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/frame raw,chat; 95% Wilson/);
+    expect(r.stdout).toMatch(/\[1\] .*; frame raw; /);
+    expect(r.stdout).toMatch(/\[2\] .*; frame chat; /);
+    const bad = ftledger("lab", "eval", a, a, a, "--frame", "raw,chat");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--frame raw,chat: give one frame for all 3 models or one per model/);
   });
 
   it("exits 2 naming a bad option value, a bad spec, or a missing --json folder", () => {

@@ -23,7 +23,8 @@ export interface EvalOptions {
   n: number;
   seed: number;
   split: Split;
-  frame: Frame;
+  /** One frame for every spec, or one per spec. */
+  frames: Frame[];
   samples: number;
   json?: string;
 }
@@ -44,9 +45,10 @@ const METRICS = {
 } as const;
 type Metric = keyof typeof METRICS;
 
-interface ModelResult {
+export interface ModelResult {
   spec: string;
   id: string;
+  frame: Frame;
   seconds: number;
   summary: Record<Metric, ProportionInterval> & { formats: Record<ResponseFormat, ProportionInterval> };
   records: {
@@ -89,9 +91,9 @@ async function withBar<T>(total: number, label: string, f: (onProgress: OnProgre
   }
 }
 
-async function measure(model: LanguageModel, spec: string, items: ReturnType<typeof evalItems>, o: EvalOptions): Promise<ModelResult> {
+async function measure(model: LanguageModel, spec: string, frame: Frame, items: ReturnType<typeof evalItems>, o: EvalOptions): Promise<ModelResult> {
   const t0 = performance.now();
-  const { n, frame } = o;
+  const { n } = o;
   const arithmetic = await withBar(n, "arithmetic (greedy)", (onProgress) => generationAccuracy(model, tasks.arithmetic, items.arithmetic, { frame, onProgress }));
   const knowledgeRanking = await withBar(n, "knowledge (ranking)", (onProgress) => rankingAccuracy(model, items.knowledge, { onProgress }));
   const knowledgeGeneration = await withBar(n, "knowledge (generation)", (onProgress) =>
@@ -100,7 +102,7 @@ async function measure(model: LanguageModel, spec: string, items: ReturnType<typ
     sampleFormats(model, tasks.arithmetic, items.arithmetic, { seed: o.seed, samples: o.samples, frame, onProgress }));
   const correct = (rs: { correct: boolean }[]) => rs.map((r) => r.correct);
   return {
-    spec, id: model.id, seconds: (performance.now() - t0) / 1000,
+    spec, id: model.id, frame, seconds: (performance.now() - t0) / 1000,
     summary: {
       arithmetic: proportion(correct(arithmetic)),
       knowledgeRanking: proportion(correct(knowledgeRanking)),
@@ -124,7 +126,7 @@ function compare(base: ModelResult, tuned: ModelResult, seed: number): Record<Me
 const LABEL_WIDTH = Math.max(...Object.values(METRICS).map((s) => s.length)) + 2;
 
 function printModel(r: ModelResult, index: number, o: EvalOptions): void {
-  out(`[${index + 1}] ${r.spec}  (${r.id}; ${r.seconds.toFixed(1)} s)`);
+  out(`[${index + 1}] ${r.spec}  (${r.id}; frame ${r.frame}; ${r.seconds.toFixed(1)} s)`);
   for (const [m, label] of Object.entries(METRICS) as [Metric, string][]) out(`  ${label.padEnd(LABEL_WIDTH)}${formatProportion(r.summary[m])}`);
   const per = o.samples === 1 ? "1 sample per prompt" : `${o.samples} samples per prompt; NOTE: intervals treat them as independent`;
   out(`  arithmetic formats (T=1, ${per})`);
@@ -156,8 +158,59 @@ async function isDir(p: string): Promise<boolean> {
   return stat(p).then((s) => s.isDirectory(), () => false);
 }
 
+/** The frame of spec i: one for all, or one each. */
+function frameOf(o: EvalOptions, i: number): Frame {
+  return o.frames.length === 1 ? o.frames[0] : o.frames[i];
+}
+
+export interface EvalReport {
+  results: ModelResult[];
+  comparisons: { base: string; tuned: string; metrics: Record<Metric, PairedBinaryComparison> }[];
+}
+
+/**
+ * Measure already opened models on the same items, print each and every later model's
+ * paired difference from the first, and write the JSON when asked. (The demo calls this.)
+ */
+export async function evaluateModels(models: LanguageModel[], specs: string[], o: EvalOptions): Promise<EvalReport> {
+  const items = evalItems(o);
+  const frames = o.frames.length === 1 ? o.frames[0] : o.frames.join(",");
+  out(`lab eval: ${o.n} ${o.split} items per task (world seed ${o.seed}), frame ${frames}; 95% Wilson intervals`);
+  const results: ModelResult[] = [];
+  for (const [i, model] of models.entries()) {
+    process.stderr.write(`[${i + 1}/${models.length}] ${specs[i]}\n`);
+    const r = await measure(model, specs[i], frameOf(o, i), items, o);
+    results.push(r);
+    printModel(r, i, o);
+  }
+  // every later model against the first, paired by item
+  const comparisons = results.slice(1).map((r, j) => {
+    const c = compare(results[0], r, o.seed);
+    printComparison(c, 0, j + 1, o.seed);
+    return { base: results[0].spec, tuned: r.spec, metrics: c };
+  });
+  if (o.json !== undefined) {
+    const doc = {
+      tool: "ftledger lab eval",
+      options: { n: o.n, seed: o.seed, split: o.split, frames: o.frames, samples: o.samples },
+      seeds: { world: o.seed, sampling: o.seed, bootstrap: o.seed },
+      bootstrapIterations: BOOTSTRAP_ITERATIONS,
+      items: { arithmetic: items.arithmetic.map((it) => it.id), knowledge: items.knowledge.map((it) => it.id) },
+      models: results,
+      comparisons,
+    };
+    await writeAtomic(o.json, JSON.stringify(doc, null, 1) + "\n");
+    out(`wrote ${o.json}`);
+  }
+  return { results, comparisons };
+}
+
 export async function labEval(specs: string[], o: EvalOptions): Promise<number> {
-  // 1. check what can be checked before minutes of work: the --json folder, every spec
+  // 1. check what can be checked before minutes of work: frames, the --json folder, every spec
+  if (o.frames.length !== 1 && o.frames.length !== specs.length) {
+    err(`--frame ${o.frames.join(",")}: give one frame for all ${specs.length} models or one per model (${specs.length}), comma-separated.`);
+    return 2;
+  }
   if (o.json !== undefined && !(await isDir(dirname(resolve(o.json))))) {
     err(`--json ${o.json}: the folder ${dirname(resolve(o.json))} does not exist; create it or give another path.`);
     return 2;
@@ -172,35 +225,7 @@ export async function labEval(specs: string[], o: EvalOptions): Promise<number> 
         return 2;
       }
     }
-    // 2. the same items for every model
-    const items = evalItems(o);
-    out(`lab eval: ${o.n} ${o.split} items per task (world seed ${o.seed}), frame ${o.frame}; 95% Wilson intervals`);
-    const results: ModelResult[] = [];
-    for (const [i, model] of models.entries()) {
-      process.stderr.write(`[${i + 1}/${models.length}] ${specs[i]}\n`);
-      const r = await measure(model, specs[i], items, o);
-      results.push(r);
-      printModel(r, i, o);
-    }
-    // 3. every later model against the first, paired by item
-    const comparisons = results.slice(1).map((r, j) => {
-      const c = compare(results[0], r, o.seed);
-      printComparison(c, 0, j + 1, o.seed);
-      return { base: results[0].spec, tuned: r.spec, metrics: c };
-    });
-    if (o.json !== undefined) {
-      const doc = {
-        tool: "ftledger lab eval",
-        options: { n: o.n, seed: o.seed, split: o.split, frame: o.frame, samples: o.samples },
-        seeds: { world: o.seed, sampling: o.seed, bootstrap: o.seed },
-        bootstrapIterations: BOOTSTRAP_ITERATIONS,
-        items: { arithmetic: items.arithmetic.map((it) => it.id), knowledge: items.knowledge.map((it) => it.id) },
-        models: results,
-        comparisons,
-      };
-      await writeAtomic(o.json, JSON.stringify(doc, null, 1) + "\n");
-      out(`wrote ${o.json}`);
-    }
+    await evaluateModels(models, specs, o);
     return 0;
   } finally {
     await Promise.all(models.map((m) => m.close()));
