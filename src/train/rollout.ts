@@ -45,7 +45,10 @@ export function rollout(model: Llama<Float32Array>, tok: CharTokenizer, task: Ta
   const stopId = frameEnd(tok, o.frame);
   const gens = generateTokens(model, prompts, { maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed, stopTokens: [stopId] });
   const rows = gens.map((g, r) => [...prompts[r], ...g.tokens, ...(g.finish === "stop" ? [stopId] : [])]);
-  const T = Math.max(...rows.map((row) => row.length)) - 1;
+  // T rounded up to a multiple of 32 (within the context): the model's activation pool
+  // is sized by (B, T), so a handful of sizes serve every rollout of a run
+  const longest = Math.max(...rows.map((row) => row.length)) - 1;
+  const T = Math.min(model.config.contextLength, Math.ceil(longest / 32) * 32);
   const S = rows.length;
   const batch: TrainBatch = { B: S, T, tokens: new Int32Array(S * T).fill(tok.pad), targets: new Int32Array(S * T).fill(tok.pad), mask: null };
   const spans = rows.map((row, r) => {
@@ -59,4 +62,14 @@ export function rollout(model: Llama<Float32Array>, tok: CharTokenizer, task: Ta
   const texts = gens.map((g) => tok.decode(g.tokens, { skipSpecial: true }));
   const rewards = texts.map((text, r) => (task.verify(rowItems[r], text).correct ? 1 : 0));
   return { batch, spans, items: rowItems, texts, rewards, truncated: gens.filter((g) => g.finish !== "stop").length };
+}
+
+/** Rows [start, start + count) of a batch, as a batch (views, no copy). */
+export function batchRows(b: TrainBatch, start: number, count: number): TrainBatch {
+  const lo = start * b.T;
+  const hi = (start + count) * b.T;
+  return {
+    B: count, T: b.T, tokens: b.tokens.subarray(lo, hi), targets: b.targets.subarray(lo, hi),
+    mask: b.mask ? b.mask.subarray(lo, hi) : null, ...(b.positions ? { positions: b.positions.subarray(lo, hi) } : {}),
+  };
 }
