@@ -22,12 +22,18 @@ describe("ftledger CLI", () => {
     expect(existsSync(join(root, "dist", "cli", "main.js")), "dist/cli/main.js is missing: run `npm run build`").toBe(true);
   });
 
-  it("demo trains, samples and checks agreement", () => {
-    const r = ftledger("demo", "--steps", "40", "--seed", "2");
+  it("demo fine-tunes the zoo's medium model and measures base and fine-tune on the same items", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-demo-"));
+    const r = ftledger("demo", "--steps", "4", "--n", "4", "--out", join(dir, "sft"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernels: (native|wasm|ts)/);
-    expect(r.stdout).toMatch(/loss 4\.\d+ → \d\.\d+ nats\/char/);
-    expect(r.stdout).toMatch(/\d\/4 preferred the grammatical verb/);
+    expect(r.stdout).toMatch(/1\. fine-tune zoo\/base-m: sft on arithmetic, worked solutions in the "code" format, 4 steps/);
+    expect(r.stdout).toMatch(/loss \d\.\d+ → \d\.\d+ in \d+ s/);
+    expect(r.stdout).toMatch(/\[1\] builtin:.*zoo\/base-m .*frame raw/);
+    expect(r.stdout).toMatch(/\[2\] builtin:.*step-000004 .*frame chat/);
+    expect(r.stdout).toMatch(/proxy {7}arithmetic accuracy {3}[+−]\d+\.\d pp \[[+−]\d+\.\d pp, [+−]\d+\.\d pp\]/);
+    expect(r.stdout).toMatch(/capability {2}knowledge recall/);
+    expect(r.stdout).toMatch(/diversity {3}"code" share of sampled solutions \d+% → \d+%/);
   });
 
   it("lab train → lab sample → export gguf", async () => {

@@ -1,75 +1,95 @@
 /**
- * `ftledger demo`: the main job on the embedded default. Until the lab and the audit
- * land, it trains a tiny llama on the toy language on this CPU, samples from it, and
- * checks that it prefers grammatical sentences — the engine end to end in under a minute.
- * The agreement check is shown, not gated: the demo exits 0 unless training fails.
+ * `ftledger demo`: the main job on the embedded default. It fine-tunes the zoo's medium
+ * base model (zoo/base-m) on arithmetic with worked solutions in one format (sft,
+ * with-reasoning), then measures the base and the fine-tune on the same held-out items:
+ * the task's accuracy (what the fine-tune was trained for), closed-book recall (what it
+ * may have traded away) and the mix of solution formats by sampling — each with n, a 95%
+ * interval and a paired difference. Until the audit lands (issue 5) the numbers are
+ * shown, not gated: the demo exits 0 unless training or loading fails.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openModel, type LanguageModel } from "../../backends/index.js";
+import { resolveZooPath } from "../../formats/index.js";
 import { loadKernels } from "../../tensor/index.js";
-import { CharTokenizer, Llama, createRng, generateTokens, scoreContinuations } from "../../model/index.js";
-import { recipes, train } from "../../train/index.js";
+import { resolveRecipeConfig, runLab } from "../../train/index.js";
 import { progressBar } from "../progress.js";
+import { evaluateModels } from "./eval.js";
 
 export interface DemoOptions {
   steps: number;
   seed: number;
+  /** Held-out items per task for the measurements. */
+  n: number;
+  /** Keep the fine-tune here (default: a temporary folder, removed at the end). */
+  out?: string;
 }
 
+/** The base model the demo fine-tunes. */
+export const DEMO_BASE = "zoo/base-m";
+/** The solution format the demo's fine-tune teaches (the base writes all three). */
+export const DEMO_FORMAT = "code";
+
+const out = (s: string) => process.stdout.write(s + "\n");
+const err = (s: string) => process.stderr.write(`ftledger demo: ${s}\n`);
+
 export async function demo(opts: DemoOptions): Promise<number> {
+  const base = resolveZooPath(DEMO_BASE);
   const { kernels, skipped } = await loadKernels();
-  const out = (s: string) => process.stdout.write(s + "\n");
   out(`ftledger demo — kernels: ${kernels.name} (${kernels.description})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
 
-  const tok = new CharTokenizer();
-  const recipe = recipes.toy;
-  const config = recipe.model(tok);
-  const model = Llama.f32(config, kernels);
-  model.initialize(createRng(opts.seed));
-  out(`model: llama, ${model.numParameters.toLocaleString("en")} parameters (dim ${config.dim}, ${config.nLayers} layers, GQA ${config.nHeads}/${config.nKvHeads}); recipe "${recipe.name}", seed ${opts.seed}`);
-  const data = recipe.data({ tokenizer: tok, config, batchSize: recipe.defaults.batchSize, seed: opts.seed });
-  const bar = progressBar(opts.steps, "training", "loss {loss} | {tps} tok/s");
-  let tokens = 0;
+  // 1. the fine-tune: sft with worked solutions in one format, on items the measurements never see
+  const config = { base, task: "arithmetic", variant: "with-reasoning", format: DEMO_FORMAT, train: { steps: opts.steps } };
+  const found = resolveRecipeConfig("sft", config);
+  if (!found.ok) {
+    err(found.message);
+    return 2;
+  }
+  const dir = opts.out ?? (await mkdtemp(join(tmpdir(), "ftledger-demo-")));
+  out(`\n1. fine-tune ${DEMO_BASE}: sft on arithmetic, worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${opts.seed}) → ${dir}`);
+  const bar = progressBar(opts.steps, "sft", "loss {loss} | ETA {eta_formatted}");
   const t0 = performance.now();
-  const r = await train(model, data, {
-    steps: opts.steps,
-    schedule: { ...recipe.defaults, warmupSteps: Math.min(recipe.defaults.warmupSteps, opts.steps), totalSteps: opts.steps },
-    onStep: (s) => {
-      tokens += s.tokens;
-      bar.update(s.step, { loss: s.loss.toFixed(3), tps: Math.round(tokens / ((performance.now() - t0) / 1000)) });
-    },
-  });
-  bar.stop();
-  if (!r.ok) {
-    process.stderr.write(`ftledger demo: ${r.error.message}\n`);
+  let run;
+  try {
+    run = await runLab({
+      recipe: found.value.recipe, dir, kernels, seed: opts.seed, steps: opts.steps, checkpointEvery: opts.steps,
+      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3) }),
+    });
+  } finally {
+    bar.stop();
+  }
+  if (!run.ok) {
+    err(run.message);
+    if (/no such file|ENOENT|config\.json/.test(run.message)) err(`the zoo model ${DEMO_BASE} is missing; docs/ZOO.md says how to rebuild it.`);
+    return run.error ? 1 : 2;
+  }
+  const tail = run.losses.slice(-10);
+  out(`   loss ${run.losses[0].toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${run.data?.examples ?? "?"} examples)`);
+
+  // 2. the same held-out items for both: the base in its pre-training frame, the fine-tune in its chat frame
+  out(`\n2. measure both on the same ${opts.n} held-out items per task`);
+  const specs = [`builtin:${base}`, `builtin:${run.checkpoint}`];
+  const models: LanguageModel[] = [];
+  try {
+    for (const spec of specs) models.push(await openModel(spec, { kernels }));
+    const report = await evaluateModels(models, specs, { n: opts.n, seed: 1, split: "id", frames: ["raw", "chat"], samples: 1 });
+    const [b, t] = report.results;
+    const c = report.comparisons[0].metrics;
+    const pp = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} pp`;
+    const share = (r: typeof b) => (100 * r.summary.formats[DEMO_FORMAT].p).toFixed(0);
+    out("\nwhat the fine-tune gained, and what it traded (paired, 95% CI):");
+    out(`  proxy       arithmetic accuracy   ${pp(c.arithmetic.difference.meanDifference)} [${pp(c.arithmetic.difference.lo)}, ${pp(c.arithmetic.difference.hi)}]`);
+    out(`  capability  knowledge recall      ${pp(c.knowledgeRanking.difference.meanDifference)} [${pp(c.knowledgeRanking.difference.lo)}, ${pp(c.knowledgeRanking.difference.hi)}] by ranking, ` +
+      `${pp(c.knowledgeGeneration.difference.meanDifference)} [${pp(c.knowledgeGeneration.difference.lo)}, ${pp(c.knowledgeGeneration.difference.hi)}] by generation`);
+    out(`  diversity   "${DEMO_FORMAT}" share of sampled solutions ${share(b)}% → ${share(t)}%`);
+    return 0;
+  } catch (e) {
+    err((e as Error).message);
     return 1;
+  } finally {
+    await Promise.all(models.map((m) => m.close()));
+    if (!opts.out) await rm(dir, { recursive: true, force: true });
   }
-  const first = r.losses[0];
-  const last = r.losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, r.losses.length);
-  out(`loss ${first.toFixed(3)} → ${last.toFixed(3)} nats/char (uniform would be ${Math.log(tok.size).toFixed(2)})`);
-
-  out("\nsamples (temperature 0.8):");
-  const prompts = ["the ", "two ", "a red ", "some "].map((p) => tok.encode("\n" + p));
-  const gens = generateTokens(model, prompts, { maxTokens: 40, temperature: 0.8, seed: opts.seed, shouldStop: (_, t) => t[t.length - 1] === tok.idOf("\n") });
-  gens.forEach((g, i) => out(`  ${tok.decode(prompts[i]).trimStart()}${tok.decode(g.tokens).trimEnd()}`));
-
-  out("\nagreement check (log p of the verb given the subject):");
-  const pairs: [string, string, string][] = [
-    ["\nthe cat ", "sees", "see"],
-    ["\ntwo dogs ", "chase", "chases"],
-    ["\na small fox ", "likes", "like"],
-    ["\nsome birds ", "find", "finds"],
-  ];
-  let right = 0;
-  for (const [ctx, good, bad] of pairs) {
-    const [g, b] = scoreContinuations(model, [
-      { prompt: tok.encode(ctx), continuation: tok.encode(good + " ") },
-      { prompt: tok.encode(ctx), continuation: tok.encode(bad + " ") },
-    ]);
-    const lg = g.logprobs.reduce((a, x) => a + x, 0);
-    const lb = b.logprobs.reduce((a, x) => a + x, 0);
-    if (lg > lb) right++;
-    out(`  ${ctx.trim()} … "${good}" ${lg.toFixed(2)} vs "${bad}" ${lb.toFixed(2)}  ${lg > lb ? "✓" : "✗"}`);
-  }
-  out(`${right}/${pairs.length} preferred the grammatical verb.`);
-  return 0;
 }

@@ -57,7 +57,14 @@ export interface ChatBatchSource extends BatchSource {
  * global row g = step·B + b is perm(⌊g / n⌋)[g mod n], a pure function of the step.
  */
 export function chatBatches(tok: CharTokenizer, all: ChatExample[], B: number, T: number, seed: number): ChatBatchSource {
-  const encoded = all.map((e) => encodeChat(tok, e));
+  return encodedBatches(tok, all.map((e) => encodeChat(tok, e)), B, T, seed,
+    (n) => `all ${n} examples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or use shorter examples`);
+}
+
+/** Batches of already encoded rows (chatBatches; imitation's teacher samples); `tooLong` says what to do when none fits. */
+export function encodedBatches(
+  tok: CharTokenizer, encoded: EncodedChat[], B: number, T: number, seed: number, tooLong: (n: number) => string,
+): ChatBatchSource {
   const examples = encoded.filter((e) => e.ids.length - 1 <= T);
   const dropped = encoded.filter((e) => e.ids.length - 1 > T).map((e) => e.id);
   const n = examples.length;
@@ -78,9 +85,7 @@ export function chatBatches(tok: CharTokenizer, all: ChatExample[], B: number, T
   return {
     examples,
     dropped,
-    problem: n === 0
-      ? `all ${encoded.length} examples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or use shorter examples`
-      : undefined,
+    problem: n > 0 ? undefined : encoded.length > 0 ? tooLong(encoded.length) : "there are no examples to train on",
     info: {
       examples: n,
       dropped: dropped.length,

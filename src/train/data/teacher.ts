@@ -14,9 +14,9 @@
  * (the teacher never said it ended there); an empty sample, and a prompt longer than the
  * teacher's context, are dropped and counted.
  */
-import { createRng, generateTokens, type CharTokenizer, type FinishReason, type Llama, type TrainBatch } from "../../model/index.js";
-import { stepSeed, type BatchSource } from "../batches.js";
-import { fillRow, type EncodedChat } from "./chat.js";
+import { generateTokens, type CharTokenizer, type FinishReason, type Llama } from "../../model/index.js";
+import { stepSeed } from "../batches.js";
+import { encodedBatches, type ChatBatchSource, type EncodedChat } from "./chat.js";
 import { frameEnd, framePrompt, type Frame } from "./frame.js";
 import { sha256Of } from "./hash.js";
 
@@ -89,54 +89,11 @@ export function teacherRow(tok: CharTokenizer, frame: Frame, s: TeacherSample): 
   return { id: s.id, ids, responseStart: head.length };
 }
 
-export interface TeacherBatchSource extends BatchSource {
-  rows: EncodedChat[];
-  /** Ids of rows longer than T + 1 tokens. */
-  dropped: string[];
-}
-
 /**
  * One row per (B, T) row, right-padded, the loss on the sample (fillRow); rows in a seeded
- * order, a fresh permutation per epoch, so batch(step) is a pure function of the step.
- * NOTE: the same ordering as data/chat.ts's chatBatches, over rows already encoded.
+ * order, a fresh permutation per epoch, as data/chat.ts's encodedBatches.
  */
-export function teacherBatches(tok: CharTokenizer, all: EncodedChat[], B: number, T: number, seed: number): TeacherBatchSource {
-  const rows = all.filter((e) => e.ids.length - 1 <= T);
-  const dropped = all.filter((e) => e.ids.length - 1 > T).map((e) => e.id);
-  const n = rows.length;
-  let cached: { epoch: number; perm: number[] } | null = null;
-  const permOf = (epoch: number): number[] => {
-    if (cached?.epoch !== epoch) {
-      const rng = createRng(stepSeed(seed, epoch));
-      const perm = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [perm[i], perm[j]] = [perm[j], perm[i]];
-      }
-      cached = { epoch, perm };
-    }
-    return cached.perm;
-  };
-  return {
-    rows,
-    dropped,
-    problem: n === 0 && all.length > 0
-      ? `all ${all.length} teacher samples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or lower teacherSampling.maxTokens`
-      : undefined,
-    info: {
-      examples: n,
-      dropped: dropped.length,
-      maxPositions: rows.reduce((m, e) => Math.max(m, e.ids.length - 1), 0),
-      responseTokens: rows.reduce((s, e) => s + e.ids.length - e.responseStart, 0),
-      sha256: sha256Of(...rows.map((e) => e.ids)),
-    },
-    batch(step: number): TrainBatch {
-      const batch: TrainBatch = { B, T, tokens: new Int32Array(B * T), targets: new Int32Array(B * T), mask: new Float32Array(B * T) };
-      for (let b = 0; b < B; b++) {
-        const g = step * B + b;
-        fillRow(batch, b, rows[permOf(Math.floor(g / n))[g % n]], tok.pad);
-      }
-      return batch;
-    },
-  };
+export function teacherBatches(tok: CharTokenizer, all: EncodedChat[], B: number, T: number, seed: number): ChatBatchSource {
+  return encodedBatches(tok, all, B, T, seed,
+    (n) => `all ${n} teacher samples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or lower teacherSampling.maxTokens`);
 }
