@@ -14,6 +14,8 @@ export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
   /** Seed of the first sequence; sequence i uses seed + i. */
   seed?: number;
+  /** One seed per sequence instead (several requests decoded together keep their own seeds). */
+  seeds?: number[];
   /** Token ids that end a sequence (not included in the output). */
   stopTokens?: number[];
   /** Called after each token; return true to stop that sequence (e.g. a stop string). */
@@ -51,7 +53,8 @@ export function* decodeSteps(
     if (p.length > ctx) throw new Error(`a prompt of ${p.length} tokens exceeds the context length ${ctx}`);
     return new KvCache(model.config);
   });
-  const rngs = prompts.map((_, i) => createRng((opts.seed ?? 0) + i));
+  if (opts.seeds && opts.seeds.length !== prompts.length) throw new Error(`${opts.seeds.length} seeds for ${prompts.length} prompts; give one per prompt`);
+  const rngs = prompts.map((_, i) => createRng(opts.seeds ? opts.seeds[i] : (opts.seed ?? 0) + i));
   const out: GeneratedSequence[] = prompts.map(() => ({ tokens: [], logprobs: [], finish: "length" }));
   let logits = inferForward(model, prompts.map((p, i) => ({ cache: caches[i], tokens: Int32Array.from(p), logits: "last" })));
   let live = prompts.map((_, i) => i);

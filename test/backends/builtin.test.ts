@@ -54,6 +54,20 @@ describe("builtin backend", () => {
     expect(g.samples.some((s) => s.text === "")).toBe(true);
   });
 
+  it("generateBatch decodes requests together and gives each what generate gives it", async () => {
+    const m = await openBuiltinModel(join(dir, "m"), { kernels });
+    const reqs = [
+      { prompt: "the cat", maxTokens: 12, temperature: 0 },
+      { prompt: "a dog ", maxTokens: 12, temperature: 1, seed: 5, n: 3, logprobs: true },
+      { prompt: "two", maxTokens: 12, temperature: 0, stop: ["e"] },
+      { prompt: "the fox", maxTokens: 7, temperature: 1, seed: 9 },
+      { messages: [{ role: "user" as const, content: "hi" }], maxTokens: 12, temperature: 1, seed: 5, n: 2 },
+    ];
+    const batched = await m.generateBatch!(reqs);
+    const single = await Promise.all(reqs.map((r) => m.generate(r)));
+    expect(batched).toEqual(single);
+  });
+
   it("generates like the engine: greedy, seeded samples, stop strings, logprobs, chat", async () => {
     const m = await openBuiltinModel(join(dir, "m"), { kernels });
     const g = await m.generate({ prompt: "hello", maxTokens: 12, temperature: 0, logprobs: true });

@@ -6,7 +6,7 @@
  */
 import { createHash, randomInt } from "node:crypto";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
+import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
   ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenIds, TokenLogprobs,
@@ -37,6 +37,9 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
     .digest("hex").slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }
+
+/** Sequences decoded together by generateBatch: enough rows for the matmuls, a KV cache each. */
+const BATCH_SEQUENCES = 64;
 
 class BuiltinModel implements LanguageModel {
   constructor(
@@ -77,13 +80,14 @@ class BuiltinModel implements LanguageModel {
   async generate(req: GenerateRequest): Promise<Generation> {
     const { prompts, opts, stop } = this.prepare(req);
     const seqs = generateTokens(this.model, prompts, opts);
-    const samples = seqs.map((s): Sample => {
-      const { text, kept } = this.cut(s.tokens, stop);
-      const sample: Sample = { text, finishReason: s.finish };
-      if (req.logprobs) sample.tokens = s.tokens.slice(0, kept).map((id, i) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[i] }));
-      return sample;
-    });
-    return { samples };
+    return { samples: seqs.map((s) => this.sample(s, stop, req.logprobs)) };
+  }
+
+  private sample(s: GeneratedSequence, stop: string[], logprobs: boolean | undefined): Sample {
+    const { text, kept } = this.cut(s.tokens, stop);
+    const sample: Sample = { text, finishReason: s.finish };
+    if (logprobs) sample.tokens = s.tokens.slice(0, kept).map((id, i) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[i] }));
+    return sample;
   }
 
   /**
@@ -134,9 +138,29 @@ class BuiltinModel implements LanguageModel {
     return { text, kept };
   }
 
+  /**
+   * Requests that sample alike (temperature, top-k/p, length, stop strings) decode together
+   * in one ragged batch, each sequence with its own seed: a sample is the same as from
+   * `generate` up to floating-point rounding (the matmuls see more rows at once).
+   */
   async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
-    const out: Generation[] = [];
-    for (const r of reqs) out.push(await this.generate(r));
+    const prepared = reqs.map((r) => this.prepare(r));
+    const groups = new Map<string, number[]>();
+    prepared.forEach((p, i) => {
+      const { maxTokens, temperature, topK, topP } = p.opts;
+      const key = JSON.stringify([maxTokens, temperature, topK, topP, p.stop]);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const out: Generation[] = reqs.map(() => ({ samples: [] }));
+    for (const members of groups.values()) {
+      const first = prepared[members[0]];
+      const rows = members.flatMap((i) => prepared[i].prompts.map((prompt, j) => ({ req: i, prompt, seed: prepared[i].opts.seed! + j })));
+      for (let at = 0; at < rows.length; at += BATCH_SEQUENCES) {
+        const chunk = rows.slice(at, at + BATCH_SEQUENCES);
+        const seqs = generateTokens(this.model, chunk.map((r) => r.prompt), { ...first.opts, seed: undefined, seeds: chunk.map((r) => r.seed) });
+        seqs.forEach((s, k) => out[chunk[k].req].samples.push(this.sample(s, first.stop, reqs[chunk[k].req].logprobs)));
+      }
+    }
     return out;
   }
 
