@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demo } from "./commands/demo.js";
-import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
+import { labEval, readEvalWorld, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
@@ -109,10 +109,21 @@ export function buildProgram(): Command {
       listOf("--frame", FRAMES), ["raw"],
     )
     .option("--samples <n>", "samples per arithmetic prompt for the format shares", int("--samples", 1), 1)
+    .option("--world <file>", "world settings: a JSON file ({ seed?, arithmetic?, knowledge? }) or a lab run folder whose recipe config has them (default: the tasks' defaults)")
     .option("--json <file>", "write every per-item record and summary to this file (atomically)")
-    .action(async (specs: string[], o: Omit<EvalOptions, "frames"> & { frame: Frame[] }) => {
-      const { frame, ...rest } = o;
-      process.exitCode = await labEval(specs, { ...rest, frames: frame });
+    .action(async (specs: string[], o: Omit<EvalOptions, "frames" | "world"> & { frame: Frame[]; world?: string }) => {
+      const { frame, world, ...rest } = o;
+      let settings;
+      if (world !== undefined) {
+        const r = await readEvalWorld(world);
+        if (!r.ok) {
+          process.stderr.write(`ftledger: ${r.message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        settings = r.value;
+      }
+      process.exitCode = await labEval(specs, { ...rest, frames: frame, ...(settings ? { world: settings } : {}) });
     });
 
   program

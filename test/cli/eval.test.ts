@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -94,6 +94,32 @@ describe("ftledger lab eval", () => {
     const r = ftledger("lab", "eval", `builtin:${join(dir, "a")}`, "--n", "3", "--split", "n1", "--frame", "chat");
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^lab eval: 3 n1 items per task \(world seed 1\), frame chat/);
+  });
+
+  it("measures in the world given by --world (a settings file or a run folder), naming a bad field", async () => {
+    const a = `builtin:${join(dir, "a")}`;
+    const file = join(dir, "world.json");
+    await writeFile(file, JSON.stringify({ seed: 4, arithmetic: { maxSteps: 4, operandMax: 49 } }));
+    const json = join(dir, "world-eval.json");
+    const r = ftledger("lab", "eval", a, "--n", "2", "--world", file, "--json", json);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/world seed 4, world settings from --world/);
+    const doc = JSON.parse(await readFile(json, "utf8"));
+    expect(doc.options.world.arithmetic).toMatchObject({ maxSteps: 4, operandMax: 49, minSteps: 1 });
+    expect(doc.items.arithmetic[0]).toBe("arithmetic/id/4/0");
+    await writeFile(file, JSON.stringify({ arithmetic: { maxSteps: 40 } }));
+    const bad = ftledger("lab", "eval", a, "--world", file);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--world .*world\.json: arithmetic\.maxSteps: /);
+    // a run folder: the world its recipe was trained in
+    const run = await mkdtemp(join(dir, "run-"));
+    await writeFile(join(run, "run.json"), JSON.stringify({ recipe: "sft", recipeConfig: { world: { seed: 6, knowledge: { entities: 12 } } } }));
+    const fromRun = ftledger("lab", "eval", a, "--n", "1", "--world", run);
+    expect(fromRun.code, fromRun.stderr).toBe(0);
+    expect(fromRun.stdout).toMatch(/world seed 6, world settings from --world/);
+    const missing = ftledger("lab", "eval", a, "--world", join(dir, "nope.json"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.json/);
   });
 
   it("takes one frame per model (a base in its pre-training frame, its sft in chat)", () => {

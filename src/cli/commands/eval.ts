@@ -6,8 +6,9 @@
  * difference (paired bootstrap) and the exact McNemar p-value.
  */
 import { randomBytes } from "node:crypto";
-import { rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
 import { openModel, type LanguageModel } from "../../backends/index.js";
 import {
   RESPONSE_FORMATS, generationAccuracy, rankingAccuracy, sampleFormats,
@@ -15,6 +16,8 @@ import {
 } from "../../probes/index.js";
 import { categoryShares, pairedBinary, proportion, type PairedBinaryComparison, type ProportionInterval } from "../../stats/index.js";
 import { tasks, type Split } from "../../world/index.js";
+import { arithmeticConfigSchema, type ArithmeticConfig } from "../../world/arithmetic/index.js";
+import { knowledgeConfigSchema, type KnowledgeConfig } from "../../world/knowledge/index.js";
 import { progressBar } from "../progress.js";
 
 export const SPLITS = ["id", "n1", "ood"] as const satisfies readonly Split[];
@@ -25,6 +28,8 @@ export interface EvalOptions {
   split: Split;
   /** One frame for every spec, or one per spec. */
   frames: Frame[];
+  /** The world's task settings (default: the tasks' defaults); its seed, when given, is the world seed. */
+  world?: EvalWorld;
   samples: number;
   json?: string;
 }
@@ -73,11 +78,51 @@ function formatP(p: number): string {
   return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
 }
 
+export interface EvalWorld {
+  seed?: number;
+  arithmetic: ArithmeticConfig;
+  knowledge: KnowledgeConfig;
+}
+
+const worldFileSchema = z.object({
+  seed: z.number().int().min(0).optional(),
+  arithmetic: arithmeticConfigSchema.prefault({}),
+  knowledge: knowledgeConfigSchema.prefault({}),
+});
+
+/**
+ * `--world`: a JSON file of world settings ({ seed?, arithmetic?, knowledge? }), or a lab
+ * run folder / run.json whose recipe config has them (evaluate in the world a model was
+ * trained in). An invalid one is reported with the field.
+ */
+export async function readEvalWorld(path: string): Promise<{ ok: true; value: EvalWorld } | { ok: false; message: string }> {
+  const file = (await isDir(path)) ? join(path, "run.json") : path;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    return { ok: false, message: `--world ${path}: cannot read ${file} (${(e as Error).message}); give a JSON file of world settings or a lab run folder.` };
+  }
+  const recorded = (raw as { recipeConfig?: { world?: unknown } }).recipeConfig;
+  const r = worldFileSchema.safeParse(recorded ? recorded.world ?? {} : raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return { ok: false, message: `--world ${file}: ${issue.path.join(".") || "(root)"}: ${issue.message}` };
+  }
+  return { ok: true, value: r.data };
+}
+
+/** The world seed: the --world file's, else --seed. */
+function worldSeed(o: EvalOptions): number {
+  return o.world?.seed ?? o.seed;
+}
+
 /** Tasks' items, the same for every model: the first n of the split under the world seed. */
 function evalItems(o: EvalOptions) {
+  const seed = worldSeed(o);
   return {
-    arithmetic: tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: o.seed, split: o.split, n: o.n }),
-    knowledge: tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: o.seed, split: o.split, n: o.n }),
+    arithmetic: tasks.arithmetic.items({ config: o.world?.arithmetic ?? tasks.arithmetic.defaults, seed, split: o.split, n: o.n }),
+    knowledge: tasks.knowledge.items({ config: o.world?.knowledge ?? tasks.knowledge.defaults, seed, split: o.split, n: o.n }),
   };
 }
 
@@ -175,7 +220,8 @@ export interface EvalReport {
 export async function evaluateModels(models: LanguageModel[], specs: string[], o: EvalOptions): Promise<EvalReport> {
   const items = evalItems(o);
   const frames = o.frames.length === 1 ? o.frames[0] : o.frames.join(",");
-  out(`lab eval: ${o.n} ${o.split} items per task (world seed ${o.seed}), frame ${frames}; 95% Wilson intervals`);
+  const settings = o.world ? `, world settings from --world` : "";
+  out(`lab eval: ${o.n} ${o.split} items per task (world seed ${worldSeed(o)}${settings}), frame ${frames}; 95% Wilson intervals`);
   const results: ModelResult[] = [];
   for (const [i, model] of models.entries()) {
     process.stderr.write(`[${i + 1}/${models.length}] ${specs[i]}\n`);
@@ -192,8 +238,8 @@ export async function evaluateModels(models: LanguageModel[], specs: string[], o
   if (o.json !== undefined) {
     const doc = {
       tool: "ftledger lab eval",
-      options: { n: o.n, seed: o.seed, split: o.split, frames: o.frames, samples: o.samples },
-      seeds: { world: o.seed, sampling: o.seed, bootstrap: o.seed },
+      options: { n: o.n, seed: o.seed, split: o.split, frames: o.frames, samples: o.samples, ...(o.world ? { world: o.world } : {}) },
+      seeds: { world: worldSeed(o), sampling: o.seed, bootstrap: o.seed },
       bootstrapIterations: BOOTSTRAP_ITERATIONS,
       items: { arithmetic: items.arithmetic.map((it) => it.id), knowledge: items.knowledge.map((it) => it.id) },
       models: results,
