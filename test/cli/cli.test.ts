@@ -27,7 +27,7 @@ describe("ftledger CLI", () => {
     const r = ftledger("demo", "--steps", "4", "--n", "4", "--out", join(dir, "sft"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernels: (native|wasm|ts)/);
-    expect(r.stdout).toMatch(/1\. fine-tune zoo\/base-m: sft on arithmetic, worked solutions in the "code" format, 4 steps/);
+    expect(r.stdout).toMatch(/1\. fine-tune zoo\/base-m: sft on harder arithmetic \(2–4 steps, operands ≤ 49\), worked solutions in the "code" format, 4 steps/);
     expect(r.stdout).toMatch(/loss \d\.\d+ → \d\.\d+ in \d+ s/);
     expect(r.stdout).toMatch(/\[1\] builtin:.*zoo\/base-m .*frame raw/);
     expect(r.stdout).toMatch(/\[2\] builtin:.*step-000004 .*frame chat/);
