@@ -67,7 +67,11 @@ export async function labTrain(
   out(`done: loss ${r.losses[0]?.toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)}${r.resumedFrom ? ` (resumed at step ${r.resumedFrom})` : ""}`);
   if (r.note) out(`note: ${r.note}`);
   if (r.base) out(`base: ${r.base.checkpoint} (sha256 ${r.base.sha256.slice(0, 16)}…)`);
-  if (r.data?.dropped) out(`examples: ${r.data.examples} (dropped ${r.data.dropped} longer than a row)`);
+  if (r.data?.dropped) {
+    // sft/imitation count examples that do not fit a row; grpo counts prompts that leave no room for a completion
+    if (r.data.examples !== undefined) out(`examples: ${r.data.examples} (dropped ${r.data.dropped} longer than a row)`);
+    else if (r.data.prompts !== undefined) out(`prompts: ${r.data.prompts} (dropped ${r.data.dropped} that leave no room for a completion in the context)`);
+  }
   out(`checkpoint: ${r.checkpoint}`);
   return 0;
 }
