@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { demo } from "./commands/demo.js";
+import { labSummary } from "./commands/summary.js";
 import { labEval, readEvalWorld, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
@@ -90,6 +91,14 @@ export function buildProgram(): Command {
     .option("--seed <n>", "random seed", int("--seed"), 1)
     .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
       process.exitCode = await labSample(ckpt, o);
+    });
+  lab
+    .command("summary")
+    .description("what a run's metrics.jsonl says: loss, and for reward runs (grpo) the reward's rise with a CI and a trend test, format shares, KL")
+    .argument("<run>", "a lab run folder (ftledger lab train --out)")
+    .option("--seed <n>", "seed of the bootstrap and the permutations", int("--seed"), 1)
+    .action(async (run: string, o: { seed: number }) => {
+      process.exitCode = await labSummary(run, o);
     });
   lab
     .command("eval")

@@ -9,3 +9,5 @@ export { pairedBootstrap, quantileSorted, type PairedBootstrapOptions, type Pair
 export { mcnemarExact, discordantPairs, logBinomialHalfCdf, type McNemarResult } from "./mcnemar.js";
 export { categoryShares } from "./shares.js";
 export { pairedBinary, type PairedBinaryComparison } from "./paired.js";
+export { bootstrapMeanDifference, type TwoSampleResult } from "./two-sample.js";
+export { risingTrend, type TrendResult } from "./trend.js";

@@ -4,23 +4,16 @@
  * summaries, a self-vs-self comparison that finds nothing), and exit code 2 with a
  * message naming the bad option or spec.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ftledger } from "./run-cli.js";
 import { createTsKernels } from "../../src/tensor/index.js";
 import { CharTokenizer, Llama, createRng, type ModelConfig } from "../../src/model/index.js";
 import { saveCheckpoint } from "../../src/formats/index.js";
 
-const root = join(import.meta.dirname, "..", "..");
-const main = join(root, "src", "cli", "main.ts");
-
-function ftledger(...args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", main, ...args], { encoding: "utf8", cwd: root, timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const tok = new CharTokenizer();
 const config: ModelConfig = {
