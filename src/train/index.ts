@@ -23,3 +23,4 @@ export {
 export { runLab, latestCheckpoint, resolveCheckpointDir, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
 export { chatBatches, encodeChat, fillRow, type ChatExample, type EncodedChat, type ChatBatchSource } from "./data/chat.js";
 export { corpusDocuments, mixtureCounts, packCorpus, type Mixture, type PackedCorpus } from "./data/corpus.js";
+export { codeVersion, type CodeVersion } from "./code-version.js";

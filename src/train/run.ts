@@ -1,7 +1,7 @@
 /**
  * A lab training run on disk, resumable:
  *
- *   DIR/run.json                          what was asked: recipe, seed, steps, schedule,
+ *   DIR/run.json                          what was asked: recipe, seed, steps, schedule, code version,
  *                                         the recipe's config, its base (path, sha256), its data
  *   DIR/metrics.jsonl                     one line per update (metrics-log.ts)
  *   DIR/checkpoints/step-000300/          one HF-layout checkpoint per save, plus
@@ -26,6 +26,7 @@ import type { Objective } from "./objective.js";
 import { sha256Of } from "./data/hash.js";
 import type { Recipe, RecipeBase } from "./recipes/index.js";
 import type { ScheduleConfig } from "./schedule.js";
+import { codeVersion } from "./code-version.js";
 import { openMetricsLog } from "./metrics-log.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";
 
@@ -54,6 +55,8 @@ const runManifestSchema = z.object({
     contextLength: z.number(), ropeTheta: z.number(), normEps: z.number(), tiedEmbeddings: z.boolean(),
   }),
   kernels: z.string(),
+  /** The code that made the run: package version and git commit (absent in runs made before it was recorded). */
+  code: z.object({ package: z.string(), version: z.string(), commit: z.string().optional() }).optional(),
   adamw: z.object({ beta1: z.number(), beta2: z.number(), eps: z.number(), weightDecay: z.number() }),
   clip: z.number(),
   /** The recipe's validated config (absent for recipes without one). */
@@ -197,7 +200,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     else model.initialize(createRng(o.seed));
     const steps = o.steps ?? r.defaults.steps;
     manifest = {
-      recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config, kernels: o.kernels.name,
+      recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config, kernels: o.kernels.name, code: codeVersion(),
       schedule: { maxLr: r.defaults.maxLr, minLr: r.defaults.minLr, warmupSteps: Math.min(r.defaults.warmupSteps, steps), totalSteps: steps },
       adamw: defaultAdamw, clip: DEFAULT_CLIP,
       ...(r.config !== undefined ? { recipeConfig: r.config } : {}),
