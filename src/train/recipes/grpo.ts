@@ -26,6 +26,7 @@ import { framePrompt } from "../data/frame.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
 import { resolveCheckpointDir } from "../run.js";
 import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 export const GRPO_TASKS = ["arithmetic", "knowledge"] as const;
@@ -214,11 +215,7 @@ export const grpo = {
       description: grpo.description,
       config: c,
       defaults: c.train,
-      base: { path: c.base },
-      model(_tok, base) {
-        if (!base) throw new Error("grpo: runLab must pass the base checkpoint's config to model()");
-        return base;
-      },
+      ...fineTuneOf("grpo", c.base),
       async prepare({ kernels }: { kernels: Kernels }) {
         const dir = await resolveCheckpointDir(c.base);
         const ck = await loadCheckpoint(dir);

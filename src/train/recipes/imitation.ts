@@ -31,6 +31,7 @@ import { sha256Of } from "../data/hash.js";
 import { FRAMES, teacherBatches, teacherExamples, teacherRow, type TeacherExamples, type TeacherPrompt } from "../data/teacher.js";
 import { resolveCheckpointDir } from "../run.js";
 import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 export const IMITATION_TASKS = ["arithmetic", "knowledge"] as const;
@@ -129,16 +130,7 @@ export const imitation = {
       description: imitation.description,
       config: c,
       defaults: c.train,
-      base: {
-        path: c.base,
-        check: (m) => (c.seqLen !== undefined && c.seqLen > m.contextLength
-          ? `imitation config seqLen ${c.seqLen} exceeds the base model's context length ${m.contextLength}; set seqLen ≤ ${m.contextLength} or leave it out`
-          : null),
-      },
-      model(_tok, base) {
-        if (!base) throw new Error("imitation: runLab must pass the base checkpoint's config to model()");
-        return base;
-      },
+      ...fineTuneOf("imitation", c.base, c.seqLen),
       async prepare({ kernels, tokenizer, seed }) {
         const t = await loadTeacher(c.teacher, kernels);
         if (!t.ok) return t.message;

@@ -15,6 +15,7 @@ import { FORMATS, arithmeticTask, type ArithmeticItem } from "../../world/arithm
 import { knowledgeTask } from "../../world/knowledge/index.js";
 import { chatBatches, type ChatExample } from "../data/chat.js";
 import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 export const SFT_TASKS = ["arithmetic", "knowledge"] as const;
@@ -81,16 +82,7 @@ export const sft = {
       description: sft.description,
       config: c,
       defaults: c.train,
-      base: {
-        path: c.base,
-        check: (m) => (c.seqLen !== undefined && c.seqLen > m.contextLength
-          ? `sft config seqLen ${c.seqLen} exceeds the base model's context length ${m.contextLength}; set seqLen ≤ ${m.contextLength} or leave it out`
-          : null),
-      },
-      model(_tok, base) {
-        if (!base) throw new Error("sft: runLab must pass the base checkpoint's config to model()");
-        return base;
-      },
+      ...fineTuneOf("sft", c.base, c.seqLen),
       data({ tokenizer, config, batchSize, seed }) {
         return chatBatches(tokenizer, sftExamples(c), batchSize, c.seqLen ?? config.contextLength, seed + 2);
       },

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../../src/tensor/index.js";
-import { loadCheckpoint } from "../../../src/formats/index.js";
-import { FORMAT_CLASSES, latestCheckpoint, resolveRecipeConfig, runLab, type Recipe } from "../../../src/train/index.js";
+import { FORMAT_CLASSES, resolveRecipeConfig, runLab, type Recipe } from "../../../src/train/index.js";
+import { expectIdenticalAfterResume } from "./resume.js";
 import { tinyPretrain } from "./tiny.js";
 
 const kernels = createTsKernels();
@@ -58,28 +58,14 @@ describe("recipe grpo", () => {
   });
 
   it("rounds checkpoints up to whole rollouts and resumes a killed run to the identical result", async () => {
-    const full = await runLab({ recipe: grpoRecipe(), dir: join(root, "a"), kernels, seed: 2, checkpointEvery: 3 });
-    if (!full.ok) throw new Error(full.message);
-    const killedDir = join(root, "b");
-    const killed = runLab({
-      recipe: grpoRecipe(), dir: killedDir, kernels, seed: 2, checkpointEvery: 3,
-      onStep: (s) => {
-        if (s.step === 7) throw new Error("killed");
-      },
-    });
-    await expect(killed).rejects.toThrow("killed");
     // every 3 updates rounds up to every 4 (two updates per rollout)
-    expect(await latestCheckpoint(killedDir)).toMatch(/step-000004$/);
-    const resumed = await runLab({ recipe: grpoRecipe(), dir: killedDir, kernels, seed: 2, checkpointEvery: 3, resume: true });
-    if (!resumed.ok) throw new Error(resumed.message);
+    const { resumed, killedDir } = await expectIdenticalAfterResume({
+      recipe: () => grpoRecipe(), root, kernels, seed: 2, every: 3, killAt: 7, latest: /step-000004$/,
+    });
     expect(resumed.resumedFrom).toBe(4);
-    expect(resumed.losses).toEqual(full.losses);
     expect(await lines(killedDir)).toEqual(await lines(join(root, "a")));
-    const a = await loadCheckpoint(full.checkpoint);
-    const b = await loadCheckpoint(resumed.checkpoint);
-    if (!a.ok || !b.ok) throw new Error("checkpoint failed to load");
-    expect(Buffer.from(b.value.params.buffer).equals(Buffer.from(a.value.params.buffer))).toBe(true);
   });
+
 
   it("names a missing reference checkpoint", async () => {
     const r = await runLab({ recipe: grpoRecipe({ base: join(root, "nowhere") }), dir: join(root, "c"), kernels, seed: 1 });

@@ -16,6 +16,7 @@ import {
   chatBatches, encodeChat, latestCheckpoint, resolveRecipeConfig, runLab, sftExamples, sftSchema, type Recipe,
 } from "../../../src/train/index.js";
 import { sha256Of } from "../../../src/train/data/hash.js";
+import { expectIdenticalAfterResume } from "./resume.js";
 import { tinyPretrain } from "./tiny.js";
 
 const kernels = createTsKernels();
@@ -121,27 +122,15 @@ describe("recipe sft", () => {
   });
 
   it("resumes a killed run to the identical loss curve", async () => {
-    const recipe = sftRecipe(knowledgeSft);
-    const full = await runLab({ recipe, dir: join(root, "a"), kernels, seed: 3, checkpointEvery: 4 });
-    const killed = runLab({
-      recipe, dir: join(root, "b"), kernels, seed: 3, checkpointEvery: 4,
-      onStep: (s) => {
-        if (s.step === 10) throw new Error("killed");
+    const { full, resumed } = await expectIdenticalAfterResume({
+      recipe: () => sftRecipe(knowledgeSft), root, kernels, seed: 3, every: 4, killAt: 10, latest: /step-000008$/,
+      beforeResume: async (dir) => {
+        const other = await runLab({ recipe: sftRecipe({ ...knowledgeSft, variant: "answer-only", examples: { count: 41, offset: 10 } }), dir, kernels, seed: 3, resume: true });
+        expect(other.ok).toBe(false);
+        if (!other.ok) expect(other.message).toMatch(/recipe config differs/);
       },
     });
-    await expect(killed).rejects.toThrow("killed");
-    expect(await latestCheckpoint(join(root, "b"))).toMatch(/step-000008$/);
-    const other = await runLab({ recipe: sftRecipe({ ...knowledgeSft, variant: "answer-only", examples: { count: 41, offset: 10 } }), dir: join(root, "b"), kernels, seed: 3, resume: true });
-    expect(other.ok).toBe(false);
-    if (!other.ok) expect(other.message).toMatch(/recipe config differs/);
-    const resumed = await runLab({ recipe, dir: join(root, "b"), kernels, seed: 3, checkpointEvery: 4, resume: true });
-    if (!resumed.ok || !full.ok) throw new Error("run failed");
     expect(resumed.resumedFrom).toBe(8);
     expect(full.losses).toHaveLength(12);
-    expect(resumed.losses).toEqual(full.losses);
-    const a = await loadCheckpoint(full.checkpoint);
-    const b = await loadCheckpoint(resumed.checkpoint);
-    if (!a.ok || !b.ok) throw new Error("checkpoint failed to load");
-    expect(Buffer.from(b.value.params.buffer).equals(Buffer.from(a.value.params.buffer))).toBe(true);
   });
 });
