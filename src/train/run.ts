@@ -25,7 +25,6 @@ import type { BatchSource } from "./batches.js";
 import type { Objective } from "./objective.js";
 import { sha256Of } from "./data/hash.js";
 import type { Recipe, RecipeBase } from "./recipes/index.js";
-import type { ScheduleConfig } from "./schedule.js";
 import { codeVersion } from "./code-version.js";
 import { openMetricsLog } from "./metrics-log.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";

@@ -1,5 +1,5 @@
 /** `ftledger serve SPEC`: any model as an OpenAI-compatible API on this machine. */
-import { openModel, SpecError } from "../../backends/index.js";
+import { openModel } from "../../backends/index.js";
 import { startServer } from "../../server/index.js";
 
 export async function serveCommand(spec: string, o: { port: number; host: string; name?: string }): Promise<number> {

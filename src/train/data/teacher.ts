@@ -18,7 +18,6 @@ import { generateTokens, type CharTokenizer, type FinishReason, type Llama } fro
 import { stepSeed } from "../batches.js";
 import { encodedBatches, type ChatBatchSource, type EncodedChat } from "./chat.js";
 import { frameEnd, framePrompt, type Frame } from "./frame.js";
-import { sha256Of } from "./hash.js";
 
 export { FRAMES, frameEnd, framePrompt, type Frame } from "./frame.js";
 
