@@ -24,7 +24,7 @@ import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import type { Objective } from "./objective.js";
 import { sha256Of } from "./data/hash.js";
-import type { Recipe, RecipeBase } from "./recipes/index.js";
+import type { PrepareProgress, Recipe, RecipeBase } from "./recipes/index.js";
 import { codeVersion } from "./code-version.js";
 import { openMetricsLog } from "./metrics-log.js";
 import { train, type StepLog, type TrainError } from "./trainer.js";
@@ -39,6 +39,8 @@ export interface LabRunOptions {
   /** Continue from the newest checkpoint in `dir` (an error if there is none). */
   resume?: boolean;
   onStep?: (log: StepLog) => void;
+  /** Progress of the recipe's preparation before the first update (imitation: sampling its teacher). */
+  onPrepareProgress?: PrepareProgress;
 }
 
 const scheduleSchema = z.object({ maxLr: z.number(), minLr: z.number(), warmupSteps: z.number().int(), totalSteps: z.number().int() });
@@ -166,7 +168,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     config = r.model(tok, r.base ? manifest.config : undefined);
     const differs = configDifference(manifest.config, config);
     if (differs) return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's model differs from the run's (${differs}); resume with the code that started the run.` };
-    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed });
+    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed, onProgress: o.onPrepareProgress });
     if (unprepared) return { ok: false, checkpoint: latest, message: unprepared };
     data = r.data({ tokenizer: tok, config, batchSize: manifest.batchSize, seed: o.seed });
     if (data.problem) return { ok: false, checkpoint: latest, message: data.problem };
@@ -190,7 +192,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     } else {
       config = r.model(tok);
     }
-    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed });
+    const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed, onProgress: o.onPrepareProgress });
     if (unprepared) return { ok: false, checkpoint: null, message: unprepared };
     data = r.data({ tokenizer: tok, config, batchSize: r.defaults.batchSize, seed: o.seed });
     if (data.problem) return { ok: false, checkpoint: null, message: data.problem };

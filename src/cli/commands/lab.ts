@@ -5,7 +5,7 @@ import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
 import { resolveCheckpointDir, resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
-import { progressBar } from "../progress.js";
+import { progressBar, type Progress } from "../progress.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(`ftledger: ${s}\n`);
@@ -48,15 +48,33 @@ export async function labTrain(
   const steps = o.steps ?? planned ?? recipe.defaults.steps;
   out(`lab train ${recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
-  const bar = progressBar(steps, "training", "loss {loss} | lr {lr}{extra} | ETA {eta_formatted}");
+  // the recipe's preparation (imitation samples its teacher) gets its own bar, before training's
+  let prep = null as { label: string; bar: Progress } | null;
+  const onPrepareProgress = (label: string, done: number, total: number) => {
+    if (prep?.label !== label) {
+      prep?.bar.stop();
+      prep = { label, bar: progressBar(total, label, "ETA {eta_formatted}") };
+    }
+    prep.bar.update(done);
+  };
+  let bar = null as Progress | null;
   let r;
   try {
     r = await runLab({
       recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
-      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1), extra: stepExtra(s.metrics) }),
+      onPrepareProgress,
+      onStep: (s) => {
+        if (!bar) {
+          prep?.bar.stop();
+          prep = null;
+          bar = progressBar(steps, "training", "loss {loss} | lr {lr}{extra} | ETA {eta_formatted}");
+        }
+        bar.update(s.step, { loss: s.loss.toFixed(3), lr: s.lr.toExponential(1), extra: stepExtra(s.metrics) });
+      },
     });
   } finally {
-    bar.stop();
+    prep?.bar.stop();
+    bar?.stop();
   }
   if (!r.ok) {
     err(r.message);

@@ -56,6 +56,8 @@ export interface TeacherSampling {
   maxTokens: number;
   /** Chunk k of SAMPLE_BATCH prompts samples with stepSeed(seed, k); its sequence i with that + i. */
   seed: number;
+  /** Called after each chunk with the prompts sampled so far. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -77,6 +79,7 @@ export function teacherExamples(teacher: Llama<Float32Array>, tok: CharTokenizer
       if (g.tokens.length === 0) out.empty.push(p.id);
       else out.samples.push({ id: p.id, prompt: p.prompt, tokens: g.tokens, response: tok.decode(g.tokens), finish: g.finish });
     });
+    o.onProgress?.(Math.min(fits.length, (k + 1) * SAMPLE_BATCH), fits.length);
   }
   return out;
 }

@@ -131,11 +131,14 @@ export const imitation = {
       config: c,
       defaults: c.train,
       ...fineTuneOf("imitation", c.base, c.seqLen),
-      async prepare({ kernels, tokenizer, seed }) {
+      async prepare({ kernels, tokenizer, seed, onProgress }) {
         const t = await loadTeacher(c.teacher, kernels);
         if (!t.ok) return t.message;
         const prompts = imitationPrompts(c);
-        const built = teacherExamples(t.model, tokenizer, prompts, { frame: c.frame, ...c.teacherSampling, seed: stepSeed(seed, TEACHER_SALT) });
+        const built = teacherExamples(t.model, tokenizer, prompts, {
+          frame: c.frame, ...c.teacherSampling, seed: stepSeed(seed, TEACHER_SALT),
+          onProgress: onProgress && ((done, total) => onProgress("teacher samples", done, total)),
+        });
         prepared = { seed, teacher: { checkpoint: t.checkpoint, sha256: t.sha256 }, prompts: prompts.length, built };
         return null;
       },

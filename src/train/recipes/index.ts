@@ -11,7 +11,7 @@ import type { Recipe, RecipeFactory } from "./recipe.js";
 import { sft } from "./sft.js";
 import { toy } from "./toy.js";
 
-export type { Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe.js";
+export type { PrepareProgress, Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe.js";
 export { modelSchema, trainSchema, worldSchema, type ConfigIssue, type RecipeModelConfig, type WorldConfig } from "./config.js";
 export { pretrainSchema, type PretrainConfig } from "./pretrain.js";
 export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, type SftConfig } from "./sft.js";

@@ -8,6 +8,9 @@ import type { Kernels } from "../../tensor/index.js";
 import type { BatchSource } from "../batches.js";
 import type { Objective } from "../objective.js";
 
+/** Progress of a recipe's preparation (e.g. "teacher samples", 320 of 1000). */
+export type PrepareProgress = (label: string, done: number, total: number) => void;
+
 export interface RecipeDefaults {
   steps: number;
   batchSize: number;
@@ -41,7 +44,7 @@ export interface Recipe {
    * run's kernels and seed; the result is a reason the run cannot start, or null.
    * NOTE: what it makes lives in the recipe's closure, so `data()` may depend on it.
    */
-  prepare?(a: { kernels: Kernels; tokenizer: CharTokenizer; seed: number }): Promise<string | null>;
+  prepare?(a: { kernels: Kernels; tokenizer: CharTokenizer; seed: number; onProgress?: PrepareProgress }): Promise<string | null>;
   /** What each update trains on: batches (supervised recipes) or an objective that makes its own (grpo). */
   data(a: { tokenizer: CharTokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource | Objective;
 }

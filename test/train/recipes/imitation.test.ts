@@ -161,8 +161,13 @@ describe("recipe imitation", () => {
     // a greedy teacher, whose samples a student can learn in a few steps
     const recipe = imitationRecipe({ ...small, frame: "raw", teacherSampling: { temperature: 0, maxTokens: 24 }, train: { ...small.train, steps: 20 } });
     const dir = join(root, "run");
-    const run = await runLab({ recipe, dir, kernels, seed: 5 });
+    const progress: [string, number, number][] = [];
+    const run = await runLab({ recipe, dir, kernels, seed: 5, onPrepareProgress: (label, done, total) => progress.push([label, done, total]) });
     if (!run.ok) throw new Error(run.message);
+    // sampling the teacher reports its progress, chunk by chunk, to the end
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress.every(([label]) => label === "teacher samples")).toBe(true);
+    expect(progress[progress.length - 1][1]).toBe(progress[progress.length - 1][2]);
     const manifest = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
     const teacherDir = (await latestCheckpoint(teacherRun))!;
     const t = await loadCheckpoint(teacherDir);
