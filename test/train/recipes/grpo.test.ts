@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../../src/tensor/index.js";
 import { FORMAT_CLASSES, resolveRecipeConfig, runLab, type Recipe } from "../../../src/train/index.js";
 import { expectIdenticalAfterResume } from "./resume.js";
-import { tinyPretrain } from "./tiny.js";
+import { pretrainRun, tinyPretrain } from "./tiny.js";
 
 const kernels = createTsKernels();
 let root: string;
@@ -34,10 +34,7 @@ const lines = async (dir: string) =>
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ftledger-grpo-"));
   baseRun = join(root, "base");
-  const r = resolveRecipeConfig("pretrain", { ...tinyPretrain, train: { ...tinyPretrain.train, steps: 10 } });
-  if (!r.ok) throw new Error(r.message);
-  const run = await runLab({ recipe: r.value.recipe, dir: baseRun, kernels, seed: 7 });
-  if (!run.ok) throw new Error(run.message);
+  await pretrainRun(baseRun, { train: { ...tinyPretrain.train, steps: 10 } }, 7);
 });
 
 describe("recipe grpo", () => {

@@ -20,20 +20,13 @@ import { sha256Of } from "../../../src/train/data/hash.js";
 import { framePrompt, teacherExamples, teacherRow, type TeacherSample } from "../../../src/train/data/teacher.js";
 import { imitationPrompts, imitationSchema } from "../../../src/train/recipes/index.js";
 import { expectIdenticalAfterResume } from "./resume.js";
-import { tinyPretrain } from "./tiny.js";
+import { pretrainRun, tinyPretrain } from "./tiny.js";
 
 const kernels = createTsKernels();
 const tok = new CharTokenizer();
 let root: string;
 let studentRun: string;
 let teacherRun: string;
-
-async function pretrainRun(dir: string, json: Record<string, unknown>, seed: number): Promise<void> {
-  const r = resolveRecipeConfig("pretrain", { ...tinyPretrain, ...json });
-  if (!r.ok) throw new Error(r.message);
-  const run = await runLab({ recipe: r.value.recipe, dir, kernels, seed });
-  if (!run.ok) throw new Error(run.message);
-}
 
 async function teacherModel(): Promise<Llama<Float32Array>> {
   const ck = await loadCheckpoint((await latestCheckpoint(teacherRun))!);

@@ -17,7 +17,7 @@ import {
 } from "../../../src/train/index.js";
 import { sha256Of } from "../../../src/train/data/hash.js";
 import { expectIdenticalAfterResume } from "./resume.js";
-import { tinyPretrain } from "./tiny.js";
+import { pretrainRun, tinyPretrain } from "./tiny.js";
 
 const kernels = createTsKernels();
 const tok = new CharTokenizer();
@@ -35,10 +35,7 @@ const knowledgeSft = { task: "knowledge", examples: { count: 40, offset: 10 }, t
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "ftledger-sft-"));
   baseRun = join(root, "base");
-  const r = resolveRecipeConfig("pretrain", { ...tinyPretrain, train: { ...tinyPretrain.train, steps: 10 } });
-  if (!r.ok) throw new Error(r.message);
-  const run = await runLab({ recipe: r.value.recipe, dir: baseRun, kernels, seed: 7 });
-  if (!run.ok) throw new Error(run.message);
+  await pretrainRun(baseRun, { train: { ...tinyPretrain.train, steps: 10 } }, 7);
 });
 
 describe("recipe sft", () => {
