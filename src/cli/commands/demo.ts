@@ -8,6 +8,7 @@
  * interval and a paired difference. Until the audit lands (issue 5) the numbers are
  * shown, not gated: the demo exits 0 unless training or loading fails.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +42,10 @@ const err = (s: string) => process.stderr.write(`ftledger demo: ${s}\n`);
 
 export async function demo(opts: DemoOptions): Promise<number> {
   const base = resolveZooPath(DEMO_BASE);
+  if (!existsSync(join(base, "config.json"))) {
+    err(`the zoo model ${DEMO_BASE} is missing (no ${join(base, "config.json")}); docs/ZOO.md says how to rebuild it (scripts/zoo.sh base-m).`);
+    return 2;
+  }
   const { kernels, skipped } = await loadKernels();
   out(`ftledger demo — kernels: ${kernels.name} (${kernels.description})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);
@@ -69,7 +74,6 @@ export async function demo(opts: DemoOptions): Promise<number> {
   }
   if (!run.ok) {
     err(run.message);
-    if (/no such file|ENOENT|config\.json/.test(run.message)) err(`the zoo model ${DEMO_BASE} is missing; docs/ZOO.md says how to rebuild it.`);
     return run.error ? 1 : 2;
   }
   const tail = run.losses.slice(-10);

@@ -25,7 +25,7 @@ import type { Objective, StepMetrics } from "../objective.js";
 import { framePrompt } from "../data/frame.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
 import { resolveCheckpointDir } from "../run.js";
-import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { trainSchema, worldSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
@@ -91,7 +91,8 @@ function taskOf(name: GrpoConfig["task"]): Task {
   return (name === "arithmetic" ? arithmeticTask : knowledgeTask) as Task;
 }
 
-function poolItems(c: GrpoConfig, world: WorldConfig): WorldItem[] {
+function poolItems(c: GrpoConfig): WorldItem[] {
+  const world = c.world;
   const n = c.prompts.offset + c.prompts.count;
   const config = c.task === "arithmetic" ? world.arithmetic : world.knowledge;
   return taskOf(c.task).items({ config, seed: world.seed, split: "id", n }).slice(c.prompts.offset);
@@ -228,7 +229,7 @@ export const grpo = {
       data({ tokenizer, config, seed }) {
         if (!reference) throw new Error("grpo: runLab must await prepare() before data()");
         // a prompt must leave room for a whole completion in the context
-        const pool = poolItems(c, c.world);
+        const pool = poolItems(c);
         const items = pool.filter((it) => framePrompt(tokenizer, c.frame, it.prompt).length + c.sampling.maxTokens <= config.contextLength);
         const objective = grpoObjective({ config: c, tokenizer, reference, task: taskOf(c.task), items, seed: seed + 2 });
         const info = { prompts: items.length, dropped: pool.length - items.length, reference: referenceSha };
