@@ -126,5 +126,11 @@ export interface LanguageModel {
    * (backends with token access; the server's `echo` / `prompt_logprobs` need it).
    */
   scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
+  /**
+   * The prompt text `generate({messages})` would feed the model (its chat template with
+   * the assistant turn opened), where the backend knows the template. Sending this text
+   * as a plain prompt equals sending the messages.
+   */
+  chatPrompt?(messages: ChatMessage[]): string;
   close(): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
-  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenIds, TokenLogprobs,
+  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenIds, TokenLogprobs,
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
@@ -55,6 +55,11 @@ class BuiltinModel implements LanguageModel {
 
   get config(): ModelConfig {
     return this.model.config;
+  }
+
+  /** NOTE: equal to sending `messages` when the tokenizer adds no special tokens of its own to a prompt (true of the lab's). */
+  chatPrompt(messages: ChatMessage[]): string {
+    return this.tok.applyChatTemplate(messages);
   }
 
   /** Prompt ids and engine options for a request (shared by generate and generateStream). */

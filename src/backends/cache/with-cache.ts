@@ -133,7 +133,8 @@ export function withCache(model: LanguageModel, cache: RequestCache): CachedLang
     close: () => model.close(),
   };
   // Optional methods exist on the wrapper exactly when the inner model has them.
-  const { nextTokenLogprobs, scoreTokens, generateStream } = model;
+  const { nextTokenLogprobs, scoreTokens, generateStream, chatPrompt } = model;
+  if (chatPrompt) wrapped.chatPrompt = (messages) => chatPrompt.call(model, messages);
   // a stream is never cached (it is for live output), but it must not be lost either
   if (generateStream) wrapped.generateStream = (req) => generateStream.call(model, req);
   if (nextTokenLogprobs) {

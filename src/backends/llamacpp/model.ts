@@ -11,10 +11,10 @@
  */
 import { availableParallelism } from "node:os";
 import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContextOptions } from "node-llama-cpp";
-import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
+import type { ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
 import { checkGguf, GgufLoadError } from "./check.js";
 import { ggufFileId } from "./file-id.js";
-import { generateOne } from "./generate.js";
+import { generateOne, renderChat } from "./generate.js";
 import { detokenize, promptIds, SequencePool, tokenize, type Runtime } from "./runtime.js";
 import { nextTokenLogprobsOf, scoreOne, scoreTokensOf } from "./score.js";
 
@@ -113,6 +113,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       scoreBatch: (reqs: ScoreRequest[]): Promise<ContinuationScore[]> => live(() => Promise.all(reqs.map((r) => scoreOne(rt, r)))),
       nextTokenLogprobs: (prefix: TokenIds, k?: number): Promise<TokenLogprobs> => live(() => nextTokenLogprobsOf(rt, prefix, k)),
       scoreTokens: (ids: TokenIds, topK: number): Promise<PositionScore[]> => live(() => scoreTokensOf(rt, ids, topK)),
+      chatPrompt: (messages: ChatMessage[]): string => renderChat(rt, messages),
       close: async () => {
         if (closed) return;
         closed = true;
