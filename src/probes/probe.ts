@@ -92,6 +92,8 @@ export interface Probe {
   /** The paper or definition it implements (PROBES.md). */
   readonly reference: string;
   readonly metrics: readonly MetricSpec[];
+  /** The ledger reports this probe's metrics per item domain (diversity, drift), not pooled. */
+  readonly perDomain?: boolean;
   /** Whether this probe has something to measure on `item`. */
   applies(item: Item): boolean;
   /** Why the probe cannot run on this model at all (e.g. it needs token log-probabilities), or undefined. */
