@@ -3,6 +3,7 @@
  * Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
 import { labEval, readEvalWorld, SPLITS, type EvalOptions } from "./commands/eval.js";
@@ -10,7 +11,8 @@ import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
 import { SPEC_FORMS } from "../backends/index.js";
-import { FRAMES, type Frame } from "../probes/index.js";
+import { FRAMES, PROBE_IDS, type Frame } from "../probes/index.js";
+import { SUITES } from "../audit/index.js";
 import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
@@ -62,6 +64,85 @@ export function buildProgram(): Command {
     .option("--out <dir>", "keep the fine-tune in this folder (default: a temporary folder, removed afterwards)")
     .action(async (o: { steps: number; seed: number; n: number; out?: string }) => {
       process.exitCode = await demo(o);
+    });
+
+
+  const auditCmd = program
+    .command("audit")
+    .description(
+      "the ledger: put a base model and its fine-tune(s) through the same items and report, per probe, what the fine-tune gained " +
+        "on the proxy and what it lost on the capability underneath, with paired CIs and adjusted p-values; resumes an interrupted " +
+        "run from its store; exit 1 when a --fail-on rule matches",
+    )
+    .option("--base <spec>", `the base model: ${SPEC_FORMS}`)
+    .option("--tuned <spec...>", "the fine-tuned model(s); several = a trajectory (e.g. a run's checkpoints), each audited against the base")
+    .option("--base-format <format>", "raw | chat | template:TEXT-with-{prompt} (default raw)")
+    .option("--tuned-format <format>", "raw | chat | template:… (default chat when the tuned model has a chat template, else raw)")
+    .option("--probes <ids...>", `probes by id or glob (default all): ${PROBE_IDS.join(", ")}`)
+    .option("--suite <names...>", `built-in item suites: ${SUITES.join(", ")} (default arithmetic knowledge reference; none when --data is given)`)
+    .option("--data <files...>", "your items as JSONL (docs/PROBES.md: id, prompt, answer, options?, steps?, verifier?, variant_of?, domain?)")
+    .option("--on-bad-line <what>", "a bad --data line: fail (default) or skip", oneOf("--on-bad-line", ["skip", "fail"] as const))
+    .option("--n <items>", "items per built-in suite (default 100)", int("--n", 1))
+    .option("--seed <n>", "seed of sampling, bootstrap and permutations (default 1)", int("--seed"))
+    .option("--samples <k>", "samples per prompt for sampling probes (default 8)", int("--samples", 1))
+    .option("--max-tokens <n>", "longest response in tokens (default 160)", int("--max-tokens", 1))
+    .option("--batch-size <n>", "requests per backend batch call (default 16)", int("--batch-size", 1))
+    .option("--world <file>", "world settings for the built-in suites: JSON or a lab run folder (audit in the world a model was trained in)")
+    .option("--world-seed <n>", "world seed (default 1, the zoo's pre-training seed; overrides --world's)", int("--world-seed"))
+    .option("--store <dir>", "run store folder: runs.sqlite + cache.sqlite (default .ftledger)")
+    .option("--config <file>", "settings as YAML or JSON (keys as the flags without --, e.g. base:, tuned: [...], fail-on: [...]); flags win")
+    .option("--fail-on <rules...>", 'CI gate: hidden-trade | lost | lost:SELECTOR | SELECTOR<VALUE (e.g. "capability.*<-2%"); exit 1 when one matches')
+    .option("--adjust <method>", "multiple-comparison adjustment across the ledger: holm (default) or bh", oneOf("--adjust", ["holm", "bh"] as const))
+    .option("--alpha <a>", "significance level after adjustment (default 0.05)", num("--alpha", (n) => n > 0 && n < 1, "in (0, 1)"))
+    .option("--no-same-format", "do not also score the tuned model in the base's prompt format")
+    .option("--export-regressions <file>", "write the items the fine-tune lost as JSONL (the --data schema) for the next round")
+    .option("--json", "print the result as JSON (docs/PROBES.md); progress stays on stderr", false)
+    .option("--quiet", "no progress or notes on stderr", false)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  ftledger audit --base builtin:zoo/base-m --tuned builtin:runs/sft
+  ftledger audit --base builtin:zoo/base-m --tuned builtin:runs/sft --probes task.accuracy "faithfulness.*" --n 50
+  ftledger audit --base gguf:base.gguf --tuned gguf:tuned.gguf --data items.jsonl --fail-on "capability.*<-2%" hidden-trade
+  ftledger audit --config audit.yaml --json > ledger.json
+
+Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
+    )
+    .action(async (o: Record<string, unknown>) => {
+      const FLAG_KEYS: Record<string, string> = {
+        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", probes: "probes", suite: "suites",
+        data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
+        world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
+        sameFormat: "same-format", exportRegressions: "export-regressions",
+      };
+      let raw: Record<string, unknown> = {};
+      let where = "flags";
+      if (typeof o.config === "string") {
+        const r = await readAuditConfig(o.config);
+        if (!r.ok) {
+          process.stderr.write(`ftledger audit: ${r.error}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        raw = r.value;
+        where = `--config ${o.config}`;
+      }
+      for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+        if (auditCmd.getOptionValueSource(flag) === "cli") raw[key] = o[flag];
+      }
+      if (raw.base === undefined || raw.tuned === undefined) {
+        process.stderr.write("ftledger audit: give --base SPEC and --tuned SPEC (or a --config with base: and tuned:); see ftledger audit --help\n");
+        process.exitCode = 2;
+        return;
+      }
+      const c = validateAuditConfig(raw, where);
+      if (!c.ok) {
+        process.stderr.write(`ftledger audit: ${c.error}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = await auditCommand(c.value, { json: o.json === true, quiet: o.quiet === true });
     });
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");

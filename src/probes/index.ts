@@ -19,3 +19,5 @@ export {
   type Probe, type ProbeContext, type PromptedModel, type MetricSpec, type MetricRole, type MetricValues, type ItemRecord,
   itemSeed, metricsOf,
 } from "./probe.js";
+export { accuracyProbe } from "./accuracy.js";
+export { PROBES, PROBE_IDS, selectProbes, type ProbeId } from "./registry.js";

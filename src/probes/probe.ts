@@ -43,10 +43,20 @@ export interface MetricSpec {
    * tests then resample items and recompute it.
    */
   aggregate?: (records: readonly MetricValues[]) => number;
+  /**
+   * Metrics with the same key measure the same thing on the same items (the chain-of-
+   * thought accuracy every faithfulness probe reports): the ledger keeps one row, counts
+   * it once in the p-value adjustment, and uses it for each sharing probe's hidden trade.
+   */
+  shared?: string;
 }
 
 export interface ItemRecord {
   itemId: string;
+  /**
+   * The metrics' values, and any auxiliary numbers a set-level `aggregate` reads
+   * (per-format counts, confidence); only names declared in `metrics` become ledger rows.
+   */
   values: Record<string, number | null>;
   /** Why a value is null, or anything the reader should know about this item. */
   note?: string;
@@ -94,6 +104,11 @@ export interface Probe {
   readonly metrics: readonly MetricSpec[];
   /** The ledger reports this probe's metrics per item domain (diversity, drift), not pooled. */
   readonly perDomain?: boolean;
+  /**
+   * N-1 variant items (those with `variantOf`) reach only probes that set this (the
+   * near-neighbour probe); every other probe measures the in-distribution items.
+   */
+  readonly usesVariants?: boolean;
   /** Whether this probe has something to measure on `item`. */
   applies(item: Item): boolean;
   /** Why the probe cannot run on this model at all (e.g. it needs token log-probabilities), or undefined. */

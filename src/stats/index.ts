@@ -11,3 +11,8 @@ export { categoryShares } from "./shares.js";
 export { pairedBinary, type PairedBinaryComparison } from "./paired.js";
 export { bootstrapMeanDifference, type TwoSampleResult } from "./two-sample.js";
 export { risingTrend, type TrendResult } from "./trend.js";
+export { signFlipTest, pairedPermutation, EXACT_MAX_ITEMS, type PermutationOptions, type PermutationResult } from "./permutation.js";
+export { pairedBootstrapStatistic, type PairedBootstrapStatisticOptions, type PairedBootstrapStatisticResult } from "./bootstrap-statistic.js";
+export { holm, benjaminiHochberg, pAdjust, type PAdjustMethod } from "./adjust.js";
+export { cohensDz, pairedOddsRatio, type EffectSize } from "./effect.js";
+export { mdePairedMean, mdeMcNemar, type MdeOptions, type MdeResult } from "./mde.js";

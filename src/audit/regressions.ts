@@ -1,0 +1,65 @@
+/**
+ * `--export-regressions FILE`: the items a tuned model lost (base right, tuned wrong on a
+ * binary metric) as JSONL in the dataset schema (dataset.ts), so the file can be audited
+ * again with `--data` or mixed into the next fine-tuning round. Each line's `meta` says
+ * which metrics lost it and what both models answered. Written to a temp file, then renamed.
+ */
+import { randomBytes } from "node:crypto";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, basename } from "node:path";
+import type { Item } from "../probes/index.js";
+import type { Ledger } from "./ledger.js";
+
+export interface RegressionLine {
+  id: string;
+  prompt: string;
+  answer: string;
+  options?: string[];
+  steps?: string[];
+  verifier?: string;
+  domain: string;
+  meta: { lost_on: string[]; tuned: number; run_id: string; base: unknown; tuned_output: unknown };
+}
+
+/** One line per (tuned model, item) lost on at least one binary metric. */
+export function regressionLines(runId: string, ledgers: readonly Ledger[], items: readonly Item[]): RegressionLine[] {
+  const byId = new Map(items.map((it) => [it.id, it]));
+  const lines: RegressionLine[] = [];
+  for (const l of ledgers) {
+    const lostOn = new Map<string, string[]>();
+    const shown = new Map<string, { base: unknown; tuned: unknown }>();
+    for (const r of l.rows) {
+      if (!r.transitions) continue;
+      const name = `${r.probe}.${r.metric}${r.formats.tuned === r.formats.base ? "" : ` [${r.formats.tuned}]`}`;
+      for (const id of r.transitions.lostIds) lostOn.set(id, [...(lostOn.get(id) ?? []), name]);
+      for (const ex of r.transitions.examples.lost) if (!shown.has(ex.id)) shown.set(ex.id, { base: ex.base, tuned: ex.tuned });
+    }
+    for (const [id, names] of lostOn) {
+      const it = byId.get(id);
+      if (!it) continue;
+      // world items carry their task's verifier; as a plain dataset line the same answer is checked exactly
+      const line: RegressionLine = {
+        id, prompt: it.prompt, answer: it.answer, domain: it.domain,
+        meta: { lost_on: names, tuned: l.tuned, run_id: runId, base: shown.get(id)?.base ?? null, tuned_output: shown.get(id)?.tuned ?? null },
+      };
+      if (it.options) line.options = it.options;
+      if (it.steps) line.steps = it.steps;
+      if (it.verifier) line.verifier = it.verifier;
+      else if (it.world?.task === "arithmetic") line.verifier = "number";
+      else if (it.world?.task === "structured") line.verifier = "json";
+      lines.push(line);
+    }
+  }
+  return lines;
+}
+
+export async function writeRegressions(path: string, lines: readonly RegressionLine[]): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    await writeFile(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw new Error(`${path}: cannot write the regressions (${(e as Error).message}); give --export-regressions a writable path.`);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * `ftledger audit --base SPEC --tuned SPEC [...]`: the ledger of what a fine-tune gained
+ * and what it traded away, on the same items, with paired statistics; resumable; a CI
+ * gate with --fail-on. Exit codes: 0 ok, 1 the gate failed, 2 bad input.
+ */
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import {
+  audit, checkRuleUnits, DEFAULT_SUITES, DEFAULT_WORLD, openRunStore, parseGateRule, readDataset, regressionLines, suiteItems, SUITES,
+  worldSettingsSchema, writeRegressions, type AuditModel, type GateRule, type SuiteName, type WorldSettings,
+} from "../../audit/index.js";
+import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
+import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
+import { ledgerTable } from "../ledger-table.js";
+import { progressBar, type Progress } from "../progress.js";
+import { readEvalWorld } from "./eval.js";
+
+/** Settings from flags, a config file, or both (flags win). */
+export const auditConfigSchema = z.strictObject({
+  base: z.string().min(1),
+  tuned: z.array(z.string().min(1)).min(1, "needs at least one tuned model"),
+  "base-format": z.string().default("raw"),
+  /** Default: chat when the tuned model has a chat template, else raw. */
+  "tuned-format": z.string().optional(),
+  /** Default: every probe (they skip items they do not apply to). */
+  probes: z.array(z.string()).optional(),
+  /** Default: arithmetic, knowledge, reference (what the zoo was pre-trained on). */
+  suites: z.array(z.enum(SUITES)).optional(),
+  data: z.array(z.string()).default([]),
+  "on-bad-line": z.enum(["skip", "fail"]).default("fail"),
+  /** 100 items per suite: enough to see a 15-point change in accuracy, small enough for minutes on 2 cores. */
+  n: z.number().int().min(1).default(100),
+  seed: z.number().int().min(0).default(1),
+  /** 8 samples per prompt: the sampling probes' k (format collapse, diversity, self-verification). */
+  samples: z.number().int().min(1).default(8),
+  /** 160 tokens: the longest in-distribution solution of the lab world is about 120 characters. */
+  "max-tokens": z.number().int().min(1).default(160),
+  "batch-size": z.number().int().min(1).default(16),
+  world: z.string().optional(),
+  "world-seed": z.number().int().min(0).optional(),
+  store: z.string().default(".ftledger"),
+  "fail-on": z.array(z.string()).default([]),
+  adjust: z.enum(["holm", "bh"]).default("holm"),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  "same-format": z.boolean().default(true),
+  "export-regressions": z.string().optional(),
+});
+export type AuditConfig = z.infer<typeof auditConfigSchema>;
+
+export interface AuditCliResult {
+  code: number;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`ftledger audit: ${message}\n`);
+  return 2;
+}
+
+/** The config file's settings (YAML or JSON), for merging under the flags. */
+export async function readAuditConfig(path: string): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: string }> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (e) {
+    return { ok: false, error: `--config ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
+  }
+  try {
+    const v = parseYaml(text) as unknown;
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: `--config ${path}: expected a mapping of settings (base:, tuned:, …)` };
+    return { ok: true, value: v as Record<string, unknown> };
+  } catch (e) {
+    return { ok: false, error: `--config ${path}: not valid YAML (${(e as Error).message.split("\n")[0]})` };
+  }
+}
+
+export function validateAuditConfig(raw: Record<string, unknown>, where: string): { ok: true; value: AuditConfig } | { ok: false; error: string } {
+  const r = auditConfigSchema.safeParse(raw);
+  if (r.success) return { ok: true, value: r.data };
+  const is = r.error.issues[0];
+  if (is.code === "unrecognized_keys") return { ok: false, error: `${where}: unknown setting(s) ${is.keys.join(", ")}; see ftledger audit --help` };
+  return { ok: false, error: `${where}: ${is.path.join(".") || "(settings)"}: ${is.message}` };
+}
+
+async function worldOf(c: AuditConfig): Promise<{ ok: true; value: WorldSettings } | { ok: false; error: string }> {
+  let world = DEFAULT_WORLD;
+  if (c.world !== undefined) {
+    const r = await readEvalWorld(c.world);
+    if (!r.ok) return { ok: false, error: r.message };
+    world = worldSettingsSchema.parse({ seed: r.value.seed ?? 1, arithmetic: r.value.arithmetic, knowledge: r.value.knowledge });
+  }
+  if (c["world-seed"] !== undefined) world = { ...world, seed: c["world-seed"] };
+  return { ok: true, value: world };
+}
+
+async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true; items: Item[]; sources: string[]; notes: string[] } | { ok: false; error: string }> {
+  const suites: SuiteName[] = c.suites ?? (c.data.length > 0 ? [] : [...DEFAULT_SUITES]);
+  const items: Item[] = [];
+  const sources: string[] = [];
+  const notes: string[] = [];
+  for (const s of suites) {
+    items.push(...suiteItems(s, world, c.n));
+    sources.push(`suite:${s}(n=${c.n},world-seed=${world.seed})`);
+  }
+  for (const path of c.data) {
+    const r = await readDataset(path, c["on-bad-line"]);
+    if (!r.ok) {
+      const shown = r.errors.slice(0, 10).map((e) => `  ${e.message}`).join("\n");
+      const more = r.errors.length > 10 ? `\n  … and ${r.errors.length - 10} more` : "";
+      return { ok: false, error: `${path}: ${r.errors.length} bad line(s):\n${shown}${more}\nFix them, or pass --on-bad-line skip to leave them out.` };
+    }
+    for (const s of r.skipped) notes.push(`skipped ${s.message}`);
+    items.push(...r.items);
+    sources.push(`data:${resolve(path)}`);
+  }
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (seen.has(it.id)) return { ok: false, error: `item id "${it.id}" appears twice across the suites and --data files; ids must be unique within an audit` };
+    seen.add(it.id);
+  }
+  if (items.length === 0) return { ok: false, error: "no items: give --suite or --data" };
+  return { ok: true, items, sources, notes };
+}
+
+/** The tuned model's default format: its chat template when it has one, else raw. */
+function defaultTunedFormat(model: LanguageModel): PromptFormat {
+  try {
+    renderer(model, { kind: "chat" })("x");
+    return { kind: "chat" };
+  } catch {
+    return { kind: "raw" };
+  }
+}
+
+function formatOf(text: string | undefined, model: LanguageModel, flag: string): PromptFormat | string {
+  if (text === undefined) return defaultTunedFormat(model);
+  const r = parsePromptFormat(text);
+  if (!r.ok) return `${flag}: ${r.error}`;
+  try {
+    renderer(model, r.value)("x");
+  } catch (e) {
+    return `${flag} ${text}: ${(e as Error).message}`;
+  }
+  return r.value;
+}
+
+export interface AuditCliFlags {
+  json: boolean;
+  quiet: boolean;
+}
+
+export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promise<number> {
+  const say = (s: string) => {
+    if (!flags.quiet) process.stderr.write(`${s}\n`);
+  };
+  const probes = selectProbes(c.probes ?? PROBE_IDS);
+  if (!probes.ok) return fail(probes.error);
+  const rules: GateRule[] = [];
+  for (const text of c["fail-on"]) {
+    const r = parseGateRule(text);
+    if (!r.ok) return fail(r.error);
+    rules.push(r.value);
+  }
+  const world = await worldOf(c);
+  if (!world.ok) return fail(world.error);
+  const items = await itemsOf(c, world.value);
+  if (!items.ok) return fail(items.error);
+  for (const n of items.notes) say(n);
+
+  let store;
+  try {
+    store = openRunStore(c.store);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const cache = openRequestCache(join(c.store, "cache.sqlite"));
+  const opened: CachedLanguageModel[] = [];
+  try {
+    const open = async (spec: string): Promise<CachedLanguageModel | string> => {
+      try {
+        const m = withCache(await openModel(spec), cache);
+        opened.push(m);
+        return m;
+      } catch (e) {
+        return `${spec}: ${(e as Error).message}`;
+      }
+    };
+    const baseModel = await open(c.base);
+    if (typeof baseModel === "string") return fail(baseModel);
+    const baseFormat = formatOf(c["base-format"], baseModel, "--base-format");
+    if (typeof baseFormat === "string") return fail(baseFormat);
+    const base: AuditModel = { spec: c.base, model: baseModel, format: baseFormat };
+    const tuned: AuditModel[] = [];
+    for (const spec of c.tuned) {
+      const m = await open(spec);
+      if (typeof m === "string") return fail(m);
+      const f = formatOf(c["tuned-format"], m, "--tuned-format");
+      if (typeof f === "string") return fail(f);
+      tuned.push({ spec, model: m, format: f });
+    }
+    say(`auditing ${c.base} (${c["base-format"]}) against ${tuned.map((t) => `${t.spec} (${t.format.kind})`).join(", ")}`);
+    say(`${items.items.length} items from ${items.sources.join(", ")}; ${probes.value.length} probes; store ${resolve(c.store)}`);
+
+    let bar: Progress | undefined;
+    let barKey = "";
+    const result = await audit({
+      base, tuned, probes: probes.value, items: items.items, sources: items.sources,
+      settings: { seed: c.seed, samples: c.samples, maxTokens: c["max-tokens"], batchSize: c["batch-size"], sameFormat: c["same-format"] },
+      store, adjust: c.adjust === "bh" ? "benjamini-hochberg" : "holm", alpha: c.alpha, gate: rules,
+      onProgress: (p) => {
+        if (flags.quiet) return;
+        const key = `${p.arm} ${p.probe}`;
+        if (key !== barKey) {
+          bar?.stop();
+          barKey = key;
+          bar = progressBar(p.total, `${p.arm.padEnd(10)} ${p.probe.padEnd(28)}`, p.resumed > 0 ? `(${p.resumed} resumed)` : "");
+        }
+        bar?.update(p.done);
+      },
+      onRecordsDone: () => bar?.stop(),
+      calls: () => Object.fromEntries(opened.map((m, i) => [i === 0 ? "base" : `tuned${i}`, { model: m.stats.misses + m.stats.bypassed, cached: m.stats.hits }])),
+    });
+    for (const l of result.ledgers) {
+      const bad = rules.map((r) => checkRuleUnits(r, l.rows)).find((x) => x !== undefined);
+      if (bad) return fail(bad);
+    }
+    if (c["export-regressions"]) {
+      const lines = regressionLines(result.run.runId, result.ledgers, items.items);
+      await writeRegressions(c["export-regressions"], lines);
+      say(`wrote ${lines.length} lost item(s) to ${c["export-regressions"]}`);
+    }
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
+    } else {
+      const out: string[] = [];
+      for (const l of result.ledgers) {
+        out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l));
+      }
+      out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
+      if (rules.length > 0) out.push(result.gate.passed ? `gate: passed (${rules.map((r) => r.text).join("; ")})` : `gate: FAILED — ${result.gate.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}`).join(", ")}`).join("; ")}`);
+      process.stdout.write(`${out.join("\n")}\n`);
+    }
+    return result.gate.passed ? 0 : 1;
+  } finally {
+    for (const m of opened) await m.close();
+    cache.close();
+    store.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The ledger as a terminal table: hidden trades first, then the rows in probe order.
+ * Shares print as percentages and their deltas as percentage points; every delta
+ * carries its 95% CI, the adjusted p and n.
+ */
+import type { Ledger, LedgerRow } from "../audit/index.js";
+
+function value(r: LedgerRow, x: number): string {
+  if (!Number.isFinite(x)) return "—";
+  return r.unit === "share" ? `${(100 * x).toFixed(1)}%` : x.toFixed(3);
+}
+
+function signed(r: LedgerRow, x: number): string {
+  if (!Number.isFinite(x)) return "—";
+  const s = r.unit === "share" ? (100 * x).toFixed(1) : x.toFixed(3);
+  return `${x >= 0 ? "+" : ""}${s}`;
+}
+
+function pText(p: number): string {
+  if (!Number.isFinite(p)) return "—";
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(0);
+}
+
+export function rowLabel(r: LedgerRow): string {
+  const domain = r.domain ? ` @${r.domain}` : "";
+  const fmt = r.formats.base === r.formats.tuned ? "" : ` [${r.formats.base}→${r.formats.tuned}]`;
+  return `${r.probe} · ${r.metric}${domain}${fmt}`;
+}
+
+const VERDICT_MARK: Record<LedgerRow["verdict"], string> = { gained: "gained", lost: "LOST", unchanged: "unchanged", inconclusive: "inconclusive" };
+
+function pad(s: string, w: number, right = false): string {
+  return right ? s.padStart(w) : s.padEnd(w);
+}
+
+/** The table's lines (no trailing newline). */
+export function ledgerTable(l: Ledger): string[] {
+  const rows = [...l.rows.filter((r) => r.hiddenTrade), ...l.rows.filter((r) => !r.hiddenTrade)];
+  const cells = rows.map((r) => {
+    const unit = r.unit === "share" ? "pp" : r.unit === "nats" ? "nats" : "";
+    return [
+      `${r.hiddenTrade ? "! " : "  "}${rowLabel(r)}`,
+      r.role === "proxy" ? "proxy" : "capab.",
+      value(r, r.base),
+      value(r, r.tuned),
+      `${signed(r, r.delta)}${unit ? ` ${unit}` : ""} [${signed(r, r.ciLow)}, ${signed(r, r.ciHigh)}]`,
+      pText(r.pAdj),
+      String(r.n),
+      `${VERDICT_MARK[r.verdict]}${r.higherIsBetter ? "" : " (lower is better)"}`,
+    ];
+  });
+  const head = ["  probe · metric", "role", "base", "tuned", "Δ [95% CI]", `p (${l.adjust === "holm" ? "Holm" : "BH"})`, "n", "verdict"];
+  const widths = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
+  const right = [false, false, true, true, true, true, true, false];
+  const line = (c: string[]) => c.map((x, j) => pad(x, widths[j], right[j])).join("  ").trimEnd();
+  const out = [line(head), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map(line)];
+  if (l.hiddenTrades.length > 0) {
+    out.push("", "! hidden trade: the probe's proxy gained while its capability lost —");
+    for (const t of l.hiddenTrades) out.push(`    ${t.probe}${t.domain ? ` @${t.domain}` : ""}: ${t.proxy.join(", ")} gained; ${t.capability.join(", ")} lost`);
+  }
+  for (const u of l.unavailable) out.push(`  not measured: ${u.probe} on ${u.arm}: ${u.reason}`);
+  return out;
+}

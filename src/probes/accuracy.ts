@@ -1,0 +1,44 @@
+/**
+ * `task.accuracy`: the plain proxy — is the greedy response correct? (verified exactly,
+ * judge.ts). The audit runs it twice when the two models are prompted in different
+ * formats: each model in its own format (what a user sees), and the tuned model in the
+ * base's format, so a gain that exists only in the fine-tune's chat template ("learned
+ * the format") is told apart from a gain in the capability itself.
+ */
+import type { LanguageModel } from "../backends/index.js";
+import { isReference, type Item } from "./item.js";
+import { verify } from "./judge.js";
+import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
+import { greedyResponses } from "./respond.js";
+
+const clip = (s: string) => (s.length > 400 ? `${s.slice(0, 400)}…` : s);
+
+export const accuracyProbe: Probe = {
+  id: "task.accuracy",
+  version: 1,
+  title: "Task accuracy",
+  description: "Share of items answered correctly by the greedy response, judged by an exact verifier.",
+  reference: "PROBES.md (proxy of claims 3, 5, 7)",
+  metrics: [
+    {
+      name: "accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
+      description: "the greedy response is correct",
+    },
+  ],
+  applies: (item: Item) => !isReference(item),
+  async *run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
+    for (let i = 0; i < items.length; i += ctx.batchSize) {
+      const batch = items.slice(i, i + ctx.batchSize);
+      const samples = await greedyResponses(model, batch, ctx);
+      for (let j = 0; j < batch.length; j++) {
+        const v = verify(batch[j], samples[j].text);
+        const record: ItemRecord = {
+          itemId: batch[j].id,
+          values: { accuracy: v.correct ? 1 : 0 },
+          detail: { response: clip(samples[j].text), finish: samples[j].finishReason, ...(v.reason ? { reason: v.reason } : {}) },
+        };
+        yield record;
+      }
+    }
+  },
+};

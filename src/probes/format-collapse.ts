@@ -1,0 +1,154 @@
+/**
+ * Format collapse (PROBES.md claim 6, "Format collapse"; Zhao et al. 2025, "Echo
+ * Chamber: RL Post-training Amplifies Behaviors Learned in Pretraining", arXiv
+ * 2504.07912): RL fine-tuning tends to keep one of the solution formats a model learned
+ * in pre-training and drop the others, raising pass@1 while the spread of what the model
+ * can write — and pass@k — shrinks.
+ *
+ * Per item, k = ctx.samples responses sampled at temperature 1 in one seeded request
+ * (seed itemSeed(ctx.seed, item.id, "format"), n = k; the builtin backend seeds sample j
+ * with seed + j, so a record is reproducible and independent of its batch). Each sample
+ * is classified by the world's exact grammars (format-shares.ts solutionFormat, never by
+ * substring) and verified by the task's verifier.
+ *
+ *   pass@1                 share of the k samples correct (the unbiased pass@1 estimate)
+ *   pass@k                 1 if any of the k samples is correct (Chen et al. 2021's
+ *                          estimator with k = n; passAtK gives it for any k ≤ n)
+ *   format-entropy         Shannon entropy (nats) of the format distribution pooled over
+ *                          all items' samples (set level); per item, of its own k samples
+ *   dominant-format-share  share of the pooled samples in the most common format (set
+ *                          level); per item, of its own k samples
+ *
+ * The pooled distribution runs over all five classes of RESPONSE_FORMATS, "unknown"
+ * included (a response no grammar parses is a format the model wrote, as far as its mix
+ * goes). Per-format counts travel in each record's values as "count.<format>" so the
+ * set-level aggregates can pool them; they are not metrics of their own. Accuracy per
+ * format is in each record's detail.
+ */
+import type { GenerateRequest, LanguageModel } from "../backends/index.js";
+import { tasks } from "../world/index.js";
+import { generateAll } from "./frame.js";
+import { RESPONSE_FORMATS, solutionFormat, type ResponseFormat } from "./format-shares.js";
+import type { Item } from "./item.js";
+import { verify } from "./judge.js";
+import { itemSeed, type ItemRecord, type MetricValues, type Probe, type ProbeContext } from "./probe.js";
+
+/** Samples whose text is kept in a record's detail, and how much of each. */
+const DETAIL_SAMPLES = 8;
+const DETAIL_CHARS = 300;
+
+/** The record value that carries how many of an item's samples are in `format` (input to the set-level aggregates). */
+export function countKey(format: ResponseFormat): string {
+  return `count.${format}`;
+}
+
+/**
+ * Chen et al. 2021 (arXiv 2107.03374), the unbiased estimator of pass@k from n samples of
+ * which c are correct: 1 − C(n−c, k) / C(n, k), computed as a stable product.
+ */
+export function passAtK(n: number, c: number, k: number): number {
+  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k) || n < 1 || c < 0 || c > n || k < 1 || k > n) {
+    throw new RangeError(`pass@k needs integers 1 ≤ k ≤ n and 0 ≤ c ≤ n; got n=${n}, c=${c}, k=${k}`);
+  }
+  if (n - c < k) return 1;
+  let miss = 1;
+  for (let i = n - c + 1; i <= n; i++) miss *= 1 - k / i;
+  return 1 - miss;
+}
+
+/** Shannon entropy (nats) of a distribution given by counts; NaN when there are none. */
+export function entropyOf(counts: readonly number[]): number {
+  const total = counts.reduce((s, x) => s + x, 0);
+  if (total === 0) return Number.NaN;
+  return counts.reduce((h, x) => (x > 0 ? h - (x / total) * Math.log(x / total) : h), 0);
+}
+
+/** The share of the most common category; NaN when there are no counts. */
+function dominantShare(counts: readonly number[]): number {
+  const total = counts.reduce((s, x) => s + x, 0);
+  return total === 0 ? Number.NaN : Math.max(...counts) / total;
+}
+
+/** Per-format counts pooled over the records that carry them (in RESPONSE_FORMATS order). */
+function pooledCounts(records: readonly MetricValues[]): number[] {
+  return RESPONSE_FORMATS.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
+}
+
+function clip(text: string): string {
+  return text.length <= DETAIL_CHARS ? text : `${text.slice(0, DETAIL_CHARS)}…`;
+}
+
+/** One item's record from its k sampled responses. */
+function collapseRecord(item: Item, texts: readonly string[]): ItemRecord {
+  const k = texts.length;
+  const samples = texts.map((text) => ({ format: solutionFormat(text), correct: verify(item, text).correct, text }));
+  const perFormat = Object.fromEntries(RESPONSE_FORMATS.map((f) => {
+    const of = samples.filter((s) => s.format === f);
+    return [f, { n: of.length, correct: of.filter((s) => s.correct).length }];
+  })) as Record<ResponseFormat, { n: number; correct: number }>;
+  const counts = RESPONSE_FORMATS.map((f) => perFormat[f].n);
+  const c = samples.filter((s) => s.correct).length;
+  const values: Record<string, number | null> = {
+    "pass@1": passAtK(k, c, 1),
+    "pass@k": passAtK(k, c, k),
+    "format-entropy": entropyOf(counts),
+    "dominant-format-share": dominantShare(counts),
+  };
+  for (const f of RESPONSE_FORMATS) values[countKey(f)] = perFormat[f].n;
+  return {
+    itemId: item.id,
+    values,
+    detail: {
+      k, correct: c, perFormat,
+      samples: samples.slice(0, DETAIL_SAMPLES).map((s) => ({ format: s.format, correct: s.correct, text: clip(s.text) })),
+    },
+  };
+}
+
+async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
+  const k = ctx.samples;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`format.collapse: samples must be an integer ≥ 1, got ${k}`);
+  for (let at = 0; at < items.length; at += ctx.batchSize) {
+    const batch = items.slice(at, at + ctx.batchSize);
+    const reqs: GenerateRequest[] = batch.map((it) => ({
+      prompt: ctx.render(it.prompt), maxTokens: ctx.maxTokens, temperature: 1, seed: itemSeed(ctx.seed, it.id, "format"), n: k,
+    }));
+    const gens = await generateAll(model, reqs, ctx.batchSize);
+    for (const [i, item] of batch.entries()) {
+      const got = gens[i].samples;
+      if (got.length !== k) throw new Error(`format.collapse: ${item.id}: asked the backend for ${k} samples, it returned ${got.length}`);
+      yield collapseRecord(item, got.map((s) => s.text));
+    }
+  }
+}
+
+export const formatCollapseProbe: Probe = {
+  id: "format.collapse",
+  version: 1,
+  title: "Format collapse under sampling",
+  description:
+    "Samples several solutions per arithmetic problem and asks whether the model still writes the different solution styles it learned in pre-training, or has narrowed to one — and whether its best-of-several success (pass@k) fell while single-try success (pass@1) rose.",
+  reference: "Zhao et al. 2025, Echo Chamber (arXiv 2504.07912); pass@k estimator of Chen et al. 2021 (arXiv 2107.03374); PROBES.md \"Format collapse\"",
+  metrics: [
+    {
+      name: "pass@1", role: "proxy", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.03,
+      description: "Share of an item's k samples (temperature 1) that are correct: the unbiased pass@1 estimate.",
+    },
+    {
+      name: "pass@k", role: "capability", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.03,
+      description: "1 if any of the item's k samples (k = the audit's samples) is correct.",
+    },
+    {
+      name: "format-entropy", role: "capability", kind: "continuous", higherIsBetter: true, unit: "nats", margin: 0.05,
+      description: "Shannon entropy of the solution-format distribution pooled over all items' samples (natural, code, terse, answer-only, unknown); 0 = one format only.",
+      aggregate: (records) => entropyOf(pooledCounts(records)),
+    },
+    {
+      name: "dominant-format-share", role: "capability", kind: "continuous", higherIsBetter: false, unit: "share", margin: 0.03,
+      description: "Share of all items' samples written in the most common solution format; 1 = collapsed to one format.",
+      aggregate: (records) => dominantShare(pooledCounts(records)),
+    },
+  ],
+  applies: (item) => item.world?.task === tasks.arithmetic.name,
+  run,
+};

@@ -1,0 +1,71 @@
+/**
+ * InfoGain of reasoning steps (PROBES.md "InfoGain", claim 3; Wu et al. 2025, *Knowledge
+ * or Reasoning?*, arXiv 2506.02126): how much, on average, each step of the audited
+ * model's own chain of thought reduces a FIXED scorer's uncertainty about the gold answer.
+ *
+ * 1. The audited model writes its greedy chain (cot.ts): steps s_1..s_n, then its answer.
+ * 2. For i = 0..n the scorer (ctx.scorer: the base in its own format, the same for every
+ *    audited model, so the scorer does not drift) scores the gold answer after
+ *    scorer.render(question) + s_≤i (each step ended by "\n") + "Answer: ":
+ *    NLL_i = −log p(gold answer | question, s_≤i), over the answer tokens only.
+ * 3. InfoGain = (NLL_0 − NLL_n) / (n + 1), in nats.
+ *
+ * NOTE: scoring moves the prompt's trailing whitespace onto the continuation
+ * (backends/boundary.ts), so the cue's space is scored with the answer; it is the same
+ * token at every i, and near-certain after "Answer:", so it barely moves the difference.
+ */
+import type { LanguageModel } from "../backends/index.js";
+import { COT_ACCURACY, type UsableCot, answerAfter, appliesToReasoning, cotRecords } from "./cot.js";
+import { inBatches } from "./frame.js";
+import type { Item } from "./item.js";
+import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
+
+/** (NLL_0 − NLL_n) / (n + 1) of an NLL curve NLL_0..NLL_n. */
+export function infoGain(nll: readonly number[]): number {
+  if (nll.length === 0) throw new RangeError("infoGain needs NLL_0..NLL_n, got an empty curve");
+  return (nll[0] - nll[nll.length - 1]) / nll.length;
+}
+
+async function measure(cots: readonly UsableCot[], ctx: ProbeContext) {
+  const { model: scorer, render } = ctx.scorer;
+  const reqs = cots.flatMap((c) => {
+    const rendered = render(c.item.prompt);
+    return Array.from({ length: c.steps.length + 1 }, (_, i) => ({ prompt: answerAfter(rendered, c.steps, i), continuation: c.item.answer }));
+  });
+  const scores = await inBatches(reqs, Math.max(1, ctx.batchSize), (b) => scorer.scoreBatch(b));
+  let at = 0;
+  return cots.map((c) => {
+    const nll = scores.slice(at, at + c.steps.length + 1).map((s) => -s.logprob);
+    at += c.steps.length + 1;
+    if (!nll.every(Number.isFinite)) {
+      return { values: { infogain: null }, note: "the scorer gave a non-finite log-probability for the gold answer", detail: { nll: nll.map(String) } };
+    }
+    return { values: { infogain: infoGain(nll) }, detail: { nll: nll.map((x) => Number(x.toFixed(4))) } };
+  });
+}
+
+export const infogainProbe: Probe = {
+  id: "reasoning.infogain",
+  version: 1,
+  title: "InfoGain of reasoning steps",
+  description:
+    "How much each step of the model's own reasoning makes a fixed reference model more sure of the correct answer, on average. " +
+    "Steps that only look like reasoning add little.",
+  reference: "Wu et al. 2025, Knowledge or Reasoning? (arXiv 2506.02126); PROBES.md \"InfoGain\"",
+  metrics: [
+    COT_ACCURACY,
+    {
+      name: "infogain",
+      role: "capability",
+      kind: "continuous",
+      higherIsBetter: true,
+      unit: "nats",
+      description: "(NLL_0 − NLL_n)/(n+1): the fixed scorer's loss on the gold answer, before any step minus after all n steps, per step.",
+      margin: 0.02,
+    },
+  ],
+  applies: appliesToReasoning,
+  run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
+    return cotRecords(model, items, ctx, ["infogain"], (cots) => measure(cots, ctx));
+  },
+};

@@ -1,0 +1,131 @@
+/**
+ * format.collapse: pass@1 and pass@k on scripted samples, the pooled format entropy
+ * (two items each in one format, 50/50 pooled = ln 2, though each item's own entropy
+ * is 0), Chen et al.'s pass@k estimator, seeded reproducible requests, and a smoke run
+ * on the zoo's base-m.
+ */
+import { describe, expect, it } from "vitest";
+import { openModel } from "../../src/backends/index.js";
+import { countKey, entropyOf, formatCollapseProbe, passAtK } from "../../src/probes/format-collapse.js";
+import { fromWorld, itemSeed, RESPONSE_FORMATS, type ItemRecord, type MetricSpec, type ProbeContext } from "../../src/probes/index.js";
+import { tasks, type arithmetic } from "../../src/world/index.js";
+import { fakeModel, promptOf } from "./fake-model.js";
+
+function context(over: Partial<ProbeContext> = {}): ProbeContext {
+  const identity = (p: string) => p;
+  const ref = { model: fakeModel({}), render: identity, format: "raw" };
+  return { render: identity, scorer: ref, reference: ref, seed: 7, samples: 4, maxTokens: 160, batchSize: 8, itemById: () => undefined, ...over };
+}
+
+async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
+  const out: ItemRecord[] = [];
+  for await (const r of it) out.push(r);
+  return out;
+}
+
+function metric(name: string): MetricSpec {
+  const m = formatCollapseProbe.metrics.find((x) => x.name === name);
+  if (!m) throw new Error(`no metric ${name}`);
+  return m;
+}
+
+const world = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }) as arithmetic.ArithmeticItem[];
+const items = world.map(fromWorld);
+const wrong = (w: arithmetic.ArithmeticItem, f: "natural" | "code" | "terse") => w.meta.solutions[f].replace(/Answer: \d+$/, `Answer: ${w.answer + 1}`);
+
+/** Item 0: natural ✓, code ✓, unknown ✗, terse ✗. Item 1: all wrong. Item 2: all natural ✓. */
+const SCRIPT: ((w: arithmetic.ArithmeticItem) => string)[][] = [
+  [(w) => w.meta.solutions.natural, (w) => w.meta.solutions.code, () => "I do not know", (w) => wrong(w, "terse")],
+  [(w) => wrong(w, "natural"), (w) => wrong(w, "code"), (w) => wrong(w, "terse"), () => ""],
+  [(w) => w.meta.solutions.natural, (w) => w.meta.solutions.natural, (w) => w.meta.solutions.natural, (w) => w.meta.solutions.natural],
+];
+const scripted = fakeModel({
+  generate: (req, j) => {
+    const i = world.findIndex((w) => w.prompt === promptOf(req));
+    return SCRIPT[i][j](world[i]);
+  },
+});
+
+describe("format.collapse", () => {
+  it("reports pass@1 = share correct and pass@k = any correct, with per-format counts and accuracy", async () => {
+    const records = await collect(formatCollapseProbe.run(scripted, items, context()));
+    expect(records.map((r) => [r.values["pass@1"], r.values["pass@k"]])).toEqual([[0.5, 1], [0, 0], [1, 1]]);
+    expect(RESPONSE_FORMATS.map((f) => records[0].values[countKey(f)])).toEqual([1, 1, 1, 0, 1]);
+    expect(records[0].values["format-entropy"]).toBeCloseTo(Math.log(4), 12);
+    expect(records[2].values["format-entropy"]).toBe(0);
+    expect(records[2].values["dominant-format-share"]).toBe(1);
+    expect(records[0].detail.perFormat).toEqual({
+      natural: { n: 1, correct: 1 }, code: { n: 1, correct: 1 }, terse: { n: 1, correct: 0 }, "answer-only": { n: 0, correct: 0 }, unknown: { n: 1, correct: 0 },
+    });
+    // the set-level statistics pool the counts: 6 natural, 2 code, 2 terse, 0 answer-only, 2 unknown of 12
+    const pooled = [6, 2, 2, 0, 2].map((c) => c / 12);
+    expect(metric("format-entropy").aggregate!(records.map((r) => r.values))).toBeCloseTo(-pooled.reduce((h, p) => (p > 0 ? h + p * Math.log(p) : h), 0), 12);
+    expect(metric("dominant-format-share").aggregate!(records.map((r) => r.values))).toBeCloseTo(6 / 12, 12);
+  });
+
+  it("pools formats over items: one item all natural, one all code = ln 2, though each item alone has entropy 0", async () => {
+    const m = fakeModel({ generate: (req) => (promptOf(req) === world[0].prompt ? world[0].meta.solutions.natural : world[1].meta.solutions.code) });
+    const records = await collect(formatCollapseProbe.run(m, items.slice(0, 2), context()));
+    expect(records.map((r) => r.values["format-entropy"])).toEqual([0, 0]);
+    expect(metric("format-entropy").aggregate!(records.map((r) => r.values))).toBeCloseTo(Math.LN2, 12);
+    expect(metric("dominant-format-share").aggregate!(records.map((r) => r.values))).toBe(0.5);
+    expect(entropyOf([])).toBeNaN();
+  });
+
+  it("samples each item once with n = samples at temperature 1, seeded by item, so records do not depend on the batch", async () => {
+    const bySeed = fakeModel({ generate: (req, j) => world[0].meta.solutions[(["natural", "code", "terse"] as const)[(req.seed! + j) % 3]] });
+    const render = (p: string) => `<${p}>`;
+    const small = await collect(formatCollapseProbe.run(bySeed, items, context({ render, batchSize: 1, samples: 5 })));
+    expect(bySeed.generateBatches).toEqual([1, 1, 1]);
+    expect(bySeed.generated.map((q) => [q.prompt, q.n, q.temperature, q.seed, q.messages])).toEqual(
+      items.map((it) => [`<${it.prompt}>`, 5, 1, itemSeed(7, it.id, "format"), undefined]),
+    );
+    const whole = await collect(formatCollapseProbe.run(bySeed, items.slice().reverse(), context({ render, batchSize: 3, samples: 5 })));
+    expect(whole.slice().reverse()).toEqual(small);
+  });
+
+  it("refuses a backend that returns the wrong number of samples", async () => {
+    const m = fakeModel({ generate: () => "Answer: 1" });
+    m.generateBatch = async (reqs) => reqs.map(() => ({ samples: [{ text: "Answer: 1", finishReason: "stop" as const }] }));
+    await expect(collect(formatCollapseProbe.run(m, items, context()))).rejects.toThrow(/asked the backend for 4 samples, it returned 1/);
+  });
+
+  it("applies to world arithmetic items only", () => {
+    const know = fromWorld(tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 1 })[0]);
+    expect(formatCollapseProbe.applies(items[0])).toBe(true);
+    expect(formatCollapseProbe.applies(know)).toBe(false);
+    expect(formatCollapseProbe.applies({ id: "u", prompt: "2+2", answer: "4", domain: "arithmetic" })).toBe(false);
+  });
+});
+
+describe("passAtK (Chen et al. 2021)", () => {
+  it("is 1 − C(n−c, k)/C(n, k)", () => {
+    expect(passAtK(5, 2, 2)).toBeCloseTo(1 - 3 / 10, 12);
+    expect(passAtK(10, 3, 1)).toBeCloseTo(0.3, 12);
+    expect(passAtK(4, 0, 4)).toBe(0);
+    expect(passAtK(4, 1, 4)).toBe(1);
+    expect(() => passAtK(4, 1, 5)).toThrow(/1 ≤ k ≤ n/);
+  });
+});
+
+describe("format.collapse on zoo/base-m", () => {
+  it("yields one well-formed record per item", async () => {
+    const model = await openModel("builtin:zoo/base-m");
+    try {
+      const records = await collect(formatCollapseProbe.run(model, items, context({ samples: 4 })));
+      expect(records.map((r) => r.itemId)).toEqual(items.map((i) => i.id));
+      for (const r of records) {
+        const p1 = r.values["pass@1"]!;
+        expect(p1 >= 0 && p1 <= 1).toBe(true);
+        expect(r.values["pass@k"]).toBe(p1 > 0 ? 1 : 0);
+        expect(RESPONSE_FORMATS.reduce((s, f) => s + r.values[countKey(f)]!, 0)).toBe(4);
+        const h = r.values["format-entropy"]!;
+        expect(h >= 0 && h <= Math.log(4) + 1e-12).toBe(true);
+      }
+      const h = metric("format-entropy").aggregate!(records.map((r) => r.values));
+      expect(h >= 0 && h <= Math.log(RESPONSE_FORMATS.length) + 1e-12).toBe(true);
+    } finally {
+      await model.close();
+    }
+  });
+});
