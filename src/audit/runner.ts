@@ -161,6 +161,10 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditRun> {
         continue;
       }
       const applicable = itemsFor(probe, o.items);
+      if (applicable.length === 0) {
+        unavailable.push({ arm: arm.key, probe: probe.id, reason: "none of the audit's items is of a kind it measures (see docs/PROBES.md for what each probe needs)" });
+        continue;
+      }
       const done = o.store.doneItems(runId, arm.key, probe.id);
       const todo = applicable.filter((it) => !done.has(it.id));
       const resumed = applicable.length - todo.length;

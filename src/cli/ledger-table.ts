@@ -58,6 +58,12 @@ export function ledgerTable(l: Ledger): string[] {
     out.push("", "! hidden trade: the probe's proxy gained while its capability lost —");
     for (const t of l.hiddenTrades) out.push(`    ${t.probe}${t.domain ? ` @${t.domain}` : ""}: ${t.proxy.join(", ")} gained; ${t.capability.join(", ")} lost`);
   }
-  for (const u of l.unavailable) out.push(`  not measured: ${u.probe} on ${u.arm}: ${u.reason}`);
+  // one line per probe: the reason is the same for every arm
+  const seen = new Set<string>();
+  for (const u of l.unavailable) {
+    if (seen.has(`${u.probe}\u0000${u.reason}`)) continue;
+    seen.add(`${u.probe}\u0000${u.reason}`);
+    out.push(`  not measured: ${u.probe}: ${u.reason}`);
+  }
   return out;
 }

@@ -101,6 +101,7 @@ export const nearNeighbourProbe: Probe = {
       description: "Parent correct minus variant correct, per pair (−1, 0 or 1); the mean is ID accuracy minus N-1 accuracy.",
     },
   ],
+  usesVariants: true,
   applies: (item) => item.variantOf !== undefined,
   run,
 };
