@@ -58,7 +58,8 @@ export function parseDataset(text: string, source: string, onBadLine: "skip" | "
   const bad: BadLine[] = [];
   const parsed: { line: number; item: Item }[] = [];
   const seen = new Map<string, number>();
-  text.split("\n").forEach((raw, i) => {
+  // NOTE: editors on Windows save UTF-8 with a byte-order mark; JSON.parse rejects it on line 1
+  text.replace(/^\uFEFF/, "").split("\n").forEach((raw, i) => {
     const line = i + 1;
     if (raw.trim() === "") return;
     let json: unknown;

@@ -10,7 +10,8 @@
  *
  * SELECTOR matches `ROLE.PROBE.METRIC` (role: proxy | capability), with `*` for any text:
  * `capability.*`, `*.faithfulness.*`, `proxy.task.accuracy.accuracy`. VALUE is a number
- * in the metric's unit, or a percentage (`-2%` = −0.02, for share metrics only).
+ * in the metric's unit, or a percentage (`-2%` = −0.02 = two percentage points), which
+ * applies to share metrics only: rows in other units (nats, AOC) are not matched by it.
  * NOTE: threshold rules require significance (the adjusted p below α), so a gate does
  * not flap on noise; a drop too small to detect at the run's n passes (the row's MDE says
  * how small that is).
@@ -76,15 +77,8 @@ function broken(rule: GateRule, rows: readonly LedgerRow[]): LedgerRow[] {
     case "lost":
       return rows.filter((r) => r.verdict === "lost" && rule.selector.test(keyOf(r)));
     case "threshold":
-      return rows.filter((r) => rule.selector.test(keyOf(r)) && significant(r) && Number.isFinite(r.delta) && compare(r.delta, rule.op, rule.value));
+      return rows.filter((r) => rule.selector.test(keyOf(r)) && (!rule.percent || r.unit === "share") && significant(r) && Number.isFinite(r.delta) && compare(r.delta, rule.op, rule.value));
   }
-}
-
-/** A percentage threshold on a metric that is not a share is a usage error. */
-export function checkRuleUnits(rule: GateRule, rows: readonly LedgerRow[]): string | undefined {
-  if (rule.kind !== "threshold" || !rule.percent) return undefined;
-  const bad = rows.find((r) => rule.selector.test(keyOf(r)) && r.unit !== "share");
-  return bad ? `--fail-on "${rule.text}": ${keyOf(bad)} is in ${bad.unit}, not a share; give the threshold as a plain number` : undefined;
 }
 
 export function evaluateGate(rules: readonly GateRule[], ledgers: readonly Ledger[]): GateResult {

@@ -6,7 +6,7 @@ export { audit, type AuditOptions, type AuditResult } from "./audit.js";
 export { runAudit, armsOf, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
 export { buildLedgers, type Ledger, type LedgerRow, type Verdict, type HiddenTrade, type Transitions, type Example } from "./ledger.js";
 export { rowStats, DEFAULT_STATS, type RowStats, type StatsSettings } from "./row-stats.js";
-export { parseGateRule, evaluateGate, checkRuleUnits, type GateRule, type GateResult, type GateFailure } from "./gate.js";
+export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateFailure } from "./gate.js";
 export { openRunStore, StoreError, type RunStore, type RunSummary, type RunStatus } from "./store.js";
 export { parseDataset, readDataset, type DatasetResult, type BadLine } from "./dataset.js";
 export { SUITES, DEFAULT_SUITES, DEFAULT_WORLD, suiteItems, worldSettingsSchema, type SuiteName, type WorldSettings } from "./suites.js";

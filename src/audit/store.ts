@@ -74,7 +74,7 @@ export function openRunStore(dir: string): RunStore {
     throw new StoreError(`${root}: cannot create the store folder (${(e as Error).message}); give --store a writable folder.`);
   }
   const path = join(root, "runs.sqlite");
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error("it is a folder");
     db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -90,6 +90,7 @@ export function openRunStore(dir: string): RunStore {
     db.exec(CREATE);
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
   } catch (e) {
+    if (db?.open) db.close(); // NOTE: "file is not a database" throws on the first query, with the file still open
     throw new StoreError(`${path}: cannot open the run store (${(e as Error).message}); give --store another folder, or move this file away.`);
   }
 

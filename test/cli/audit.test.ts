@@ -1,0 +1,181 @@
+/**
+ * `ftledger audit` end to end: the JSON ledger, exit codes and the gate, bad input, and
+ * resume — an audit killed with SIGKILL midway and run again gives the same ledger as an
+ * uninterrupted run, and the second run makes only the model calls that were missing.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCheckpoint, saveCheckpoint, ZOO_DIR } from "../../src/formats/index.js";
+import { createRng } from "../../src/model/index.js";
+import { ftledger } from "./run-cli.js";
+
+const root = join(import.meta.dirname, "..", "..");
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ftledger-audit-cli-"));
+  // the "fine-tune": zoo/base-s with noise in its weights, so the ledger has real losses
+  const ckpt = await loadCheckpoint(join(ZOO_DIR, "base-s"));
+  if (!ckpt.ok) throw new Error("zoo/base-s does not load");
+  const rng = createRng(7);
+  const params = Float32Array.from(ckpt.value.params, (w) => w + 0.6 * Math.abs(w) * (2 * rng.next() - 1));
+  const saved = await saveCheckpoint(join(dir, "damaged"), { config: ckpt.value.config, params, tokenizer: ckpt.value.tokenizer });
+  if (!saved.ok) throw new Error("could not save the damaged copy");
+  PAIR = ["--base", "builtin:zoo/base-s", "--tuned", `builtin:${join(dir, "damaged")}`, "--tuned-format", "raw"];
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+let PAIR: string[] = [];
+const SMALL = ["--probes", "task.accuracy", "faithfulness.early-answering", "knowledge.retention", "--suite", "arithmetic", "knowledge", "--n", "24"];
+
+interface ResultJson {
+  run_id: string;
+  resumed: boolean;
+  ledgers: { rows: Record<string, unknown>[]; hidden_trades: unknown[] }[];
+  gate: { passed: boolean; failures: unknown[] };
+  records: { computed: number; stored: number };
+  calls: Record<string, { model: number; cached: number }>;
+}
+
+const modelCalls = (r: ResultJson) => Object.values(r.calls).reduce((a, c) => a + c.model, 0);
+
+function count(db: string, sql: string): number {
+  if (!existsSync(db)) return 0;
+  const d = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return (d.prepare(sql).get() as { n: number }).n;
+  } catch {
+    return 0; // the table is not created yet
+  } finally {
+    d.close();
+  }
+}
+
+/** Start the audit in a child process and SIGKILL it once `atLeast` records are stored. */
+async function killMidway(store: string, atLeast: number): Promise<number> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "audit", ...PAIR, ...SMALL, "--store", store, "--quiet"], { cwd: root, stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  const db = join(store, "runs.sqlite");
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const n = count(db, "SELECT COUNT(*) AS n FROM records");
+    if (n >= atLeast) break;
+    if (child.exitCode !== null) throw new Error("the audit finished before it could be killed; raise --n");
+  }
+  child.kill("SIGKILL");
+  await exited;
+  return count(db, "SELECT COUNT(*) AS n FROM records");
+}
+
+describe("ftledger audit", () => {
+  let full: ResultJson;
+
+  it("prints a JSON ledger with the documented row fields", () => {
+    const r = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--json", "--quiet");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    full = JSON.parse(r.stdout) as ResultJson;
+    const row = full.ledgers[0].rows[0];
+    for (const k of ["probe", "metric", "role", "base", "tuned", "delta", "ci_low", "ci_high", "p_adj", "n", "verdict"]) expect(row).toHaveProperty(k);
+    expect(full.records.computed).toBe(full.records.stored);
+    expect(modelCalls(full)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("a second run of a finished audit computes nothing and calls no model", () => {
+    const r = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const again = JSON.parse(r.stdout) as ResultJson;
+    expect(again.resumed).toBe(true);
+    expect(again.records.computed).toBe(0);
+    expect(modelCalls(again)).toBe(0);
+    expect(again.ledgers).toEqual(full.ledgers);
+  }, 120_000);
+
+  it("killed with SIGKILL midway, then re-run: the same ledger, and only the missing model calls", async () => {
+    const store = join(dir, "killed");
+    const stored = await killMidway(store, 30);
+    const total = full.records.stored;
+    expect(stored).toBeGreaterThanOrEqual(30);
+    expect(stored).toBeLessThan(total);
+    const cachedBefore = count(join(store, "cache.sqlite"), "SELECT COUNT(*) AS n FROM requests");
+    expect(cachedBefore).toBeGreaterThan(0);
+    const r = ftledger("audit", ...PAIR, ...SMALL, "--store", store, "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const resumed = JSON.parse(r.stdout) as ResultJson;
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.run_id).toBe(full.run_id);
+    expect(resumed.records.computed).toBe(total - stored);
+    // every request is seeded or greedy, so each one the killed run finished is in the cache
+    expect(modelCalls(resumed)).toBe(modelCalls(full) - cachedBefore);
+    expect(resumed.ledgers).toEqual(full.ledgers);
+  }, 180_000);
+
+  it("the gate: exit 1 when a rule matches, with the failing rows named; 0 when none does", () => {
+    const expected = full.ledgers[0].rows.filter((x) => x.role === "capability" && x.verdict === "lost" && x.unit === "share" && (x.delta as number) < -0.02);
+    expect(expected.length).toBeGreaterThan(0); // the damaged copy loses capability rows
+    const failing = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--fail-on", "capability.*<-2%", "--json", "--quiet");
+    expect(failing.code).toBe(1);
+    const j = JSON.parse(failing.stdout) as ResultJson & { gate: { failures: { rule: string; rows: { probe: string; metric: string }[] }[] } };
+    expect(j.gate.failures[0].rule).toBe("capability.*<-2%");
+    expect(j.gate.failures[0].rows.map((x) => `${x.probe}.${x.metric}`)).toEqual(expected.map((x) => `${x.probe}.${x.metric}`));
+    const text = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--fail-on", "capability.*<-2%", "--quiet");
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/gate: FAILED — capability\.\*<-2% on tuned 1: /);
+    const passing = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--fail-on", "lost:capability.no-such-probe.*", "--quiet");
+    expect(passing.code).toBe(0);
+    expect(passing.stdout).toMatch(/gate: passed/);
+  }, 120_000);
+
+  it("bad input exits 2 with a message naming what was wrong", async () => {
+    const bad = join(dir, "bad.jsonl");
+    await writeFile(bad, '{"id": "a", "prompt": "2+2?", "answer": "4"}\n{"id": "b", "promt": "x", "answer": "1"}\nnot json\n');
+    const r = ftledger("audit", ...PAIR, "--data", bad, "--store", join(dir, "bad"));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.jsonl:2: .*unknown field\(s\) promt/);
+    expect(r.stderr).toMatch(/bad\.jsonl:3: not valid JSON/);
+    expect(r.stderr).toMatch(/--on-bad-line skip/);
+    const rule = ftledger("audit", ...PAIR, "--fail-on", "capability.*<<3", "--store", join(dir, "bad"));
+    expect(rule.code).toBe(2);
+    expect(rule.stderr).toMatch(/--fail-on "capability\.\*<<3"/);
+    const probe = ftledger("audit", ...PAIR, "--probes", "nope", "--store", join(dir, "bad"));
+    expect(probe.code).toBe(2);
+    expect(probe.stderr).toMatch(/no probe "nope"; the probes are: task\.accuracy/);
+    const missing = ftledger("audit", "--base", "builtin:zoo/base-s");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/give --base SPEC and --tuned SPEC/);
+  }, 120_000);
+
+  it("a --config file gives the settings, and flags override it", async () => {
+    const config = join(dir, "audit.yaml");
+    await writeFile(config, ["base: builtin:zoo/base-s", "tuned: [builtin:zoo/base-m]", "tuned-format: raw", "probes: [task.accuracy]", "suites: [arithmetic]", "n: 50", ""].join("\n"));
+    const r = ftledger("audit", "--config", config, "--n", "8", "--store", join(dir, "config"), "--json", "--quiet");
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as ResultJson & { manifest: { items: { count: number } } };
+    expect(j.manifest.items.count).toBe(16); // 8 id items + their 8 N-1 variants
+    await writeFile(config, "base: builtin:zoo/base-s\ntuned: [builtin:zoo/base-m]\nsamples: many\n");
+    const bad = ftledger("audit", "--config", config, "--store", join(dir, "config"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--config .*audit\.yaml: samples: /);
+  }, 120_000);
+
+  it("--export-regressions writes the lost items as dataset lines", async () => {
+    const out = join(dir, "lost.jsonl");
+    const r = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--export-regressions", out, "--quiet");
+    expect(r.code).toBe(0);
+    const lines = (await readFile(out, "utf8")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as { id: string; meta: { lost_on: string[] } });
+    const lost = new Set(full.ledgers[0].rows.flatMap((x) => ((x.transitions as { lost_ids: string[] } | null)?.lost_ids ?? [])));
+    expect(lost.size).toBeGreaterThan(0);
+    expect(new Set(lines.map((l) => l.id))).toEqual(lost);
+    for (const l of lines) expect(l.meta.lost_on.length).toBeGreaterThan(0);
+    // the file is a dataset: it audits again as --data
+    const again = ftledger("audit", ...PAIR, "--probes", "task.accuracy", "--data", out, "--store", join(dir, "again"), "--json", "--quiet");
+    expect(again.code).toBe(0);
+  }, 120_000);
+});
