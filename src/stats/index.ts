@@ -1,7 +1,9 @@
 /**
  * Statistics for paired measurements, one concept per file: Wilson intervals for
- * proportions, a seeded paired bootstrap for mean differences, the exact McNemar test,
- * category shares, and their composition for one binary metric measured on a pair.
+ * proportions, seeded paired bootstraps (of a mean difference and of any set-level
+ * statistic), the exact McNemar test, sign-flip and paired permutation tests, Holm and
+ * Benjamini-Hochberg adjustment, effect sizes, the minimum detectable effect, category
+ * shares, and the two-sample bootstrap and trend test of the lab's reward curves.
  */
 export { normalQuantile, twoSidedZ } from "./normal.js";
 export { wilson, proportion, type ProportionInterval } from "./wilson.js";
