@@ -67,3 +67,39 @@ export function ledgerTable(l: Ledger): string[] {
   }
   return out;
 }
+
+const SHORT: Record<LedgerRow["verdict"], string> = { gained: "+", lost: "−", unchanged: "=", inconclusive: "?" };
+
+/**
+ * Several tuned models (a run's checkpoints): one line per row, the delta against the
+ * base at each checkpoint with its verdict (+ gained, − lost, = unchanged, ? inconclusive),
+ * so the step where a capability starts to fall stands out.
+ */
+export function trajectoryTable(ledgers: readonly Ledger[]): string[] {
+  const keyOf = (r: LedgerRow) => `${rowLabel(r)}\u0000${r.role}`;
+  const keys: string[] = [];
+  const byKey = new Map<string, (LedgerRow | undefined)[]>();
+  ledgers.forEach((l, j) => {
+    for (const r of l.rows) {
+      const k = keyOf(r);
+      if (!byKey.has(k)) {
+        keys.push(k);
+        byKey.set(k, ledgers.map(() => undefined));
+      }
+      byKey.get(k)![j] = r;
+    }
+  });
+  const head = ["  probe · metric (Δ vs base)", ...ledgers.map((l) => `#${l.tuned}`)];
+  const cells = keys.map((k) => {
+    const rs = byKey.get(k)!;
+    const any = rs.find((r) => r !== undefined)!;
+    return [`  ${rowLabel(any)}`, ...rs.map((r) => (r ? `${signed(r, r.delta)} ${SHORT[r.verdict]}` : "·"))];
+  });
+  const widths = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
+  const line = (c: string[]) => c.map((x, j) => (j === 0 ? x.padEnd(widths[j]) : x.padStart(widths[j]))).join("  ");
+  return [
+    line(head), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map(line),
+    ...ledgers.map((l) => `  #${l.tuned} = ${l.spec}`),
+    "  (+ gained, − lost, = unchanged, ? inconclusive; shares in percentage points)",
+  ];
+}

@@ -13,7 +13,7 @@ import { serveCommand } from "./commands/serve.js";
 import { SPEC_FORMS } from "../backends/index.js";
 import { FRAMES, PROBE_IDS, type Frame } from "../probes/index.js";
 import { SUITES } from "../audit/index.js";
-import { recipes } from "../train/index.js";
+import { listCheckpoints, recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
   return (v: string): number => {
@@ -76,6 +76,7 @@ export function buildProgram(): Command {
     )
     .option("--base <spec>", `the base model: ${SPEC_FORMS}`)
     .option("--tuned <spec...>", "the fine-tuned model(s); several = a trajectory (e.g. a run's checkpoints), each audited against the base")
+    .option("--trajectory <run>", "a lab run folder: every checkpoint in it is a --tuned model, oldest first (where did the capability start to fall?)")
     .option("--base-format <format>", "raw | chat | template:TEXT-with-{prompt} (default raw)")
     .option("--tuned-format <format>", "raw | chat | template:… (default chat when the tuned model has a chat template, else raw)")
     .option("--probes <ids...>", `probes by id or glob (default all): ${PROBE_IDS.join(", ")}`)
@@ -105,6 +106,7 @@ Examples:
   ftledger audit --base builtin:zoo/base-m --tuned builtin:runs/sft
   ftledger audit --base builtin:zoo/base-m --tuned builtin:runs/sft --probes task.accuracy "faithfulness.*" --n 50
   ftledger audit --base gguf:base.gguf --tuned gguf:tuned.gguf --data items.jsonl --fail-on "capability.*<-2%" hidden-trade
+  ftledger audit --base builtin:zoo/base-m --trajectory runs/sft --probes task.accuracy knowledge.retention
   ftledger audit --config audit.yaml --json > ledger.json
 
 Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
@@ -130,6 +132,15 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
       }
       for (const [flag, key] of Object.entries(FLAG_KEYS)) {
         if (auditCmd.getOptionValueSource(flag) === "cli") raw[key] = o[flag];
+      }
+      if (typeof o.trajectory === "string") {
+        const steps = await listCheckpoints(o.trajectory);
+        if (steps.length === 0) {
+          process.stderr.write(`ftledger audit: --trajectory ${o.trajectory}: no checkpoints/step-N folders in it; give a lab run folder (ftledger lab train --out).\n`);
+          process.exitCode = 2;
+          return;
+        }
+        raw.tuned = [...((raw.tuned as string[] | undefined) ?? []), ...steps.map((d) => `builtin:${d}`)];
       }
       if (raw.base === undefined || raw.tuned === undefined) {
         process.stderr.write("ftledger audit: give --base SPEC and --tuned SPEC (or a --config with base: and tuned:); see ftledger audit --help\n");

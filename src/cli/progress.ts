@@ -6,10 +6,25 @@ export interface Progress {
   stop(): void;
 }
 
-export function progressBar(total: number, label: string, fields: string): Progress {
+/**
+ * A bar on a terminal; without one, a line every 10% (`lines: "deciles"`, for long single
+ * jobs) or one line when the job ends (`lines: "end"`, for many short ones).
+ */
+export function progressBar(total: number, label: string, fields: string, lines: "deciles" | "end" = "deciles"): Progress {
   if (!process.stderr.isTTY) {
     let lastPrinted = -1;
     const t0 = performance.now();
+    if (lines === "end") {
+      let last = 0;
+      return {
+        update(value) {
+          last = value;
+        },
+        stop() {
+          process.stderr.write(`${label} ${last}/${total} ${fields}${fields ? " " : ""}(${formatSeconds((performance.now() - t0) / 1000)})\n`);
+        },
+      };
+    }
     return {
       update(value, payload) {
         // without a terminal, a line every 10%, with the time left at the rate so far

@@ -20,7 +20,7 @@ export {
   type ResolvedRecipe, type PretrainConfig, type SftConfig, type GrpoConfig, grpoSchema, grpoObjective, formatShares, FORMAT_CLASSES, GRPO_TASKS,
   imitationSchema, imitationPrompts, IMITATION_TASKS, type ImitationConfig,
 } from "./recipes/index.js";
-export { runLab, latestCheckpoint, resolveCheckpointDir, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
+export { runLab, latestCheckpoint, listCheckpoints, resolveCheckpointDir, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
 export { chatBatches, encodeChat, fillRow, type ChatExample, type EncodedChat, type ChatBatchSource } from "./data/chat.js";
 export { corpusDocuments, mixtureCounts, packCorpus, type Mixture, type PackedCorpus } from "./data/corpus.js";
 export { codeVersion, type CodeVersion } from "./code-version.js";

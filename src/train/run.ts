@@ -102,16 +102,20 @@ export type LabRunResult =
 
 const stepDir = (dir: string, step: number) => join(dir, "checkpoints", `step-${String(step).padStart(6, "0")}`);
 
-/** The newest complete checkpoint folder of a run, or null. */
-export async function latestCheckpoint(dir: string): Promise<string | null> {
+/** Every complete checkpoint folder of a run, oldest first (empty when there is none). */
+export async function listCheckpoints(dir: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(join(dir, "checkpoints"));
   } catch {
-    return null;
+    return [];
   }
-  const steps = names.filter((n) => /^step-\d+$/.test(n)).sort();
-  return steps.length ? join(dir, "checkpoints", steps[steps.length - 1]) : null;
+  return names.filter((n) => /^step-\d+$/.test(n)).sort().map((n) => join(dir, "checkpoints", n));
+}
+
+/** The newest complete checkpoint folder of a run, or null. */
+export async function latestCheckpoint(dir: string): Promise<string | null> {
+  return (await listCheckpoints(dir)).at(-1) ?? null;
 }
 
 async function readJson<T>(path: string, what: string, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> {

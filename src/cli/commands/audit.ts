@@ -13,7 +13,7 @@ import {
 } from "../../audit/index.js";
 import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
-import { ledgerTable } from "../ledger-table.js";
+import { ledgerTable, trajectoryTable } from "../ledger-table.js";
 import { progressBar, type Progress } from "../progress.js";
 import { readEvalWorld } from "./eval.js";
 
@@ -214,7 +214,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
         if (key !== barKey) {
           bar?.stop();
           barKey = key;
-          bar = progressBar(p.total, `${p.arm.padEnd(10)} ${p.probe.padEnd(28)}`, p.resumed > 0 ? `(${p.resumed} resumed)` : "");
+          bar = progressBar(p.total, `${p.arm.padEnd(10)} ${p.probe.padEnd(28)}`, p.resumed > 0 ? `(${p.resumed} resumed)` : "", "end");
         }
         bar?.update(p.done);
       },
@@ -233,6 +233,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       for (const l of result.ledgers) {
         out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l));
       }
+      if (result.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.ledgers));
       out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
       if (rules.length > 0) out.push(result.gate.passed ? `gate: passed (${rules.map((r) => r.text).join("; ")})` : `gate: FAILED — ${result.gate.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}`).join(", ")}`).join("; ")}`);
       process.stdout.write(`${out.join("\n")}\n`);
