@@ -43,7 +43,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { audit, DEFAULT_SUITES, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type AuditSettings, type RunStore } from "../src/audit/index.js";
-import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../src/backends/index.js";
+import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel, type RequestCache } from "../src/backends/index.js";
 import { exportGguf, ZOO_DIR } from "../src/formats/index.js";
 import { PROBES, type Probe } from "../src/probes/index.js";
 import { startServer, type RunningServer } from "../src/server/index.js";
@@ -119,6 +119,33 @@ function timedStore(s: RunStore, ms: Record<string, number>): RunStore {
     runs: t("runs", s.runs), countRecords: t("countRecords", s.countRecords), close: () => s.close(),
   };
 }
+/**
+ * The request cache with its lookups and writes timed, in ms per request kind ("get
+ * score", "put scoreTokens"…; a lookup's kind is that of the write under its key, or
+ * "miss" when it found nothing).
+ */
+function timedCache(c: RequestCache, ms: Record<string, number>): RequestCache {
+  const kinds = new Map<string, string>();
+  const add = (k: string, t0: number) => (ms[k] = (ms[k] ?? 0) + performance.now() - t0);
+  return {
+    path: c.path,
+    get(key) {
+      const t0 = performance.now();
+      const r = c.get(key);
+      add(`get ${r ? (kinds.get(key) ?? "hit") : "miss"}`, t0);
+      return r;
+    },
+    put(entries) {
+      const t0 = performance.now();
+      c.put(entries);
+      for (const e of entries) kinds.set(e.key, e.kind);
+      add(`put ${entries[0]?.kind ?? "none"}`, t0);
+    },
+    size: () => c.size(),
+    close: () => c.close(),
+  };
+}
+
 const total = (ms: Record<string, number>) => Object.values(ms).reduce((a, b) => a + b, 0);
 
 interface Measured {
@@ -130,6 +157,7 @@ interface Measured {
   storeRecords: number;
   storeLedger: number;
   storeMs: Record<string, number>;
+  cacheMs: Record<string, number>;
   ledger: number;
   probes: number;
   calls: { model: number; cached: number };
@@ -158,7 +186,8 @@ async function measure(backend: Backend, dir: string): Promise<Measured> {
   const cached = new Busy();
   const storeMs: Record<string, number> = {};
   const store = timedStore(openRunStore(join(dir, "store")), storeMs);
-  const cache = openRequestCache(join(dir, "store", "cache.sqlite"));
+  const cacheMs: Record<string, number> = {};
+  const cache = timedCache(openRequestCache(join(dir, "store", "cache.sqlite")), cacheMs);
   const withCaches: CachedLanguageModel[] = [];
   const wrap = async (name: string): Promise<LanguageModel> => {
     const m = await open(name);
@@ -185,7 +214,7 @@ async function measure(backend: Backend, dir: string): Promise<Measured> {
     const stats = withCaches.map((c) => c.stats);
     return {
       backend, wall: t1 - t0, records: result.json.records.stored, model, cached,
-      storeRecords: storeAtRecordsDone, storeLedger, storeMs,
+      storeRecords: storeAtRecordsDone, storeLedger, storeMs, cacheMs,
       ledger: t1 - recordsDone - storeLedger,
       probes: recordsDone - t0 - cached.union - storeAtRecordsDone,
       calls: { model: stats.reduce((a, s) => a + s.misses + s.bypassed, 0), cached: stats.reduce((a, s) => a + s.hits, 0) },
@@ -238,6 +267,8 @@ for (const m of results) {
     `  ${m.backend.padEnd(8)} ${s(over)} s = cache ${pct(m.cached.union - m.model.union, m.model.union)}, store ${pct(m.storeRecords + m.storeLedger, m.model.union)} ` +
     `(${store}), ledger statistics ${pct(m.ledger, m.model.union)}, probes and runner ${pct(m.probes, m.model.union)}`,
   );
+  const cacheParts = Object.entries(m.cacheMs).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${s(v)}`).join(", ");
+  console.log(`  ${"".padEnd(8)} cache SQLite + (de)serialisation: ${cacheParts}; request keys and the rest ${s(m.cached.union - m.model.union - total(m.cacheMs))}`);
 }
 console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 // the machine-readable line: the builtin backend

@@ -18,37 +18,46 @@ export interface RegressionLine {
   steps?: string[];
   verifier?: string;
   domain: string;
-  meta: { lost_on: string[]; tuned: number; run_id: string; base: unknown; tuned_output: unknown };
+  /** lost_on: the metrics that lost the item (prefixed "#k " with several tuned models); tuned: which models lost it. */
+  meta: { lost_on: string[]; tuned: number[]; run_id: string; base: unknown; tuned_output: unknown };
 }
 
-/** One line per (tuned model, item) lost on at least one binary metric. */
+/**
+ * One line per item lost on at least one binary metric by any tuned model (ids stay
+ * unique, so the file reads back as a dataset); in item order.
+ */
 export function regressionLines(runId: string, ledgers: readonly Ledger[], items: readonly Item[]): RegressionLine[] {
-  const byId = new Map(items.map((it) => [it.id, it]));
-  const lines: RegressionLine[] = [];
+  const lostOn = new Map<string, string[]>();
+  const tunedOf = new Map<string, number[]>();
+  const shown = new Map<string, { base: unknown; tuned: unknown }>();
   for (const l of ledgers) {
-    const lostOn = new Map<string, string[]>();
-    const shown = new Map<string, { base: unknown; tuned: unknown }>();
+    const prefix = ledgers.length > 1 ? `#${l.tuned} ` : "";
     for (const r of l.rows) {
       if (!r.transitions) continue;
-      const name = `${r.probe}.${r.metric}${r.formats.tuned === r.formats.base ? "" : ` [${r.formats.tuned}]`}`;
-      for (const id of r.transitions.lostIds) lostOn.set(id, [...(lostOn.get(id) ?? []), name]);
+      const name = `${prefix}${r.probe}.${r.metric}${r.formats.tuned === r.formats.base ? "" : ` [${r.formats.tuned}]`}`;
+      for (const id of r.transitions.lostIds) {
+        lostOn.set(id, [...(lostOn.get(id) ?? []), name]);
+        const t = tunedOf.get(id) ?? [];
+        if (!t.includes(l.tuned)) tunedOf.set(id, [...t, l.tuned]);
+      }
       for (const ex of r.transitions.examples.lost) if (!shown.has(ex.id)) shown.set(ex.id, { base: ex.base, tuned: ex.tuned });
     }
-    for (const [id, names] of lostOn) {
-      const it = byId.get(id);
-      if (!it) continue;
-      // world items carry their task's verifier; as a plain dataset line the same answer is checked exactly
-      const line: RegressionLine = {
-        id, prompt: it.prompt, answer: it.answer, domain: it.domain,
-        meta: { lost_on: names, tuned: l.tuned, run_id: runId, base: shown.get(id)?.base ?? null, tuned_output: shown.get(id)?.tuned ?? null },
-      };
-      if (it.options) line.options = it.options;
-      if (it.steps) line.steps = it.steps;
-      if (it.verifier) line.verifier = it.verifier;
-      else if (it.world?.task === "arithmetic") line.verifier = "number";
-      else if (it.world?.task === "structured") line.verifier = "json";
-      lines.push(line);
-    }
+  }
+  const lines: RegressionLine[] = [];
+  for (const it of items) {
+    const names = lostOn.get(it.id);
+    if (!names) continue;
+    // world items carry their task's verifier; as a plain dataset line the same answer is checked exactly
+    const line: RegressionLine = {
+      id: it.id, prompt: it.prompt, answer: it.answer, domain: it.domain,
+      meta: { lost_on: names, tuned: tunedOf.get(it.id)!, run_id: runId, base: shown.get(it.id)?.base ?? null, tuned_output: shown.get(it.id)?.tuned ?? null },
+    };
+    if (it.options) line.options = it.options;
+    if (it.steps) line.steps = it.steps;
+    if (it.verifier) line.verifier = it.verifier;
+    else if (it.world?.task === "arithmetic") line.verifier = "number";
+    else if (it.world?.task === "structured") line.verifier = "json";
+    lines.push(line);
   }
   return lines;
 }

@@ -45,17 +45,26 @@ describe("regressionLines", () => {
     expect(lines).toEqual<RegressionLine[]>([
       {
         id: "q1", prompt: "Pick the capital of France.", answer: "Paris", options: ["Paris", "Lyon"], verifier: "choice", domain: "geo",
-        meta: { lost_on: ["task.accuracy.accuracy [chat]"], tuned: 1, run_id: "run-abc", base: { response: "Paris" }, tuned_output: { response: "Lyon" } },
+        meta: { lost_on: ["task.accuracy.accuracy [chat]"], tuned: [1], run_id: "run-abc", base: { response: "Paris" }, tuned_output: { response: "Lyon" } },
       },
       {
         id: "q2", prompt: "What is 2+3?", answer: "5", steps: ["2 + 3 = 5"], domain: "math",
-        meta: { lost_on: ["task.accuracy.accuracy [chat]", "faithfulness.early-answering.cot"], tuned: 1, run_id: "run-abc", base: { response: "5" }, tuned_output: { response: "6" } },
+        meta: { lost_on: ["task.accuracy.accuracy [chat]", "faithfulness.early-answering.cot"], tuned: [1], run_id: "run-abc", base: { response: "5" }, tuned_output: { response: "6" } },
       },
       {
         id: "arithmetic/id/1/0", prompt: "6 * 7 = ?", answer: "42", steps: ["6 * 7 = 42"], verifier: "number", domain: "arithmetic",
-        meta: { lost_on: ["task.accuracy.accuracy [chat]"], tuned: 1, run_id: "run-abc", base: null, tuned_output: null },
+        meta: { lost_on: ["task.accuracy.accuracy [chat]"], tuned: [1], run_id: "run-abc", base: null, tuned_output: null },
       },
     ]);
+  });
+
+  it("an item two tuned models lost is one line (ids stay unique, so the file reads back as a dataset)", () => {
+    const two = regressionLines("run-abc", [ledger, { ...ledger, tuned: 2, spec: "builtin:t2" }], items);
+    expect(two.map((l) => l.id)).toEqual(["q1", "q2", "arithmetic/id/1/0"]);
+    expect(two[0].meta.tuned).toEqual([1, 2]);
+    expect(two[0].meta.lost_on).toEqual(["#1 task.accuracy.accuracy [chat]", "#2 task.accuracy.accuracy [chat]"]);
+    const r = parseDataset(two.map((l) => JSON.stringify(l)).join("\n"), "two.jsonl");
+    expect(r.ok).toBe(true);
   });
 
   it("no transitions, no lines", () => {
