@@ -4,6 +4,9 @@
  *   ftledger/tensor   kernel backends (ts, wasm, native) behind one interface
  *   ftledger/formats  safetensors, HF checkpoint folders, GGUF
  *   ftledger/train    AdamW, schedules, the training loop, recipes, lab runs
+ *   ftledger/probes   the Probe contract, every probe, items, prompt formats
+ *   ftledger/stats    paired statistics
+ *   ftledger/audit    the audit: runner, run store, ledger, gate
  */
 
 // kernels: pick the fastest backend that starts here
@@ -22,7 +25,19 @@ export { train, runLab, recipes, type TrainOptions, type TrainResult } from "./t
 
 // one interface over every way of serving a model
 export type { LanguageModel, GenerateRequest, ScoreRequest, ContinuationScore, Generation } from "./backends/index.js";
-export { openBuiltinModel } from "./backends/index.js";
+export { openBuiltinModel, openModel } from "./backends/index.js";
+
+// probes: one model over items, per-item records of a proxy and a capability
+export {
+  PROBES, PROBE_IDS, selectProbes, fromWorld, parsePromptFormat,
+  type Probe, type ProbeContext, type MetricSpec, type ItemRecord, type Item, type PromptFormat,
+} from "./probes/index.js";
+
+// the audit: base vs tuned on the same items, stored, resumable, with the ledger and the gate
+export {
+  audit, openRunStore, suiteItems, readDataset, parseGateRule, DEFAULT_WORLD,
+  type AuditOptions, type AuditResult, type Ledger, type LedgerRow, type AuditResultJson,
+} from "./audit/index.js";
 
 // measurements of a model on world items: per-item records, no aggregation
 export {
@@ -30,8 +45,9 @@ export {
   type Frame, type GenerationRecord, type RankingRecord, type FormatSampleRecord, type ResponseFormat,
 } from "./probes/index.js";
 
-// statistics: Wilson intervals, the seeded paired bootstrap, exact McNemar, shares
+// statistics: Wilson intervals, paired bootstraps, exact McNemar, permutation tests, adjustment, effect sizes, MDE
 export {
   wilson, proportion, pairedBootstrap, mcnemarExact, discordantPairs, categoryShares, pairedBinary,
+  signFlipTest, pairedPermutation, pairedBootstrapStatistic, holm, benjaminiHochberg, cohensDz, pairedOddsRatio, mdePairedMean, mdeMcNemar,
   type ProportionInterval, type PairedBootstrapOptions, type PairedBootstrapResult, type McNemarResult, type PairedBinaryComparison,
 } from "./stats/index.js";
