@@ -5,8 +5,11 @@
  *   hidden-trade              any probe's proxy gained while its capability lost
  *   lost                      any row lost (significant after adjustment, the bad direction)
  *   lost:SELECTOR             a matching row lost
- *   SELECTOR<VALUE            a matching row's delta is below VALUE and significant
- *   SELECTOR>VALUE            … above VALUE and significant (also <= and >=)
+ *   SELECTOR<VALUE            a matching row changed by less than VALUE in its good direction
+ *                             (negative = worse) and significantly: "capability.*<-2%" =
+ *                             a capability got significantly worse by more than 2 points,
+ *                             for higher-is-better and lower-is-better metrics alike
+ *   SELECTOR>VALUE            … by more than VALUE (also <= and >=)
  *
  * SELECTOR matches `ROLE.PROBE.METRIC` (role: proxy | capability), with `*` for any text:
  * `capability.*`, `*.faithfulness.*`, `proxy.task.accuracy.accuracy`. VALUE is a number
@@ -66,6 +69,9 @@ function compare(x: number, op: "<" | "<=" | ">" | ">=", v: number): boolean {
   return op === "<" ? x < v : op === "<=" ? x <= v : op === ">" ? x > v : x >= v;
 }
 
+/** The change in the metric's good direction: the delta, negated for lower-is-better metrics. */
+export const improvement = (r: Pick<LedgerRow, "delta" | "higherIsBetter">) => (r.higherIsBetter ? r.delta : -r.delta);
+
 const keyOf = (r: LedgerRow) => `${r.role}.${r.probe}.${r.metric}`;
 const significant = (r: LedgerRow) => r.verdict === "gained" || r.verdict === "lost";
 
@@ -77,7 +83,7 @@ function broken(rule: GateRule, rows: readonly LedgerRow[]): LedgerRow[] {
     case "lost":
       return rows.filter((r) => r.verdict === "lost" && rule.selector.test(keyOf(r)));
     case "threshold":
-      return rows.filter((r) => rule.selector.test(keyOf(r)) && (!rule.percent || r.unit === "share") && significant(r) && Number.isFinite(r.delta) && compare(r.delta, rule.op, rule.value));
+      return rows.filter((r) => rule.selector.test(keyOf(r)) && (!rule.percent || r.unit === "share") && significant(r) && Number.isFinite(r.delta) && compare(improvement(r), rule.op, rule.value));
   }
 }
 

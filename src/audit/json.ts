@@ -21,6 +21,8 @@ export interface JsonRow {
   unit: string;
   higher_is_better: boolean;
   formats: { base: string; tuned: string };
+  /** true on the row that scores the tuned model in the base's prompt format. */
+  tuned_in_base_format: boolean;
   base: number | null;
   tuned: number | null;
   delta: number | null;
@@ -44,7 +46,7 @@ export interface JsonRow {
 export function rowJson(r: LedgerRow): JsonRow {
   return {
     probe: r.probe, metric: r.metric, role: r.role, domain: r.domain ?? null, kind: r.kind, unit: r.unit,
-    higher_is_better: r.higherIsBetter, formats: r.formats,
+    higher_is_better: r.higherIsBetter, formats: r.formats, tuned_in_base_format: r.tunedInBaseFormat,
     base: num(r.base), tuned: num(r.tuned), delta: num(r.delta), ci_low: num(r.ciLow), ci_high: num(r.ciHigh),
     p: num(r.p), p_adj: num(r.pAdj), n: r.n, verdict: r.verdict, hidden_trade: r.hiddenTrade, test: r.test,
     effect: r.effect ? { name: r.effect.name, value: num(r.effect.value) } : null,

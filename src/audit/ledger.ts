@@ -6,8 +6,10 @@
  *
  * Verdicts (α = 0.05 on the adjusted p, Holm by default):
  *   gained / lost     significant, in the metric's good / bad direction
- *   unchanged         not significant, and the whole CI lies within ±margin (the metric's
- *                     equivalence margin): a confident "no change that matters"
+ *   unchanged         not significant, the whole CI lies within ±margin (the metric's
+ *                     equivalence margin), and n ≥ 10: a confident "no change that matters"
+ *                     (a bootstrap interval of a handful of items can be zero-wide and
+ *                     says nothing)
  *   inconclusive      not significant, and the CI reaches past the margin: more items needed
  */
 import type { Item, ItemRecord, MetricRole, MetricSpec, MetricValues, Probe } from "../probes/index.js";
@@ -51,6 +53,8 @@ export interface LedgerRow {
   description: string;
   /** Prompt formats compared: the base's and the tuned model's. */
   formats: { base: string; tuned: string };
+  /** The tuned model prompted in the base's format (not its own): the format-independent part of a change. */
+  tunedInBaseFormat: boolean;
   base: number;
   tuned: number;
   delta: number;
@@ -99,12 +103,14 @@ export interface LedgerSettings extends StatsSettings {
 }
 
 const EXAMPLE_CHARS = 400;
+/** Fewer paired items than this are never "unchanged" (see the verdicts above). */
+export const MIN_UNCHANGED_N = 10;
 const clip = (s: string) => (s.length > EXAMPLE_CHARS ? `${s.slice(0, EXAMPLE_CHARS)}…` : s);
 
 function verdictOf(row: Pick<LedgerRow, "pAdj" | "delta" | "ciLow" | "ciHigh" | "higherIsBetter" | "margin" | "n">, alpha: number): Verdict {
   if (!(row.n > 0) || !Number.isFinite(row.delta)) return "inconclusive";
   if (row.pAdj < alpha && row.delta !== 0) return (row.delta > 0) === row.higherIsBetter ? "gained" : "lost";
-  if (Number.isFinite(row.ciLow) && Number.isFinite(row.ciHigh) && row.ciLow >= -row.margin && row.ciHigh <= row.margin) return "unchanged";
+  if (row.n >= MIN_UNCHANGED_N && Number.isFinite(row.ciLow) && Number.isFinite(row.ciHigh) && row.ciLow >= -row.margin && row.ciHigh <= row.margin) return "unchanged";
   return "inconclusive";
 }
 
@@ -164,7 +170,7 @@ function probeRows(probe: Probe, items: readonly Item[], base: ItemRecord[], tun
       const row: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade"> = {
         probe: probe.id, metric: metric.name, role: roleOverride ?? metric.role,
         kind: metric.aggregate ? "set" : metric.kind, unit: metric.unit, higherIsBetter: metric.higherIsBetter,
-        description: metric.description, formats,
+        description: metric.description, formats, tunedInBaseFormat: roleOverride !== undefined,
         base: st.base, tuned: st.tuned, delta: st.delta, ciLow: st.ciLow, ciHigh: st.ciHigh, p: st.p, n: st.n,
         test: st.test, mde: st.mde, margin: metric.margin,
       };

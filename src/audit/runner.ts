@@ -110,9 +110,13 @@ export function manifestOf(base: AuditModel, tuned: readonly AuditModel[], arms:
   };
 }
 
-/** The run id: a hash of everything that decides the records (not the specs' paths, which are display only). */
+/**
+ * The run id: a hash of everything that decides the records — not the specs' paths
+ * (display only) nor the batch size (records do not depend on batching, probe.ts).
+ */
 export function runIdOf(m: Manifest): string {
-  const identity = { ...m, models: m.models.map(({ spec: _spec, ...rest }) => rest), items: { count: m.items.count, sha256: m.items.sha256 } };
+  const { batchSize: _batchSize, ...settings } = m.settings;
+  const identity = { ...m, settings, models: m.models.map(({ spec: _spec, ...rest }) => rest), items: { count: m.items.count, sha256: m.items.sha256 } };
   return sha256(JSON.stringify(identity)).slice(0, 16);
 }
 

@@ -23,7 +23,7 @@ function pText(p: number): string {
 
 export function rowLabel(r: LedgerRow): string {
   const domain = r.domain ? ` @${r.domain}` : "";
-  const fmt = r.formats.base === r.formats.tuned ? "" : ` [${r.formats.base}→${r.formats.tuned}]`;
+  const fmt = r.tunedInBaseFormat ? ` [both ${r.formats.base}]` : r.formats.base === r.formats.tuned ? "" : ` [${r.formats.base}→${r.formats.tuned}]`;
   return `${r.probe} · ${r.metric}${domain}${fmt}`;
 }
 

@@ -113,7 +113,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", probes: "probes", suite: "suites",
+        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", probes: "probes", suite: "suite",
         data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
         world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
         sameFormat: "same-format", exportRegressions: "export-regressions",

@@ -9,7 +9,7 @@ import type { LanguageModel } from "../backends/index.js";
 import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { greedyResponses } from "./respond.js";
+import { contextNote, greedyResponses } from "./respond.js";
 
 const clip = (s: string) => (s.length > 400 ? `${s.slice(0, 400)}…` : s);
 
@@ -29,13 +29,20 @@ export const accuracyProbe: Probe = {
   async *run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
     for (let i = 0; i < items.length; i += ctx.batchSize) {
       const batch = items.slice(i, i + ctx.batchSize);
-      const samples = await greedyResponses(model, batch, ctx);
+      const misfits = new Map<number, Error>();
+      const samples = await greedyResponses(model, batch, ctx, (j, e) => misfits.set(j, e));
       for (let j = 0; j < batch.length; j++) {
-        const v = verify(batch[j], samples[j].text);
+        const sample = samples[j];
+        if (sample === null) {
+          const note = `accuracy is null: ${contextNote("the prompt", misfits.get(j))}, so there is no greedy response`;
+          yield { itemId: batch[j].id, values: { accuracy: null }, note, detail: { error: misfits.get(j)?.message ?? null } };
+          continue;
+        }
+        const v = verify(batch[j], sample.text);
         const record: ItemRecord = {
           itemId: batch[j].id,
           values: { accuracy: v.correct ? 1 : 0 },
-          detail: { response: clip(samples[j].text), finish: samples[j].finishReason, ...(v.reason ? { reason: v.reason } : {}) },
+          detail: { response: clip(sample.text), finish: sample.finishReason, ...(v.reason ? { reason: v.reason } : {}) },
         };
         yield record;
       }

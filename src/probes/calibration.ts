@@ -20,10 +20,12 @@
  * NOTE: the options are the whole answer space here, so p is a distribution over them,
  * not the model's probability of the answer among all strings; with K options the
  * confidence is at least 1/K.
+ * An item where prompt + some option does not fit the model's context has no
+ * distribution: its values are null with a note (it leaves the ECE's bins too).
  */
 import type { Item } from "./item.js";
 import type { ItemRecord, MetricValues, Probe } from "./probe.js";
-import { argmaxFirst, hasOptions, optionLogprobs, optionsProblem } from "./retention.js";
+import { argmaxFirst, hasOptions, optionLogprobs, optionsProblem, optionsUnfitNote } from "./retention.js";
 
 /** Confidence bins of the ECE (Guo et al. use M = 10 and equal widths). */
 export const CALIBRATION_BINS = 10;
@@ -96,11 +98,14 @@ export function expectedCalibrationError(records: readonly MetricValues[], bins 
   return curve.reduce((s, b) => (b.count ? s + (b.count / n) * Math.abs(b.accuracy! - b.confidence!) : s), 0);
 }
 
-function record(item: Item, logprobs: number[]): ItemRecord {
+function record(item: Item, logprobs: number[] | null, unfit?: Error): ItemRecord {
   const options = item.options ?? [];
   const empty = { confidence: null, correct: null, accuracy: null, brier: null };
   const problem = optionsProblem(item);
   if (problem !== undefined) return { itemId: item.id, values: empty, note: problem, detail: { options, logprobs } };
+  if (logprobs === null) {
+    return { itemId: item.id, values: empty, note: `accuracy, brier and confidence are null: ${optionsUnfitNote(unfit)}`, detail: { options, logprobs } };
+  }
   const p = softmax(logprobs);
   if (!p) return { itemId: item.id, values: empty, note: "no option has a finite log-probability", detail: { options, logprobs } };
   const best = argmaxFirst(p);
@@ -139,8 +144,9 @@ export const calibrationProbe: Probe = {
   async *run(model, items, ctx) {
     for (let i = 0; i < items.length; i += ctx.batchSize) {
       const batch = items.slice(i, i + ctx.batchSize);
-      const logprobs = await optionLogprobs(model, batch, ctx);
-      for (const [j, item] of batch.entries()) yield record(item, logprobs[j]);
+      const unfit = new Map<number, Error>();
+      const logprobs = await optionLogprobs(model, batch, ctx, (j, e) => unfit.set(j, e));
+      for (const [j, item] of batch.entries()) yield record(item, logprobs[j], unfit.get(j));
     }
   },
 };

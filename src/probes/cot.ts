@@ -16,12 +16,15 @@
  *
  * An item whose response has no steps or no answer has nothing to truncate or compare
  * against: its capability values are null with a note; its accuracy still counts.
+ * An item whose rendered prompt does not fit the model's context has no response at all:
+ * accuracy and capabilities are null with a note (respond.ts). A probe whose own request
+ * (a prefix, a filler, a paraphrase …) does not fit gives its capability null with a note.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { ANSWER_CUE, readReasoning, verify } from "./judge.js";
 import { type Item, expectsReasoning, isReference } from "./item.js";
 import type { ItemRecord, MetricSpec, ProbeContext } from "./probe.js";
-import { greedyResponses } from "./respond.js";
+import { contextNote, greedyResponses } from "./respond.js";
 
 /** The five probes measure reasoning items (steps, then `Answer:`), never reference documents. */
 export function appliesToReasoning(item: Item): boolean {
@@ -59,14 +62,37 @@ export function isUsable(cot: Cot): cot is UsableCot {
   return cot.steps.length > 0 && cot.answer !== undefined;
 }
 
-/** The model's full chains of thought, one per item, in item order. */
-export async function readCots(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): Promise<Cot[]> {
-  const samples = await greedyResponses(model, items, ctx);
-  return items.map((item, i) => {
-    const response = samples[i].text;
+/** An item without a chain of thought: its rendered prompt does not fit the model's context. */
+export interface UnfitCot {
+  item: Item;
+  rendered: string;
+  unfit: true;
+  /** The backend's context error. */
+  error: Error | undefined;
+}
+
+export function isUnfit(cot: Cot | UnfitCot): cot is UnfitCot {
+  return "unfit" in cot;
+}
+
+/** The model's full chains of thought, one per item, in item order (UnfitCot where the prompt does not fit the context). */
+export async function readCots(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): Promise<(Cot | UnfitCot)[]> {
+  const misfits = new Map<number, Error>();
+  const samples = await greedyResponses(model, items, ctx, (i, e) => misfits.set(i, e));
+  return items.map((item, i): Cot | UnfitCot => {
+    const rendered = ctx.render(item.prompt);
+    const sample = samples[i];
+    if (sample === null) return { item, rendered, unfit: true, error: misfits.get(i) };
+    const response = sample.text;
     const { steps, answer } = readReasoning(response);
-    return { item, rendered: ctx.render(item.prompt), response, correct: verify(item, response).correct, steps, answer };
+    return { item, rendered, response, correct: verify(item, response).correct, steps, answer };
   });
+}
+
+/** The index of each request that did not fit the context (see respond.ts OnMisfit), with its error. */
+export function misfitCollector(): { errors: Map<number, Error>; on: (i: number, e: Error) => void } {
+  const errors = new Map<number, Error>();
+  return { errors, on: (i, e) => errors.set(i, e) };
 }
 
 /** `rendered` then the first k steps, each ended by "\n" (k = 0: `rendered` alone). */
@@ -111,12 +137,23 @@ export async function* cotRecords(
 ): AsyncIterable<ItemRecord> {
   const size = Math.max(1, ctx.batchSize);
   for (let start = 0; start < items.length; start += size) {
-    const cots = await readCots(model, items.slice(start, start + size), ctx);
+    const read = await readCots(model, items.slice(start, start + size), ctx);
+    const cots = read.filter((c): c is Cot => !isUnfit(c));
     const usable = cots.filter(isUsable);
     const measured = usable.length > 0 ? await measure(usable) : [];
     if (measured.length !== usable.length) throw new Error(`measure returned ${measured.length} results for ${usable.length} chains`);
     const byCot = new Map<Cot, Measured>(usable.map((c, i) => [c, measured[i]]));
-    for (const cot of cots) {
+    for (const cot of read) {
+      if (isUnfit(cot)) {
+        const names = [COT_ACCURACY.name, ...capabilities].join(" and ");
+        yield {
+          itemId: cot.item.id,
+          values: { [COT_ACCURACY.name]: null, ...Object.fromEntries(capabilities.map((c) => [c, null])) },
+          note: `${names} are null: ${contextNote("the prompt", cot.error)}, so there is no chain-of-thought response`,
+          detail: { error: cot.error?.message ?? null },
+        };
+        continue;
+      }
       const base = { response: clip(cot.response), steps: cot.steps.length, answer: cot.answer ?? null };
       const m = byCot.get(cot);
       if (!m) {

@@ -23,6 +23,8 @@
  * behaviour is one by construction); arithmetic's semantic signature is the step sequence
  * without the format (format is form, counted by syntactic diversity); stories get a
  * syntactic shape (the grammar's productions) and no semantic one.
+ * An item whose rendered prompt does not fit the model's context has no samples: every
+ * metric is null with a note.
  */
 import type { GenerateRequest, LanguageModel } from "../backends/index.js";
 import { compressionRatio, distinctN, selfBleu, shareDistinct } from "./diversity-metrics.js";
@@ -30,6 +32,7 @@ import { structureOf } from "./diversity-structure.js";
 import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricSpec, type Probe, type ProbeContext } from "./probe.js";
+import { contextNote, generationsFitting } from "./respond.js";
 
 /** Characters of each sample kept in a record's detail. */
 const DETAIL_CHARS = 200;
@@ -123,10 +126,20 @@ export const diversityProbe: Probe = {
     const size = Math.max(1, ctx.batchSize);
     for (let at = 0; at < items.length; at += size) {
       const batch = items.slice(at, at + size);
-      const gens = await model.generateBatch(batch.map((it) => request(it, ctx)));
-      if (gens.length !== batch.length) throw new Error(`diversity: the backend answered ${gens.length} of ${batch.length} requests in a batch`);
+      const misfits = new Map<number, Error>();
+      const gens = await generationsFitting(model, batch.map((it) => request(it, ctx)), size, (i, e) => misfits.set(i, e));
       for (const [i, item] of batch.entries()) {
-        const got = gens[i].samples;
+        const gen = gens[i];
+        if (gen === null) {
+          yield {
+            itemId: item.id,
+            values: Object.fromEntries(METRICS.map((m) => [m.name, null])),
+            note: `every metric is null: ${contextNote("the prompt", misfits.get(i))}, so there are no samples`,
+            detail: { nSamples: 0, error: misfits.get(i)?.message ?? null },
+          };
+          continue;
+        }
+        const got = gen.samples;
         if (got.length !== ctx.samples) throw new Error(`diversity: ${item.id}: asked for ${ctx.samples} samples, the backend returned ${got.length}`);
         yield diversityRecord(item, got.map((s) => s.text));
       }

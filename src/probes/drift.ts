@@ -22,6 +22,7 @@
 import type { LanguageModel, PositionScore } from "../backends/index.js";
 import { isReference, type Item } from "./item.js";
 import type { ItemRecord, Probe } from "./probe.js";
+import { contextNote, isContextError } from "./respond.js";
 import { truncate } from "./retention.js";
 
 /** Largest vocabulary scored with full distributions. */
@@ -97,6 +98,8 @@ async function driftRecord(model: LanguageModel, reference: LanguageModel, item:
     [ref, got] = await Promise.all([reference.scoreTokens!(ids, topK), model.scoreTokens!(ids, topK)]);
   } catch (e) {
     // a document longer than a model's context is a property of the data: this item only
+    // NOTE: any other scoring error also leaves this item null (with the backend's message), as before
+    if (isContextError(e)) return nulls(item, `kl and nll are null: ${contextNote(`the document (${ids.length} tokens)`, e)}`, { error: e.message });
     return nulls(item, `the document (${ids.length} tokens) could not be scored: ${(e as Error).message}`);
   }
   if (ref.length !== got.length || ref.length !== ids.length - 1) {

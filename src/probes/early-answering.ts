@@ -13,6 +13,10 @@
  *    [k/n, (k+1)/n)). 0 = the answer is already there before any reasoning; 1 = every
  *    truncation changes it.
  *
+ * A truncation point whose prompt (question + s_≤k + cue) does not fit the model's
+ * context has no forced answer; the curve is then incomplete and the item's AOC is null
+ * with a note (its accuracy still counts).
+ *
  * NOTE: PROBES.md weights items by CoT-length bucket: per bucket of chains of length n,
  * the curve of shares matched and its AOC, then the buckets' AOCs weighted by their share
  * of items. The bucket curve's share at k/n is the mean of its items' match_k, and the
@@ -22,10 +26,10 @@
  * per-item values (paired statistics) and the bucket-weighted figure agree exactly.
  */
 import type { LanguageModel } from "../backends/index.js";
-import { COT_ACCURACY, type UsableCot, answerAfter, appliesToReasoning, cotRecords } from "./cot.js";
+import { COT_ACCURACY, type Measured, type UsableCot, answerAfter, appliesToReasoning, cotRecords, misfitCollector } from "./cot.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { forcedAnswers } from "./respond.js";
+import { contextNote, forcedAnswers } from "./respond.js";
 
 /** AOC of match_0..match_{n−1} (match_n = 1 is implied): 1 − their mean. */
 export function areaOverCurve(matches: readonly number[]): number {
@@ -33,14 +37,26 @@ export function areaOverCurve(matches: readonly number[]): number {
   return 1 - matches.reduce((a, b) => a + b, 0) / matches.length;
 }
 
-async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: ProbeContext) {
+async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: ProbeContext): Promise<Measured[]> {
   const prefixes = cots.flatMap((c) => Array.from({ length: c.steps.length }, (_, k) => answerAfter(c.rendered, c.steps, k)));
-  const forced = await forcedAnswers(model, prefixes, ctx);
+  const misfits = misfitCollector();
+  const forced = await forcedAnswers(model, prefixes, ctx, undefined, misfits.on);
   let at = 0;
-  return cots.map((c) => {
+  return cots.map((c): Measured => {
     const n = c.steps.length;
-    const answers = forced.slice(at, at + n);
+    const from = at;
+    const got = forced.slice(at, at + n);
     at += n;
+    const missing = got.flatMap((a, k) => (a === null ? [k] : []));
+    if (missing.length > 0) {
+      const what = `the prompt with the first ${missing[0]} step(s) of its chain of thought and the answer cue`;
+      return {
+        values: { aoc: null },
+        note: `aoc is null: ${contextNote(what, misfits.errors.get(from + missing[0]))} (early answering: no forced answer for k = ${missing.join(", ")} of ${n})`,
+        detail: { forced: got.map((a) => (a === null ? null : a.slice(0, 80))) },
+      };
+    }
+    const answers = got as string[];
     const matches = answers.map((a) => (a === c.answer.trim() ? 1 : 0));
     const curve = [...matches, 1].map((match, k) => ({ fraction: Number((k / n).toFixed(4)), match }));
     return { values: { aoc: areaOverCurve(matches) }, detail: { curve, forced: answers.map((a) => a.slice(0, 80)) } };

@@ -17,13 +17,15 @@
  * reads it (the Answer line of a reasoning item, else the first line): a user dataset
  * names no schema and no constraints, and guessing one from the gold answer would be a
  * different measurement. Their other layers are null with a note.
+ * An item whose rendered prompt does not fit the model's context has no response: all
+ * four layers are null with a note.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { structured } from "../world/index.js";
 import type { Item } from "./item.js";
 import { answerOf } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { greedyResponses } from "./respond.js";
+import { contextNote, greedyResponses } from "./respond.js";
 
 /** Longest response text kept in a record's detail. */
 const DETAIL_CHARS = 400;
@@ -90,9 +92,20 @@ function userJsonRecord(item: Item, response: string): ItemRecord {
 async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
   for (let at = 0; at < items.length; at += ctx.batchSize) {
     const batch = items.slice(at, at + ctx.batchSize);
-    const responses = await greedyResponses(model, batch, ctx);
+    const misfits = new Map<number, Error>();
+    const responses = await greedyResponses(model, batch, ctx, (i, e) => misfits.set(i, e));
     for (const [i, item] of batch.entries()) {
-      const text = responses[i].text;
+      const response = responses[i];
+      if (response === null) {
+        yield {
+          itemId: item.id,
+          values: { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null },
+          note: `every layer is null: ${contextNote("the prompt", misfits.get(i))}, so there is no greedy response`,
+          detail: { error: misfits.get(i)?.message ?? null },
+        };
+        continue;
+      }
+      const text = response.text;
       yield isStructured(item) ? knapsackRecord(item, text) : userJsonRecord(item, text);
     }
   }

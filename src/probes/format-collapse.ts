@@ -24,14 +24,16 @@
  * goes). Per-format counts travel in each record's values as "count.<format>" so the
  * set-level aggregates can pool them; they are not metrics of their own. Accuracy per
  * format is in each record's detail.
+ * An item whose rendered prompt does not fit the model's context has no samples: its
+ * metrics are null with a note, and it adds no counts to the pooled distribution.
  */
 import type { GenerateRequest, LanguageModel } from "../backends/index.js";
 import { tasks } from "../world/index.js";
-import { generateAll } from "./frame.js";
 import { RESPONSE_FORMATS, solutionFormat, type ResponseFormat } from "./format-shares.js";
 import type { Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricValues, type Probe, type ProbeContext } from "./probe.js";
+import { contextNote, generationsFitting } from "./respond.js";
 
 /** Samples whose text is kept in a record's detail, and how much of each. */
 const DETAIL_SAMPLES = 8;
@@ -113,9 +115,20 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
     const reqs: GenerateRequest[] = batch.map((it) => ({
       prompt: ctx.render(it.prompt), maxTokens: ctx.maxTokens, temperature: 1, seed: itemSeed(ctx.seed, it.id, "format"), n: k,
     }));
-    const gens = await generateAll(model, reqs, ctx.batchSize);
+    const misfits = new Map<number, Error>();
+    const gens = await generationsFitting(model, reqs, ctx.batchSize, (i, e) => misfits.set(i, e));
     for (const [i, item] of batch.entries()) {
-      const got = gens[i].samples;
+      const gen = gens[i];
+      if (gen === null) {
+        yield {
+          itemId: item.id,
+          values: { "pass@1": null, "pass@k": null, "format-entropy": null, "dominant-format-share": null },
+          note: `every metric is null: ${contextNote("the prompt", misfits.get(i))}, so there are no samples`,
+          detail: { k: 0, error: misfits.get(i)?.message ?? null },
+        };
+        continue;
+      }
+      const got = gen.samples;
       if (got.length !== k) throw new Error(`format.collapse: ${item.id}: asked the backend for ${k} samples, it returned ${got.length}`);
       yield collapseRecord(item, got.map((s) => s.text));
     }

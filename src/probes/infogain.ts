@@ -10,15 +10,17 @@
  *    NLL_i = −log p(gold answer | question, s_≤i), over the answer tokens only.
  * 3. InfoGain = (NLL_0 − NLL_n) / (n + 1), in nats.
  *
+ * NOTE: when the scorer's prompt with some prefix of the chain does not fit the scorer's
+ * context, the curve is incomplete and InfoGain is null with a note.
  * NOTE: scoring moves the prompt's trailing whitespace onto the continuation
  * (backends/boundary.ts), so the cue's space is scored with the answer; it is the same
  * token at every i, and near-certain after "Answer:", so it barely moves the difference.
  */
 import type { LanguageModel } from "../backends/index.js";
-import { COT_ACCURACY, type UsableCot, answerAfter, appliesToReasoning, cotRecords } from "./cot.js";
-import { inBatches } from "./frame.js";
+import { COT_ACCURACY, type Measured, type UsableCot, answerAfter, appliesToReasoning, cotRecords, misfitCollector } from "./cot.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
+import { contextNote, scoreFitting } from "./respond.js";
 
 /** (NLL_0 − NLL_n) / (n + 1) of an NLL curve NLL_0..NLL_n. */
 export function infoGain(nll: readonly number[]): number {
@@ -26,17 +28,30 @@ export function infoGain(nll: readonly number[]): number {
   return (nll[0] - nll[nll.length - 1]) / nll.length;
 }
 
-async function measure(cots: readonly UsableCot[], ctx: ProbeContext) {
+async function measure(cots: readonly UsableCot[], ctx: ProbeContext): Promise<Measured[]> {
   const { model: scorer, render } = ctx.scorer;
   const reqs = cots.flatMap((c) => {
     const rendered = render(c.item.prompt);
     return Array.from({ length: c.steps.length + 1 }, (_, i) => ({ prompt: answerAfter(rendered, c.steps, i), continuation: c.item.answer }));
   });
-  const scores = await inBatches(reqs, Math.max(1, ctx.batchSize), (b) => scorer.scoreBatch(b));
+  const misfits = misfitCollector();
+  const scores = await scoreFitting(scorer, reqs, Math.max(1, ctx.batchSize), misfits.on);
   let at = 0;
   return cots.map((c) => {
-    const nll = scores.slice(at, at + c.steps.length + 1).map((s) => -s.logprob);
+    const from = at;
+    const got = scores.slice(at, at + c.steps.length + 1);
     at += c.steps.length + 1;
+    const missing = got.flatMap((s, i) => (s === null ? [i] : []));
+    if (missing.length > 0) {
+      const error = misfits.errors.get(from + missing[0]);
+      const what = `the scorer's prompt with the first ${missing[0]} step(s) of the chain of thought and the gold answer`;
+      return {
+        values: { infogain: null },
+        note: `infogain is null: ${contextNote(what, error, "the scorer's")} (NLL_i missing for i = ${missing.join(", ")})`,
+        detail: { nll: got.map((s) => (s === null ? null : Number((-s.logprob).toFixed(4)))) },
+      };
+    }
+    const nll = got.map((s) => -s!.logprob);
     if (!nll.every(Number.isFinite)) {
       return { values: { infogain: null }, note: "the scorer gave a non-finite log-probability for the gold answer", detail: { nll: nll.map(String) } };
     }

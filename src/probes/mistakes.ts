@@ -17,14 +17,15 @@
  *
  * NOTE: Lanham et al. have a second model write the mistake; here the corruption is
  * exact and numeric, so it applies to chains with numbers only (otherwise null + note).
+ * A continuation prompt that does not fit the model's context also gives null + note.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { createRng } from "../model/rng.js";
-import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotPrefix, cotRecords } from "./cot.js";
+import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotPrefix, cotRecords, misfitCollector } from "./cot.js";
 import { readReasoning } from "./judge.js";
 import type { Item } from "./item.js";
 import { itemSeed, type ItemRecord, type Probe, type ProbeContext } from "./probe.js";
-import { firstSamples } from "./respond.js";
+import { contextNote, firstSamples } from "./respond.js";
 
 const NUMBER = /\d+(?:\.\d+)?/g;
 
@@ -64,12 +65,21 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
     const steps = [...c.steps.slice(0, m.step), m.corrupted];
     return [{ i, prompt: cotPrefix(c.rendered, steps, steps.length) }];
   });
-  const samples = await firstSamples(model, asked.map((a) => ({ prompt: a.prompt, maxTokens: ctx.maxTokens, temperature: 0 })), ctx.batchSize);
-  const continuationOf = new Map(asked.map((a, j) => [a.i, samples[j].text]));
-  return cots.map((c, i) => {
+  const misfits = misfitCollector();
+  const reqs = asked.map((a) => ({ prompt: a.prompt, maxTokens: ctx.maxTokens, temperature: 0 }));
+  const samples = await firstSamples(model, reqs, ctx.batchSize, misfits.on);
+  const continuationOf = new Map(asked.map((a, j) => [a.i, { text: samples[j]?.text ?? null, error: misfits.errors.get(j) }]));
+  return cots.map((c, i): Measured => {
     const m = mistakes[i];
     if (!m) return { values: { "follows-mistake": null }, note: "no reasoning step contains a number to corrupt" };
-    const continuation = continuationOf.get(i)!;
+    const { text: continuation, error } = continuationOf.get(i)!;
+    if (continuation === null) {
+      return {
+        values: { "follows-mistake": null },
+        note: `follows-mistake is null: ${contextNote("the prompt with its chain of thought up to the corrupted step", error)}`,
+        detail: { mistake: { step: m.step, original: clip(m.original, 200), corrupted: clip(m.corrupted, 200) }, continuation: null },
+      };
+    }
     const got = readReasoning(continuation).answer;
     const detail = { mistake: { step: m.step, original: clip(m.original, 200), corrupted: clip(m.corrupted, 200) }, continuation: clip(continuation), continuedAnswer: got ?? null };
     if (got === undefined) return { values: { "follows-mistake": null }, note: "the continuation after the corrupted step gave no `Answer:` line", detail };

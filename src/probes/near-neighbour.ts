@@ -15,12 +15,14 @@
  * parent once; the audit's request cache answers parents that other probes asked for.
  * NOTE: `applies` sees only the item, so a variant whose parent is not in the run still
  * gets a record: n1-accuracy, with id-accuracy and n1-gap null and a note.
+ * A variant or parent whose rendered prompt does not fit the model's context has no
+ * response: its accuracy and n1-gap are null with a note.
  */
 import type { LanguageModel } from "../backends/index.js";
 import type { Item } from "./item.js";
 import { verify } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { greedyResponses } from "./respond.js";
+import { contextNote, greedyResponses } from "./respond.js";
 
 /** Longest response text kept in a record's detail. */
 const DETAIL_CHARS = 400;
@@ -35,27 +37,46 @@ interface Judged {
   response: string;
 }
 
+/** A response that could not be generated: the rendered prompt does not fit the model's context. */
+interface Unfit {
+  unfit: true;
+  error: Error | undefined;
+}
+
 function judged(item: Item, response: string): Judged {
   const v = verify(item, response);
   return { correct: v.correct, ...(v.reason === undefined ? {} : { reason: v.reason }), response: clip(response) };
 }
 
+function judgedOrUnfit(item: Item, response: string | null, error: Error | undefined): Judged | Unfit {
+  return response === null ? { unfit: true, error } : judged(item, response);
+}
+
+function isUnfit(j: Judged | Unfit): j is Unfit {
+  return "unfit" in j;
+}
+
 /** One variant's record from its own judged response and its parent's (undefined when the parent is not in the run). */
-function n1Record(variant: Item, n1: Judged, parent: { item: Item; judged: Judged } | undefined): ItemRecord {
+function n1Record(variant: Item, n1: Judged | Unfit, parent: { item: Item; judged: Judged | Unfit } | undefined): ItemRecord {
   const change = variant.world?.parent?.change;
-  const detail: Record<string, unknown> = { parentId: variant.variantOf, ...(change === undefined ? {} : { change }), variant: n1 };
-  const n1Value = n1.correct ? 1 : 0;
+  const shown = (j: Judged | Unfit) => (isUnfit(j) ? { response: null, error: j.error?.message ?? null } : j);
+  const detail: Record<string, unknown> = { parentId: variant.variantOf, ...(change === undefined ? {} : { change }), variant: shown(n1) };
+  const notes: string[] = [];
+  let n1Value: number | null = null;
+  if (isUnfit(n1)) notes.push(`n1-accuracy and n1-gap are null: ${contextNote("the variant's prompt", n1.error)}, so there is no greedy response`);
+  else n1Value = n1.correct ? 1 : 0;
   if (!parent) {
-    return {
-      itemId: variant.id,
-      values: { "id-accuracy": null, "n1-accuracy": n1Value, "n1-gap": null },
-      note: `id-accuracy and n1-gap are null: the parent item "${variant.variantOf}" is not in the run; add the in-distribution split to the audit's items`,
-      detail,
-    };
+    notes.push(`id-accuracy and n1-gap are null: the parent item "${variant.variantOf}" is not in the run; add the in-distribution split to the audit's items`);
+    return { itemId: variant.id, values: { "id-accuracy": null, "n1-accuracy": n1Value, "n1-gap": null }, note: notes.join("; "), detail };
   }
-  const idValue = parent.judged.correct ? 1 : 0;
-  detail.parent = parent.judged;
-  return { itemId: variant.id, values: { "id-accuracy": idValue, "n1-accuracy": n1Value, "n1-gap": idValue - n1Value }, detail };
+  detail.parent = shown(parent.judged);
+  let idValue: number | null = null;
+  if (isUnfit(parent.judged)) notes.push(`id-accuracy and n1-gap are null: ${contextNote("the parent's prompt", parent.judged.error)}, so there is no greedy response`);
+  else idValue = parent.judged.correct ? 1 : 0;
+  const gap = idValue === null || n1Value === null ? null : idValue - n1Value;
+  const record: ItemRecord = { itemId: variant.id, values: { "id-accuracy": idValue, "n1-accuracy": n1Value, "n1-gap": gap }, detail };
+  if (notes.length > 0) record.note = notes.join("; ");
+  return record;
 }
 
 async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
@@ -69,13 +90,15 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
     }
     // 2. greedy responses to variants and parents together
     const asked = [...variants, ...parents.values()];
-    const responses = await greedyResponses(model, asked, ctx);
-    const parentJudged = new Map<string, Judged>();
-    [...parents.values()].forEach((p, i) => parentJudged.set(p.id, judged(p, responses[variants.length + i].text)));
+    const misfits = new Map<number, Error>();
+    const responses = await greedyResponses(model, asked, ctx, (i, e) => misfits.set(i, e));
+    const of = (i: number) => judgedOrUnfit(asked[i], responses[i]?.text ?? null, misfits.get(i));
+    const parentJudged = new Map<string, Judged | Unfit>();
+    [...parents.values()].forEach((p, i) => parentJudged.set(p.id, of(variants.length + i)));
     // 3. one record per variant
     for (const [i, v] of variants.entries()) {
       const p = v.variantOf === undefined ? undefined : parents.get(v.variantOf);
-      yield n1Record(v, judged(v, responses[i].text), p && { item: p, judged: parentJudged.get(p.id)! });
+      yield n1Record(v, of(i), p && { item: p, judged: parentJudged.get(p.id)! });
     }
   }
 }

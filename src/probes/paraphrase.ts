@@ -18,15 +18,16 @@
  *
  * Items from user datasets have no deterministic paraphraser (PROBES.md allows a helper
  * model; none is wired in), and chains that parse in no format cannot be rewritten
- * exactly: both get null with a note.
+ * exactly: both get null with a note, as do items whose rendered question + rewritten
+ * steps + cue does not fit the model's context.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { arithmetic } from "../world/index.js";
-import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotRecords } from "./cot.js";
+import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotRecords, misfitCollector } from "./cot.js";
 import { ANSWER_CUE } from "./judge.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { forcedAnswers } from "./respond.js";
+import { contextNote, forcedAnswers } from "./respond.js";
 
 type SolutionFormat = arithmetic.SolutionFormat;
 
@@ -56,16 +57,19 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
     const p = rewrites[i];
     return p.ok ? [{ i, prompt: c.rendered + p.text + ANSWER_CUE }] : [];
   });
-  const forced = await forcedAnswers(model, asked.map((a) => a.prompt), ctx);
-  const answerOf = new Map(asked.map((a, j) => [a.i, forced[j]]));
-  return cots.map((c, i) => {
+  const misfits = misfitCollector();
+  const forced = await forcedAnswers(model, asked.map((a) => a.prompt), ctx, undefined, misfits.on);
+  const answerOf = new Map(asked.map((a, j) => [a.i, { answer: forced[j], error: misfits.errors.get(j) }]));
+  return cots.map((c, i): Measured => {
     const p = rewrites[i];
     if (!p.ok) return { values: { "paraphrase-kept": null }, note: p.reason };
-    const got = answerOf.get(i)!;
-    return {
-      values: { "paraphrase-kept": got === c.answer.trim() ? 1 : 0 },
-      detail: { paraphrase: clip(p.text), from: p.from, to: p.to, paraphraseAnswer: clip(got, 80) },
-    };
+    const { answer: got, error } = answerOf.get(i)!;
+    const detail = { paraphrase: clip(p.text), from: p.from, to: p.to, paraphraseAnswer: got === null ? null : clip(got, 80) };
+    if (got === null) {
+      const note = `paraphrase-kept is null: ${contextNote("the prompt with its paraphrased chain of thought and the answer cue", error)}`;
+      return { values: { "paraphrase-kept": null }, note, detail };
+    }
+    return { values: { "paraphrase-kept": got === c.answer.trim() ? 1 : 0 }, detail };
   });
 }
 

@@ -17,13 +17,15 @@
  * "first line" only for items with gold steps, whose first line is a step.
  * NOTE: the total (not per-character) log-probability favours short options, the same for
  * base and tuned, so the paired comparison stays fair (as ranking-accuracy.ts).
+ * When prompt + some option does not fit the model's context the options cannot be
+ * ranked: closed-book is null with a note; when the prompt alone does not fit there is no
+ * greedy answer: compliance and generated-correct are null with a note.
  */
 import type { LanguageModel, ScoreRequest } from "../backends/index.js";
-import { inBatches } from "./frame.js";
 import { expectsReasoning, isReference, type Item } from "./item.js";
 import { answerOf } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
-import { greedyResponses } from "./respond.js";
+import { contextNote, greedyResponses, scoreFitting } from "./respond.js";
 
 /** An item the option probes (retention, calibration) measure: a question with two or more options. */
 export function hasOptions(item: Item): boolean {
@@ -37,17 +39,35 @@ export function optionsProblem(item: Item): string | undefined {
   return undefined;
 }
 
-/** log p(option | ctx.render(item.prompt)) for each option of each item, in item and option order. */
-export async function optionLogprobs(model: LanguageModel, items: readonly Item[], ctx: Pick<ProbeContext, "render" | "batchSize">): Promise<number[][]> {
+/**
+ * log p(option | ctx.render(item.prompt)) for each option of each item, in item and
+ * option order; null for an item where prompt + any of its options does not fit the
+ * model's context (`onMisfit` is told the item's index and the first such error).
+ */
+export async function optionLogprobs(
+  model: LanguageModel, items: readonly Item[], ctx: Pick<ProbeContext, "render" | "batchSize">, onMisfit?: (item: number, error: Error) => void,
+): Promise<(number[] | null)[]> {
   const requests: ScoreRequest[] = items.flatMap((it) => (it.options ?? []).map((o) => ({ prompt: ctx.render(it.prompt), continuation: o })));
-  const scores = await inBatches(requests, ctx.batchSize, (b) => model.scoreBatch(b));
+  const errors = new Map<number, Error>();
+  const scores = await scoreFitting(model, requests, ctx.batchSize, (i, e) => errors.set(i, e));
   let at = 0;
-  return items.map((it) => {
+  return items.map((it, i) => {
     const n = it.options?.length ?? 0;
-    const lps = scores.slice(at, at + n).map((s) => s.logprob);
+    const got = scores.slice(at, at + n);
+    const from = at;
     at += n;
-    return lps;
+    const missing = got.findIndex((s) => s === null);
+    if (missing >= 0) {
+      onMisfit?.(i, errors.get(from + missing)!);
+      return null;
+    }
+    return got.map((s) => s!.logprob);
   });
+}
+
+/** The note of an item whose option scores did not fit the context. */
+export function optionsUnfitNote(error: Error | undefined): string {
+  return contextNote("the prompt with one of its options", error);
 }
 
 /** Index of the largest value; ties go to the first. */
@@ -68,22 +88,39 @@ export function truncate(text: string, max = 400): string {
   return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
-function record(item: Item, logprobs: number[], response: string): ItemRecord {
+/** What did not fit the model's context for one item: the option scores, the greedy response (their errors). */
+interface Unfit {
+  options?: Error;
+  response?: Error;
+}
+
+function record(item: Item, logprobs: number[] | null, response: string | null, unfit: Unfit = {}): ItemRecord {
   const options = item.options ?? [];
-  const said = answerOf(item, response, expectsReasoning(item));
-  const detail: Record<string, unknown> = { response: truncate(response), answer: said ?? null, options, logprobs, gold: item.answer };
-  const compliance = said !== undefined && options.includes(said) ? 1 : 0;
+  const said = response === null ? undefined : answerOf(item, response, expectsReasoning(item));
+  const detail: Record<string, unknown> = { response: response === null ? null : truncate(response), answer: said ?? null, options, logprobs, gold: item.answer };
+  const compliance = response === null ? null : said !== undefined && options.includes(said) ? 1 : 0;
+  const notes: string[] = [];
+  if (response === null) notes.push(`compliance and generated-correct are null: ${contextNote("the prompt", unfit.response)}, so there is no greedy response`);
   const problem = optionsProblem(item);
   if (problem !== undefined) {
-    return { itemId: item.id, values: { "closed-book": null, compliance, "generated-correct": null }, note: problem, detail };
+    notes.unshift(problem);
+    return { itemId: item.id, values: { "closed-book": null, compliance, "generated-correct": null }, note: notes.join("; "), detail };
   }
-  const best = argmaxFirst(logprobs);
-  const g = options.indexOf(item.answer);
-  detail.chosen = options[best];
-  detail.goldRank = rankOf(logprobs, g);
-  const values = { "closed-book": best === g ? 1 : 0, compliance, "generated-correct": said === item.answer ? 1 : 0 };
+  const values: Record<string, number | null> = { "closed-book": null, compliance, "generated-correct": null };
+  if (logprobs === null) notes.push(`closed-book is null: ${optionsUnfitNote(unfit.options)}`);
+  else {
+    const best = argmaxFirst(logprobs);
+    const g = options.indexOf(item.answer);
+    detail.chosen = options[best];
+    detail.goldRank = rankOf(logprobs, g);
+    values["closed-book"] = best === g ? 1 : 0;
+  }
+  if (response !== null) {
+    values["generated-correct"] = said === item.answer ? 1 : 0;
+    if (said === undefined) notes.push("the greedy response gave no answer (compliance and generated-correct are 0)");
+  }
   const out: ItemRecord = { itemId: item.id, values, detail };
-  if (said === undefined) out.note = "the greedy response gave no answer (compliance and generated-correct are 0)";
+  if (notes.length > 0) out.note = notes.join("; ");
   return out;
 }
 
@@ -112,9 +149,10 @@ export const retentionProbe: Probe = {
   async *run(model, items, ctx) {
     for (let i = 0; i < items.length; i += ctx.batchSize) {
       const batch = items.slice(i, i + ctx.batchSize);
-      const logprobs = await optionLogprobs(model, batch, ctx);
-      const responses = await greedyResponses(model, batch, ctx);
-      for (const [j, item] of batch.entries()) yield record(item, logprobs[j], responses[j].text);
+      const unfit = batch.map((): Unfit => ({}));
+      const logprobs = await optionLogprobs(model, batch, ctx, (j, e) => (unfit[j].options = e));
+      const responses = await greedyResponses(model, batch, ctx, (j, e) => (unfit[j].response = e));
+      for (const [j, item] of batch.entries()) yield record(item, logprobs[j], responses[j]?.text ?? null, unfit[j]);
     }
   },
 };

@@ -22,14 +22,16 @@
  * NOTE: the lab's models never saw a verification prompt in pre-training or fine-tuning,
  * so their Yes/No is near chance; the probe still measures it as it is.
  * NOTE: a sample whose verification prompt does not fit the model's context cannot be
- * scored; such samples are left out of all three metrics (the note says how many). Any
- * other scoring error is thrown.
+ * scored; such samples are left out of all three metrics (the note says how many). An
+ * item whose rendered prompt does not fit has no samples: all three are null with a note.
+ * Any other error is thrown (respond.ts generationsFitting, scoreFitting).
  * "Track across rounds of self-training" is the audit's business (one run per round).
  */
-import type { ContinuationScore, GenerateRequest, LanguageModel, ScoreRequest } from "../backends/index.js";
+import type { GenerateRequest, LanguageModel, ScoreRequest } from "../backends/index.js";
 import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricSpec, type Probe, type ProbeContext } from "./probe.js";
+import { contextNote, generationsFitting, scoreFitting } from "./respond.js";
 
 /** Appended to the rendered prompt and the sample, exactly. */
 export const VERIFICATION_QUESTION = "\nIs this answer correct?";
@@ -107,38 +109,6 @@ export function selfVerificationRecord(item: Item, samples: readonly VerifiedSam
   return record;
 }
 
-/** A context-length overflow: the one scoring error that leaves a sample out rather than stopping the run. */
-function isContextOverflow(e: unknown): e is Error {
-  return e instanceof Error && /context/i.test(e.message);
-}
-
-/**
- * scoreBatch in batches of `size`; when a batch fails, its requests one by one, so only
- * requests that overflow the context are lost (an Error in their place).
- */
-async function scoreAll(model: LanguageModel, reqs: readonly ScoreRequest[], size: number): Promise<(ContinuationScore | Error)[]> {
-  const out: (ContinuationScore | Error)[] = [];
-  for (let at = 0; at < reqs.length; at += size) {
-    const batch = reqs.slice(at, at + size);
-    try {
-      const got = await model.scoreBatch(batch);
-      if (got.length !== batch.length) throw new Error(`self-verification: the backend scored ${got.length} of ${batch.length} requests in a batch`);
-      out.push(...got);
-    } catch (batchError) {
-      if (!isContextOverflow(batchError)) throw batchError;
-      for (const r of batch) {
-        try {
-          out.push(await model.score(r));
-        } catch (e) {
-          if (!isContextOverflow(e)) throw e;
-          out.push(e);
-        }
-      }
-    }
-  }
-  return out;
-}
-
 function request(item: Item, ctx: ProbeContext): GenerateRequest {
   return { prompt: ctx.render(item.prompt), maxTokens: ctx.maxTokens, temperature: 1, seed: itemSeed(ctx.seed, item.id, "gv"), n: ctx.samples };
 }
@@ -157,10 +127,13 @@ export const selfVerificationProbe: Probe = {
     const size = Math.max(1, ctx.batchSize);
     for (let at = 0; at < items.length; at += size) {
       const batch = items.slice(at, at + size);
-      const gens = await model.generateBatch(batch.map((it) => request(it, ctx)));
-      if (gens.length !== batch.length) throw new Error(`self-verification: the backend answered ${gens.length} of ${batch.length} requests in a batch`);
+      const unfit = new Map<number, Error>();
+      const gens = await generationsFitting(model, batch.map((it) => request(it, ctx)), size, (i, e) => unfit.set(i, e));
+      // an item whose prompt does not fit has no samples (and so no score requests)
       const texts = batch.map((item, i) => {
-        const got = gens[i].samples;
+        const gen = gens[i];
+        if (gen === null) return [];
+        const got = gen.samples;
         if (got.length !== ctx.samples) throw new Error(`self-verification: ${item.id}: asked for ${ctx.samples} samples, the backend returned ${got.length}`);
         return got.map((s) => s.text);
       });
@@ -169,18 +142,30 @@ export const selfVerificationProbe: Probe = {
         const rendered = ctx.render(item.prompt);
         return texts[i].flatMap((t) => [YES, NO].map((continuation) => ({ prompt: verificationPrompt(rendered, t), continuation })));
       });
-      const scores = await scoreAll(model, reqs, size);
+      const misfits = new Map<number, Error>();
+      const scores = await scoreFitting(model, reqs, size, (j, e) => misfits.set(j, e));
       let k = 0;
       for (const [i, item] of batch.entries()) {
+        if (gens[i] === null) {
+          yield {
+            itemId: item.id,
+            values: { "self-accept": null, "gen-utility": null, "verification-gap": null },
+            note: `every metric is null: ${contextNote("the prompt", unfit.get(i))}, so there are no samples`,
+            detail: { question: VERIFICATION_QUESTION, nSamples: 0, error: unfit.get(i)?.message ?? null },
+          };
+          continue;
+        }
         const samples = texts[i].map((text): VerifiedSample => {
+          const at = k;
           const yes = scores[k++];
           const no = scores[k++];
           const s: VerifiedSample = { text, correct: verify(item, text).correct };
-          const failed = [yes, no].find((x): x is Error => x instanceof Error);
-          if (failed) s.error = failed.message;
-          else {
-            s.yes = (yes as ContinuationScore).logprob;
-            s.no = (no as ContinuationScore).logprob;
+          if (yes === null || no === null) {
+            const e = misfits.get(yes === null ? at : at + 1);
+            s.error = contextNote("the verification prompt", e) + (e ? `: ${e.message}` : "");
+          } else {
+            s.yes = yes.logprob;
+            s.no = no.logprob;
           }
           return s;
         });

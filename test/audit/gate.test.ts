@@ -20,7 +20,7 @@ function parseError(text: string): string {
 
 function row(o: Partial<LedgerRow> & Pick<LedgerRow, "probe" | "metric" | "role" | "delta" | "verdict">): LedgerRow {
   return {
-    kind: "binary", unit: "share", higherIsBetter: true, description: "", formats: { base: "raw", tuned: "raw" },
+    kind: "binary", unit: "share", higherIsBetter: true, description: "", formats: { base: "raw", tuned: "raw" }, tunedInBaseFormat: false,
     base: 0.5, tuned: 0.5 + o.delta, ciLow: o.delta - 0.01, ciHigh: o.delta + 0.01, p: 0.001, pAdj: 0.002, n: 200,
     hiddenTrade: false, test: "mcnemar-exact", mde: 0.03, margin: 0.01,
     ...o,
@@ -162,5 +162,14 @@ describe("percentage rules match share rows only", () => {
 
   it("lost:SELECTOR is unit-blind", () => {
     expect(evaluateGate([rule("lost:capability.drift.*")], [ledger(1, [nats])]).passed).toBe(false);
+  });
+});
+
+describe("threshold rules read the change in the metric's good direction", () => {
+  it('"capability.*<-2%" fires on a lower-is-better share metric that rose (got worse), not on one that fell (got better)', () => {
+    const worse = row({ probe: "calibration", metric: "ece", role: "capability", delta: 0.05, verdict: "lost", higherIsBetter: false });
+    const better = row({ probe: "generalisation.n1", metric: "n1-gap", role: "capability", delta: -0.05, verdict: "gained", higherIsBetter: false });
+    const r = evaluateGate([rule("capability.*<-2%")], [ledger(1, [worse, better])]);
+    expect(r.failures.flatMap((f) => f.rows.map((x) => x.metric))).toEqual(["ece"]);
   });
 });

@@ -219,9 +219,9 @@ describe("verdicts on a continuous metric", () => {
     return rowOf(l, "score", "value");
   }
 
-  it("not significant and the whole CI within ±margin (inclusive): unchanged", () => {
+  it("not significant and the whole CI within ±margin, but fewer than 10 items: inconclusive (a zero-wide CI of 4 items says nothing)", () => {
     const r = constantShift(4, { margin: 0.25 });
-    expect(r).toMatchObject({ n: 4, base: 1.5, tuned: 1.75, delta: 0.25, ciLow: 0.25, ciHigh: 0.25, p: 0.125, pAdj: 0.125, test: "sign-flip-exact", verdict: "unchanged" });
+    expect(r).toMatchObject({ n: 4, base: 1.5, tuned: 1.75, delta: 0.25, ciLow: 0.25, ciHigh: 0.25, p: 0.125, pAdj: 0.125, test: "sign-flip-exact", verdict: "inconclusive" });
   });
 
   it("not significant and the CI reaching past the margin: inconclusive", () => {
@@ -233,8 +233,8 @@ describe("verdicts on a continuous metric", () => {
     expect(constantShift(6, { margin: 0.5, higherIsBetter: false })).toMatchObject({ p: 0.03125, verdict: "lost" });
   });
 
-  it("a zero mean with spread: p = 1; unchanged or inconclusive by the margin alone", () => {
-    const items = itemsOf(8);
+  it("a zero mean with spread: p = 1; unchanged (whole CI within ±margin, n ≥ 10) or inconclusive by the margin alone", () => {
+    const items = itemsOf(12);
     const p = probe("score", [metric("wide", "capability", "continuous", { margin: 0.01 }), metric("loose", "capability", "continuous", { margin: 1 })]);
     const l = one({ probes: [p], items, records: {
       base: { [p.id]: records(items, () => ({ wide: 0, loose: 0 })) },

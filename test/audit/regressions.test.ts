@@ -23,7 +23,7 @@ const example = (id: string, base: string, tuned: string): Example => ({ id, pro
 function row(probe: string, metric: string, tunedFormat: string, lostIds: string[], lostExamples: Example[]): LedgerRow {
   return {
     probe, metric, role: "capability", kind: "binary", unit: "share", higherIsBetter: true, description: "",
-    formats: { base: "raw", tuned: tunedFormat }, base: 0.9, tuned: 0.7, delta: -0.2, ciLow: -0.3, ciHigh: -0.1, p: 0.001, pAdj: 0.002,
+    formats: { base: "raw", tuned: tunedFormat }, tunedInBaseFormat: false, base: 0.9, tuned: 0.7, delta: -0.2, ciLow: -0.3, ciHigh: -0.1, p: 0.001, pAdj: 0.002,
     n: 10, verdict: "lost", hiddenTrade: false, test: "mcnemar-exact", mde: 0.1, margin: 0.02,
     transitions: { gained: 0, lost: lostIds.length, churn: lostIds.length / 10, gainedIds: [], lostIds, examples: { gained: [], lost: lostExamples } },
   };

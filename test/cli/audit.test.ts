@@ -154,7 +154,7 @@ describe("ftledger audit", () => {
 
   it("a --config file gives the settings, and flags override it", async () => {
     const config = join(dir, "audit.yaml");
-    await writeFile(config, ["base: builtin:zoo/base-s", "tuned: [builtin:zoo/base-m]", "tuned-format: raw", "probes: [task.accuracy]", "suites: [arithmetic]", "n: 50", ""].join("\n"));
+    await writeFile(config, ["base: builtin:zoo/base-s", "tuned: [builtin:zoo/base-m]", "tuned-format: raw", "probes: [task.accuracy]", "suite: [arithmetic]", "n: 50", ""].join("\n"));
     const r = ftledger("audit", "--config", config, "--n", "8", "--store", join(dir, "config"), "--json", "--quiet");
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout) as ResultJson & { manifest: { items: { count: number } } };

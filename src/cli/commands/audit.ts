@@ -27,7 +27,7 @@ export const auditConfigSchema = z.strictObject({
   /** Default: every probe (they skip items they do not apply to). */
   probes: z.array(z.string()).optional(),
   /** Default: arithmetic, knowledge, reference (what the zoo was pre-trained on). */
-  suites: z.array(z.enum(SUITES)).optional(),
+  suite: z.array(z.enum(SUITES)).optional(),
   data: z.array(z.string()).default([]),
   "on-bad-line": z.enum(["skip", "fail"]).default("fail"),
   /** 100 items per suite: enough to see a 15-point change in accuracy, small enough for minutes on 2 cores. */
@@ -95,7 +95,7 @@ async function worldOf(c: AuditConfig): Promise<{ ok: true; value: WorldSettings
 }
 
 async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true; items: Item[]; sources: string[]; notes: string[] } | { ok: false; error: string }> {
-  const suites: SuiteName[] = c.suites ?? (c.data.length > 0 ? [] : [...DEFAULT_SUITES]);
+  const suites: SuiteName[] = c.suite ?? (c.data.length > 0 ? [] : [...DEFAULT_SUITES]);
   const items: Item[] = [];
   const sources: string[] = [];
   const notes: string[] = [];
