@@ -71,7 +71,7 @@ const PROBE_IDS = ["task.accuracy", "reasoning.infogain", "faithfulness.early-an
 /** Probes whose values depend on greedy texts (the rest only score fixed continuations). */
 const GENERATING = new Set(["task.accuracy", "reasoning.infogain", "faithfulness.early-answering", "knowledge.retention"]);
 const raw = { kind: "raw" } as const;
-/** maxTokens 112: the chains of 2–4 steps end well within it (~25 tokens a step). */
+/** maxTokens 112: room for a chain of 4 steps (~25 tokens each) and its answer line, short enough that items fit CONTEXT. */
 const settings: AuditSettings = { seed: 1, samples: 8, maxTokens: 112, batchSize: 16, sameFormat: true };
 const OPENAI_TOL = 1e-9;
 const GGUF_TOL = 1e-4;
@@ -91,6 +91,7 @@ function fitsContext(vocab: Vocabulary, item: Item): boolean {
 }
 
 function itemsFor(vocab: Vocabulary): Item[] {
+  // 2–4 operations on operands up to 49 (the zoo saw 1–3 up to 19): wrong answers, chains that differ between the models
   const mid = worldSettingsSchema.parse({ arithmetic: { minSteps: 2, maxSteps: 4, operandMax: 49, resultMax: 999 } });
   const fit = (xs: Item[], n: number) => xs.filter((it) => it.variantOf === undefined && fitsContext(vocab, it)).slice(0, n);
   const items = [
