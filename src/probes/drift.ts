@@ -95,7 +95,9 @@ async function driftRecord(model: LanguageModel, reference: LanguageModel, item:
   let ref: PositionScore[];
   let got: PositionScore[];
   try {
-    [ref, got] = await Promise.all([reference.scoreTokens!(ids, topK), model.scoreTokens!(ids, topK)]);
+    // the same model (the base arm of an audit): one scoring, and KL is exactly 0
+    if (model === reference || model.id === reference.id) ref = got = await model.scoreTokens!(ids, topK);
+    else [ref, got] = await Promise.all([reference.scoreTokens!(ids, topK), model.scoreTokens!(ids, topK)]);
   } catch (e) {
     // a document longer than a model's context is a property of the data: this item only
     // NOTE: any other scoring error also leaves this item null (with the backend's message), as before

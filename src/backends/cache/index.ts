@@ -7,6 +7,6 @@
  *   ...; await model.close(); cache.close();                 // the cache may serve several models
  */
 export { openRequestCache, type RequestCache, type CacheEntry } from "./store.js";
-export { withCache, isCacheableGenerate, type CachedLanguageModel, type CacheStats } from "./with-cache.js";
+export { withCache, isCacheableGenerate, CACHED_TOP_K_MAX, type CachedLanguageModel, type CacheStats } from "./with-cache.js";
 export { requestKey, canonicalJson, type RequestKind } from "./canonical.js";
 export { RequestCacheError, formatRequestCacheError, type RequestCacheErrorDetail, type RequestCacheErrorCode } from "./errors.js";

@@ -3,7 +3,11 @@
  * requests from the request cache.
  *
  * What is cacheable (the request fully determines the response):
- * - `score`, `scoreBatch`, `nextTokenLogprobs`, `scoreTokens`: always.
+ * - `score`, `scoreBatch`, `nextTokenLogprobs`: always.
+ * - `scoreTokens`: with `topK` ≤ 32. A response with the full distribution at every
+ *   position (drift's, topK = the vocabulary) is passed through: storing and reading
+ *   positions × vocabulary entries as JSON took longer than recomputing them
+ *   (docs/PERFORMANCE.md, "Audit"), and a file of them grows by megabytes per document.
  * - `generate`, `generateBatch`: greedy (temperature 0) or seeded. Unseeded sampling
  *   is passed through and never stored: a second call must draw a new sample.
  *
@@ -41,6 +45,9 @@ export interface CachedLanguageModel extends LanguageModel {
 export function isCacheableGenerate(req: GenerateRequest): boolean {
   return req.temperature === 0 || (typeof req.seed === "number" && Number.isFinite(req.seed));
 }
+
+/** The largest `scoreTokens` top-k the cache stores (see the header). */
+export const CACHED_TOP_K_MAX = 32;
 
 export function withCache(model: LanguageModel, cache: RequestCache): CachedLanguageModel {
   const stats: CacheStats = { hits: 0, misses: 0, bypassed: 0 };
@@ -143,7 +150,7 @@ export function withCache(model: LanguageModel, cache: RequestCache): CachedLang
   }
   if (scoreTokens) {
     wrapped.scoreTokens = (ids: TokenIds, topK: number): Promise<PositionScore[]> =>
-      single("scoreTokens", { ids, topK }, true, () => scoreTokens.call(model, ids, topK));
+      single("scoreTokens", { ids, topK }, topK <= CACHED_TOP_K_MAX, () => scoreTokens.call(model, ids, topK));
   }
   return wrapped;
 }

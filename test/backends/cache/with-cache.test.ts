@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { openRequestCache, requestKey, withCache, type RequestCache } from "../../../src/backends/cache/index.js";
+import { CACHED_TOP_K_MAX, openRequestCache, requestKey, withCache, type RequestCache } from "../../../src/backends/cache/index.js";
 import type { GenerateRequest, ScoreRequest } from "../../../src/backends/language-model.js";
 import { createFakeModel } from "./fake-model.js";
 import { useTempDirs } from "./helpers.js";
@@ -183,6 +183,15 @@ describe("withCache", () => {
     expect(base.calls.score).toBe(1);
     expect(tuned.calls.score).toBe(1);
     expect(cache.size()).toBe(2);
+  });
+
+  it("passes scoreTokens with a top-k above CACHED_TOP_K_MAX through (full distributions cost more to store than to recompute)", async () => {
+    const inner = createFakeModel("fake:wide");
+    const cached = withCache(inner, freshCache());
+    await cached.scoreTokens!([5, 6, 7], CACHED_TOP_K_MAX + 1);
+    await cached.scoreTokens!([5, 6, 7], CACHED_TOP_K_MAX + 1);
+    expect(inner.calls.scoreTokens).toBe(2);
+    expect(cached.stats).toMatchObject({ hits: 0, misses: 0, bypassed: 2 });
   });
 
   it("caches nextTokenLogprobs (keeping -Infinity) and scoreTokens, keyed on their arguments", async () => {
