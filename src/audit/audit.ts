@@ -3,29 +3,19 @@
  * (resuming from the store), build the ledgers from the stored records, apply the gate,
  * and keep the result with the run.
  */
-import type { Item, Probe } from "../probes/index.js";
 import type { PAdjustMethod } from "../stats/index.js";
 import { evaluateGate, type GateResult, type GateRule } from "./gate.js";
 import { buildLedgers, type Ledger } from "./ledger.js";
 import { ledgerJson, RESULT_SCHEMA, type AuditResultJson, type CallCounts } from "./json.js";
 import { DEFAULT_STATS } from "./row-stats.js";
-import { runAudit, type AuditModel, type AuditProgress, type AuditRun, type AuditSettings } from "./runner.js";
-import type { RunStore } from "./store.js";
+import { runAudit, type AuditRun, type RunAuditOptions } from "./runner.js";
 
-export interface AuditOptions {
-  base: AuditModel;
-  tuned: AuditModel[];
-  probes: Probe[];
-  items: Item[];
-  sources: string[];
-  settings: AuditSettings;
-  store: RunStore;
+export interface AuditOptions extends RunAuditOptions {
   adjust?: PAdjustMethod;
   alpha?: number;
   gate?: GateRule[];
   /** Examples kept per transition kind (default 3). */
   examples?: number;
-  onProgress?: (p: AuditProgress) => void;
   /** Called after the records are complete, before the ledger is built (e.g. to close a progress bar). */
   onRecordsDone?: () => void;
   /** Counts of model calls, filled in when the result is made (the CLI passes its cache stats). */

@@ -3,7 +3,7 @@
  * a SQLite run store (resumable), the ledger with paired statistics, and the CI gate.
  */
 export { audit, type AuditOptions, type AuditResult } from "./audit.js";
-export { runAudit, armsOf, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
+export { runAudit, type RunAuditOptions, armsOf, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
 export { buildLedgers, type Ledger, type LedgerRow, type Verdict, type HiddenTrade, type Transitions, type Example } from "./ledger.js";
 export { rowStats, DEFAULT_STATS, type RowStats, type StatsSettings } from "./row-stats.js";
 export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateFailure } from "./gate.js";
