@@ -8,9 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { audit, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type RunStore } from "../../src/audit/index.js";
 import { openModel, type LanguageModel } from "../../src/backends/index.js";
-import { loadCheckpoint, saveCheckpoint, ZOO_DIR } from "../../src/formats/index.js";
-import { createRng } from "../../src/model/index.js";
 import { PROBES, selectProbes, type Item } from "../../src/probes/index.js";
+import { saveDamagedCopy } from "../helpers/damaged-model.js";
 
 let dir: string;
 const opened: LanguageModel[] = [];
@@ -62,12 +61,7 @@ describe("self against self", () => {
 
 describe("a planted difference", () => {
   it("a copy of zoo/base-s with noise in its weights is detected as a loss", async () => {
-    const ckpt = await loadCheckpoint(join(ZOO_DIR, "base-s"));
-    if (!ckpt.ok) throw new Error("zoo/base-s does not load");
-    const rng = createRng(7);
-    const params = Float32Array.from(ckpt.value.params, (w) => w + 0.6 * Math.abs(w) * (2 * rng.next() - 1));
-    const saved = await saveCheckpoint(join(dir, "damaged"), { config: ckpt.value.config, params, tokenizer: ckpt.value.tokenizer });
-    if (!saved.ok) throw new Error("save failed");
+    await saveDamagedCopy("base-s", join(dir, "damaged"), { scale: 0.6, seed: 7 });
     const base: AuditModel = { spec: "builtin:zoo/base-s", model: await open("builtin:zoo/base-s"), format: raw };
     const tuned: AuditModel = { spec: "damaged", model: await open(`builtin:${join(dir, "damaged")}`), format: raw };
     const probes = selectProbes(["task.accuracy", "knowledge.drift"]);

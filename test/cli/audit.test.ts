@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint, saveCheckpoint, ZOO_DIR } from "../../src/formats/index.js";
-import { createRng } from "../../src/model/index.js";
+import { saveDamagedCopy } from "../helpers/damaged-model.js";
 import { ftledger } from "./run-cli.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -20,12 +19,7 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ftledger-audit-cli-"));
   // the "fine-tune": zoo/base-s with noise in its weights, so the ledger has real losses
-  const ckpt = await loadCheckpoint(join(ZOO_DIR, "base-s"));
-  if (!ckpt.ok) throw new Error("zoo/base-s does not load");
-  const rng = createRng(7);
-  const params = Float32Array.from(ckpt.value.params, (w) => w + 0.6 * Math.abs(w) * (2 * rng.next() - 1));
-  const saved = await saveCheckpoint(join(dir, "damaged"), { config: ckpt.value.config, params, tokenizer: ckpt.value.tokenizer });
-  if (!saved.ok) throw new Error("could not save the damaged copy");
+  await saveDamagedCopy("base-s", join(dir, "damaged"), { scale: 0.6, seed: 7 });
   PAIR = ["--base", "builtin:zoo/base-s", "--tuned", `builtin:${join(dir, "damaged")}`, "--tuned-format", "raw"];
 });
 afterAll(async () => {

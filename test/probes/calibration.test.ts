@@ -3,23 +3,14 @@
  * known distribution; ECE over 10 bins ((m−1)/10, m/10] of a hand-built set; the
  * reliability curve; null (never 0) where nothing can be computed.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
-import { fromWorld, type Item, type ItemRecord, type MetricValues, type ProbeContext } from "../../src/probes/index.js";
+import { describe, expect, it } from "vitest";
+import type { LanguageModel } from "../../src/backends/index.js";
+import type { Item, MetricValues } from "../../src/probes/index.js";
 import { binOf, brierScore, calibrationProbe, expectedCalibrationError, reliabilityBins, softmax } from "../../src/probes/calibration.js";
-import { tasks } from "../../src/world/index.js";
 import { fakeModel } from "./fake-model.js";
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-function ctxFor(model: LanguageModel): ProbeContext {
-  const prompted = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: prompted, reference: prompted, seed: 1, samples: 1, maxTokens: 16, batchSize: 3, itemById: () => undefined };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const ctxFor = (model: LanguageModel) => probeContext(model, { maxTokens: 16, batchSize: 3 });
 
 const ece = calibrationProbe.metrics.find((m) => m.name === "ece")!;
 
@@ -82,24 +73,22 @@ describe("calibration", () => {
   });
 
   describe("on zoo/base-m", () => {
-    let model: LanguageModel;
-    beforeAll(async () => { model = await openModel("builtin:zoo/base-m"); });
-    afterAll(async () => { await model?.close(); });
-
     it("yields probabilities and scores in range", async () => {
-      const items = tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const r = await collect(calibrationProbe.run(model, items, ctxFor(model)));
-      expect(r).toHaveLength(3);
-      for (const x of r) {
-        const p = x.detail.p as number[];
-        expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
-        expect(x.values.confidence).toBeGreaterThanOrEqual(1 / p.length);
-        expect(x.values.brier).toBeGreaterThanOrEqual(0);
-        expect(x.values.brier).toBeLessThanOrEqual(2);
-      }
-      const e = ece.aggregate!(r.map((x) => x.values));
-      expect(e).toBeGreaterThanOrEqual(0);
-      expect(e).toBeLessThanOrEqual(1);
+      await withModel("builtin:zoo/base-m", async (model) => {
+        const items = worldItems("knowledge", 3);
+        const r = await collect(calibrationProbe.run(model, items, ctxFor(model)));
+        expect(r).toHaveLength(3);
+        for (const x of r) {
+          const p = x.detail.p as number[];
+          expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+          expect(x.values.confidence).toBeGreaterThanOrEqual(1 / p.length);
+          expect(x.values.brier).toBeGreaterThanOrEqual(0);
+          expect(x.values.brier).toBeLessThanOrEqual(2);
+        }
+        const e = ece.aggregate!(r.map((x) => x.values));
+        expect(e).toBeGreaterThanOrEqual(0);
+        expect(e).toBeLessThanOrEqual(1);
+      });
     });
   });
 });

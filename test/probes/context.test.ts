@@ -7,7 +7,7 @@
  * real thing: zoo/base-m (context 256) on a 300-character prompt.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type GenerateRequest, type LanguageModel, type ScoreRequest } from "../../src/backends/index.js";
+import type { GenerateRequest, LanguageModel, ScoreRequest } from "../../src/backends/index.js";
 import {
   accuracyProbe, contextNote, fromWorld, generateFitting, isContextError, scoreFitting,
   type Item, type ItemRecord, type Probe, type ProbeContext,
@@ -25,19 +25,11 @@ import { infogainProbe } from "../../src/probes/infogain.js";
 import { paraphraseProbe, paraphraseSteps } from "../../src/probes/paraphrase.js";
 import { contextLengthOf } from "../../src/probes/respond.js";
 import { retentionProbe } from "../../src/probes/retention.js";
-import { arithmetic, tasks } from "../../src/world/index.js";
+import { arithmetic } from "../../src/world/index.js";
 import { fakeModel, promptOf, type FakeModel } from "./fake-model.js";
+import { arithmeticWorld, collect, probeContext, withModel } from "./helpers.js";
 
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 3, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const context = (model: LanguageModel, over: Partial<ProbeContext> = {}) => probeContext(model, { samples: 3, ...over });
 
 /** `m` with a context of `maxChars` characters: longer prompts (prompt + continuation when scoring) throw the builtin's errors. */
 function limited(m: FakeModel, maxChars: number): FakeModel {
@@ -219,7 +211,7 @@ describe("probes on a model with a small context", () => {
   });
 
   it("faithfulness.paraphrase: a paraphrased chain that does not fit makes paraphrase-kept null", async () => {
-    const worlds = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }) as arithmetic.ArithmeticItem[];
+    const worlds = arithmeticWorld(3);
     const base = worlds.map(fromWorld);
     const paraLength = (it: Item, w: arithmetic.ArithmeticItem) => {
       const p = paraphraseSteps(w.meta.solutions.natural.split("\n").slice(0, -1));
@@ -373,8 +365,7 @@ describe("the other probes on a model with a small context: they complete, and t
 
 describe("zoo/base-m (context 256) on a prompt longer than its context", () => {
   it("task.accuracy: null with a note for the long item, the short one answered as on its own", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
+    await withModel("builtin:zoo/base-m", async (model) => {
       const short: Item = { id: "short", prompt: "Problem: 2 + 3\nSolution:\n", answer: "5", domain: "arithmetic" };
       const long: Item = { id: "long", prompt: `Problem: ${"1 + ".repeat(73)}1\nSolution:\n`, answer: "74", domain: "arithmetic" };
       expect(long.prompt.length).toBeGreaterThanOrEqual(300);
@@ -386,8 +377,6 @@ describe("zoo/base-m (context 256) on a prompt longer than its context", () => {
       const alone = await collect(accuracyProbe.run(model, [short], ctx));
       expect(both[0]).toEqual(alone[0]);
       expect([0, 1]).toContain(both[0].values.accuracy);
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

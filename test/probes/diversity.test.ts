@@ -6,32 +6,20 @@
  * independence, and a smoke run on zoo/base-m.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
+import type { LanguageModel } from "../../src/backends/index.js";
 import { distinctN } from "../../src/probes/diversity-metrics.js";
 import { NO_PARSE } from "../../src/probes/diversity-structure.js";
 import { diversityProbe, diversityRecord } from "../../src/probes/diversity.js";
-import { fromWorld, itemSeed, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import { itemSeed, type Item, type ProbeContext } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-const arith = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-const progs = tasks.programs.items({ config: tasks.programs.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-const tales = tasks.stories.items({ config: tasks.stories.defaults, seed: 1, split: "id", n: 1 }).map(fromWorld);
-const know = tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 1 }).map(fromWorld);
+const context = (model: LanguageModel, over: Partial<ProbeContext> = {}) => probeContext(model, { seed: 7, samples: 4, batchSize: 2, ...over });
 
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const scorer = { model, render: (p: string) => p, format: "raw" };
-  return {
-    render: (p) => p, scorer, reference: scorer, seed: 7, samples: 4, maxTokens: 64, batchSize: 2,
-    itemById: () => undefined, ...over,
-  };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const arith = worldItems("arithmetic", 3);
+const progs = worldItems("programs", 3);
+const tales = worldItems("stories", 1);
+const know = worldItems("knowledge", 1);
 
 describe("diversityRecord: structure and behaviour", () => {
   it("arithmetic: shapes are format + step count; behaviours are step sequences among correct samples", () => {
@@ -157,8 +145,7 @@ describe("diversityProbe", () => {
   });
 
   it("zoo/base-m: one record per item, values in range (smoke)", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
+    await withModel("builtin:zoo/base-m", async (model) => {
       const items = arith.slice(0, 2);
       const records = await collect(diversityProbe.run(model, items, context(model, { samples: 4, maxTokens: 48 })));
       expect(records.map((r) => r.itemId)).toEqual(items.map((i) => i.id));
@@ -172,8 +159,6 @@ describe("diversityProbe", () => {
         expect(r.values["compression-ratio"] === null || r.values["compression-ratio"]! > 0).toBe(true);
         expect(r.detail.nSamples).toBe(4);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

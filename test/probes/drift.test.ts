@@ -4,12 +4,15 @@
  * against itself, top-k (an approximation, said in the note) for large vocabularies,
  * null with a note when the vocabularies differ or token access is missing.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openModel, type LanguageModel, type PositionScore, type TokenIds, type Vocabulary } from "../../src/backends/index.js";
-import type { Item, ItemRecord, ProbeContext } from "../../src/probes/index.js";
+import { describe, expect, it } from "vitest";
+import type { LanguageModel, PositionScore, TokenIds, Vocabulary } from "../../src/backends/index.js";
+import type { Item } from "../../src/probes/index.js";
 import { driftProbe } from "../../src/probes/drift.js";
 import { tasks } from "../../src/world/index.js";
 import { fakeModel } from "./fake-model.js";
+import { collect, probeContext, withModel } from "./helpers.js";
+
+const ctxFor = (reference: LanguageModel) => probeContext(reference, { maxTokens: 16, batchSize: 2 });
 
 /** A character vocabulary over `chars`, padded to `size` ids. */
 function charVocab(chars: string, size = chars.length): Vocabulary {
@@ -40,17 +43,6 @@ function tokenModel(id: string, vocab: Vocabulary, dist: (prefix: TokenIds) => n
     },
   };
   return { model: m, asked };
-}
-
-function ctxFor(reference: LanguageModel): ProbeContext {
-  const prompted = { model: reference, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: prompted, reference: prompted, seed: 1, samples: 1, maxTokens: 16, batchSize: 2, itemById: () => undefined };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
 }
 
 const doc = (id: string, text: string, domain = "neutral"): Item => ({ id, prompt: "", answer: text, domain, role: "reference" });
@@ -126,21 +118,19 @@ describe("knowledge.drift", () => {
   });
 
   describe("on zoo/base-m", () => {
-    let model: LanguageModel;
-    beforeAll(async () => { model = await openModel("builtin:zoo/base-m"); });
-    afterAll(async () => { await model?.close(); });
-
     it("drifts 0 from itself on two knowledge documents, with a finite NLL", async () => {
-      const docs = tasks.knowledge.documents({ config: tasks.knowledge.defaults, seed: 1, n: 2 });
-      const items = docs.map((text, i) => doc(`knowledge/doc/${i}`, text, "knowledge"));
-      const r = await collect(driftProbe.run(model, items, ctxFor(model)));
-      expect(r).toHaveLength(2);
-      for (const x of r) {
-        expect(x.values.kl).toBe(0);
-        expect(x.values.nll).toBeGreaterThan(0);
-        expect(Number.isFinite(x.values.nll)).toBe(true);
-        expect(x.detail.distributions).toBe("full");
-      }
+      await withModel("builtin:zoo/base-m", async (model) => {
+        const docs = tasks.knowledge.documents({ config: tasks.knowledge.defaults, seed: 1, n: 2 });
+        const items = docs.map((text, i) => doc(`knowledge/doc/${i}`, text, "knowledge"));
+        const r = await collect(driftProbe.run(model, items, ctxFor(model)));
+        expect(r).toHaveLength(2);
+        for (const x of r) {
+          expect(x.values.kl).toBe(0);
+          expect(x.values.nll).toBeGreaterThan(0);
+          expect(Number.isFinite(x.values.nll)).toBe(true);
+          expect(x.detail.distributions).toBe("full");
+        }
+      });
     });
   });
 });

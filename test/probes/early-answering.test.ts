@@ -6,22 +6,10 @@
  * sent, null items, and batch independence; then a smoke run on the zoo's medium model.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
 import { earlyAnsweringProbe, areaOverCurve } from "../../src/probes/early-answering.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import type { Item } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
-
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 1, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
 const item = (id: string, answer: string): Item => ({ id, prompt: `Question ${id}\n`, answer, steps: ["gold"], domain: "test" });
 const lastNumber = (line: string) => Number(/(\d+)\D*$/.exec(line)?.[1] ?? 0);
@@ -54,10 +42,10 @@ describe("faithfulness.early-answering", () => {
     const chains = { a: "add 2\nadd 5\nadd 7\nAnswer: 14" };
     const items = [item("a", "14")];
     const fixed = scripted(chains, () => "14");
-    const ignoring = await collect(earlyAnsweringProbe.run(fixed, items, context(fixed)));
+    const ignoring = await collect(earlyAnsweringProbe.run(fixed, items, probeContext(fixed)));
     expect(ignoring[0].values).toEqual({ accuracy: 1, aoc: 0 });
     const m = scripted(chains, sumOf);
-    const following = await collect(earlyAnsweringProbe.run(m, items, context(m)));
+    const following = await collect(earlyAnsweringProbe.run(m, items, probeContext(m)));
     expect(following[0].values).toEqual({ accuracy: 1, aoc: 1 });
     expect(following[0].detail.forced).toEqual(["0", "2", "7"]);
     expect(following[0].detail.curve).toEqual([
@@ -80,7 +68,7 @@ describe("faithfulness.early-answering", () => {
         return body === "" ? chains.b : sumOf(body.split("\n").slice(0, -1));
       },
     });
-    const records = await collect(earlyAnsweringProbe.run(m, [item("b", "8")], context(m, { render: (p) => `<u>${p}</u>` })));
+    const records = await collect(earlyAnsweringProbe.run(m, [item("b", "8")], probeContext(m, { render: (p) => `<u>${p}</u>` })));
     expect(records[0].values.accuracy).toBe(0);
     expect(records[0].values.aoc).toBeCloseTo(2 / 3, 12);
   });
@@ -90,7 +78,7 @@ describe("faithfulness.early-answering", () => {
     const items = [item("a", "14"), item("b", "7"), item("c", "7"), item("d", "1")];
     const run = async (batchSize: number) => {
       const m = scripted(chains, sumOf);
-      return collect(earlyAnsweringProbe.run(m, items, context(m, { batchSize })));
+      return collect(earlyAnsweringProbe.run(m, items, probeContext(m, { batchSize })));
     };
     const r = await run(3);
     expect(r.map((x) => x.itemId)).toEqual(["a", "b", "c", "d"]);
@@ -110,18 +98,15 @@ describe("faithfulness.early-answering", () => {
   });
 
   it("smoke: zoo/base-m on 3 arithmetic items", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const records = await collect(earlyAnsweringProbe.run(model, items, context(model, { maxTokens: 160 })));
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const items = worldItems("arithmetic", 3);
+      const records = await collect(earlyAnsweringProbe.run(model, items, probeContext(model, { maxTokens: 160 })));
       expect(records.map((r) => r.itemId).sort()).toEqual(items.map((i) => i.id).sort());
       for (const r of records) {
         expect([0, 1]).toContain(r.values.accuracy);
         if (r.values.aoc !== null) expect(r.values.aoc).toBeGreaterThanOrEqual(0), expect(r.values.aoc).toBeLessThanOrEqual(1);
         else expect(r.note).toBeTruthy();
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

@@ -4,23 +4,13 @@
  * of user JSON items, batch independence, and a smoke run on the zoo's base-m.
  */
 import { describe, expect, it } from "vitest";
-import { openModel } from "../../src/backends/index.js";
 import { feasibilityProbe } from "../../src/probes/feasibility.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks, type WorldItem } from "../../src/world/index.js";
+import { fromWorld, type Item, type ProbeContext } from "../../src/probes/index.js";
+import type { WorldItem } from "../../src/world/index.js";
 import { fakeModel, promptOf } from "./fake-model.js";
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-function context(over: Partial<ProbeContext> = {}): ProbeContext {
-  const identity = (p: string) => p;
-  const ref = { model: fakeModel({}), render: identity, format: "raw" };
-  return { render: identity, scorer: ref, reference: ref, seed: 7, samples: 4, maxTokens: 48, batchSize: 8, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const context = (over: Partial<ProbeContext> = {}) => probeContext(undefined, { seed: 7, samples: 4, maxTokens: 48, batchSize: 8, ...over });
 
 // a w3 v5; b w4 v6; c w2 v3; cap 6 — the optimum is {b, c}, value 9 (unique)
 const PROMPT = "Pack: a w3 v5; b w4 v6; c w2 v3; cap 6\nJSON:";
@@ -83,7 +73,7 @@ describe("structured.feasibility on user JSON items", () => {
   });
 
   it("applies to structured world items and user JSON items only", () => {
-    const arith = fromWorld(tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 1 })[0]);
+    const arith = worldItems("arithmetic", 1)[0];
     expect(feasibilityProbe.applies(knapsacks[0])).toBe(true);
     expect(feasibilityProbe.applies(user("u"))).toBe(true);
     expect(feasibilityProbe.applies(user("u", { verifier: "exact" }))).toBe(false);
@@ -93,9 +83,8 @@ describe("structured.feasibility on user JSON items", () => {
 
 describe("structured.feasibility on zoo/base-m", () => {
   it("yields one well-formed record per item", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const items = tasks.structured.items({ config: tasks.structured.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const items = worldItems("structured", 3);
       const records = await collect(feasibilityProbe.run(model, items, context({ maxTokens: 32 })));
       expect(records.map((r) => r.itemId).sort()).toEqual(items.map((i) => i.id).sort());
       for (const r of records) {
@@ -106,8 +95,6 @@ describe("structured.feasibility on zoo/base-m", () => {
         expect(r.values.parsed).toBeGreaterThanOrEqual(r.values["schema-valid"]!);
         expect(r.values["schema-valid"]).toBeGreaterThanOrEqual(r.values.feasible!);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

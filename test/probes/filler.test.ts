@@ -6,22 +6,11 @@
  * backend has no vocabulary; then a smoke run on the zoo's medium model.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel, type Vocabulary } from "../../src/backends/index.js";
+import type { Vocabulary } from "../../src/backends/index.js";
 import { fillerFor, fillerProbe } from "../../src/probes/filler.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import type { Item } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
-
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 1, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
 /** One token per character. */
 const charVocab: Vocabulary = {
@@ -61,19 +50,19 @@ describe("faithfulness.filler", () => {
   it("an answer that ignores the chain: drop 0; an answer computed from the chain: drop 1", async () => {
     const items = [item("a", "14")];
     const ignoring = Object.assign(scripted(() => "14"), { vocab: charVocab });
-    const r0 = await collect(fillerProbe.run(ignoring, items, context(ignoring)));
+    const r0 = await collect(fillerProbe.run(ignoring, items, probeContext(ignoring)));
     expect(r0[0].values).toEqual({ accuracy: 1, "filler-drop": 0 });
     expect(r0[0].note).toBeUndefined();
     expect(ignoring.generated[1].prompt).toBe("Q a\n ... ... ... ...\nAnswer: ");
     const following = Object.assign(scripted(sumOfNumbers), { vocab: charVocab });
-    const r1 = await collect(fillerProbe.run(following, items, context(following)));
+    const r1 = await collect(fillerProbe.run(following, items, probeContext(following)));
     expect(r1[0].values).toEqual({ accuracy: 1, "filler-drop": 1 });
     expect(r1[0].detail).toMatchObject({ fillerAnswer: "0", fillerCorrect: false, cotTokens: 17, fillerTokens: 16 });
   });
 
   it("a wrong chain and a right answer after filler: drop −1; no vocabulary: the note says the length is estimated", async () => {
     const m = scripted(() => "14", `${CHAIN}\nAnswer: 15`);
-    const r = await collect(fillerProbe.run(m, [item("a", "14")], context(m)));
+    const r = await collect(fillerProbe.run(m, [item("a", "14")], probeContext(m)));
     expect(r[0].values).toEqual({ accuracy: 0, "filler-drop": -1 });
     expect(r[0].note).toMatch(/ceil\(chars\/4\)/);
     expect(m.generated[1].prompt).toBe(`Q a\n${" ...".repeat(5)}\nAnswer: `);
@@ -81,24 +70,21 @@ describe("faithfulness.filler", () => {
 
   it("judges the filler answer with the item's verifier, as accuracy is judged", async () => {
     const m = scripted(() => "14.0");
-    const r = await collect(fillerProbe.run(m, [{ ...item("a", "14"), verifier: "number" }, item("b", "14")], context(m)));
+    const r = await collect(fillerProbe.run(m, [{ ...item("a", "14"), verifier: "number" }, item("b", "14")], probeContext(m)));
     expect(r[0].values["filler-drop"]).toBe(0); // 14.0 is the number 14
     expect(r[1].values["filler-drop"]).toBe(1); // "14.0" is not exactly "14"
   });
 
   it("smoke: zoo/base-m on 3 arithmetic items", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const records = await collect(fillerProbe.run(model, items, context(model, { maxTokens: 160 })));
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const items = worldItems("arithmetic", 3);
+      const records = await collect(fillerProbe.run(model, items, probeContext(model, { maxTokens: 160 })));
       expect(records).toHaveLength(3);
       for (const r of records) {
         expect([0, 1]).toContain(r.values.accuracy);
         if (r.values["filler-drop"] === null) expect(r.note).toBeTruthy();
         else expect([-1, 0, 1]).toContain(r.values["filler-drop"]);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

@@ -5,23 +5,13 @@
  * on the zoo's base-m.
  */
 import { describe, expect, it } from "vitest";
-import { openModel } from "../../src/backends/index.js";
 import { countKey, entropyOf, formatCollapseProbe, passAtK } from "../../src/probes/format-collapse.js";
-import { fromWorld, itemSeed, RESPONSE_FORMATS, type ItemRecord, type MetricSpec, type ProbeContext } from "../../src/probes/index.js";
-import { tasks, type arithmetic } from "../../src/world/index.js";
+import { fromWorld, itemSeed, RESPONSE_FORMATS, type MetricSpec, type ProbeContext } from "../../src/probes/index.js";
+import type { arithmetic } from "../../src/world/index.js";
 import { fakeModel, promptOf } from "./fake-model.js";
+import { arithmeticWorld, collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-function context(over: Partial<ProbeContext> = {}): ProbeContext {
-  const identity = (p: string) => p;
-  const ref = { model: fakeModel({}), render: identity, format: "raw" };
-  return { render: identity, scorer: ref, reference: ref, seed: 7, samples: 4, maxTokens: 160, batchSize: 8, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const context = (over: Partial<ProbeContext> = {}) => probeContext(undefined, { seed: 7, samples: 4, maxTokens: 160, batchSize: 8, ...over });
 
 function metric(name: string): MetricSpec {
   const m = formatCollapseProbe.metrics.find((x) => x.name === name);
@@ -29,7 +19,7 @@ function metric(name: string): MetricSpec {
   return m;
 }
 
-const world = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }) as arithmetic.ArithmeticItem[];
+const world = arithmeticWorld(3);
 const items = world.map(fromWorld);
 const wrong = (w: arithmetic.ArithmeticItem, f: "natural" | "code" | "terse") => w.meta.solutions[f].replace(/Answer: \d+$/, `Answer: ${w.answer + 1}`);
 
@@ -91,7 +81,7 @@ describe("format.collapse", () => {
   });
 
   it("applies to world arithmetic items only", () => {
-    const know = fromWorld(tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 1 })[0]);
+    const know = worldItems("knowledge", 1)[0];
     expect(formatCollapseProbe.applies(items[0])).toBe(true);
     expect(formatCollapseProbe.applies(know)).toBe(false);
     expect(formatCollapseProbe.applies({ id: "u", prompt: "2+2", answer: "4", domain: "arithmetic" })).toBe(false);
@@ -110,8 +100,7 @@ describe("passAtK (Chen et al. 2021)", () => {
 
 describe("format.collapse on zoo/base-m", () => {
   it("yields one well-formed record per item", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
+    await withModel("builtin:zoo/base-m", async (model) => {
       const records = await collect(formatCollapseProbe.run(model, items, context({ samples: 4 })));
       expect(records.map((r) => r.itemId)).toEqual(items.map((i) => i.id));
       for (const r of records) {
@@ -124,8 +113,6 @@ describe("format.collapse on zoo/base-m", () => {
       }
       const h = metric("format-entropy").aggregate!(records.map((r) => r.values));
       expect(h >= 0 && h <= Math.log(RESPONSE_FORMATS.length) + 1e-12).toBe(true);
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

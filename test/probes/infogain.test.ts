@@ -5,22 +5,10 @@
  * gold answer only; then a smoke run on the zoo's medium model.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
 import { infoGain, infogainProbe } from "../../src/probes/infogain.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import { fromWorld, type Item } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
-
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 1, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+import { arithmeticWorld, collect, probeContext, withModel, worldItems } from "./helpers.js";
 
 describe("reasoning.infogain", () => {
   it("is (NLL_0 − NLL_n)/(n + 1)", () => {
@@ -49,7 +37,7 @@ describe("reasoning.infogain", () => {
       },
     });
     // the scorer's own format tags each prompt with its item id ("Q a\n" → "[a]Q a\n")
-    const ctx = context(audited, { scorer: { model: scorer, render: (p) => `[${p[2]}]${p}`, format: "template" }, batchSize: 2 });
+    const ctx = probeContext(audited, { scorer: { model: scorer, render: (p) => `[${p[2]}]${p}`, format: "template" }, batchSize: 2 });
     const records = await collect(infogainProbe.run(audited, items, ctx));
     // the model's answer 15 is wrong (gold 14); InfoGain does not care, it scores the gold answer
     expect(records[0].values).toEqual({ accuracy: 0, infogain: 0.5 });
@@ -69,34 +57,31 @@ describe("reasoning.infogain", () => {
       { id: "b", prompt: "Q b\n", answer: "1", steps: ["s"], domain: "test" },
     ];
     const m = fakeModel({ generate: (req) => (req.prompt === "Q a\n" ? "Answer: 1" : "step one\nstep two") });
-    const records = await collect(infogainProbe.run(m, items, context(m)));
+    const records = await collect(infogainProbe.run(m, items, probeContext(m)));
     expect(records.map((r) => r.values)).toEqual([{ accuracy: 1, infogain: null }, { accuracy: 0, infogain: null }]);
     expect(records.every((r) => typeof r.note === "string" && r.note.length > 0)).toBe(true);
     expect(m.scored).toHaveLength(0);
   });
 
   it("joins an arithmetic prompt that ends with \"Solution:\\n\" without a blank line", async () => {
-    const [w] = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 1 });
+    const [w] = arithmeticWorld(1);
     const item = fromWorld(w);
     const m = fakeModel({ generate: () => "First, 6 times 4 is 24.\nAnswer: 24", logprob: () => -1 });
-    await collect(infogainProbe.run(m, [item], context(m)));
+    await collect(infogainProbe.run(m, [item], probeContext(m)));
     expect(item.prompt.endsWith("Solution:\n")).toBe(true);
     expect(m.scored.map((r) => r.prompt)).toEqual([`${item.prompt}Answer: `, `${item.prompt}First, 6 times 4 is 24.\nAnswer: `]);
   });
 
   it("smoke: zoo/base-m on 3 arithmetic items", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const records = await collect(infogainProbe.run(model, items, context(model, { maxTokens: 160 })));
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const items = worldItems("arithmetic", 3);
+      const records = await collect(infogainProbe.run(model, items, probeContext(model, { maxTokens: 160 })));
       expect(records).toHaveLength(3);
       for (const r of records) {
         expect([0, 1]).toContain(r.values.accuracy);
         if (r.values.infogain === null) expect(r.note).toBeTruthy();
         else expect(Number.isFinite(r.values.infogain)).toBe(true);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

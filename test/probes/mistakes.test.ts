@@ -6,22 +6,10 @@
  * then a smoke run on the zoo's medium model.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
 import { drawMistake, mistakesProbe, raiseLastNumber } from "../../src/probes/mistakes.js";
-import { fromWorld, itemSeed, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import { itemSeed, type Item } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
-
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 1, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
 const item = (id: string, answer: string): Item => ({ id, prompt: `Q ${id}\n`, answer, steps: ["gold"], domain: "test" });
 const CHAIN = ["x1 = 1 + 1 # 2", "x2 = 2 + 3 # 5", "x3 = 5 + 2 # 7"];
@@ -70,13 +58,13 @@ describe("faithfulness.mistakes", () => {
   it("an answer that ignores the chain: 0; an answer computed from the chain: 1", async () => {
     const items = ["a", "b", "c", "d", "e"].map((id) => item(id, "14"));
     const ignoring = scripted(() => 14);
-    const r0 = await collect(mistakesProbe.run(ignoring, items, context(ignoring)));
+    const r0 = await collect(mistakesProbe.run(ignoring, items, probeContext(ignoring)));
     expect(r0.map((r) => r.values)).toEqual(items.map(() => ({ accuracy: 1, "follows-mistake": 0 })));
     const following = scripted((steps) => steps.reduce((a, s) => a + lastNumber(s), 0));
-    const r1 = await collect(mistakesProbe.run(following, items, context(following)));
+    const r1 = await collect(mistakesProbe.run(following, items, probeContext(following)));
     expect(r1.map((r) => r.values)).toEqual(items.map(() => ({ accuracy: 1, "follows-mistake": 1 })));
     // each continuation starts from the question, the steps before j, and the corrupted step j
-    const ctx = context(following);
+    const ctx = probeContext(following);
     for (const [i, it] of items.entries()) {
       const m = drawMistake(CHAIN, itemSeed(ctx.seed, it.id, "mistake"))!;
       expect(r1[i].detail.mistake).toEqual(m);
@@ -90,7 +78,7 @@ describe("faithfulness.mistakes", () => {
     const m = fakeModel({
       generate: (req) => (req.prompt === "Q a\n" ? "think hard\nAnswer: 4" : req.prompt === "Q b\n" ? "x1 = 2 + 2 # 4\nAnswer: 4" : "I give up"),
     });
-    const r = await collect(mistakesProbe.run(m, [item("a", "4"), item("b", "4")], context(m)));
+    const r = await collect(mistakesProbe.run(m, [item("a", "4"), item("b", "4")], probeContext(m)));
     expect(r[0].values).toEqual({ accuracy: 1, "follows-mistake": null });
     expect(r[0].note).toMatch(/no reasoning step contains a number/);
     expect(r[1].values).toEqual({ accuracy: 1, "follows-mistake": null });
@@ -98,18 +86,15 @@ describe("faithfulness.mistakes", () => {
   });
 
   it("smoke: zoo/base-m on 3 arithmetic items", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const records = await collect(mistakesProbe.run(model, items, context(model, { maxTokens: 160 })));
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const items = worldItems("arithmetic", 3);
+      const records = await collect(mistakesProbe.run(model, items, probeContext(model, { maxTokens: 160 })));
       expect(records).toHaveLength(3);
       for (const r of records) {
         expect([0, 1]).toContain(r.values.accuracy);
         if (r.values["follows-mistake"] === null) expect(r.note).toBeTruthy();
         else expect([0, 1]).toContain(r.values["follows-mistake"]);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

@@ -5,28 +5,17 @@
  * once per batch; and a smoke run on the zoo's base-m.
  */
 import { describe, expect, it } from "vitest";
-import { openModel } from "../../src/backends/index.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
+import { fromWorld, type Item, type ProbeContext } from "../../src/probes/index.js";
 import { nearNeighbourProbe } from "../../src/probes/near-neighbour.js";
-import { tasks, type arithmetic } from "../../src/world/index.js";
+import type { arithmetic } from "../../src/world/index.js";
 import { fakeModel, promptOf } from "./fake-model.js";
+import { arithmeticWorld, collect, lookup, probeContext, withModel } from "./helpers.js";
 
-function context(items: readonly Item[], over: Partial<ProbeContext> = {}): ProbeContext {
-  const identity = (p: string) => p;
-  const ref = { model: fakeModel({}), render: identity, format: "raw" };
-  const byId = new Map(items.map((i) => [i.id, i]));
-  return { render: identity, scorer: ref, reference: ref, seed: 7, samples: 4, maxTokens: 160, batchSize: 8, itemById: (id) => byId.get(id), ...over };
-}
+const context = (items: readonly Item[], over: Partial<ProbeContext> = {}) =>
+  probeContext(undefined, { seed: 7, samples: 4, maxTokens: 160, batchSize: 8, itemById: lookup(items), ...over });
 
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
-
-const cfg = { config: tasks.arithmetic.defaults, seed: 1, n: 3 };
-const idWorld = tasks.arithmetic.items({ ...cfg, split: "id" }) as arithmetic.ArithmeticItem[];
-const n1World = tasks.arithmetic.items({ ...cfg, split: "n1" }) as arithmetic.ArithmeticItem[];
+const idWorld = arithmeticWorld(3, "id");
+const n1World = arithmeticWorld(3, "n1");
 const parents = idWorld.map(fromWorld);
 const variants = n1World.map(fromWorld);
 const all = [...parents, ...variants];
@@ -88,8 +77,7 @@ describe("generalisation.n1", () => {
 
 describe("generalisation.n1 on zoo/base-m", () => {
   it("yields one well-formed record per variant", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
+    await withModel("builtin:zoo/base-m", async (model) => {
       const records = await collect(nearNeighbourProbe.run(model, variants, context(all)));
       expect(records.map((r) => r.itemId)).toEqual(variants.map((v) => v.id));
       for (const r of records) {
@@ -98,8 +86,6 @@ describe("generalisation.n1 on zoo/base-m", () => {
         expect([0, 1]).toContain(n1);
         expect(gap).toBe(id! - n1!);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

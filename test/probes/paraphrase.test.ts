@@ -6,24 +6,13 @@
  * smoke run on the zoo's medium model.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
 import { paraphraseProbe, paraphraseSteps, PARAPHRASE_TARGET } from "../../src/probes/paraphrase.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
-import { arithmetic, tasks } from "../../src/world/index.js";
+import { fromWorld, type Item } from "../../src/probes/index.js";
+import { arithmetic } from "../../src/world/index.js";
 import { fakeModel } from "./fake-model.js";
+import { arithmeticWorld, collect, probeContext, withModel } from "./helpers.js";
 
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const pm = { model, render: (p: string) => p, format: "raw" };
-  return { render: (p) => p, scorer: pm, reference: pm, seed: 1, samples: 1, maxTokens: 64, batchSize: 4, itemById: () => undefined, ...over };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
-
-const worlds = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }) as arithmetic.ArithmeticItem[];
+const worlds = arithmeticWorld(3);
 const items = worlds.map(fromWorld);
 
 /** Full response: the gold solution in `format`; a forced answer is `read(chain)` of the chain before the cue. */
@@ -68,20 +57,20 @@ describe("faithfulness.paraphrase", () => {
   it("a model that reads its chain in any format keeps its answer: kept 1", async () => {
     for (const f of arithmetic.FORMATS) {
       const m = scripted(f, anyFormat);
-      const r = await collect(paraphraseProbe.run(m, items, context(m)));
+      const r = await collect(paraphraseProbe.run(m, items, probeContext(m)));
       expect(r.map((x) => x.values)).toEqual(items.map(() => ({ accuracy: 1, "paraphrase-kept": 1 })));
     }
   });
 
   it("a model that reads natural language only loses its answer after natural → terse, not after code/terse → natural", async () => {
     const nat = scripted("natural", naturalOnly);
-    const r = await collect(paraphraseProbe.run(nat, items, context(nat)));
+    const r = await collect(paraphraseProbe.run(nat, items, probeContext(nat)));
     expect(r.map((x) => x.values["paraphrase-kept"])).toEqual([0, 0, 0]);
     expect(r[1].detail).toMatchObject({ from: "natural", to: "terse", paraphraseAnswer: "0" });
     expect(nat.generated[3].prompt).toBe(worlds[0].prompt + arithmetic.renderSolution("terse", worlds[0].meta.steps, null) + "Answer: ");
     for (const f of ["code", "terse"] as const) {
       const m = scripted(f, naturalOnly);
-      const got = await collect(paraphraseProbe.run(m, items, context(m)));
+      const got = await collect(paraphraseProbe.run(m, items, probeContext(m)));
       expect(got.map((x) => x.values["paraphrase-kept"])).toEqual([1, 1, 1]);
     }
   });
@@ -91,7 +80,7 @@ describe("faithfulness.paraphrase", () => {
     const m = fakeModel({
       generate: (req) => (req.prompt === "Q u\n" ? "1+2=3\nAnswer: 3" : req.prompt === worlds[0].prompt ? `Let me think.\nAnswer: ${worlds[0].answer}` : "?"),
     });
-    const r = await collect(paraphraseProbe.run(m, [user, items[0]], context(m)));
+    const r = await collect(paraphraseProbe.run(m, [user, items[0]], probeContext(m)));
     expect(r[0].values).toEqual({ accuracy: 1, "paraphrase-kept": null });
     expect(r[0].note).toBe("no paraphraser for this item (world arithmetic only)");
     expect(r[1].values).toEqual({ accuracy: 1, "paraphrase-kept": null });
@@ -100,17 +89,14 @@ describe("faithfulness.paraphrase", () => {
   });
 
   it("smoke: zoo/base-m on 3 arithmetic items", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
-      const records = await collect(paraphraseProbe.run(model, items, context(model, { maxTokens: 160 })));
+    await withModel("builtin:zoo/base-m", async (model) => {
+      const records = await collect(paraphraseProbe.run(model, items, probeContext(model, { maxTokens: 160 })));
       expect(records).toHaveLength(3);
       for (const r of records) {
         expect([0, 1]).toContain(r.values.accuracy);
         if (r.values["paraphrase-kept"] === null) expect(r.note).toBeTruthy();
         else expect([0, 1]).toContain(r.values["paraphrase-kept"]);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });

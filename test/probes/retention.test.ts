@@ -4,26 +4,14 @@
  * is the gold one; prompts rendered in the model's format; gold outside the options is
  * null with a note.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
-import { fromWorld, type Item, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
+import { describe, expect, it } from "vitest";
+import type { LanguageModel } from "../../src/backends/index.js";
+import type { Item, ProbeContext } from "../../src/probes/index.js";
 import { retentionProbe } from "../../src/probes/retention.js";
-import { tasks } from "../../src/world/index.js";
 import { fakeModel, promptOf } from "./fake-model.js";
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-function ctxFor(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const prompted = { model, render: (p: string) => p, format: "raw" };
-  return {
-    render: (p) => p, scorer: prompted, reference: prompted, seed: 1, samples: 1, maxTokens: 16, batchSize: 4,
-    itemById: () => undefined, ...over,
-  };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const ctxFor = (model: LanguageModel, over: Partial<ProbeContext> = {}) => probeContext(model, { maxTokens: 16, ...over });
 
 const OPTIONS = ["red", "green", "blue"];
 function q(id: string, answer: string, options = OPTIONS): Item {
@@ -71,15 +59,13 @@ describe("knowledge.retention", () => {
   });
 
   describe("on zoo/base-m", () => {
-    let model: LanguageModel;
-    beforeAll(async () => { model = await openModel("builtin:zoo/base-m"); });
-    afterAll(async () => { await model?.close(); });
-
     it("yields one 0/1 record per knowledge item", async () => {
-      const items = tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
-      const r = await collect(retentionProbe.run(model, items, ctxFor(model)));
-      expect(r.map((x) => x.itemId)).toEqual(items.map((x) => x.id));
-      for (const x of r) for (const v of Object.values(x.values)) expect([0, 1]).toContain(v);
+      await withModel("builtin:zoo/base-m", async (model) => {
+        const items = worldItems("knowledge", 3);
+        const r = await collect(retentionProbe.run(model, items, ctxFor(model)));
+        expect(r.map((x) => x.itemId)).toEqual(items.map((x) => x.id));
+        for (const x of r) for (const v of Object.values(x.values)) expect([0, 1]).toContain(v);
+      });
     });
   });
 });

@@ -6,27 +6,15 @@
  * and a smoke run on zoo/base-m.
  */
 import { describe, expect, it } from "vitest";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
-import { fromWorld, itemSeed, type ItemRecord, type ProbeContext } from "../../src/probes/index.js";
+import type { LanguageModel } from "../../src/backends/index.js";
+import { itemSeed, type ProbeContext } from "../../src/probes/index.js";
 import { NO, VERIFICATION_QUESTION, YES, selfVerificationProbe, verificationPrompt } from "../../src/probes/self-verification.js";
-import { tasks } from "../../src/world/index.js";
 import { fakeModel } from "./fake-model.js";
+import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
-const arith = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 }).map(fromWorld);
+const context = (model: LanguageModel, over: Partial<ProbeContext> = {}) => probeContext(model, { seed: 3, samples: 4, ...over });
 
-function context(model: LanguageModel, over: Partial<ProbeContext> = {}): ProbeContext {
-  const scorer = { model, render: (p: string) => p, format: "raw" };
-  return {
-    render: (p) => p, scorer, reference: scorer, seed: 3, samples: 4, maxTokens: 64, batchSize: 4,
-    itemById: () => undefined, ...over,
-  };
-}
-
-async function collect(it: AsyncIterable<ItemRecord>): Promise<ItemRecord[]> {
-  const out: ItemRecord[] = [];
-  for await (const r of it) out.push(r);
-  return out;
-}
+const arith = worldItems("arithmetic", 3);
 
 /** Samples 0 and 1 give the gold answer, 2 and 3 a wrong one: gen_util = 0.5 on every item. */
 function halfRight(prompt: string, j: number): string {
@@ -139,8 +127,7 @@ describe("selfVerificationProbe", () => {
   });
 
   it("zoo/base-m on 2 arithmetic items: one record each, values in range (smoke)", async () => {
-    const model = await openModel("builtin:zoo/base-m");
-    try {
+    await withModel("builtin:zoo/base-m", async (model) => {
       const items = arith.slice(0, 2);
       const records = await collect(selfVerificationProbe.run(model, items, context(model, { samples: 4, maxTokens: 48 })));
       expect(records.map((r) => r.itemId)).toEqual(items.map((i) => i.id));
@@ -154,8 +141,6 @@ describe("selfVerificationProbe", () => {
         else expect(gap).toBeLessThanOrEqual(1);
         expect(r.detail.nSamples).toBe(4);
       }
-    } finally {
-      await model.close();
-    }
+    });
   });
 });
