@@ -160,7 +160,8 @@ function paired(items: readonly Item[], base: readonly ItemRecord[], tuned: read
 
 /** The rows of one probe for one (base arm, tuned arm) pair. */
 function probeRows(probe: Probe, items: readonly Item[], base: ItemRecord[], tuned: ItemRecord[], formats: LedgerRow["formats"], s: LedgerSettings, roleOverride?: MetricRole): Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] {
-  const domains = probe.perDomain ? [...new Set(items.filter((it) => base.some((r) => r.itemId === it.id)).map((it) => it.domain))] : [undefined];
+  const measured = new Set(base.map((r) => r.itemId));
+  const domains = probe.perDomain ? [...new Set(items.filter((it) => measured.has(it.id)).map((it) => it.domain))] : [undefined];
   const rows: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] = [];
   for (const domain of domains) {
     const pair = paired(items, base, tuned, domain);

@@ -25,6 +25,8 @@ export const accuracyProbe: Probe = {
       description: "the greedy response is correct",
     },
   ],
+  // one row per task: pooling arithmetic with knowledge would average a gain with a loss
+  perDomain: true,
   applies: (item: Item) => !isReference(item),
   async *run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
     for (let i = 0; i < items.length; i += ctx.batchSize) {

@@ -125,6 +125,7 @@ export const nearNeighbourProbe: Probe = {
     },
   ],
   usesVariants: true,
+  perDomain: true,
   applies: (item) => item.variantOf !== undefined,
   run,
 };

@@ -122,6 +122,7 @@ export const selfVerificationProbe: Probe = {
     "the answers it approves of would raise accuracy.",
   reference: "Song et al. 2024, Mind the Gap: Examining the Self-Improvement Capabilities of Large Language Models (arXiv 2412.02674)",
   metrics: METRICS,
+  perDomain: true,
   applies: (item) => !isReference(item) && (item.world !== undefined || item.answer.trim() !== ""),
   async *run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
     const size = Math.max(1, ctx.batchSize);

@@ -70,8 +70,8 @@ describe("a planted difference", () => {
     try {
       const r = await audit({ base, tuned: [tuned], probes: probes.value, items: items(40, 24), sources: ["test"], settings, store });
       const row = (probe: string, metric: string, domain?: string) => r.ledgers[0].rows.find((x) => x.probe === probe && x.metric === metric && x.domain === domain)!;
-      expect(row("task.accuracy", "accuracy").verdict).toBe("lost");
-      expect(row("task.accuracy", "accuracy").delta).toBeLessThan(-0.2);
+      expect(row("task.accuracy", "accuracy", "arithmetic").verdict).toBe("lost");
+      expect(row("task.accuracy", "accuracy", "arithmetic").delta).toBeLessThan(-0.2);
       expect(row("knowledge.drift", "kl", "knowledge").verdict).toBe("lost");
       expect(row("knowledge.drift", "kl", "knowledge").tuned).toBeGreaterThan(0.05);
     } finally {

@@ -23,7 +23,13 @@ export interface GgufModelOptions {
   contextSize?: number;
   /** F32 K/V cache and flash attention off, for log-probs that match a reference. Default true: scoring is this backend's main job. */
   exactScoring?: boolean;
-  /** Context sequences evaluated together (batch requests run one per sequence). Default 4. */
+  /**
+   * Context sequences evaluated together (batch requests run one per sequence). Default 1.
+   * NOTE: with 4, an audit's greedy generations (base-s / base-m GGUFs, context 256)
+   * sometimes took tokens the model ranks 0.6–12.8 nats below its best, at random items
+   * from run to run (test/audit/three-backends.test.ts); with 1 they match the engine
+   * every time, and on 2 cores the audit was no slower (7.7 s against 7.2 s).
+   */
   parallel?: number;
   /**
    * CPU threads for evaluation. Default: the cores minus one, left to Node's own thread.
@@ -58,8 +64,22 @@ async function releaseLlama(): Promise<void> {
   await (await llama).dispose();
 }
 
+/**
+ * Like Promise.all, but a failure is reported only after every request has settled.
+ * NOTE: Promise.all rejects at the first error while the other sequences keep decoding on
+ * the shared context; a caller that retries the batch (probes/respond.ts on a context
+ * error) would then run new sequences beside orphaned ones, and llama.cpp's outputs were
+ * seen to go wrong (test/audit/three-backends.test.ts).
+ */
+async function settled<T>(work: Promise<T>[]): Promise<T[]> {
+  const done = await Promise.allSettled(work);
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === "rejected");
+  if (failed) throw failed.reason;
+  return done.map((d) => (d as PromiseFulfilledResult<T>).value);
+}
+
 export async function openGgufModel(path: string, opts: GgufModelOptions = {}): Promise<LanguageModel> {
-  const parallel = opts.parallel ?? 4;
+  const parallel = opts.parallel ?? 1; // see GgufModelOptions.parallel
   if (!(Number.isInteger(parallel) && parallel >= 1)) throw new Error(`openGgufModel: parallel must be a positive integer, got ${parallel}`);
   if (opts.contextSize !== undefined && !(Number.isInteger(opts.contextSize) && opts.contextSize >= 2)) {
     throw new Error(`openGgufModel: contextSize must be an integer ≥ 2, got ${opts.contextSize}`);
@@ -108,9 +128,9 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       id: rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`,
       vocab,
       generate: (req: GenerateRequest): Promise<Generation> => live(() => generateOne(rt, req)),
-      generateBatch: (reqs: GenerateRequest[]): Promise<Generation[]> => live(() => Promise.all(reqs.map((r) => generateOne(rt, r)))),
+      generateBatch: (reqs: GenerateRequest[]): Promise<Generation[]> => live(() => settled(reqs.map((r) => generateOne(rt, r)))),
       score: (req: ScoreRequest): Promise<ContinuationScore> => live(() => scoreOne(rt, req)),
-      scoreBatch: (reqs: ScoreRequest[]): Promise<ContinuationScore[]> => live(() => Promise.all(reqs.map((r) => scoreOne(rt, r)))),
+      scoreBatch: (reqs: ScoreRequest[]): Promise<ContinuationScore[]> => live(() => settled(reqs.map((r) => scoreOne(rt, r)))),
       nextTokenLogprobs: (prefix: TokenIds, k?: number): Promise<TokenLogprobs> => live(() => nextTokenLogprobsOf(rt, prefix, k)),
       scoreTokens: (ids: TokenIds, topK: number): Promise<PositionScore[]> => live(() => scoreTokensOf(rt, ids, topK)),
       chatPrompt: (messages: ChatMessage[]): string => renderChat(rt, messages),
