@@ -29,12 +29,24 @@ export function rowLabel(r: LedgerRow): string {
 
 const VERDICT_MARK: Record<LedgerRow["verdict"], string> = { gained: "gained", lost: "LOST", unchanged: "unchanged", inconclusive: "inconclusive" };
 
+/** Colours only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
+  return stream.isTTY === true && !process.env.NO_COLOR;
+}
+
+const ANSI = { red: "\u001b[31m", green: "\u001b[32m", yellow: "\u001b[33m", dim: "\u001b[2m", reset: "\u001b[0m" } as const;
+
+function paint(line: string, r: LedgerRow): string {
+  const c = r.hiddenTrade ? ANSI.yellow : r.verdict === "lost" ? ANSI.red : r.verdict === "gained" ? ANSI.green : r.verdict === "inconclusive" ? ANSI.dim : "";
+  return c ? `${c}${line}${ANSI.reset}` : line;
+}
+
 function pad(s: string, w: number, right = false): string {
   return right ? s.padStart(w) : s.padEnd(w);
 }
 
-/** The table's lines (no trailing newline). */
-export function ledgerTable(l: Ledger): string[] {
+/** The table's lines (no trailing newline); `colour` paints lost / gained / hidden-trade rows. */
+export function ledgerTable(l: Ledger, colour = false): string[] {
   const rows = [...l.rows.filter((r) => r.hiddenTrade), ...l.rows.filter((r) => !r.hiddenTrade)];
   const cells = rows.map((r) => {
     const unit = r.unit === "share" ? "pp" : r.unit === "nats" ? "nats" : "";
@@ -53,7 +65,7 @@ export function ledgerTable(l: Ledger): string[] {
   const widths = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
   const right = [false, false, true, true, true, true, true, false];
   const line = (c: string[]) => c.map((x, j) => pad(x, widths[j], right[j])).join("  ").trimEnd();
-  const out = [line(head), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map(line)];
+  const out = [line(head), widths.map((w) => "─".repeat(w)).join("  "), ...cells.map((c, i) => (colour ? paint(line(c), rows[i]) : line(c)))];
   if (l.hiddenTrades.length > 0) {
     out.push("", "! hidden trade: the probe's proxy gained while its capability lost —");
     for (const t of l.hiddenTrades) out.push(`    ${t.probe}${t.domain ? ` @${t.domain}` : ""}: ${t.proxy.join(", ")} gained; ${t.capability.join(", ")} lost`);

@@ -10,6 +10,7 @@ import { labEval, readEvalWorld, SPLITS, type EvalOptions } from "./commands/eva
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
+import { viewCommand } from "./commands/view.js";
 import { SPEC_FORMS } from "../backends/index.js";
 import { FRAMES, PROBE_IDS, type Frame } from "../probes/index.js";
 import { SUITES } from "../audit/index.js";
@@ -55,17 +56,19 @@ export function buildProgram(): Command {
   program
     .command("demo")
     .description(
-      "the main job on the embedded default: fine-tune the zoo's medium model (zoo/base-m) on arithmetic on this CPU, " +
-        "then measure what it gained and what it traded away on the same held-out items, with 95% intervals",
+      "the main job on the embedded default: fine-tune the zoo's medium model (zoo/base-m) on harder arithmetic on this CPU, " +
+        "audit base against fine-tune with every default probe on the same held-out items, print the ledger and write the HTML report",
     )
     .option("--steps <n>", "fine-tuning steps", int("--steps", 1), 300)
     .option("--seed <n>", "random seed of the fine-tune (recorded in the output)", int("--seed"), 1)
-    .option("--n <items>", "held-out items per task for the measurements", int("--n", 1), 200)
-    .option("--out <dir>", "keep the fine-tune in this folder (default: a temporary folder, removed afterwards)")
-    .action(async (o: { steps: number; seed: number; n: number; out?: string }) => {
+    .option("--n <items>", "held-out items per suite for the audit", int("--n", 1), 50)
+    .option("--samples <k>", "samples per prompt for the sampling probes", int("--samples", 1), 4)
+    .option("--out <dir>", "the demo's folder: the fine-tune, the run store and report.html (a second run reuses them)", "ftledger-demo")
+    .option("--quiet", "no progress on stderr", false)
+    .addHelpText("after", "\nExamples:\n  npx ftledger demo                     # about 3 minutes on 2 cores\n  npx ftledger demo --steps 100 --n 20  # a quicker, noisier look\n  npx ftledger view ftledger-demo/store # browse the run afterwards")
+    .action(async (o: { steps: number; seed: number; n: number; samples: number; out: string; quiet: boolean }) => {
       process.exitCode = await demo(o);
     });
-
 
   const auditCmd = program
     .command("audit")
@@ -97,6 +100,8 @@ export function buildProgram(): Command {
     .option("--alpha <a>", "significance level after adjustment (default 0.05)", num("--alpha", (n) => n > 0 && n < 1, "in (0, 1)"))
     .option("--no-same-format", "do not also score the tuned model in the base's prompt format")
     .option("--export-regressions <file>", "write the items the fine-tune lost as JSONL (the --data schema) for the next round")
+    .option("--report <file>", "also write the self-contained HTML report here (it is always written to <store>/reports/<run-id>.html)")
+    .option("--markdown <file>", "write the ledger as Markdown here (for a pull-request comment)")
     .option("--json", "print the result as JSON (docs/PROBES.md); progress stays on stderr", false)
     .option("--quiet", "no progress or notes on stderr", false)
     .addHelpText(
@@ -116,7 +121,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
         base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", probes: "probes", suite: "suite",
         data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
         world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
-        sameFormat: "same-format", exportRegressions: "export-regressions",
+        sameFormat: "same-format", exportRegressions: "export-regressions", report: "report", markdown: "markdown",
       };
       let raw: Record<string, unknown> = {};
       let where = "flags";
@@ -236,6 +241,25 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .option("--name <name>", "model name clients send (default: the folder or file name)")
     .action(async (spec: string, o: { port: number; host: string; name?: string }) => {
       process.exitCode = await serveCommand(spec, o);
+    });
+
+  program
+    .command("view")
+    .description("a local web app over past runs: the list of runs, one run's ledger and plots, two runs compared, a trajectory over checkpoints")
+    .argument("[store]", "run store folder (the --store of ftledger audit)", ".ftledger")
+    .option("--port <n>", "port (0 = any free one)", int("--port"), 8080)
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  ftledger view                      the runs in .ftledger, at http://127.0.0.1:8080/
+  ftledger view runs/store --port 0  another store, on any free port
+
+Exit codes: 0 stopped with Ctrl-C, 2 no run store there or the port is taken.`,
+    )
+    .action(async (store: string, o: { port: number; host: string }) => {
+      process.exitCode = await viewCommand(store, o);
     });
 
   const exp = program.command("export").description("write a checkpoint in another format");

@@ -22,18 +22,24 @@ describe("ftledger CLI", () => {
     expect(existsSync(join(root, "dist", "cli", "main.js")), "dist/cli/main.js is missing: run `npm run build`").toBe(true);
   });
 
-  it("demo fine-tunes the zoo's medium model and measures base and fine-tune on the same items", async () => {
+  it("demo fine-tunes the zoo's medium model, audits base against fine-tune, and writes the report", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftledger-demo-"));
-    const r = ftledger("demo", "--steps", "4", "--n", "4", "--out", join(dir, "sft"));
+    const r = ftledger("demo", "--steps", "4", "--n", "4", "--samples", "2", "--out", join(dir, "demo"));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/kernels: (native|wasm|ts)/);
     expect(r.stdout).toMatch(/1\. fine-tune zoo\/base-m: sft on harder arithmetic \(2–4 steps, operands ≤ 49\), worked solutions in the "code" format, 4 steps/);
     expect(r.stdout).toMatch(/loss \d\.\d+ → \d\.\d+ in \d+ s/);
-    expect(r.stdout).toMatch(/\[1\] builtin:.*zoo\/base-m .*frame raw/);
-    expect(r.stdout).toMatch(/\[2\] builtin:.*step-000004 .*frame chat/);
-    expect(r.stdout).toMatch(/proxy {7}arithmetic accuracy {3}[+−]\d+\.\d pp \[[+−]\d+\.\d pp, [+−]\d+\.\d pp\]/);
-    expect(r.stdout).toMatch(/capability {2}knowledge recall/);
-    expect(r.stdout).toMatch(/diversity {3}"code" share of sampled solutions \d+% → \d+%/);
+    expect(r.stdout).toMatch(/2\. audit zoo\/base-m against the fine-tune on 4 held-out items per suite/);
+    expect(r.stdout).toMatch(/task\.accuracy · accuracy @arithmetic \[raw→chat\] +proxy/);
+    expect(r.stdout).toMatch(/task\.accuracy · accuracy @arithmetic \[both raw\] +capab\./);
+    expect(r.stdout).toMatch(/knowledge\.retention · closed-book \[raw→chat\]/);
+    expect(r.stdout).toContain(`the report: ${join(dir, "demo", "report.html")}`);
+    expect(existsSync(join(dir, "demo", "report.html"))).toBe(true);
+    // a second run reuses the fine-tune and the stored records
+    const again = ftledger("demo", "--steps", "4", "--n", "4", "--samples", "2", "--out", join(dir, "demo"));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/reusing the finished fine-tune/);
+    expect(again.stdout).toMatch(/records: 0 computed now/);
   });
 
   it("lab train → lab sample → export gguf", async () => {

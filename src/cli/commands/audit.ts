@@ -9,11 +9,11 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import {
   audit, DEFAULT_SUITES, DEFAULT_WORLD, openRunStore, parseGateRule, readDataset, regressionLines, suiteItems, SUITES,
-  worldSettingsSchema, writeRegressions, type AuditModel, type GateRule, type SuiteName, type WorldSettings,
+  worldSettingsSchema, writeRegressions, type AuditModel, type GateRule, type RunStore, type SuiteName, type WorldSettings,
 } from "../../audit/index.js";
 import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
-import { ledgerTable, trajectoryTable } from "../ledger-table.js";
+import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";
 import { progressBar, type Progress } from "../progress.js";
 import { readEvalWorld } from "./eval.js";
 
@@ -46,6 +46,10 @@ export const auditConfigSchema = z.strictObject({
   alpha: z.number().gt(0).lt(1).default(0.05),
   "same-format": z.boolean().default(true),
   "export-regressions": z.string().optional(),
+  /** Also write the HTML report here (it is always written to <store>/reports/<run-id>.html). */
+  report: z.string().min(1).optional(),
+  /** Write the ledger as Markdown here (for a pull-request comment). */
+  markdown: z.string().min(1).optional(),
 });
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
 
@@ -145,6 +149,28 @@ function formatOf(text: string | undefined, model: LanguageModel, flag: string):
   return r.value;
 }
 
+/**
+ * The run's HTML report, always at <store>/reports/<run-id>.html, plus --report and
+ * --markdown; each written atomically. The report module (Vega) is loaded only here.
+ */
+async function writeReports(c: AuditConfig, store: RunStore, runId: string): Promise<{ ok: true; lines: string[] } | { ok: false; error: string }> {
+  const { reportInputFromStore, renderHtml, renderMarkdown, writeFileAtomic } = await import("../../report/index.js");
+  const input = reportInputFromStore(store, runId);
+  if (!input) return { ok: false, error: `run ${runId}: no stored result to report on; run the audit again` };
+  const html = await renderHtml(input);
+  const targets: { path: string; text: string; flag: string }[] = [{ path: join(c.store, "reports", `${runId}.html`), text: html, flag: "--store" }];
+  if (c.report !== undefined) targets.push({ path: c.report, text: html, flag: "--report" });
+  if (c.markdown !== undefined) targets.push({ path: c.markdown, text: renderMarkdown(input), flag: "--markdown" });
+  for (const t of targets) {
+    try {
+      await writeFileAtomic(t.path, t.text);
+    } catch (e) {
+      return { ok: false, error: `cannot write the report ${t.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give ${t.flag} a writable path` };
+    }
+  }
+  return { ok: true, lines: targets.map((t) => `${t.flag === "--markdown" ? "markdown" : "report"}: ${resolve(t.path)}`) };
+}
+
 export interface AuditCliFlags {
   json: boolean;
   quiet: boolean;
@@ -231,13 +257,16 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
     } else {
       const out: string[] = [];
       for (const l of result.ledgers) {
-        out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l));
+        out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
       }
       if (result.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.ledgers));
       out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
       if (rules.length > 0) out.push(result.gate.passed ? `gate: passed (${rules.map((r) => r.text).join("; ")})` : `gate: FAILED — ${result.gate.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}`).join(", ")}`).join("; ")}`);
       process.stdout.write(`${out.join("\n")}\n`);
     }
+    const reports = await writeReports(c, store, result.run.runId);
+    if (!reports.ok) return fail(reports.error);
+    for (const line of reports.lines) say(line);
     return result.gate.passed ? 0 : 1;
   } finally {
     for (const m of opened) await m.close();

@@ -1,0 +1,85 @@
+/**
+ * Numbers and labels of ledger rows as the report prints them, the same conventions as
+ * the terminal table (docs/PROBES.md §2): shares as %, their Δ and CI in percentage
+ * points; nats and plain numbers to 3 decimals; "—" where a value cannot be computed.
+ * Returns plain text: callers escape it for HTML or Markdown.
+ */
+import type { AuditResultJson, JsonRow } from "../audit/index.js";
+
+export type LedgerJson = AuditResultJson["ledgers"][number];
+
+const finite = (x: number | null | undefined): x is number => typeof x === "number" && Number.isFinite(x);
+
+/** A metric's value: "75.0%" for shares, "2.771" otherwise, "—" for null. */
+export function valueText(r: Pick<JsonRow, "unit">, x: number | null): string {
+  if (!finite(x)) return "—";
+  return r.unit === "share" ? `${(100 * x).toFixed(1)}%` : x.toFixed(3);
+}
+
+/** A signed difference in the row's display unit, without the unit: "+18.1", "-0.025". */
+export function signedText(r: Pick<JsonRow, "unit">, x: number | null): string {
+  if (!finite(x)) return "—";
+  const s = r.unit === "share" ? (100 * x).toFixed(1) : x.toFixed(3);
+  return `${x >= 0 ? "+" : ""}${s}`;
+}
+
+/** The unit suffix of a difference: "pp" for shares, "nats", or "". */
+export function deltaUnit(r: Pick<JsonRow, "unit">): string {
+  return r.unit === "share" ? "pp" : r.unit === "nats" ? "nats" : "";
+}
+
+/** "+18.1 pp [+11.3, +25.6]" */
+export function deltaText(r: Pick<JsonRow, "unit" | "delta" | "ci_low" | "ci_high">): string {
+  if (r.delta === null) return "—";
+  const u = deltaUnit(r);
+  return `${signedText(r, r.delta)}${u ? ` ${u}` : ""} [${signedText(r, r.ci_low)}, ${signedText(r, r.ci_high)}]`;
+}
+
+export function pText(p: number | null): string {
+  if (!finite(p)) return "—";
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(0);
+}
+
+/** "diversity · distinct-2 @arithmetic [raw→chat]", as the terminal ledger labels rows. */
+export function rowLabel(r: Pick<JsonRow, "probe" | "metric" | "domain" | "formats" | "tuned_in_base_format">): string {
+  const domain = r.domain ? ` @${r.domain}` : "";
+  const fmt = r.tuned_in_base_format ? ` [both ${r.formats.base}]` : r.formats.base === r.formats.tuned ? "" : ` [${r.formats.base}→${r.formats.tuned}]`;
+  return `${r.probe} · ${r.metric}${domain}${fmt}`;
+}
+
+export function verdictText(r: Pick<JsonRow, "verdict" | "higher_is_better">): string {
+  const v = r.verdict === "lost" ? "LOST" : r.verdict;
+  return `${v}${r.higher_is_better ? "" : " (lower is better)"}`;
+}
+
+/** Rows with hidden-trade rows first, otherwise in ledger order (as the terminal table). */
+export function orderedRows(l: LedgerJson): JsonRow[] {
+  return [...l.rows.filter((r) => r.hidden_trade), ...l.rows.filter((r) => !r.hidden_trade)];
+}
+
+/** One line per (probe, reason) of the probes that have no rows: the reason is the same for every arm. */
+export function notMeasured(l: LedgerJson): { probe: string; reason: string }[] {
+  const seen = new Set<string>();
+  const out: { probe: string; reason: string }[] = [];
+  for (const u of l.unavailable) {
+    const k = `${u.probe}\u0000${u.reason}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ probe: u.probe, reason: u.reason });
+  }
+  return out;
+}
+
+/** "diversity @arithmetic: validity gained; distinct-2, semantic-diversity lost" */
+export function hiddenTradeText(t: LedgerJson["hidden_trades"][number]): string {
+  return `${t.probe}${t.domain ? ` @${t.domain}` : ""}: ${t.proxy.join(", ")} gained; ${t.capability.join(", ")} lost`;
+}
+
+/** The gate's result in one line, or undefined when the audit had no rules. */
+export function gateText(result: AuditResultJson): string | undefined {
+  const g = result.gate;
+  if (g.rules.length === 0) return undefined;
+  const rules = g.rules.join("; ");
+  if (g.passed) return `gate: passed (${rules})`;
+  return `gate: FAILED — ${g.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}${r.domain ? `@${r.domain}` : ""}`).join(", ")}`).join("; ")}`;
+}

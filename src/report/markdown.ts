@@ -1,0 +1,44 @@
+/**
+ * The report as Markdown, for a pull-request comment: per tuned model a compact ledger
+ * (hidden trades first; verdict, Δ [95% CI], adjusted p, n), its hidden trades and
+ * "not measured" probes, then the gate. No model text: only ids from the store, escaped
+ * for GitHub's Markdown (which also renders inline HTML).
+ */
+import type { ReportInput } from "./data.js";
+import { escapeMarkdownCell } from "./escape.js";
+import { deltaText, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText } from "./format.js";
+
+const cell = escapeMarkdownCell;
+
+export function renderMarkdown(input: ReportInput): string {
+  const r = input.result;
+  const base = r.manifest?.models?.find((m) => m.role === "base");
+  const out: string[] = [];
+  const trades = r.ledgers.reduce((s, l) => s + l.hidden_trades.length, 0);
+  out.push(`### ftledger audit — ${trades > 0 ? `⚠️ ${trades} hidden trade(s)` : "no hidden trade"}`, "");
+  out.push(`Run \`${cell(r.run_id)}\`: base ${cell(base?.spec ?? "?")}${base ? ` (${cell(base.format)})` : ""}; ${r.manifest?.items.count ?? "?"} items.`, "");
+  for (const l of r.ledgers) {
+    const adj = l.adjust === "holm" ? "Holm" : "BH";
+    out.push(`#### base → tuned #${l.tuned}: ${cell(l.spec)}`, "");
+    out.push(`| | probe · metric | role | base | tuned | Δ [95% CI] | p (${adj}) | n | verdict |`, "|---|---|---|---:|---:|---:|---:|---:|---|");
+    for (const x of orderedRows(l)) {
+      const verdict = verdictText(x);
+      const v = x.verdict === "lost" ? `**${cell(verdict)}**` : x.verdict === "gained" ? `*${cell(verdict)}*` : cell(verdict);
+      out.push(`| ${x.hidden_trade ? "❗" : ""} | ${cell(rowLabel(x))} | ${x.role === "proxy" ? "proxy" : "capab."} | ${cell(valueText(x, x.base))} | ${cell(valueText(x, x.tuned))} | ${cell(deltaText(x))} | ${cell(pText(x.p_adj))} | ${x.n} | ${v} |`);
+    }
+    out.push("");
+    if (l.hidden_trades.length > 0) {
+      out.push("**Hidden trades** (the probe's proxy gained while its capability lost):", "");
+      for (const t of l.hidden_trades) out.push(`- ${cell(hiddenTradeText(t))}`);
+      out.push("");
+    }
+    const missing = notMeasured(l);
+    if (missing.length > 0) {
+      out.push(...missing.map((m) => `- not measured: ${cell(m.probe)}: ${cell(m.reason)}`), "");
+    }
+  }
+  const gate = gateText(r);
+  if (gate !== undefined) out.push(r.gate.passed ? `✅ ${cell(gate)}` : `❌ ${cell(gate)}`, "");
+  out.push(`<sub>α = ${r.ledgers[0]?.alpha ?? "?"} after adjustment across each ledger; shares in %, Δ in percentage points; Δ [95% CI] = paired bootstrap. See docs/PROBES.md.</sub>`, "");
+  return out.join("\n");
+}

@@ -1,0 +1,162 @@
+/**
+ * `ftledger view`: a local web app over a run store (Hono, server-rendered HTML).
+ *   GET /                        the runs, newest first, and a form to compare two
+ *   GET /runs/:id                one run's full report (src/report) under a nav bar
+ *   GET /runs/:id/trajectory     Δ per checkpoint, and where each capability started to fall
+ *   GET /compare?a=RUN&b=RUN     two runs' ledgers side by side, and what changed
+ *   GET /api/runs, /api/runs/:id the same data as JSON
+ * Pages load nothing from the network (inline CSS and SVG) and every string from the
+ * store is escaped. The store is opened per request and closed after it, so runs an
+ * audit adds while the viewer is open show up on reload, and no handle is left behind.
+ */
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { Hono, type Context } from "hono";
+import { openRunStore, type RunStore } from "../audit/index.js";
+import { renderHtml, reportInputFromStore } from "../report/index.js";
+import { comparePage } from "./view-compare.js";
+import { hiddenTradeCount, navBar, overviewOf, runHref, verdictCounts, type RunOverview } from "./view-html.js";
+import { messagePage, runningRunPage, runsPage } from "./view-pages.js";
+import { capabilityPlot, checkpointsOf, singleCheckpointPage, trajectoryPage } from "./view-trajectory.js";
+
+export type ViewStoreCheck = { ok: true; dir: string } | { ok: false; error: string };
+
+const STORE_FILE = "runs.sqlite";
+
+/**
+ * Is `dir` a run store the viewer can read? Unlike `openRunStore`, never creates one: a
+ * mistyped path is an error, not a new empty store. `dir` may also name the runs.sqlite file.
+ */
+export function checkViewStore(dir: string): ViewStoreCheck {
+  let root = resolve(dir);
+  const st = statSync(root, { throwIfNoEntry: false });
+  if (st?.isFile() && basename(root) === STORE_FILE) root = dirname(root);
+  else if (!st) return { ok: false, error: `${root}: no such folder; give the folder an audit stored its runs in (ftledger audit --store DIR; default .ftledger).` };
+  else if (!st.isDirectory()) return { ok: false, error: `${root} is a file, not a run store folder; give the folder an audit stored its runs in (it holds ${STORE_FILE}).` };
+  if (!existsSync(join(root, STORE_FILE))) {
+    return { ok: false, error: `${root}: no run store here (no ${STORE_FILE}); run ftledger audit --store ${dir} first, or give the folder an audit stored its runs in.` };
+  }
+  try {
+    openRunStore(root).close();
+  } catch (e) {
+    // the store's advice names audit's --store; the viewer takes the folder as its argument
+    return { ok: false, error: (e as Error).message.replace(/; give --store .*$/, "; give ftledger view the folder an audit stored its runs in.") };
+  }
+  return { ok: true, dir: root };
+}
+
+/** Open the store for one request and close it when `fn` is done (also when it throws). */
+async function withStore<T>(dir: string, fn: (store: RunStore) => T | Promise<T>): Promise<T> {
+  // NOTE: openRunStore would create a store where there is none; a store removed while
+  // the viewer runs is an error instead
+  if (!existsSync(join(dir, STORE_FILE))) throw new Error(`${join(dir, STORE_FILE)} is gone; restart ftledger view on a run store folder.`);
+  const store = openRunStore(dir);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}
+
+const overviews = (store: RunStore): RunOverview[] =>
+  store.runs().flatMap((s) => {
+    const r = store.run(s.id);
+    return r ? [overviewOf(r)] : [];
+  });
+
+/** A run's row of GET /api/runs. */
+function summaryJson(r: RunOverview) {
+  return {
+    id: r.id, created: r.created, updated: r.updated, status: r.status,
+    base: r.base ?? null, tuned: r.tuned, items: r.items, probes: r.probes,
+    hidden_trades: r.result ? hiddenTradeCount(r.result) : null,
+    verdicts: r.result ? verdictCounts(r.result) : null,
+  };
+}
+
+// No script on the viewer's own pages; the report page may carry its own inline script.
+// Either way nothing is fetched from anywhere: default-src 'none'.
+const CSP_PAGE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const CSP_REPORT = `${CSP_PAGE}; script-src 'unsafe-inline'`;
+
+/** The report's whole page with the viewer's nav bar as the first thing in its body. */
+function withNav(html: string, nav: string): string {
+  const body = /<body[^>]*>/i.exec(html);
+  return body ? html.slice(0, body.index + body[0].length) + nav + html.slice(body.index + body[0].length) : nav + html;
+}
+
+export function viewApp(storeDir: string): Hono {
+  const dir = resolve(storeDir);
+  const app = new Hono();
+
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", CSP_PAGE);
+  });
+
+  const htmlError = (c: Context, status: 400 | 404 | 500, title: string, message: string) => c.html(messagePage(status, title, message), status);
+  const noRun = (c: Context, id: string) => htmlError(c, 404, "No such run", `This store has no run "${id}". The list of runs shows the ones it has.`);
+
+  app.get("/", (c) => withStore(dir, (store) => c.html(runsPage(overviews(store), store.path))));
+
+  app.get("/api/runs", (c) => withStore(dir, (store) => c.json({ store: store.path, runs: overviews(store).map(summaryJson) })));
+
+  app.get("/api/runs/:id", (c) =>
+    withStore(dir, (store) => {
+      const r = store.run(c.req.param("id"));
+      if (!r) return c.json({ error: { message: `no run "${c.req.param("id")}" in this store; GET /api/runs lists them` } }, 404);
+      return c.json({ id: r.id, created: r.created, updated: r.updated, status: r.status, records: store.countRecords(r.id), manifest: r.manifest, result: r.result ?? null });
+    }));
+
+  app.get("/runs/:id", (c) =>
+    withStore(dir, async (store) => {
+      const id = c.req.param("id");
+      const r = store.run(id);
+      if (!r) return noRun(c, id);
+      const run = overviewOf(r);
+      const input = run.result ? reportInputFromStore(store, id) : undefined;
+      if (!run.result || !input) return c.html(runningRunPage(run, store.countRecords(id)));
+      const links = [{ href: `/api/runs/${encodeURIComponent(id)}`, label: "JSON" }];
+      if (run.result.ledgers.length > 1) links.unshift({ href: `${runHref(id)}/trajectory`, label: "trajectory" });
+      const html = await renderHtml(input, { title: `ftledger run ${id}` });
+      c.header("Content-Security-Policy", CSP_REPORT);
+      return c.html(withNav(html, navBar(links)));
+    }));
+
+  app.get("/runs/:id/trajectory", (c) =>
+    withStore(dir, async (store) => {
+      const id = c.req.param("id");
+      const r = store.run(id);
+      if (!r) return noRun(c, id);
+      const run = overviewOf(r);
+      if (!run.result) return c.html(runningRunPage(run, store.countRecords(id)));
+      if (run.result.ledgers.length < 2) return c.html(singleCheckpointPage(run));
+      const checkpoints = checkpointsOf(run.result.ledgers);
+      return c.html(trajectoryPage(run, checkpoints, await capabilityPlot(checkpoints)));
+    }));
+
+  app.get("/compare", (c) =>
+    withStore(dir, (store) => {
+      const a = c.req.query("a")?.trim(), b = c.req.query("b")?.trim();
+      if (!a || !b) return htmlError(c, 400, "Two runs needed", "Give two run ids: /compare?a=RUN&b=RUN (the list of runs has a form for it).");
+      const runs = overviews(store);
+      const pick = (id: string) => runs.find((x) => x.id === id);
+      const ra = pick(a), rb = pick(b);
+      if (!ra) return noRun(c, a);
+      if (!rb) return noRun(c, b);
+      for (const x of [ra, rb]) {
+        if (!x.result) return htmlError(c, 400, "Run not finished", `Run "${x.id}" has no ledger yet (status ${x.status}): resume its audit, or pick a complete run.`);
+      }
+      return c.html(comparePage({ ...ra, result: ra.result! }, { ...rb, result: rb.result! }, runs));
+    }));
+
+  app.notFound((c) =>
+    c.req.path.startsWith("/api/")
+      ? c.json({ error: { message: `no route ${c.req.method} ${c.req.path}; the API serves GET /api/runs and /api/runs/:id` } }, 404)
+      : htmlError(c, 404, "Not found", `There is no page ${c.req.path} here.`));
+  app.onError((e, c) =>
+    c.req.path.startsWith("/api/") ? c.json({ error: { message: e.message } }, 500) : htmlError(c, 500, "Something went wrong", e.message));
+  return app;
+}

@@ -1,0 +1,180 @@
+/**
+ * The report of a real run (zoo models through audit(): every plot has data) and of a
+ * hand-made hostile run (every printed string carries HTML): self-contained, complete,
+ * and inert — model text renders as text.
+ */
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { audit, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type RunStore } from "../../src/audit/index.js";
+import { openModel, type LanguageModel } from "../../src/backends/index.js";
+import { selectProbes } from "../../src/probes/index.js";
+import { escapeHtml, jsonForScript, renderHtml, renderMarkdown, reportInputFromStore, trajectoryPlot, writeFileAtomic, type ReportInput } from "../../src/report/index.js";
+import { EVIL_RESPONSE, FAKE_RUN, putFakeRun } from "./fake-run.js";
+
+let dir: string;
+let store: RunStore;
+let real: ReportInput;
+let html: string;
+const opened: LanguageModel[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "ftledger-report-"));
+  store = openRunStore(join(dir, "store"));
+  const baseModel = await openModel("builtin:zoo/base-s");
+  const tunedModel = await openModel("builtin:zoo/base-m");
+  opened.push(baseModel, tunedModel);
+  const base: AuditModel = { spec: "builtin:zoo/base-s", model: baseModel, format: { kind: "raw" } };
+  // two tuned models (a trajectory); the second in another format, so it also has a same-format arm
+  const tuned: AuditModel[] = [
+    { spec: "builtin:zoo/base-m", model: tunedModel, format: { kind: "raw" } },
+    { spec: "builtin:zoo/base-s#template", model: baseModel, format: { kind: "template", template: "Please.\n{prompt}" } },
+  ];
+  const probes = selectProbes(["task.accuracy", "faithfulness.early-answering", "format.collapse", "calibration", "generalisation.n1", "diversity"]);
+  if (!probes.ok) throw new Error(probes.error);
+  const items = [...suiteItems("arithmetic", DEFAULT_WORLD, 6), ...suiteItems("knowledge", DEFAULT_WORLD, 6)];
+  const r = await audit({ base, tuned, probes: probes.value, items, sources: ["test"], settings: { seed: 1, samples: 3, maxTokens: 96, batchSize: 16, sameFormat: true }, store });
+  real = reportInputFromStore(store, r.run.runId)!;
+  html = await renderHtml(real);
+  putFakeRun(store);
+}, 60_000);
+
+afterAll(async () => {
+  store?.close();
+  for (const m of opened) await m.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the HTML report of a real run", () => {
+  it("is self-contained: no URL, no external src or href, no stylesheet link", () => {
+    expect(html).not.toMatch(/https?:\/\//);
+    expect(html).not.toMatch(/\ssrc\s*=/i);
+    expect(html).not.toMatch(/<link\b|@import|url\(/i);
+    for (const m of html.matchAll(/\shref="([^"]*)"/g)) expect(m[1]).toMatch(/^#[\w-]+$/);
+    expect(html.match(/<script\b/g)).toHaveLength(1); // the explorer's filter, inline
+    expect(html).toMatch(/<script>\(function \(\)/);
+  });
+
+  it("has each ledger with its rows, hidden trades first, and at least 4 plots", () => {
+    expect(real.result.ledgers).toHaveLength(2);
+    for (const l of real.result.ledgers) {
+      expect(html).toContain(`id="ledger-${l.tuned}"`);
+      expect(l.rows.length).toBeGreaterThan(10);
+    }
+    expect(html.match(/<table class="ledger">/g)).toHaveLength(2);
+    expect(html).toContain("task.accuracy · accuracy @arithmetic [both raw]"); // tuned #2's same-format row
+    expect(html).toContain("Δ [95% CI]");
+    const svgs = html.match(/<svg\b/g) ?? [];
+    // 2 × (tradeoff, diversity) + trajectory + early answering, formats, N-1, calibration
+    expect(svgs.length).toBe(9);
+    for (const title of ["Tradeoff", "Diversity per domain", "Trajectory", "Early answering", "Format distribution", "ID vs N-1 accuracy", "Calibration"]) expect(html).toContain(title);
+    expect(html).not.toContain("not measured in this run");
+  });
+
+  it("has the item explorer with both models' outputs of the changed items", () => {
+    expect(html).toContain('<table id="fx-table" class="explorer">');
+    const lost = real.result.ledgers[0].rows.reduce((s, r) => s + (r.transitions?.lost ?? 0), 0);
+    expect(lost).toBeGreaterThan(0);
+    const rows = html.match(/<tr data-probe="/g) ?? [];
+    const total = real.result.ledgers.flatMap((l) => l.rows).reduce((s, r) => s + (r.transitions ? r.transitions.gained + r.transitions.lost : 0), 0);
+    expect(rows.length).toBe(Math.min(300, total));
+    expect(html).toContain('data-kind="lost"');
+    expect(html).toContain('<select id="fx-model">'); // two tuned models
+  });
+
+  it("as Markdown: the ledger table of each tuned model", () => {
+    const md = renderMarkdown(real);
+    expect(md).toMatch(/^\| \| probe · metric \| role \| base \| tuned \| Δ \[95% CI\] \| p \(Holm\) \| n \| verdict \|$/m);
+    expect(md).toContain("#### base → tuned #1: builtin:zoo/base-m");
+    expect(md).toContain("#### base → tuned #2: builtin:zoo/base-s#template");
+    const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| | probe"));
+    expect(rows.length).toBe(real.result.ledgers.reduce((s, l) => s + l.rows.length, 0));
+    expect(md).not.toMatch(/https?:\/\//);
+  });
+});
+
+describe("model text is inert", () => {
+  it("a response with <script> and <img onerror> renders escaped, and so does every other stored string", async () => {
+    const input = reportInputFromStore(store, FAKE_RUN)!;
+    const page = await renderHtml(input);
+    expect(page).not.toContain("<script>alert");
+    expect(page).not.toMatch(/<img\b/i);
+    expect(page).not.toContain('" onmouseover="');
+    expect(page).not.toContain("</title><script>");
+    expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;");
+    expect(page).toContain("Q: &lt;/pre&gt;&lt;/td&gt;&lt;script&gt;alert(3)");
+    expect(page.match(/<script\b/g)).toHaveLength(1);
+    // plots with no records say so in one line instead of drawing an empty box
+    expect(page).toContain("not measured in this run: early-answering curves");
+    const md = renderMarkdown(input);
+    expect(md).not.toMatch(/<img|<script/i);
+  });
+
+  it("escapeHtml and jsonForScript escape what could end an element, attribute or script", () => {
+    expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe("&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+    const json = jsonForScript({ s: "</script><!-- & \u2028" });
+    expect(json).not.toMatch(/[<>&\u2028]/);
+    expect(JSON.parse(json)).toEqual({ s: "</script><!-- & \u2028" });
+  });
+});
+
+describe("files and plots", () => {
+  it("writeFileAtomic creates folders, replaces the file, and leaves no temporary file", async () => {
+    const path = join(dir, "out", "deep", "r.html");
+    await writeFileAtomic(path, "one");
+    await writeFileAtomic(path, "two");
+    expect(await readFile(path, "utf8")).toBe("two");
+    expect(await readdir(join(dir, "out", "deep"))).toEqual(["r.html"]);
+  });
+
+  it("a trajectory of one tuned model is a note, not an empty plot", async () => {
+    expect(await trajectoryPlot(real.result.ledgers.slice(0, 1))).toMatch(/^<p class="not-measured">not measured in this run: a trajectory/);
+    expect(await trajectoryPlot(real.result.ledgers)).toMatch(/^<svg /);
+  });
+});
+
+const CHROMIUM = process.env.FTLEDGER_CHROMIUM ?? "/usr/bin/chromium";
+
+describe.skipIf(!existsSync(CHROMIUM))("in a browser (Debian's headless Chromium)", () => {
+  it("opens from disk with no request, runs no model text, and the explorer filters", async () => {
+    const { chromium } = await import("playwright-core");
+    const file = join(dir, "real.html");
+    const evil = join(dir, "evil.html");
+    await writeFileAtomic(file, html);
+    await writeFileAtomic(evil, await renderHtml(reportInputFromStore(store, FAKE_RUN)!));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    try {
+      const page = await browser.newPage();
+      const requests: string[] = [];
+      const dialogs: string[] = [];
+      const errors: string[] = [];
+      page.on("request", (r) => requests.push(r.url()));
+      page.on("dialog", async (d) => {
+        dialogs.push(d.message());
+        await d.dismiss();
+      });
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(`file://${file}`);
+      const count = () => page.locator("#fx-count").textContent();
+      const all = Number(await count());
+      expect(all).toBeGreaterThan(0);
+      await page.selectOption("#fx-kind", "gained");
+      const gained = Number(await count());
+      expect(gained).toBe(await page.locator('#fx-table tbody tr[data-kind="gained"]').count());
+      expect(gained).toBeLessThan(all);
+      await page.selectOption("#fx-kind", "");
+      await page.fill("#fx-q", "no such text anywhere 1234");
+      expect(await count()).toBe("0");
+      await page.goto(`file://${evil}`);
+      expect(await page.locator("#fx-table").textContent()).toContain(EVIL_RESPONSE);
+      expect(await page.locator("img").count()).toBe(0);
+      expect(dialogs).toEqual([]);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([`file://${file}`, `file://${evil}`]);
+    } finally {
+      await browser.close();
+    }
+  }, 30_000);
+});
