@@ -51,7 +51,15 @@ export function buildProgram(): Command {
     .name("ftledger")
     .description("What did this fine-tune gain, and what did it quietly trade away?")
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ outputError: (s, write) => write(s) })
+    .addHelpText(
+      "after",
+      "\nStart here:\n  ftledger demo                                              fine-tune a zoo model and audit it (~3 min)\n" +
+        "  ftledger audit --base SPEC --tuned SPEC                    the ledger of your own fine-tune\n" +
+        "  ftledger view ftledger-demo/store                          browse past runs\n" +
+        "\nModel specs: builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL\n" +
+        "Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage. Docs: README.md, docs/PROBES.md",
+    );
 
   program
     .command("demo")
@@ -172,6 +180,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .option("--every <n>", "save a checkpoint every n steps", int("--every", 1), 100)
     .option("--resume", "continue the run in --out from its newest checkpoint (with the config it recorded)", false)
     .option("--config <file>", "JSON with the recipe's settings (fields left out take their defaults)")
+    .addHelpText("after", "\nExamples:\n  ftledger lab train pretrain --out runs/base --config zoo/recipes/base-s.json\n  echo '{\"base\": \"zoo/base-m\", \"variant\": \"with-reasoning\", \"format\": \"code\"}' > sft.json\n  ftledger lab train sft --config sft.json --out runs/sft\n  ftledger lab train sft --out runs/sft --resume      # continue after an interruption\n\nExit codes: 0 ok, 1 training failed (e.g. a non-finite loss), 2 bad input.")
     .action(async (recipe: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string }) => {
       process.exitCode = await labTrain(recipe, o);
     });
@@ -186,6 +195,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .option("--top-k <k>", "0 = off", int("--top-k"), 0)
     .option("--top-p <p>", "1 = off", num("--top-p", (n) => n > 0 && n <= 1, "a number in (0, 1]"), 1)
     .option("--seed <n>", "random seed", int("--seed"), 1)
+    .addHelpText("after", "\nExamples:\n  ftledger lab sample zoo/base-m --prompt \"Problem: Mara has 3 shells. She finds 4 more. How many shells does Mara have now?\\nSolution:\\n\" --temperature 0\n  ftledger lab sample runs/sft -n 8 --temperature 1 --seed 2")
     .action(async (ckpt: string, o: { prompt: string; n: number; maxTokens: number; temperature: number; topK: number; topP: number; seed: number }) => {
       process.exitCode = await labSample(ckpt, o);
     });
@@ -194,6 +204,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .description("what a run's metrics.jsonl says: loss, and for reward runs (grpo) the reward's rise with a CI and a trend test, format shares, KL")
     .argument("<run>", "a lab run folder (ftledger lab train --out)")
     .option("--seed <n>", "seed of the bootstrap and the permutations", int("--seed"), 1)
+    .addHelpText("after", "\nExamples:\n  ftledger lab summary runs/grpo\n  ftledger lab summary runs/sft --seed 3")
     .action(async (run: string, o: { seed: number }) => {
       process.exitCode = await labSummary(run, o);
     });
@@ -217,6 +228,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .option("--samples <n>", "samples per arithmetic prompt for the format shares", int("--samples", 1), 1)
     .option("--world <file>", "world settings: a JSON file ({ seed?, arithmetic?, knowledge? }) or a lab run folder whose recipe config has them (default: the tasks' defaults)")
     .option("--json <file>", "write every per-item record and summary to this file (atomically)")
+    .addHelpText("after", "\nExamples:\n  ftledger lab eval builtin:zoo/base-m --n 500\n  ftledger lab eval builtin:zoo/base-m builtin:runs/sft --frame raw,chat --world runs/sft --json eval.json\n\nFor the full ledger (every probe, hidden trades, a CI gate) use ftledger audit.")
     .action(async (specs: string[], o: Omit<EvalOptions, "frames" | "world"> & { frame: Frame[]; world?: string }) => {
       const { frame, world, ...rest } = o;
       let settings;
@@ -239,6 +251,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .option("--port <n>", "port (0 = any free one)", int("--port"), 8000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--name <name>", "model name clients send (default: the folder or file name)")
+    .addHelpText("after", "\nExamples:\n  ftledger serve builtin:zoo/base-m --port 8000\n  ftledger serve gguf:model.gguf --port 0 --name m     # any free port; prints the URL\n  ftledger audit --base openai:http://127.0.0.1:8000/v1#base-m --tuned builtin:runs/sft --base-format raw --tuned-format chat")
     .action(async (spec: string, o: { port: number; host: string; name?: string }) => {
       process.exitCode = await serveCommand(spec, o);
     });
@@ -269,6 +282,7 @@ Exit codes: 0 stopped with Ctrl-C, 2 no run store there or the port is taken.`,
     .argument("<ckpt>", "HF-layout checkpoint folder")
     .argument("<out>", "output .gguf file")
     .option("--dtype <dtype>", "f32 or f16 (norms stay f32)", "f32")
+    .addHelpText("after", "\nExamples:\n  ftledger export gguf zoo/base-m base-m.gguf\n  ftledger export gguf runs/sft/checkpoints/step-000300 sft.gguf --dtype f16\n  ftledger audit --base gguf:base-m.gguf --tuned gguf:sft.gguf")
     .action(async (ckpt: string, outPath: string, o: { dtype: string }) => {
       process.exitCode = await exportGgufCommand(ckpt, outPath, o);
     });

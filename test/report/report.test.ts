@@ -1,49 +1,33 @@
 /**
  * The report of a real run (zoo models through audit(): every plot has data) and of a
  * hand-made hostile run (every printed string carries HTML): self-contained, complete,
- * and inert — model text renders as text.
+ * and inert — model text renders as text. test/browser/report.test.ts opens both in Chromium.
  */
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audit, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type RunStore } from "../../src/audit/index.js";
-import { openModel, type LanguageModel } from "../../src/backends/index.js";
-import { selectProbes } from "../../src/probes/index.js";
+import { openRunStore, type RunStore } from "../../src/audit/index.js";
 import { escapeHtml, jsonForScript, renderHtml, renderMarkdown, reportInputFromStore, trajectoryPlot, writeFileAtomic, type ReportInput } from "../../src/report/index.js";
-import { EVIL_RESPONSE, FAKE_RUN, putFakeRun } from "./fake-run.js";
+import { auditZooRun } from "../browser/fixtures.js";
+import { FAKE_RUN, putFakeRun } from "./fake-run.js";
 
 let dir: string;
 let store: RunStore;
 let real: ReportInput;
 let html: string;
-const opened: LanguageModel[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "ftledger-report-"));
   store = openRunStore(join(dir, "store"));
-  const baseModel = await openModel("builtin:zoo/base-s");
-  const tunedModel = await openModel("builtin:zoo/base-m");
-  opened.push(baseModel, tunedModel);
-  const base: AuditModel = { spec: "builtin:zoo/base-s", model: baseModel, format: { kind: "raw" } };
   // two tuned models (a trajectory); the second in another format, so it also has a same-format arm
-  const tuned: AuditModel[] = [
-    { spec: "builtin:zoo/base-m", model: tunedModel, format: { kind: "raw" } },
-    { spec: "builtin:zoo/base-s#template", model: baseModel, format: { kind: "template", template: "Please.\n{prompt}" } },
-  ];
-  const probes = selectProbes(["task.accuracy", "faithfulness.early-answering", "format.collapse", "calibration", "generalisation.n1", "diversity"]);
-  if (!probes.ok) throw new Error(probes.error);
-  const items = [...suiteItems("arithmetic", DEFAULT_WORLD, 6), ...suiteItems("knowledge", DEFAULT_WORLD, 6)];
-  const r = await audit({ base, tuned, probes: probes.value, items, sources: ["test"], settings: { seed: 1, samples: 3, maxTokens: 96, batchSize: 16, sameFormat: true }, store });
-  real = reportInputFromStore(store, r.run.runId)!;
+  real = reportInputFromStore(store, await auditZooRun(store))!;
   html = await renderHtml(real);
   putFakeRun(store);
 }, 60_000);
 
 afterAll(async () => {
   store?.close();
-  for (const m of opened) await m.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -133,48 +117,4 @@ describe("files and plots", () => {
     expect(await trajectoryPlot(real.result.ledgers.slice(0, 1))).toMatch(/^<p class="not-measured">not measured in this run: a trajectory/);
     expect(await trajectoryPlot(real.result.ledgers)).toMatch(/^<svg /);
   });
-});
-
-const CHROMIUM = process.env.FTLEDGER_CHROMIUM ?? "/usr/bin/chromium";
-
-describe.skipIf(!existsSync(CHROMIUM))("in a browser (Debian's headless Chromium)", () => {
-  it("opens from disk with no request, runs no model text, and the explorer filters", async () => {
-    const { chromium } = await import("playwright-core");
-    const file = join(dir, "real.html");
-    const evil = join(dir, "evil.html");
-    await writeFileAtomic(file, html);
-    await writeFileAtomic(evil, await renderHtml(reportInputFromStore(store, FAKE_RUN)!));
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-    try {
-      const page = await browser.newPage();
-      const requests: string[] = [];
-      const dialogs: string[] = [];
-      const errors: string[] = [];
-      page.on("request", (r) => requests.push(r.url()));
-      page.on("dialog", async (d) => {
-        dialogs.push(d.message());
-        await d.dismiss();
-      });
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(`file://${file}`);
-      const count = () => page.locator("#fx-count").textContent();
-      const all = Number(await count());
-      expect(all).toBeGreaterThan(0);
-      await page.selectOption("#fx-kind", "gained");
-      const gained = Number(await count());
-      expect(gained).toBe(await page.locator('#fx-table tbody tr[data-kind="gained"]').count());
-      expect(gained).toBeLessThan(all);
-      await page.selectOption("#fx-kind", "");
-      await page.fill("#fx-q", "no such text anywhere 1234");
-      expect(await count()).toBe("0");
-      await page.goto(`file://${evil}`);
-      expect(await page.locator("#fx-table").textContent()).toContain(EVIL_RESPONSE);
-      expect(await page.locator("img").count()).toBe(0);
-      expect(dialogs).toEqual([]);
-      expect(errors).toEqual([]);
-      expect(requests).toEqual([`file://${file}`, `file://${evil}`]);
-    } finally {
-      await browser.close();
-    }
-  }, 30_000);
 });
