@@ -22,6 +22,7 @@ let realUrl: string, evilUrl: string;
 
 describe.skipIf(skipBrowser)("the report in Chromium", () => {
   beforeAll(async () => {
+    browser = await launchChromium(); // first: a missing browser fails before the audit
     dir = await mkdtemp(join(tmpdir(), "ftledger-browser-report-"));
     const store = openRunStore(join(dir, "store"));
     try {
@@ -35,7 +36,6 @@ describe.skipIf(skipBrowser)("the report in Chromium", () => {
     } finally {
       store.close();
     }
-    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
