@@ -16,7 +16,7 @@ import type { Item, ItemRecord, MetricRole, MetricSpec, MetricValues, Probe } fr
 import { formatName } from "../probes/index.js";
 import { pAdjust, type EffectSize, type PAdjustMethod } from "../stats/index.js";
 import { hash32 } from "../world/seeding.js";
-import { rowStats, type StatsSettings } from "./row-stats.js";
+import { rowStats, type RowStats, type StatsSettings } from "./row-stats.js";
 import type { Arm, UnavailableProbe } from "./runner.js";
 import type { RunStore } from "./store.js";
 
@@ -42,7 +42,8 @@ export interface Transitions {
   examples: { gained: Example[]; lost: Example[] };
 }
 
-export interface LedgerRow {
+/** One ledger row: a metric of a probe (in a domain), its statistics (row-stats.ts) and its reading. */
+export interface LedgerRow extends Omit<RowStats, "kind" | "discordant" | "test"> {
   probe: string;
   metric: string;
   role: MetricRole;
@@ -55,25 +56,15 @@ export interface LedgerRow {
   formats: { base: string; tuned: string };
   /** The tuned model prompted in the base's format (not its own): the format-independent part of a change. */
   tunedInBaseFormat: boolean;
-  base: number;
-  tuned: number;
-  delta: number;
-  ciLow: number;
-  ciHigh: number;
-  p: number;
+  /** p adjusted across the ledger (Holm or Benjamini-Hochberg). */
   pAdj: number;
-  n: number;
   verdict: Verdict;
   hiddenTrade: boolean;
   test: string;
-  effect?: EffectSize;
-  /** Minimum detectable effect at this n (α, power 0.8), in the metric's unit. */
-  mde: number;
   margin: number;
   transitions?: Transitions;
   /** Other probes that report this same metric (MetricSpec.shared); the row stands for them too. */
   sharedBy?: string[];
-  note?: string;
 }
 
 export interface HiddenTrade {

@@ -19,7 +19,7 @@
  * draws them, so with stat = mean both give the same interval for the same seed.
  */
 import { createRng } from "../model/index.js";
-import { quantileSorted, type PairedBootstrapResult } from "./bootstrap.js";
+import { checkPaired, quantileSorted, type PairedBootstrapResult } from "./bootstrap.js";
 
 export interface PairedBootstrapStatisticOptions {
   /** Recorded in the result; the same seed and inputs give the same interval. */
@@ -44,11 +44,7 @@ export interface PairedBootstrapStatisticResult extends PairedBootstrapResult {
 export function pairedBootstrapStatistic<T>(
   base: readonly T[], tuned: readonly T[], stat: (xs: readonly T[]) => number, opts: PairedBootstrapStatisticOptions,
 ): PairedBootstrapStatisticResult {
-  const iterations = opts.iterations ?? 2_000;
-  const confidence = opts.confidence ?? 0.95;
-  if (base.length !== tuned.length) throw new RangeError(`paired values need equal lengths, got ${base.length} base and ${tuned.length} tuned`);
-  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be an integer ≥ 1, got ${iterations}`);
-  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  const { iterations, confidence } = checkPaired(base, tuned, opts, 2_000);
   const n = base.length;
   const result = { n, confidence, iterations, seed: opts.seed, method: "paired-bootstrap-percentile" as const };
   if (n === 0) return { ...result, meanDifference: NaN, lo: NaN, hi: NaN, dropped: 0 };

@@ -45,13 +45,19 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[i] + (h - i) * (sorted[i + 1] - sorted[i]);
 }
 
-/** Paired bootstrap CI of mean(tuned − base); `base[i]` and `tuned[i]` must be the same item. */
-export function pairedBootstrap(base: readonly number[], tuned: readonly number[], opts: PairedBootstrapOptions): PairedBootstrapResult {
-  const iterations = opts.iterations ?? 10_000;
+/** Defaults and checks shared by the paired bootstraps: equal lengths, B ≥ 1, confidence in (0, 1). */
+export function checkPaired(base: ArrayLike<unknown>, tuned: ArrayLike<unknown>, opts: { iterations?: number; confidence?: number }, defaultIterations: number): { iterations: number; confidence: number } {
+  const iterations = opts.iterations ?? defaultIterations;
   const confidence = opts.confidence ?? 0.95;
   if (base.length !== tuned.length) throw new RangeError(`paired values need equal lengths, got ${base.length} base and ${tuned.length} tuned`);
   if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be an integer ≥ 1, got ${iterations}`);
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  return { iterations, confidence };
+}
+
+/** Paired bootstrap CI of mean(tuned − base); `base[i]` and `tuned[i]` must be the same item. */
+export function pairedBootstrap(base: readonly number[], tuned: readonly number[], opts: PairedBootstrapOptions): PairedBootstrapResult {
+  const { iterations, confidence } = checkPaired(base, tuned, opts, 10_000);
   const n = base.length;
   const result = { n, confidence, iterations, seed: opts.seed, method: "paired-bootstrap-percentile" as const };
   if (n === 0) return { ...result, meanDifference: NaN, lo: NaN, hi: NaN };
