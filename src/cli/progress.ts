@@ -21,7 +21,8 @@ export function progressBar(total: number, label: string, fields: string, lines:
           last = value;
         },
         stop() {
-          process.stderr.write(`${label} ${last}/${total} ${fields}${fields ? " " : ""}(${formatSeconds((performance.now() - t0) / 1000)})\n`);
+          const plain = fields.replace(/\|?\s*[A-Za-z ]*\{[a-z_]+\}/g, "").trim(); // placeholders are for the terminal bar
+          process.stderr.write(`${label} ${last}/${total} ${plain}${plain ? " " : ""}(${formatSeconds((performance.now() - t0) / 1000)})\n`);
         },
       };
     }

@@ -240,7 +240,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
         if (key !== barKey) {
           bar?.stop();
           barKey = key;
-          bar = progressBar(p.total, `${p.arm.padEnd(10)} ${p.probe.padEnd(28)}`, p.resumed > 0 ? `(${p.resumed} resumed)` : "", "end");
+          bar = progressBar(p.total, `${p.arm.padEnd(10)} ${p.probe.padEnd(28)}`, `${p.resumed > 0 ? `(${p.resumed} resumed) ` : ""}| ETA {eta_formatted}`, "end");
         }
         bar?.update(p.done);
       },
