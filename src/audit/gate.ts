@@ -72,7 +72,9 @@ function compare(x: number, op: "<" | "<=" | ">" | ">=", v: number): boolean {
 /** The change in the metric's good direction: the delta, negated for lower-is-better metrics. */
 export const improvement = (r: Pick<LedgerRow, "delta" | "higherIsBetter">) => (r.higherIsBetter ? r.delta : -r.delta);
 
-const keyOf = (r: LedgerRow) => `${r.role}.${r.probe}.${r.metric}`;
+/** The names a selector is matched against: the row's probe, and every probe that shares the row (MetricSpec.shared). */
+const keysOf = (r: LedgerRow) => [r.probe, ...(r.sharedBy ?? [])].map((probe) => `${r.role}.${probe}.${r.metric}`);
+const matches = (selector: RegExp, r: LedgerRow) => keysOf(r).some((k) => selector.test(k));
 const significant = (r: LedgerRow) => r.verdict === "gained" || r.verdict === "lost";
 
 /** Rows that break one rule. */
@@ -81,9 +83,9 @@ function broken(rule: GateRule, rows: readonly LedgerRow[]): LedgerRow[] {
     case "hidden-trade":
       return rows.filter((r) => r.hiddenTrade);
     case "lost":
-      return rows.filter((r) => r.verdict === "lost" && rule.selector.test(keyOf(r)));
+      return rows.filter((r) => r.verdict === "lost" && matches(rule.selector, r));
     case "threshold":
-      return rows.filter((r) => rule.selector.test(keyOf(r)) && (!rule.percent || r.unit === "share") && significant(r) && Number.isFinite(r.delta) && compare(improvement(r), rule.op, rule.value));
+      return rows.filter((r) => matches(rule.selector, r) && (!rule.percent || r.unit === "share") && significant(r) && Number.isFinite(r.delta) && compare(improvement(r), rule.op, rule.value));
   }
 }
 

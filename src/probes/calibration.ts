@@ -127,6 +127,8 @@ export const calibrationProbe: Probe = {
   reference: "Guo et al. 2017, On Calibration of Modern Neural Networks (arXiv 1706.04599) for ECE; Brier 1950 for the Brier score",
   metrics: [
     {
+      // the same argmax-over-options measurement as knowledge.retention's closed-book: one ledger row (probe.ts `shared`)
+      shared: "option-ranking-accuracy",
       name: "accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
       description: "The most probable option (ties to the first) is the gold one.",
     },

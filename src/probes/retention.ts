@@ -133,6 +133,7 @@ export const retentionProbe: Probe = {
   reference: "Mitchell et al. 2023, An Emulator for Fine-Tuning Large-Scale Language Models (arXiv 2310.12962); ranking as lm-evaluation-harness acc (Gao et al. 2021)",
   metrics: [
     {
+      shared: "option-ranking-accuracy",
       name: "closed-book", role: "capability", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
       description: "The gold option has the highest log-probability as the continuation of the prompt (ties go to the first option).",
     },

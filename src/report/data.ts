@@ -4,6 +4,7 @@
  * series is computed here from the stored data only, so a report of a resumed run equals
  * that of an uninterrupted one.
  */
+import { z } from "zod";
 import type { AuditResultJson, RunStore } from "../audit/index.js";
 import { RESULT_SCHEMA } from "../audit/index.js";
 import { RESPONSE_FORMATS, type Item, type ItemRecord } from "../probes/index.js";
@@ -22,13 +23,43 @@ export interface ReportInput {
  * NOTE: records are read lazily (and kept once read), so keep the store open until the
  * report is rendered.
  */
+const num = z.number().nullable();
+/**
+ * The fields the report and the viewer print without escaping (numbers, enums) must be
+ * what they claim: a store can be hand-made or come from someone else, and a string in a
+ * number's place would otherwise reach the HTML as markup. Other fields pass through
+ * (strings are always escaped where they are printed).
+ */
+const resultShape = z.looseObject({
+  schema: z.literal(RESULT_SCHEMA),
+  manifest: z.looseObject({
+    settings: z.looseObject({ seed: z.number(), samples: z.number(), maxTokens: z.number() }),
+    items: z.looseObject({ count: z.number() }),
+  }),
+  ledgers: z.array(z.looseObject({
+    tuned: z.number(),
+    adjust: z.enum(["holm", "benjamini-hochberg"]),
+    alpha: z.number(),
+    rows: z.array(z.looseObject({
+      n: z.number(), verdict: z.enum(["gained", "lost", "unchanged", "inconclusive"]), role: z.enum(["proxy", "capability"]),
+      base: num, tuned: num, delta: num, ci_low: num, ci_high: num, p: num, p_adj: num, mde: num, margin: z.number(),
+      hidden_trade: z.boolean(), higher_is_better: z.boolean(),
+    })),
+  })),
+});
+
+/** The stored result when it is an audit result of this version with well-typed fields, else undefined. */
+export function readAuditResult(x: unknown): AuditResultJson | undefined {
+  return resultShape.safeParse(x).success ? (x as AuditResultJson) : undefined;
+}
+
 export function reportInputFromStore(store: RunStore, runId: string): ReportInput | undefined {
   const run = store.run(runId);
-  const result = run?.result as Partial<AuditResultJson> | undefined;
-  if (!result || result.schema !== RESULT_SCHEMA || !Array.isArray(result.ledgers)) return undefined;
+  const result = readAuditResult(run?.result);
+  if (!result) return undefined;
   const cache = new Map<string, ItemRecord[]>();
   return {
-    result: result as AuditResultJson,
+    result,
     items: store.items(runId),
     records(arm, probe) {
       const k = `${arm}\u0000${probe}`;

@@ -7,7 +7,7 @@
  *   await writeFileAtomic("report.html", await renderHtml(input));
  */
 // what a report is made of
-export { reportInputFromStore, plotArms, type ReportInput, type PlotArm } from "./data.js";
+export { reportInputFromStore, readAuditResult, plotArms, type ReportInput, type PlotArm } from "./data.js";
 
 // whole documents
 export { renderHtml, ledgerTableHtml } from "./html.js";

@@ -7,7 +7,7 @@
  * through `escapeHtml` before it reaches a page.
  */
 import { RESULT_SCHEMA, type AuditResultJson, type JsonRow, type RunSummary } from "../audit/index.js";
-import { deltaText, escapeHtml, rowLabel } from "../report/index.js";
+import { deltaText, escapeHtml, readAuditResult, rowLabel } from "../report/index.js";
 
 export { escapeHtml, rowLabel };
 
@@ -110,8 +110,7 @@ function asObject(x: unknown): Record<string, unknown> {
 
 /** The stored result when it is an audit result this version reads. */
 export function readResult(x: unknown): AuditResultJson | undefined {
-  const o = asObject(x);
-  return o.schema === RESULT_SCHEMA && Array.isArray(o.ledgers) ? (x as AuditResultJson) : undefined;
+  return readAuditResult(x);
 }
 
 /** A run's manifest, read field by field (a run of another version shows what it can). */

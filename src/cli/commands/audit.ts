@@ -247,11 +247,6 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       onRecordsDone: () => bar?.stop(),
       calls: () => Object.fromEntries(opened.map((m, i) => [i === 0 ? "base" : `tuned${i}`, { model: m.stats.misses + m.stats.bypassed, cached: m.stats.hits }])),
     });
-    if (c["export-regressions"]) {
-      const lines = regressionLines(result.run.runId, result.ledgers, items.items);
-      await writeRegressions(c["export-regressions"], lines);
-      say(`wrote ${lines.length} lost item(s) to ${c["export-regressions"]}`);
-    }
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else {
@@ -267,6 +262,16 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
     const reports = await writeReports(c, store, result.run.runId);
     if (!reports.ok) return fail(reports.error);
     for (const line of reports.lines) say(line);
+    // after the ledger is out: a path that cannot be written must not cost the user the result
+    if (c["export-regressions"]) {
+      const lines = regressionLines(result.run.runId, result.ledgers, items.items);
+      try {
+        await writeRegressions(c["export-regressions"], lines);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+      say(`wrote ${lines.length} lost item(s) to ${c["export-regressions"]}`);
+    }
     return result.gate.passed ? 0 : 1;
   } finally {
     for (const m of opened) await m.close();
