@@ -65,6 +65,8 @@ export interface LedgerRow extends Omit<RowStats, "kind" | "discordant" | "test"
   transitions?: Transitions;
   /** Other probes that report this same metric (MetricSpec.shared); the row stands for them too. */
   sharedBy?: string[];
+  /** The metric is about each item's parent (MetricSpec.about): its transitions name variants, whose parents were gained or lost. */
+  aboutParent?: boolean;
 }
 
 export interface HiddenTrade {
@@ -105,7 +107,7 @@ function verdictOf(row: Pick<LedgerRow, "pAdj" | "delta" | "ciLow" | "ciHigh" | 
   return "inconclusive";
 }
 
-function transitionsOf(metric: string, items: readonly Item[], base: readonly ItemRecord[], tuned: readonly ItemRecord[], keep: number): Transitions {
+function transitionsOf(metric: string, items: readonly Item[], base: readonly ItemRecord[], tuned: readonly ItemRecord[], keep: number, aboutParent = false): Transitions {
   const gainedIds: string[] = [];
   const lostIds: string[] = [];
   let n = 0;
@@ -120,7 +122,8 @@ function transitionsOf(metric: string, items: readonly Item[], base: readonly It
   const byId = new Map(items.map((it) => [it.id, it]));
   const at = new Map(base.map((b, i) => [b.itemId, i]));
   const example = (id: string): Example => {
-    const it = byId.get(id)!;
+    const own = byId.get(id)!;
+    const it = (aboutParent && own.variantOf !== undefined ? byId.get(own.variantOf) : undefined) ?? own;
     const i = at.get(id)!;
     return { id, prompt: clip(it.prompt), answer: clip(it.answer), base: base[i].detail, tuned: tuned[i].detail };
   };
@@ -169,7 +172,8 @@ function probeRows(probe: Probe, items: readonly Item[], base: ItemRecord[], tun
       if (domain !== undefined) row.domain = domain;
       if (st.effect) row.effect = st.effect;
       if (st.note) row.note = st.note;
-      if (metric.kind === "binary" && !metric.aggregate) row.transitions = transitionsOf(metric.name, items, pair.base, pair.tuned, s.examples);
+      if (metric.about === "parent") row.aboutParent = true;
+      if (metric.kind === "binary" && !metric.aggregate) row.transitions = transitionsOf(metric.name, items, pair.base, pair.tuned, s.examples, metric.about === "parent");
       rows.push(row);
     }
   }

@@ -27,6 +27,7 @@ export interface RegressionLine {
  * unique, so the file reads back as a dataset); in item order.
  */
 export function regressionLines(runId: string, ledgers: readonly Ledger[], items: readonly Item[]): RegressionLine[] {
+  const byId = new Map(items.map((it) => [it.id, it]));
   const lostOn = new Map<string, string[]>();
   const tunedOf = new Map<string, number[]>();
   const shown = new Map<string, { base: unknown; tuned: unknown }>();
@@ -35,12 +36,18 @@ export function regressionLines(runId: string, ledgers: readonly Ledger[], items
     for (const r of l.rows) {
       if (!r.transitions) continue;
       const name = `${prefix}${r.probe}.${r.metric}${r.formats.tuned === r.formats.base ? "" : ` [${r.formats.tuned}]`}`;
-      for (const id of r.transitions.lostIds) {
-        lostOn.set(id, [...(lostOn.get(id) ?? []), name]);
+      for (const lostId of r.transitions.lostIds) {
+        // a metric about the parent item (the N-1 probe's id-accuracy) lost the parent, not the variant
+        const id = r.aboutParent ? (byId.get(lostId)?.variantOf ?? lostId) : lostId;
+        const names = lostOn.get(id) ?? [];
+        if (!names.includes(name)) lostOn.set(id, [...names, name]);
         const t = tunedOf.get(id) ?? [];
         if (!t.includes(l.tuned)) tunedOf.set(id, [...t, l.tuned]);
       }
-      for (const ex of r.transitions.examples.lost) if (!shown.has(ex.id)) shown.set(ex.id, { base: ex.base, tuned: ex.tuned });
+      for (const ex of r.transitions.examples.lost) {
+        const id = r.aboutParent ? (byId.get(ex.id)?.variantOf ?? ex.id) : ex.id;
+        if (!shown.has(id)) shown.set(id, { base: ex.base, tuned: ex.tuned });
+      }
     }
   }
   const lines: RegressionLine[] = [];

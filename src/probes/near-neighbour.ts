@@ -111,7 +111,7 @@ export const nearNeighbourProbe: Probe = {
     "Compares how often the model answers a familiar question correctly with how often it answers a close variant correctly (the same question with one detail changed); a widening gap means it learned the familiar items rather than the skill.",
   reference: "Bernier et al. 2026 (arXiv 2603.23004); PROBES.md \"Near-neighbour (N-1) generalisation\"",
   metrics: [
-    {
+    { about: "parent",
       name: "id-accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.03,
       description: "The in-distribution parent item is answered correctly (greedy).",
     },

@@ -49,6 +49,11 @@ export interface MetricSpec {
    * it once in the p-value adjustment, and uses it for each sharing probe's hidden trade.
    */
   shared?: string;
+  /**
+   * "parent": the value is about the item's parent (its `variantOf`), as the N-1 probe's
+   * id-accuracy is; the ledger's examples and the regression export then show the parent.
+   */
+  about?: "parent";
 }
 
 export interface ItemRecord {

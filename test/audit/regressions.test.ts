@@ -67,6 +67,14 @@ describe("regressionLines", () => {
     expect(r.ok).toBe(true);
   });
 
+  it("a metric about the parent (the N-1 probe's id-accuracy) exports the parent item, once, not the variant", () => {
+    const withVariants: Item[] = [...items, { id: "q2-v1", prompt: "What is 2+4?", answer: "6", domain: "math", variantOf: "q2" }, { id: "q2-v2", prompt: "What is 3+3?", answer: "6", domain: "math", variantOf: "q2" }];
+    const idRow = { ...row("generalisation.n1", "id-accuracy", "raw", ["q2-v1", "q2-v2"], []), aboutParent: true };
+    const lines = regressionLines("run-abc", [{ ...ledger, rows: [idRow] }], withVariants);
+    expect(lines.map((l) => l.id)).toEqual(["q2"]);
+    expect(lines[0].meta.lost_on).toEqual(["generalisation.n1.id-accuracy"]);
+  });
+
   it("no transitions, no lines", () => {
     expect(regressionLines("r", [{ ...ledger, rows: [ledger.rows[2]] }], items)).toEqual([]);
     expect(regressionLines("r", [], items)).toEqual([]);
