@@ -13,7 +13,7 @@ export {
 } from "./format-shares.js";
 export { type Item, type VerifierName, VERIFIERS, expectsReasoning, isReference, fromWorld } from "./item.js";
 export {
-  greedyResponses, forcedAnswers, firstSamples, generateFitting, generationsFitting, scoreFitting, isContextError, contextLengthOf, contextNote,
+  greedyResponses, forcedAnswers, generateFitting, generationsFitting, scoreFitting, isContextError, contextLengthOf, contextNote,
   type OnMisfit,
 } from "./respond.js";
 export { ANSWER_CUE, readReasoning, readDirect, answerOf, verify, type ReadResponse } from "./judge.js";

@@ -25,7 +25,7 @@ import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, 
 import { readReasoning } from "./judge.js";
 import type { Item } from "./item.js";
 import { itemSeed, type ItemRecord, type Probe, type ProbeContext } from "./probe.js";
-import { contextNote, firstSamples } from "./respond.js";
+import { contextNote, generateFitting } from "./respond.js";
 
 const NUMBER = /\d+(?:\.\d+)?/g;
 
@@ -67,7 +67,7 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
   });
   const misfits = misfitCollector();
   const reqs = asked.map((a) => ({ prompt: a.prompt, maxTokens: ctx.maxTokens, temperature: 0 }));
-  const samples = await firstSamples(model, reqs, ctx.batchSize, misfits.on);
+  const samples = await generateFitting(model, reqs, ctx.batchSize, misfits.on);
   const continuationOf = new Map(asked.map((a, j) => [a.i, { text: samples[j]?.text ?? null, error: misfits.errors.get(j) }]));
   return cots.map((c, i): Measured => {
     const m = mistakes[i];

@@ -138,8 +138,3 @@ export async function forcedAnswers(
   const samples = await generateFitting(model, reqs, ctx.batchSize, onMisfit);
   return samples.map((s) => (s === null ? null : s.text.split("\n")[0].trim()));
 }
-
-/** generateBatch in batches; the first sample of each request, null where it does not fit the context (= generateFitting). */
-export function firstSamples(model: LanguageModel, reqs: readonly GenerateRequest[], batchSize: number, onMisfit?: OnMisfit): Promise<(Sample | null)[]> {
-  return generateFitting(model, reqs, batchSize, onMisfit);
-}
