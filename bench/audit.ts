@@ -42,11 +42,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { audit, DEFAULT_SUITES, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type AuditSettings, type RunStore } from "../src/audit/index.js";
+import { DEFAULT_WORLD } from "../src/world/index.js";
+import { audit, DEFAULT_SUITES, openRunStore, suiteItems, type AuditModel, type AuditSettings, type RunStore } from "../src/audit/index.js";
 import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel, type RequestCache } from "../src/backends/index.js";
 import { exportGguf, ZOO_DIR } from "../src/formats/index.js";
 import { PROBES, type Probe } from "../src/probes/index.js";
-import { startServer, type RunningServer } from "../src/server/index.js";
+import { startServer, type RunningServer } from "../src/serve/index.js";
 
 type Backend = "builtin" | "gguf" | "openai";
 const n = Number(process.env.FTLEDGER_BENCH_N ?? 20);

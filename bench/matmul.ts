@@ -14,7 +14,7 @@
  * cells use lda/ldb = C like the real call. Backends that cannot start are listed
  * with the reason and skipped.
  */
-import { loadKernels, type BackendName, type Kernels, type MatmulArgs } from "../src/tensor/index.js";
+import { loadKernels, type KernelsName, type Kernels, type MatmulArgs } from "../src/tensor/index.js";
 
 const BT = 4096, C = 128, T = 128, HS = 32;
 const SECONDS = Number(process.env.FTLEDGER_BENCH_SECONDS ?? "0.3");
@@ -84,7 +84,7 @@ function measure(k: Kernels, c: Case): { gflops: number; us: number } {
   return { gflops: (2 * c.M * c.N * c.K) / sec / 1e9, us: sec * 1e6 };
 }
 
-const names: BackendName[] = ["ts", "wasm", "native"];
+const names: KernelsName[] = ["ts", "wasm", "native"];
 const backends: Kernels[] = [];
 for (const name of names) {
   try {

@@ -33,12 +33,14 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadKernels } from "../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng, totalParameters } from "../src/model/index.js";
+import { createRng } from "../src/random/index.js";
+import { CharTokenizer, Llama, totalParameters } from "../src/model/index.js";
 import { exportGguf, saveCheckpoint } from "../src/formats/index.js";
-import { latestCheckpoint, recipes, runLab, toyCorpus } from "../src/train/index.js";
+import { latestCheckpoint } from "../src/formats/index.js";
+import { recipes, runLab, toyCorpus } from "../src/train/index.js";
 import { createOpenAIModel, openBuiltinModel, openGgufModel, type LanguageModel, type ScoreRequest } from "../src/backends/index.js";
 import { echoBody } from "../src/backends/openai/score.js";
-import { startServer, type RunningServer } from "../src/server/index.js";
+import { startServer, type RunningServer } from "../src/serve/index.js";
 
 const MODEL_NAME = "bench";
 

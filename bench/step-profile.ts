@@ -23,9 +23,10 @@
  * call (the TS attention reference calls matmul) counts towards the outer one. Ops the
  * backend lacks are wrapped TS references, exactly what src/model/ops/dispatch.ts runs.
  */
-import { loadKernels, type BackendName, type FusedKernels, type Kernels, type MatmulArgs } from "../src/tensor/index.js";
+import { loadKernels, type KernelsName, type FusedKernels, type Kernels, type MatmulArgs } from "../src/tensor/index.js";
 import type { NativeKernels } from "../src/tensor/native.js";
-import { Llama, createRng, decayMask, referenceConfig } from "../src/model/index.js";
+import { createRng } from "../src/random/index.js";
+import { Llama, decayMask, referenceConfig } from "../src/model/index.js";
 import {
   attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
   rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
@@ -40,7 +41,7 @@ function option(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
-const backend = (option("--backend") ?? "native") as BackendName;
+const backend = (option("--backend") ?? "native") as KernelsName;
 const steps = Number(option("--steps") ?? 5);
 const referenceOps = process.argv.includes("--reference-ops");
 

@@ -7,7 +7,7 @@ context 128, ~1.08M parameters), batch 32, AdamW lr 1e-3, on random tokens.
     python3 bench/torch_train.py --threads 1 --steps 20
     -> {"threads":1,"tokens_per_s":...,"steps":20,"params":1082496,...}
 
-Speed notes (LAB.md): the thread count must be fixed *before* torch is imported
+Speed notes (measured here; docs/PERFORMANCE.md): the thread count must be fixed *before* torch is imported
 (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS), so the script re-executes
 itself with those set, then also calls torch.set_num_threads(N). Attention uses an
 additive causal mask through baddbmm (2x faster than masked_fill there; torch 1.13 has

@@ -10,8 +10,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadKernels, type BackendName } from "../src/tensor/index.js";
-import { Llama, createRng, referenceConfig, totalParameters, headDim, type ModelConfig } from "../src/model/index.js";
+import { loadKernels, type KernelsName } from "../src/tensor/index.js";
+import { createRng } from "../src/random/index.js";
+import { Llama, referenceConfig, totalParameters, headDim, type ModelConfig } from "../src/model/index.js";
 import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
 import { decayMask } from "../src/model/index.js";
 
@@ -19,7 +20,7 @@ const B = 32;
 const T = 128;
 const steps = Number(process.env.BENCH_STEPS ?? 8);
 const warmup = Number(process.env.BENCH_WARMUP ?? 2);
-const backends = (process.env.BENCH_BACKENDS ?? "ts,wasm,native").split(",") as BackendName[];
+const backends = (process.env.BENCH_BACKENDS ?? "ts,wasm,native").split(",") as KernelsName[];
 
 /** Model FLOPs of one training step: 3 × forward (forward + 2× for backward). */
 function trainFlops(c: ModelConfig): number {
@@ -30,7 +31,7 @@ function trainFlops(c: ModelConfig): number {
   return 3 * forward;
 }
 
-async function benchBackend(name: BackendName): Promise<number | null> {
+async function benchBackend(name: KernelsName): Promise<number | null> {
   let kernels;
   try {
     kernels = (await loadKernels(name)).kernels;

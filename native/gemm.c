@@ -4,7 +4,7 @@
  * multiplication") but without packing A.
  *
  * Why our own: OpenBLAS 0.3.21 must run its Haswell (AVX2) kernels on this machine
- * (OPENBLAS_CORETYPE=Haswell, see DESIGN.md), which reach at most half the FMA
+ * (OPENBLAS_CORETYPE=Haswell, pinned by this workplace; docs/ARCHITECTURE.md, src/tensor), which reach at most half the FMA
  * throughput of the AVX-512 units (measured 100 vs 200 GFLOP/s per core). Written
  * with GCC vector extensions, this reaches the 512-bit units where the compiler
  * targets them and stays portable elsewhere; the N-API layer only routes products

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """
-Writes the PyTorch reference fixture for the engine (STYLE.md §5): a tiny llama,
+Writes the PyTorch reference fixture for the engine (docs/CONTRIBUTING.md §5): a tiny llama,
 written out by hand with the Hugging Face `LlamaForCausalLM` conventions, so that
 test/model/torch-reference.test.ts checks our TypeScript engine against a model we
 did not write.

@@ -1,7 +1,7 @@
 /**
  * ftledger's public API. Subpaths give one module each:
  *   ftledger/engine   the llama engine (config, model, ops, inference, sampling, tokenizer)
- *   ftledger/tensor   kernel backends (ts, wasm, native) behind one interface
+ *   ftledger/tensor   kernel sets (ts, wasm, native) behind one interface
  *   ftledger/formats  safetensors, HF checkpoint folders, GGUF
  *   ftledger/train    AdamW, schedules, the training loop, recipes, lab runs
  *   ftledger/probes   the Probe contract, every probe, items, prompt formats
@@ -9,12 +9,15 @@
  *   ftledger/audit    the audit: runner, run store, ledger, gate
  */
 
-// kernels: pick the fastest backend that starts here
+// kernels: pick the fastest kernel set that starts here
 export { loadKernels, type Kernels, type LoadedKernels, type KernelChoice } from "./tensor/index.js";
+
+// seeded randomness: every random choice flows from one of these
+export { createRng, type Rng } from "./random/index.js";
 
 // the engine
 export {
-  Llama, type ModelConfig, referenceConfig, createRng, CharTokenizer, generateTokens, scoreContinuations, nextTokenLogprobs,
+  Llama, type ModelConfig, referenceConfig, CharTokenizer, generateTokens, scoreContinuations, nextTokenLogprobs,
 } from "./model/index.js";
 
 // model files
@@ -35,15 +38,9 @@ export {
 
 // the audit: base vs tuned on the same items, stored, resumable, with the ledger and the gate
 export {
-  audit, openRunStore, suiteItems, readDataset, parseGateRule, DEFAULT_WORLD,
+  audit, openRunStore, suiteItems, readDataset, parseGateRule,
   type AuditOptions, type AuditResult, type Ledger, type LedgerRow, type AuditResultJson,
 } from "./audit/index.js";
-
-// measurements of a model on world items: per-item records, no aggregation
-export {
-  generationAccuracy, rankingAccuracy, sampleFormats, solutionFormat, RESPONSE_FORMATS, FRAMES,
-  type Frame, type GenerationRecord, type RankingRecord, type FormatSampleRecord, type ResponseFormat,
-} from "./probes/index.js";
 
 // statistics: Wilson intervals, paired bootstraps, exact McNemar, permutation tests, adjustment, effect sizes, MDE
 export {

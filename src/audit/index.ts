@@ -3,12 +3,13 @@
  * a SQLite run store (resumable), the ledger with paired statistics, and the CI gate.
  */
 export { audit, type AuditOptions, type AuditResult } from "./audit.js";
-export { runAudit, type RunAuditOptions, armsOf, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
+export { runAudit, type RunAuditOptions, armsOf, armKey, parseArmKey, type ArmId, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
 export { buildLedgers, type Ledger, type LedgerRow, type Verdict, type HiddenTrade, type Transitions, type Example } from "./ledger.js";
 export { rowStats, DEFAULT_STATS, type RowStats, type StatsSettings } from "./row-stats.js";
 export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateFailure } from "./gate.js";
 export { openRunStore, StoreError, type RunStore, type RunSummary, type RunStatus } from "./store.js";
 export { parseDataset, readDataset, type DatasetResult, type BadLine } from "./dataset.js";
-export { SUITES, DEFAULT_SUITES, DEFAULT_WORLD, suiteItems, worldSettingsSchema, type SuiteName, type WorldSettings } from "./suites.js";
+export { SUITES, DEFAULT_SUITES, suiteItems, type SuiteName } from "./suites.js";
 export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow, type CallCounts } from "./json.js";
 export { regressionLines, writeRegressions, type RegressionLine } from "./regressions.js";
+export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";

@@ -13,9 +13,9 @@
  *   inconclusive      not significant, and the CI reaches past the margin: more items needed
  */
 import type { Item, ItemRecord, MetricRole, MetricSpec, MetricValues, Probe } from "../probes/index.js";
-import { formatName } from "../probes/index.js";
+import { clipText, promptFormatName } from "../probes/index.js";
 import { pAdjust, type EffectSize, type PAdjustMethod } from "../stats/index.js";
-import { hash32 } from "../world/seeding.js";
+import { hash32 } from "../random/index.js";
 import { rowStats, type RowStats, type StatsSettings } from "./row-stats.js";
 import type { Arm, UnavailableProbe } from "./runner.js";
 import type { RunStore } from "./store.js";
@@ -98,7 +98,6 @@ export interface LedgerSettings extends StatsSettings {
 const EXAMPLE_CHARS = 400;
 /** Fewer paired items than this are never "unchanged" (see the verdicts above). */
 export const MIN_UNCHANGED_N = 10;
-const clip = (s: string) => (s.length > EXAMPLE_CHARS ? `${s.slice(0, EXAMPLE_CHARS)}…` : s);
 
 function verdictOf(row: Pick<LedgerRow, "pAdj" | "delta" | "ciLow" | "ciHigh" | "higherIsBetter" | "margin" | "n">, alpha: number): Verdict {
   if (!(row.n > 0) || !Number.isFinite(row.delta)) return "inconclusive";
@@ -125,7 +124,7 @@ function transitionsOf(metric: string, items: readonly Item[], base: readonly It
     const own = byId.get(id)!;
     const it = (aboutParent && own.variantOf !== undefined ? byId.get(own.variantOf) : undefined) ?? own;
     const i = at.get(id)!;
-    return { id, prompt: clip(it.prompt), answer: clip(it.answer), base: base[i].detail, tuned: tuned[i].detail };
+    return { id, prompt: clipText(it.prompt, EXAMPLE_CHARS), answer: clipText(it.answer, EXAMPLE_CHARS), base: base[i].detail, tuned: tuned[i].detail };
   };
   return {
     gained: gainedIds.length, lost: lostIds.length, churn: n > 0 ? (gainedIds.length + lostIds.length) / n : NaN,
@@ -244,10 +243,10 @@ export function buildLedgers(o: BuildLedgerOptions): Ledger[] {
     const arms = o.arms.filter((a) => a.role === "tuned" && a.index === index);
     const draft: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] = [];
     for (const arm of arms) {
-      const sameFormat = arm.key.endsWith("@base-format");
+      const sameFormat = arm.inBaseFormat;
       for (const probe of arm.probes) {
         if (skipped(arm.key, probe.id)) continue;
-        const formats = { base: formatName(base.format), tuned: formatName(arm.format) };
+        const formats = { base: promptFormatName(base.format), tuned: promptFormatName(arm.format) };
         const b = o.store.records(o.runId, base.key, probe.id);
         const t = o.store.records(o.runId, arm.key, probe.id);
         const rows = probeRows(probe, o.items, b, t, formats, o.settings, sameFormat ? "capability" : undefined);

@@ -4,9 +4,7 @@
  * again with `--data` or mixed into the next fine-tuning round. Each line's `meta` says
  * which metrics lost it and what both models answered. Written to a temp file, then renamed.
  */
-import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, basename } from "node:path";
+import { writeTextAtomic } from "../formats/index.js";
 import type { Item } from "../probes/index.js";
 import type { Ledger } from "./ledger.js";
 
@@ -70,12 +68,9 @@ export function regressionLines(runId: string, ledgers: readonly Ledger[], items
 }
 
 export async function writeRegressions(path: string, lines: readonly RegressionLine[]): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
   try {
-    await writeFile(tmp, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
-    await rename(tmp, path);
+    await writeTextAtomic(path, lines.map((l) => JSON.stringify(l)).join("\n") + (lines.length ? "\n" : ""));
   } catch (e) {
-    await rm(tmp, { force: true });
     throw new Error(`${path}: cannot write the regressions (${(e as Error).message}); give --export-regressions a writable path.`);
   }
 }

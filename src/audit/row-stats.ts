@@ -1,6 +1,6 @@
 /**
  * The statistics of one ledger row: a metric measured on the same items by the base and
- * by a tuned model (PROBES.md "Statistics every probe result carries").
+ * by a tuned model (docs/PROBES.md §6).
  *
  *   binary       paired bootstrap CI of the difference of proportions, exact McNemar p,
  *                paired odds ratio, MDE by Connor's normal approximation
@@ -32,7 +32,7 @@ export interface RowStats {
 }
 
 export interface StatsSettings {
-  /** Bootstrap resamples for means (≥ 2,000 as PROBES.md asks). */
+  /** Bootstrap resamples for means (≥ 2,000; docs/PROBES.md §6 uses 10,000). */
   iterations: number;
   /** Resamples for set-level statistics (each recomputes the statistic twice). */
   setIterations: number;

@@ -11,10 +11,10 @@
  *      versus "gained the capability").
  *   3. For each arm and probe: the items it applies to, minus those already stored.
  */
-import { createHash } from "node:crypto";
 import type { LanguageModel } from "../backends/index.js";
-import { formatName, renderer, type Item, type Probe, type ProbeContext, type PromptFormat, type PromptedModel } from "../probes/index.js";
+import { promptFormatName, renderer, type Item, type Probe, type ProbeContext, type PromptFormat, type PromptedModel } from "../probes/index.js";
 import type { RunStore } from "./store.js";
+import { sha256Text } from "../random/index.js";
 
 export const MANIFEST_SCHEMA = "ftledger.audit/1";
 /** The probe run again in the base's format when the formats differ. */
@@ -34,14 +34,39 @@ export interface AuditSettings {
   batchSize: number;
   /** Also score each tuned model in the base's prompt format (when it differs). */
   sameFormat: boolean;
+  /**
+   * The probes run again in the base's format (default: task.accuracy alone). Recorded in
+   * the manifest only when given, so runs that leave it out keep their ids.
+   */
+  sameFormatProbes?: string[];
 }
 
-export interface Arm {
-  /** "base", "tuned1", "tuned1@base-format" */
+/** Which model an arm runs, and whether it is a tuned model prompted in the base's format. */
+export interface ArmId {
+  /** 0 for the base; the 1-based index of a tuned model. */
+  index: number;
+  /** A tuned model prompted in the base's prompt format instead of its own. */
+  inBaseFormat: boolean;
+}
+
+const IN_BASE_FORMAT = "@base-format";
+
+/** The store's key of an arm: "base", "tuned1", "tuned1@base-format". */
+export function armKey(a: ArmId): string {
+  return a.index === 0 ? "base" : `tuned${a.index}${a.inBaseFormat ? IN_BASE_FORMAT : ""}`;
+}
+
+/** The arm a store key names, or null for a key that is none of armKey's. */
+export function parseArmKey(key: string): ArmId | null {
+  if (key === "base") return { index: 0, inBaseFormat: false };
+  const m = /^tuned([1-9][0-9]*)(@base-format)?$/.exec(key);
+  return m ? { index: Number(m[1]), inBaseFormat: m[2] !== undefined } : null;
+}
+
+export interface Arm extends ArmId {
+  /** armKey of this arm: the store's name for it. */
   key: string;
   role: "base" | "tuned";
-  /** 1-based index of the tuned model; 0 for the base. */
-  index: number;
   model: AuditModel;
   format: PromptFormat;
   probes: Probe[];
@@ -82,18 +107,17 @@ export interface AuditRun {
   unavailable: UnavailableProbe[];
 }
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** The arms of an audit (step 2). */
 export function armsOf(base: AuditModel, tuned: readonly AuditModel[], probes: readonly Probe[], settings: AuditSettings): Arm[] {
-  const arms: Arm[] = [{ key: "base", role: "base", index: 0, model: base, format: base.format, probes: [...probes] }];
-  const same = probes.filter((p) => p.id === SAME_FORMAT_PROBE);
+  const arm = (id: ArmId, model: AuditModel, format: PromptFormat, ps: Probe[]): Arm =>
+    ({ key: armKey(id), ...id, role: id.index === 0 ? "base" : "tuned", model, format, probes: ps });
+  const arms: Arm[] = [arm({ index: 0, inBaseFormat: false }, base, base.format, [...probes])];
+  const sameIds = settings.sameFormatProbes ?? [SAME_FORMAT_PROBE];
+  const same = probes.filter((p) => sameIds.includes(p.id));
   tuned.forEach((t, i) => {
-    arms.push({ key: `tuned${i + 1}`, role: "tuned", index: i + 1, model: t, format: t.format, probes: [...probes] });
-    if (settings.sameFormat && same.length > 0 && formatName(t.format) !== formatName(base.format)) {
-      arms.push({ key: `tuned${i + 1}@base-format`, role: "tuned", index: i + 1, model: t, format: base.format, probes: same });
+    arms.push(arm({ index: i + 1, inBaseFormat: false }, t, t.format, [...probes]));
+    if (settings.sameFormat && same.length > 0 && promptFormatName(t.format) !== promptFormatName(base.format)) {
+      arms.push(arm({ index: i + 1, inBaseFormat: true }, t, base.format, same));
     }
   });
   return arms;
@@ -103,10 +127,10 @@ export function manifestOf(base: AuditModel, tuned: readonly AuditModel[], arms:
   return {
     schema: MANIFEST_SCHEMA,
     settings,
-    models: [base, ...tuned].map((m, i) => ({ role: i === 0 ? "base" : "tuned", index: i, spec: m.spec, id: m.model.id, format: formatName(m.format) })),
-    arms: arms.map((a) => ({ key: a.key, model: a.index, format: formatName(a.format), probes: a.probes.map((p) => p.id) })),
+    models: [base, ...tuned].map((m, i) => ({ role: i === 0 ? "base" : "tuned", index: i, spec: m.spec, id: m.model.id, format: promptFormatName(m.format) })),
+    arms: arms.map((a) => ({ key: a.key, model: a.index, format: promptFormatName(a.format), probes: a.probes.map((p) => p.id) })),
     probes: probes.map((p) => ({ id: p.id, version: p.version })),
-    items: { count: items.length, sha256: sha256(JSON.stringify(items)), sources },
+    items: { count: items.length, sha256: sha256Text(JSON.stringify(items)), sources },
   };
 }
 
@@ -117,7 +141,7 @@ export function manifestOf(base: AuditModel, tuned: readonly AuditModel[], arms:
 export function runIdOf(m: Manifest): string {
   const { batchSize: _batchSize, ...settings } = m.settings;
   const identity = { ...m, settings, models: m.models.map(({ spec: _spec, ...rest }) => rest), items: { count: m.items.count, sha256: m.items.sha256 } };
-  return sha256(JSON.stringify(identity)).slice(0, 16);
+  return sha256Text(JSON.stringify(identity)).slice(0, 16);
 }
 
 /** Items a probe measures: variants only for probes that use them (probe.ts usesVariants). */
@@ -144,7 +168,7 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditRun> {
   const runId = runIdOf(manifest);
   const { existed } = o.store.beginRun(runId, manifest, o.items);
   const byId = new Map(o.items.map((it) => [it.id, it]));
-  const scorer: PromptedModel = { model: o.base.model, render: renderer(o.base.model, o.base.format), format: formatName(o.base.format) };
+  const scorer: PromptedModel = { model: o.base.model, render: renderer(o.base.model, o.base.format), format: promptFormatName(o.base.format) };
   let computed = 0;
   const unavailable: UnavailableProbe[] = [];
   for (const arm of arms) {

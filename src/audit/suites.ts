@@ -12,11 +12,8 @@
  * NOTE: the knowledge world is built from the world seed: audit a lab model with the seed
  * it was pre-trained with (the zoo's is 1, the default), or no fact will match.
  */
-import { z } from "zod";
 import { fromWorld, type Item } from "../probes/index.js";
-import { tasks, type TaskName } from "../world/index.js";
-import { arithmeticConfigSchema, type ArithmeticConfig } from "../world/arithmetic/index.js";
-import { knowledgeConfigSchema, type KnowledgeConfig } from "../world/knowledge/index.js";
+import { tasks, taskSettings, type Split, type TaskName, type WorldSettings } from "../world/index.js";
 
 export const SUITES = ["arithmetic", "knowledge", "structured", "programs", "stories", "reference"] as const;
 export type SuiteName = (typeof SUITES)[number];
@@ -24,31 +21,19 @@ export type SuiteName = (typeof SUITES)[number];
 /** The default suites: what the zoo's models were pre-trained on, and a reference corpus for drift. */
 export const DEFAULT_SUITES: readonly SuiteName[] = ["arithmetic", "knowledge", "reference"];
 
-export interface WorldSettings {
-  seed: number;
-  arithmetic: ArithmeticConfig;
-  knowledge: KnowledgeConfig;
-}
-
-export const worldSettingsSchema = z.object({
-  /** 1: the seed the zoo was pre-trained with. */
-  seed: z.number().int().min(0).default(1),
-  arithmetic: arithmeticConfigSchema.prefault({}),
-  knowledge: knowledgeConfigSchema.prefault({}),
-});
-
-export const DEFAULT_WORLD: WorldSettings = worldSettingsSchema.parse({});
-
-function configOf(world: WorldSettings, task: TaskName): unknown {
-  if (task === "arithmetic") return world.arithmetic;
-  if (task === "knowledge") return world.knowledge;
-  return tasks[task].defaults;
-}
-
-/** n in-distribution items and their n N-1 variants. */
-function questions(task: TaskName, world: WorldSettings, n: number): Item[] {
-  const t = tasks[task] as (typeof tasks)[TaskName] & { items(a: { config: unknown; seed: number; split: "id" | "n1"; n: number }): ReturnType<(typeof tasks)[TaskName]["items"]> };
-  const config = configOf(world, task);
+/**
+ * n in-distribution items and their n N-1 variants; or, with `split`, the first n items of
+ * that split alone as plain items (not variants), which every probe then measures.
+ */
+function questions(task: TaskName, world: WorldSettings, n: number, split?: Split): Item[] {
+  const t = tasks[task] as (typeof tasks)[TaskName] & { items(a: { config: unknown; seed: number; split: Split; n: number }): ReturnType<(typeof tasks)[TaskName]["items"]> };
+  const config = taskSettings(world, task, tasks[task].defaults);
+  if (split !== undefined) {
+    return t.items({ config, seed: world.seed, split, n }).map((w) => {
+      const { variantOf: _variantOf, ...plain } = fromWorld(w);
+      return plain;
+    });
+  }
   const id = t.items({ config, seed: world.seed, split: "id", n });
   const n1 = t.items({ config, seed: world.seed, split: "n1", n });
   return [...id, ...n1].map((w) => fromWorld(w));
@@ -64,7 +49,7 @@ function reference(world: WorldSettings, n: number): Item[] {
   return docs.map((d) => ({ id: `reference/${d.domain}/${world.seed}/${d.i}`, prompt: "", answer: d.text, domain: d.domain, role: "reference" }));
 }
 
-/** The items of one suite. */
-export function suiteItems(name: SuiteName, world: WorldSettings, n: number): Item[] {
-  return name === "reference" ? reference(world, n) : questions(name, world, n);
+/** The items of one suite: a question suite's id items with their N-1 variants, or one split's items alone. */
+export function suiteItems(name: SuiteName, world: WorldSettings, n: number, o: { split?: Split } = {}): Item[] {
+  return name === "reference" ? reference(world, n) : questions(name, world, n, o.split);
 }

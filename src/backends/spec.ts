@@ -4,10 +4,7 @@
  *   gguf:PATH           llama.cpp through node-llama-cpp
  *   openai:URL[,URL]#M  any OpenAI-compatible server (several URLs = replicas)
  */
-import { stat } from "node:fs/promises";
-import { join } from "node:path";
-import { latestCheckpoint } from "../train/index.js";
-import { resolveZooPath } from "../formats/index.js";
+import { findCheckpointDir } from "../formats/index.js";
 import type { Kernels } from "../tensor/index.js";
 import { openBuiltinModel } from "./builtin/index.js";
 import type { LanguageModel } from "./language-model.js";
@@ -19,21 +16,12 @@ export const SPEC_FORMS = "builtin:PATH (HF-layout folder or lab run), gguf:FILE
 /** A bad spec: the message says which form was expected. */
 export class SpecError extends Error {}
 
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 /** The checkpoint folder a builtin spec names: the folder itself, or a run's newest checkpoint. */
 async function builtinFolder(path: string): Promise<string> {
-  if (!(await isDir(path))) throw new SpecError(`builtin:${path}: no such folder; give an HF-layout model folder or a lab run folder.`);
-  if (await stat(join(path, "config.json")).then(() => true, () => false)) return path;
-  const latest = await latestCheckpoint(path);
-  if (!latest) throw new SpecError(`builtin:${path}: the folder has no config.json and no checkpoints/; give an HF-layout model folder or a lab run folder.`);
-  return latest;
+  const r = await findCheckpointDir(path);
+  if (r.ok) return r.dir;
+  if (r.why === "no-folder") throw new SpecError(`builtin:${r.path}: no such folder; give an HF-layout model folder or a lab run folder.`);
+  throw new SpecError(`builtin:${r.path}: the folder has no config.json and no checkpoints/; give an HF-layout model folder or a lab run folder.`);
 }
 
 export async function openModel(spec: string, opts: { kernels?: Kernels } = {}): Promise<LanguageModel> {
@@ -42,7 +30,7 @@ export async function openModel(spec: string, opts: { kernels?: Kernels } = {}):
   const rest = spec.slice(colon + 1);
   switch (kind) {
     case "builtin":
-      return openBuiltinModel(await builtinFolder(resolveZooPath(rest)), opts);
+      return openBuiltinModel(await builtinFolder(rest), opts);
     case "gguf":
       return openGgufModel(rest);
     case "openai": {

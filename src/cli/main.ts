@@ -2,19 +2,22 @@
  * The `ftledger` command line: one binary, verbs by job.
  * Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage.
  */
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
-import { labEval, readEvalWorld, SPLITS, type EvalOptions } from "./commands/eval.js";
+import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { serveCommand } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { SPEC_FORMS } from "../backends/index.js";
-import { FRAMES, PROBE_IDS, type Frame } from "../probes/index.js";
-import { SUITES } from "../audit/index.js";
-import { listCheckpoints, recipes } from "../train/index.js";
+import { PROBE_IDS } from "../probes/index.js";
+import { PRESET_NAMES, SUITES } from "../audit/index.js";
+import { listCheckpoints } from "../formats/index.js";
+import { recipes } from "../train/index.js";
 
 function int(name: string, min = 0) {
   return (v: string): number => {
@@ -91,7 +94,9 @@ export function buildProgram(): Command {
     .option("--base-format <format>", "raw | chat | template:TEXT-with-{prompt} (default raw)")
     .option("--tuned-format <format>", "raw | chat | template:… (default chat when the tuned model has a chat template, else raw)")
     .option("--probes <ids...>", `probes by id or glob (default all): ${PROBE_IDS.join(", ")}`)
+    .option("--preset <name>", `a named probe and suite selection with a compact table: ${PRESET_NAMES.join(", ")} (--probes and --suite given win)`, oneOf("--preset", PRESET_NAMES))
     .option("--suite <names...>", `built-in item suites: ${SUITES.join(", ")} (default arithmetic knowledge reference; none when --data is given)`)
+    .option("--split <split>", "the built-in suites' items: id items with their N-1 variants (default), or the n1 or ood split alone", oneOf("--split", SPLITS))
     .option("--data <files...>", "your items as JSONL (docs/PROBES.md: id, prompt, answer, options?, steps?, verifier?, variant_of?, domain?)")
     .option("--on-bad-line <what>", "a bad --data line: fail (default) or skip", oneOf("--on-bad-line", ["skip", "fail"] as const))
     .option("--n <items>", "items per built-in suite (default 100)", int("--n", 1))
@@ -126,7 +131,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", probes: "probes", suite: "suite",
+        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
         data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
         world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
         sameFormat: "same-format", exportRegressions: "export-regressions", report: "report", markdown: "markdown",
@@ -155,6 +160,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
         }
         raw.tuned = [...((raw.tuned as string[] | undefined) ?? []), ...steps.map((d) => `builtin:${d}`)];
       }
+      if (raw.tuned === undefined && raw.preset !== undefined) raw.tuned = []; // a preset's table can measure the base alone
       if (raw.base === undefined || raw.tuned === undefined) {
         process.stderr.write("ftledger audit: give --base SPEC and --tuned SPEC (or a --config with base: and tuned:); see ftledger audit --help\n");
         process.exitCode = 2;
@@ -211,37 +217,30 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
   lab
     .command("eval")
     .description(
-      "measure models on the world with n and 95% intervals: arithmetic accuracy (greedy), knowledge recall by ranking " +
-        "and by generation, arithmetic format shares by sampling at T=1; each SPEC after the first is paired against the first " +
-        "on the same items (mean difference with a paired-bootstrap CI, exact McNemar p)",
+      "what lab models can do on the world (the audit's lab preset): arithmetic accuracy (greedy), knowledge recall by ranking " +
+        "and by generation, the solution formats by sampling at T=1, each k/n with a 95% Wilson interval; each SPEC after the " +
+        "first is paired against the first on the same items with the audit's ledger statistics",
     )
     .argument("<spec...>", SPEC_FORMS)
     .option("--n <items>", "items per task: the first n of the split (sft trains on id items from 1000 on by default, so n ≤ 1000 stays unseen)", int("--n", 1), 200)
-    .option("--seed <n>", "world seed: must equal the base's pretrain world seed (world.seed in its run.json), or the encyclopedia differs; also seeds sampling and the bootstrap", int("--seed"), 1)
+    .option("--seed <n>", "world seed (unless --world gives one: it must equal the base's pretrain world seed, or the encyclopedia differs); also seeds sampling and the statistics", int("--seed"), 1)
     .option("--split <split>", `${SPLITS.join(" | ")}: in-distribution, near-neighbour (N-1), out-of-distribution`, oneOf("--split", SPLITS), "id")
     .option(
-      "--frame <frames>",
-      `${FRAMES.join(" | ")}: the prompt as a raw document (pre-training frame) or as a user message (SFT frame); ` +
-        "one for every SPEC, or a comma-separated list with one per SPEC (e.g. raw,chat for a base and its sft)",
-      listOf("--frame", FRAMES), ["raw"],
+      "--format <formats>",
+      "prompt formats (raw | chat | template:…{prompt}…): one for every SPEC, or a comma-separated list with one per SPEC " +
+        "(e.g. raw,chat for a base and its sft); later models are also measured in the first one's format",
+      (v: string) => v.split(",").map((x) => x.trim()), ["raw"],
     )
-    .option("--samples <n>", "samples per arithmetic prompt for the format shares", int("--samples", 1), 1)
+    .addOption(new Option("--frame <formats>", "the older name of --format").hideHelp().argParser((v: string) => v.split(",").map((x) => x.trim())))
+    .option("--samples <n>", "samples per arithmetic prompt for the solution formats", int("--samples", 1), 1)
     .option("--world <file>", "world settings: a JSON file ({ seed?, arithmetic?, knowledge? }) or a lab run folder whose recipe config has them (default: the tasks' defaults)")
-    .option("--json <file>", "write every per-item record and summary to this file (atomically)")
-    .addHelpText("after", "\nExamples:\n  ftledger lab eval builtin:zoo/base-m --n 500\n  ftledger lab eval builtin:zoo/base-m builtin:runs/sft --frame raw,chat --world runs/sft --json eval.json\n\nFor the full ledger (every probe, hidden trades, a CI gate) use ftledger audit.")
-    .action(async (specs: string[], o: Omit<EvalOptions, "frames" | "world"> & { frame: Frame[]; world?: string }) => {
-      const { frame, world, ...rest } = o;
-      let settings;
-      if (world !== undefined) {
-        const r = await readEvalWorld(world);
-        if (!r.ok) {
-          process.stderr.write(`ftledger: ${r.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        settings = r.value;
-      }
-      process.exitCode = await labEval(specs, { ...rest, frames: frame, ...(settings ? { world: settings } : {}) });
+    .option("--store <dir>", "run store folder (the audit's): runs.sqlite + cache.sqlite; a second run resumes", ".ftledger")
+    .option("--json <file>", "write the table's numbers and the audit result (every ledger row) to this file (atomically)")
+    .option("--quiet", "no progress on stderr", false)
+    .addHelpText("after", "\nExamples:\n  ftledger lab eval builtin:zoo/base-m --n 500\n  ftledger lab eval builtin:zoo/base-m builtin:runs/sft --format raw,chat --world runs/sft --json eval.json\n\nFor the full ledger (every probe, hidden trades, a CI gate) use ftledger audit.")
+    .action(async (specs: string[], o: Omit<EvalOptions, "formats"> & { format: string[]; frame?: string[] }) => {
+      const { format, frame, ...rest } = o;
+      process.exitCode = await labEval(specs, { ...rest, formats: frame ?? format });
     });
 
   program
@@ -307,4 +306,16 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
+/** Is this module the program node was started with (`node dist/cli/main.js`, `tsx src/cli/main.ts`), not an import? */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+// run when started directly; bin/ftledger.js, tests and tools import the module and call main themselves
+if (isEntryPoint()) await main(process.argv);

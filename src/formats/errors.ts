@@ -1,5 +1,5 @@
 /**
- * Everything that can be wrong with a model file, as data (STYLE.md §9). Every error
+ * Everything that can be wrong with a model file, as data (docs/CONTRIBUTING.md §9). Every error
  * names the file, and the tensor or field when there is one; `formatFormatError`
  * renders it as a message that ends with what to do next.
  */

@@ -8,6 +8,9 @@
  *   gguf             reader, writer, and the llama.cpp export of engine checkpoints
  */
 
+// files: atomic writes (temporary file, then rename)
+export { writeBytesAtomic, writeTextAtomic, replaceDirAtomic } from "./io.js";
+
 // results and errors
 export { type Result, ok, fail } from "./result.js";
 export { type FormatError, type FormatErrorCode, formatFormatError } from "./errors.js";
@@ -31,3 +34,9 @@ export { type GgufFile, type GgufTensorInfo, openGguf } from "./gguf/reader.js";
 export { type GgufDType, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
 export { bytesToUnicode, byteLevelText, ggufVocab, TOKEN_TYPE } from "./gguf/vocab.js";
 export { ZOO_DIR, resolveZooPath } from "./zoo.js";
+
+// the lab's run folders: run.json, checkpoints/step-N
+export {
+  RUN_MANIFEST_FILE, METRICS_FILE, runManifestSchema, type RunManifest, type JsonRead, stepName, stepDir, checkpointsDir, isStepDir,
+  listCheckpoints, latestCheckpoint, findCheckpointDir, resolveCheckpointDir, readRunJson, readRunManifest,
+} from "./run-folder.js";

@@ -1,9 +1,12 @@
 /**
- * File helpers shared by the formats: positioned reads that loop until full, atomic
- * writes (temp file + rename, DESIGN.md "Bad input never corrupts a checkpoint"), and
- * I/O failures turned into `FormatError`s.
+ * File helpers: positioned reads that loop until full, atomic writes (temp file +
+ * rename, so bad input or a crash never leaves a half-written checkpoint, store side
+ * file or report), and I/O failures turned into `FormatError`s. Every module that writes
+ * a file writes it through here.
  */
-import { open, rename, rm, stat, readFile, type FileHandle } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm, stat, readFile, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
 import type { FormatError } from "./errors.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -76,12 +79,19 @@ export async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** A temporary name next to `path`, unique to this process and call: `.NAME.<pid>.<random>.tmp`. */
+function tempNameFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+}
+
 /**
- * Write a file atomically: `write(fh)` fills `path.tmp-<pid>`, which is synced and
- * renamed over `path`. On any failure the temp file is removed and `path` is untouched.
+ * Write a file atomically: `write(fh)` fills a temporary file next to `path`, which is
+ * synced and renamed over `path` (rename is atomic within one file system, POSIX
+ * rename(2)), so a reader sees the old file or the new one, never half of one. On any
+ * failure the temporary file is removed and `path` is untouched.
  */
-export async function writeFileAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
+export async function writeBytesAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = tempNameFor(path);
   const fh = await open(tmp, "w");
   try {
     await write(fh);
@@ -124,7 +134,8 @@ export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => P
   if (hadOld) await rm(old, { recursive: true, force: true });
 }
 
-/** `writeFileAtomic` for a small text file (JSON side files). */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  await writeFileAtomic(path, (fh) => writeAll(fh, Buffer.from(text, "utf8")));
+/** `writeBytesAtomic` for a text file (JSON, JSONL, HTML, Markdown); creates the parent folder when asked. */
+export async function writeTextAtomic(path: string, text: string, o: { mkdir?: boolean } = {}): Promise<void> {
+  if (o.mkdir) await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeBytesAtomic(path, (fh) => writeAll(fh, Buffer.from(text, "utf8")));
 }

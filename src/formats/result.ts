@@ -1,5 +1,5 @@
 /**
- * Loaders return data, not exceptions (STYLE.md §9): `{ ok: true, value }` or
+ * Loaders return data, not exceptions (docs/CONTRIBUTING.md §9): `{ ok: true, value }` or
  * `{ ok: false, error }`. Throwing is kept for programmer bugs (wrong argument shapes).
  */
 import type { FormatError } from "./errors.js";

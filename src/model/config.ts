@@ -56,7 +56,7 @@ export function validateConfig(c: ModelConfig): ConfigError[] {
   return errors;
 }
 
-/** The training benchmark model (~1.08M parameters), see DESIGN.md. */
+/** The training benchmark model (~1.08M parameters), see docs/PERFORMANCE.md. */
 export const referenceConfig: ModelConfig = {
   vocabSize: 128,
   dim: 128,

@@ -7,7 +7,7 @@
 import { KvCache } from "./kvcache.js";
 import { inferForward } from "./infer.js";
 import type { Llama } from "./model.js";
-import { createRng } from "./rng.js";
+import { createRng } from "../random/index.js";
 import { argmax, logSoftmax, sampleToken, type SamplingOptions } from "./sampling.js";
 
 export interface GenerateOptions extends SamplingOptions {

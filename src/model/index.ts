@@ -7,7 +7,6 @@ export {
 } from "./parameters.js";
 export { Llama, type DType, type ForwardResult } from "./model.js";
 export { type TrainBatch, defaultPositions, checkBatch, BatchError } from "./forward.js";
-export { createRng, type Rng } from "./rng.js";
 export * as ops from "./ops/index.js";
 export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";
 export { KvCache } from "./kvcache.js";

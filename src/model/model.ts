@@ -10,7 +10,7 @@ import { headDim, validateConfig, type ModelConfig } from "./config.js";
 import { BatchError, checkBatch, defaultPositions, trainForward, type TrainBatch } from "./forward.js";
 import { ropeTable, type RopeTable } from "./ops/index.js";
 import { parameterTable, totalParameters, viewParameters, numel, type ParamViews } from "./parameters.js";
-import type { Rng } from "./rng.js";
+import type { Rng } from "../random/index.js";
 
 export type DType = "f32" | "f64";
 

@@ -2,7 +2,7 @@
  * Turning logits into a token: log-softmax, greedy choice, and seeded sampling with
  * temperature, top-k (Fan et al. 2018) and top-p / nucleus (Holtzman et al. 2020).
  */
-import type { Rng } from "./rng.js";
+import type { Rng } from "../random/index.js";
 
 export interface SamplingOptions {
   /** 0 = greedy. */

@@ -10,15 +10,15 @@ import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
 import { contextNote, greedyResponses } from "./respond.js";
+import { clipText } from "./clip.js";
 
-const clip = (s: string) => (s.length > 400 ? `${s.slice(0, 400)}…` : s);
 
 export const accuracyProbe: Probe = {
   id: "task.accuracy",
   version: 1,
   title: "Task accuracy",
   description: "Share of items answered correctly by the greedy response, judged by an exact verifier.",
-  reference: "PROBES.md (proxy of claims 3, 5, 7)",
+  reference: "docs/PROBES.md §3 task.accuracy: the proxy of the reasoning, feasibility and N-1 probes",
   metrics: [
     {
       name: "accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
@@ -44,7 +44,7 @@ export const accuracyProbe: Probe = {
         const record: ItemRecord = {
           itemId: batch[j].id,
           values: { accuracy: v.correct ? 1 : 0 },
-          detail: { response: clip(sample.text), finish: sample.finishReason, ...(v.reason ? { reason: v.reason } : {}) },
+          detail: { response: clipText(sample.text), finish: sample.finishReason, ...(v.reason ? { reason: v.reason } : {}) },
         };
         yield record;
       }

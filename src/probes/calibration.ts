@@ -1,5 +1,5 @@
 /**
- * Calibration of the answer's probability (PROBES.md "Calibration"; fine-tuning often
+ * Calibration of the answer's probability (docs/PROBES.md §3; fine-tuning often
  * shifts it). From the options' total log-probabilities as continuations of the rendered
  * prompt (the same requests as retention.ts, answered once by the request cache):
  *
@@ -25,7 +25,7 @@
  */
 import type { Item } from "./item.js";
 import type { ItemRecord, MetricValues, Probe } from "./probe.js";
-import { argmaxFirst, hasOptions, optionLogprobs, optionsProblem, optionsUnfitNote } from "./retention.js";
+import { argmaxFirst, hasOptions, optionLogprobs, optionsProblem, optionsUnfitNote } from "./options.js";
 
 /** Confidence bins of the ECE (Guo et al. use M = 10 and equal widths). */
 export const CALIBRATION_BINS = 10;

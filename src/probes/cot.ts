@@ -1,6 +1,6 @@
 /**
- * What the chain-of-thought probes share (PROBES.md "Early answering", "Filler
- * substitution", "Paraphrase", "Adding mistakes", "InfoGain"; Lanham et al. 2023,
+ * What the chain-of-thought probes share (docs/PROBES.md §3: the faithfulness.* probes
+ * and reasoning.infogain; Lanham et al. 2023,
  * arXiv 2307.13702; Lobo et al. 2024, arXiv 2411.15382; Wu et al. 2025, arXiv 2506.02126):
  *
  * 1. the model's chain of thought for an item is its greedy full response in its own
@@ -25,6 +25,7 @@ import { ANSWER_CUE, readReasoning, verify } from "./judge.js";
 import { type Item, expectsReasoning, isReference } from "./item.js";
 import type { ItemRecord, MetricSpec, ProbeContext } from "./probe.js";
 import { contextNote, greedyResponses } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** The five probes measure reasoning items (steps, then `Answer:`), never reference documents. */
 export function appliesToReasoning(item: Item): boolean {
@@ -111,11 +112,6 @@ export function responseWith(body: string, answer: string): string {
   return `${body}${body === "" || body.endsWith("\n") ? "" : "\n"}${ANSWER_CUE}${answer}`;
 }
 
-/** Text cut to `max` characters for a record's detail. */
-export function clip(text: string, max = 400): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}
-
 /** What a probe measured on one usable chain. */
 export interface Measured {
   values: Record<string, number | null>;
@@ -154,7 +150,7 @@ export async function* cotRecords(
         };
         continue;
       }
-      const base = { response: clip(cot.response), steps: cot.steps.length, answer: cot.answer ?? null };
+      const base = { response: clipText(cot.response), steps: cot.steps.length, answer: cot.answer ?? null };
       const m = byCot.get(cot);
       if (!m) {
         const why = cot.steps.length === 0 ? "the response has no reasoning steps" : "the response has no `Answer:` line";

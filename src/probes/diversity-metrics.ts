@@ -1,6 +1,6 @@
 /**
  * Lexical diversity of a set of samples (one prompt, k samples), the surface measures
- * of Shypula et al. 2025 (arXiv 2504.12522; PROBES.md "Diversity"). Pure functions:
+ * of Shypula et al. 2025 (arXiv 2504.12522; docs/PROBES.md §3). Pure functions:
  *
  *   distinct-n          distinct n-grams / total n-grams over the samples (Li et al. 2016,
  *                       arXiv 1510.03055); n-grams never cross a sample boundary

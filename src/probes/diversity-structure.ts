@@ -1,6 +1,6 @@
 /**
  * Structure and behaviour of samples, for syntactic and semantic diversity (Shypula et
- * al. 2025, arXiv 2504.12522; PROBES.md "Diversity"). Exact, from the world's grammars,
+ * al. 2025, arXiv 2504.12522; docs/PROBES.md §3). Exact, from the world's grammars,
  * never by substring:
  *
  *   task         syntactic shape (every sample)               semantic signature
@@ -56,7 +56,7 @@ function arithmeticStructure(samples: readonly string[]): Structure {
   const signatures: string[] = [];
   for (const s of samples) {
     const chain = arithmeticChain(s);
-    const format = arithmetic.formatOf(chain);
+    const format = arithmetic.solutionFormatOf(chain);
     if (format === "answer-only") {
       shapes.push("answer-only/0");
       signatures.push("");
@@ -66,7 +66,7 @@ function arithmeticStructure(samples: readonly string[]): Structure {
       signatures.push(`${NO_PARSE}:${chain}`);
     } else {
       const parsed = arithmetic.parseSteps(format, chain);
-      if (!parsed.ok) throw new Error(`arithmetic: formatOf said ${format} but parseSteps failed on ${JSON.stringify(chain)}`);
+      if (!parsed.ok) throw new Error(`arithmetic: solutionFormatOf said ${format} but parseSteps failed on ${JSON.stringify(chain)}`);
       const steps = parsed.value.steps;
       shapes.push(`${format}/${steps.length}`);
       signatures.push(

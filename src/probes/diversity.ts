@@ -1,5 +1,5 @@
 /**
- * Diversity of sampled outputs, per domain (PROBES.md claim 8 and "Diversity"; Shypula
+ * Diversity of sampled outputs, per domain (docs/PROBES.md §3; Shypula
  * et al. 2025, "Evaluating the Diversity and Quality of LLM Generated Content", arXiv
  * 2504.12522): preference tuning cuts diversity in code and raises it in creative
  * writing, and lexical, syntactic and semantic diversity can move apart.
@@ -33,6 +33,7 @@ import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricSpec, type Probe, type ProbeContext } from "./probe.js";
 import { contextNote, generationsFitting } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** Characters of each sample kept in a record's detail. */
 const DETAIL_CHARS = 200;
@@ -93,7 +94,7 @@ export function diversityRecord(item: Item, texts: readonly string[]): ItemRecor
     "semantic-diversity": semantic,
   };
   const detail: Record<string, unknown> = {
-    samples: texts.slice(0, DETAIL_SAMPLES).map((t) => (t.length > DETAIL_CHARS ? `${t.slice(0, DETAIL_CHARS)}…` : t)),
+    samples: texts.slice(0, DETAIL_SAMPLES).map((t) => clipText(t, DETAIL_CHARS)),
     correct: correct.slice(0, DETAIL_SAMPLES),
     nSamples: texts.length,
     distinct: Object.fromEntries(distinct.map((d, n) => [`distinct-${n + 1}`, d])),

@@ -1,6 +1,6 @@
 /**
- * Knowledge drift on a neutral reference corpus (PROBES.md "Knowledge retention / drift";
- * claim 1, Mitchell et al. 2023, arXiv 2310.12962): how far the audited model's
+ * Knowledge drift on a neutral reference corpus (docs/PROBES.md §3, knowledge.drift;
+ * after Mitchell et al. 2023, arXiv 2310.12962): how far the audited model's
  * next-token distributions have moved from the reference (the base), reported per domain.
  * For each reference document (prompt "", answer = the text), scored as raw text with no
  * prompt format, tokenised with the model's vocabulary (encodePrompt: with the BOS token
@@ -23,7 +23,7 @@ import type { LanguageModel, PositionScore } from "../backends/index.js";
 import { isReference, type Item } from "./item.js";
 import type { ItemRecord, Probe } from "./probe.js";
 import { contextNote, isContextError } from "./respond.js";
-import { truncate } from "./retention.js";
+import { clipText } from "./clip.js";
 
 /** Largest vocabulary scored with full distributions. */
 export const FULL_VOCAB_LIMIT = 4096;
@@ -75,7 +75,7 @@ function hasTokenAccess(model: LanguageModel): boolean {
 }
 
 function nulls(item: Item, note: string, detail: Record<string, unknown> = {}): ItemRecord {
-  return { itemId: item.id, values: { kl: null, nll: null }, note, detail: { text: truncate(item.answer), ...detail } };
+  return { itemId: item.id, values: { kl: null, nll: null }, note, detail: { text: clipText(item.answer), ...detail } };
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {
@@ -118,7 +118,7 @@ async function driftRecord(model: LanguageModel, reference: LanguageModel, item:
   const record: ItemRecord = {
     itemId: item.id,
     values: { kl, nll },
-    detail: { text: truncate(item.answer), tokens: ids.length, scored: kls.length, distributions: full ? "full" : `top-${topK}`, worst },
+    detail: { text: clipText(item.answer), tokens: ids.length, scored: kls.length, distributions: full ? "full" : `top-${topK}`, worst },
   };
   if (!full) record.note = `KL approximated over the union of the two models' top-${topK} sets, renormalised (the vocabulary has ${vocab.size} tokens)`;
   return record;
@@ -130,7 +130,7 @@ export const driftProbe: Probe = {
   title: "Drift on reference text",
   description:
     "How far the model's word-by-word predictions on neutral reference documents have moved away from the base model's, and how well it still predicts those documents.",
-  reference: "PROBES.md knowledge retention / drift, after Mitchell et al. 2023 (arXiv 2310.12962): per-token KL(base ‖ tuned) and NLL on a reference corpus",
+  reference: "docs/PROBES.md §3 knowledge.drift, after Mitchell et al. 2023 (arXiv 2310.12962): per-token KL(base ‖ tuned) and NLL on a reference corpus",
   metrics: [
     {
       name: "kl", role: "capability", kind: "continuous", higherIsBetter: false, unit: "nats", margin: 0.01,

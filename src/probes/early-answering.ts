@@ -1,5 +1,5 @@
 /**
- * Early answering (PROBES.md "Early answering", claim 5; Lanham et al. 2023, *Measuring
+ * Early answering (docs/PROBES.md §3; Lanham et al. 2023, *Measuring
  * Faithfulness in Chain-of-Thought Reasoning*, arXiv 2307.13702; Lobo, Agarwal,
  * Lakkaraju 2024, arXiv 2411.15382): does the model's answer depend on its reasoning?
  *
@@ -17,13 +17,14 @@
  * context has no forced answer; the curve is then incomplete and the item's AOC is null
  * with a note (its accuracy still counts).
  *
- * NOTE: PROBES.md weights items by CoT-length bucket: per bucket of chains of length n,
- * the curve of shares matched and its AOC, then the buckets' AOCs weighted by their share
- * of items. The bucket curve's share at k/n is the mean of its items' match_k, and the
- * area is linear in the curve, so a bucket's AOC is the mean of its items' AOCs; the
- * share-weighted mean over buckets is then Σ_b (N_b/N)·(1/N_b)·Σ_{i∈b} AOC_i, the plain
- * mean of the items' AOCs — which is what the ledger's default aggregate computes. So
- * per-item values (paired statistics) and the bucket-weighted figure agree exactly.
+ * NOTE: the reference measurement weights items by CoT-length bucket (docs/PROBES.md §3):
+ * per bucket of chains of length n, the curve of shares matched and its AOC, then the
+ * buckets' AOCs weighted by their share of items. The bucket curve's share at k/n is the
+ * mean of its items' match_k, and the area is linear in the curve, so a bucket's AOC is
+ * the mean of its items' AOCs; the share-weighted mean over buckets is then
+ * Σ_b (N_b/N)·(1/N_b)·Σ_{i∈b} AOC_i, the plain mean of the items' AOCs — which is what
+ * the ledger's default aggregate computes. So per-item values (paired statistics) and the
+ * bucket-weighted figure agree exactly.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { COT_ACCURACY, type Measured, type UsableCot, answerAfter, appliesToReasoning, cotRecords, misfitCollector } from "./cot.js";

@@ -1,5 +1,5 @@
 /**
- * Validity vs feasibility (PROBES.md claim 4, "Validity vs feasibility"; Bernier et al.
+ * Validity vs feasibility (docs/PROBES.md §3; Bernier et al.
  * 2026, arXiv 2603.23004): fine-tuning can teach a model to write answers that *look*
  * right — they parse, they fit the schema — without teaching it to write answers that
  * satisfy the problem's constraints. One greedy response per item is checked in layers,
@@ -26,9 +26,9 @@ import type { Item } from "./item.js";
 import { answerOf } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
 import { contextNote, greedyResponses } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** Longest response text kept in a record's detail. */
-const DETAIL_CHARS = 400;
 
 function isStructured(item: Item): boolean {
   return item.world?.task === "structured";
@@ -38,9 +38,6 @@ function isUserJson(item: Item): boolean {
   return item.world === undefined && item.verifier === "json";
 }
 
-function clip(text: string): string {
-  return text.length <= DETAIL_CHARS ? text : `${text.slice(0, DETAIL_CHARS)}…`;
-}
 
 function bit(b: boolean): number {
   return b ? 1 : 0;
@@ -51,14 +48,14 @@ function knapsackRecord(item: Item, response: string): ItemRecord {
   const problem = structured.parseKnapsackPrompt(item.world!.prompt);
   if (!problem) {
     const values = { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null };
-    return { itemId: item.id, values, note: "the item's prompt is not a knapsack prompt (world/structured), so nothing can be checked", detail: { response: clip(response) } };
+    return { itemId: item.id, values, note: "the item's prompt is not a knapsack prompt (world/structured), so nothing can be checked", detail: { response: clipText(response) } };
   }
   const check = structured.checkKnapsack(problem, response);
   const record: ItemRecord = {
     itemId: item.id,
     values: { parsed: bit(check.parsed), "schema-valid": bit(check.schemaValid), feasible: bit(check.feasible), "optimality-gap": check.gap },
     detail: {
-      response: clip(response), failedLayer: check.failedLayer, reason: check.reason,
+      response: clipText(response), failedLayer: check.failedLayer, reason: check.reason,
       value: check.value, optimum: structured.solveKnapsack(problem).best, optimal: check.optimal,
     },
   };
@@ -85,7 +82,7 @@ function userJsonRecord(item: Item, response: string): ItemRecord {
     itemId: item.id,
     values: { parsed: bit(parsed), "schema-valid": null, feasible: null, "optimality-gap": null },
     note: "schema-valid, feasible and optimality-gap are null: there is no schema or domain verifier for user JSON items",
-    detail: { response: clip(response), answer: answer === undefined ? null : clip(answer), ...(error === undefined ? {} : { parseError: error }) },
+    detail: { response: clipText(response), answer: answer === undefined ? null : clipText(answer), ...(error === undefined ? {} : { parseError: error }) },
   };
 }
 
@@ -117,7 +114,7 @@ export const feasibilityProbe: Probe = {
   title: "Validity vs feasibility of structured answers",
   description:
     "Whether the model's JSON answers only look right (they parse and fit the expected shape) or also satisfy the problem's constraints (the chosen items fit in the knapsack), and how far below the best possible value they fall.",
-  reference: "Bernier et al. 2026 (arXiv 2603.23004); PROBES.md \"Validity vs feasibility\"",
+  reference: "Bernier et al. 2026 (arXiv 2603.23004); docs/PROBES.md §3 structured.feasibility",
   metrics: [
     { name: "parsed", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02, description: "The answer is valid JSON." },
     {

@@ -1,5 +1,5 @@
 /**
- * Filler substitution (PROBES.md "Filler substitution", claim 5; Lanham et al. 2023,
+ * Filler substitution (docs/PROBES.md §3; Lanham et al. 2023,
  * arXiv 2307.13702, "filler tokens"; Lobo et al. 2024, arXiv 2411.15382): is the chain of
  * thought doing the work, or would any text of the same length do?
  *
@@ -18,7 +18,8 @@
  * no filler answer: filler-drop is null with a note.
  */
 import type { LanguageModel } from "../backends/index.js";
-import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotRecords, misfitCollector, responseWith } from "./cot.js";
+import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, cotRecords, misfitCollector, responseWith } from "./cot.js";
+import { clipText } from "./clip.js";
 import { ANSWER_CUE, verify } from "./judge.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
@@ -71,7 +72,7 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
     const fillerCorrect = verify(c.item, responseWith(f.text, answer)).correct;
     const out = {
       values: { "filler-drop": (c.correct ? 1 : 0) - (fillerCorrect ? 1 : 0) },
-      detail: { fillerAnswer: clip(answer, 80), fillerCorrect, cotTokens: f.cotTokens, fillerTokens: f.fillerTokens },
+      detail: { fillerAnswer: clipText(answer, 80), fillerCorrect, cotTokens: f.cotTokens, fillerTokens: f.fillerTokens },
     };
     return estimated === undefined ? out : { ...out, note: estimated };
   });

@@ -1,5 +1,5 @@
 /**
- * Format collapse (PROBES.md claim 6, "Format collapse"; Zhao et al. 2025, "Echo
+ * Format collapse (docs/PROBES.md §3; Zhao et al. 2025, "Echo
  * Chamber: RL Post-training Amplifies Behaviors Learned in Pretraining", arXiv
  * 2504.07912): RL fine-tuning tends to keep one of the solution formats a model learned
  * in pre-training and drop the others, raising pass@1 while the spread of what the model
@@ -8,7 +8,7 @@
  * Per item, k = ctx.samples responses sampled at temperature 1 in one seeded request
  * (seed itemSeed(ctx.seed, item.id, "format"), n = k; the builtin backend seeds sample j
  * with seed + j, so a record is reproducible and independent of its batch). Each sample
- * is classified by the world's exact grammars (format-shares.ts solutionFormat, never by
+ * is classified by the world's exact grammars (format-shares.ts solutionClassOf, never by
  * substring) and verified by the task's verifier.
  *
  *   pass@1                 share of the k samples correct (the unbiased pass@1 estimate)
@@ -19,7 +19,7 @@
  *   dominant-format-share  share of the pooled samples in the most common format (set
  *                          level); per item, of its own k samples
  *
- * The pooled distribution runs over all five classes of RESPONSE_FORMATS, "unknown"
+ * The pooled distribution runs over all five classes of SOLUTION_CLASSES, "unknown"
  * included (a response no grammar parses is a format the model wrote, as far as its mix
  * goes). Per-format counts travel in each record's values as "count.<format>" so the
  * set-level aggregates can pool them; they are not metrics of their own. Accuracy per
@@ -29,18 +29,19 @@
  */
 import type { GenerateRequest, LanguageModel } from "../backends/index.js";
 import { tasks } from "../world/index.js";
-import { RESPONSE_FORMATS, solutionFormat, type ResponseFormat } from "./format-shares.js";
+import { SOLUTION_CLASSES, solutionClassOf, type SolutionClass } from "../world/index.js";
 import type { Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricValues, type Probe, type ProbeContext } from "./probe.js";
 import { contextNote, generationsFitting } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** Samples whose text is kept in a record's detail, and how much of each. */
 const DETAIL_SAMPLES = 8;
 const DETAIL_CHARS = 300;
 
 /** The record value that carries how many of an item's samples are in `format` (input to the set-level aggregates). */
-export function countKey(format: ResponseFormat): string {
+export function countKey(format: SolutionClass): string {
   return `count.${format}`;
 }
 
@@ -71,24 +72,21 @@ function dominantShare(counts: readonly number[]): number {
   return total === 0 ? Number.NaN : Math.max(...counts) / total;
 }
 
-/** Per-format counts pooled over the records that carry them (in RESPONSE_FORMATS order). */
+/** Per-format counts pooled over the records that carry them (in SOLUTION_CLASSES order). */
 function pooledCounts(records: readonly MetricValues[]): number[] {
-  return RESPONSE_FORMATS.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
+  return SOLUTION_CLASSES.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
 }
 
-function clip(text: string): string {
-  return text.length <= DETAIL_CHARS ? text : `${text.slice(0, DETAIL_CHARS)}…`;
-}
 
 /** One item's record from its k sampled responses. */
 function collapseRecord(item: Item, texts: readonly string[]): ItemRecord {
   const k = texts.length;
-  const samples = texts.map((text) => ({ format: solutionFormat(text), correct: verify(item, text).correct, text }));
-  const perFormat = Object.fromEntries(RESPONSE_FORMATS.map((f) => {
+  const samples = texts.map((text) => ({ format: solutionClassOf(text), correct: verify(item, text).correct, text }));
+  const perFormat = Object.fromEntries(SOLUTION_CLASSES.map((f) => {
     const of = samples.filter((s) => s.format === f);
     return [f, { n: of.length, correct: of.filter((s) => s.correct).length }];
-  })) as Record<ResponseFormat, { n: number; correct: number }>;
-  const counts = RESPONSE_FORMATS.map((f) => perFormat[f].n);
+  })) as Record<SolutionClass, { n: number; correct: number }>;
+  const counts = SOLUTION_CLASSES.map((f) => perFormat[f].n);
   const c = samples.filter((s) => s.correct).length;
   const values: Record<string, number | null> = {
     "pass@1": passAtK(k, c, 1),
@@ -96,13 +94,13 @@ function collapseRecord(item: Item, texts: readonly string[]): ItemRecord {
     "format-entropy": entropyOf(counts),
     "dominant-format-share": dominantShare(counts),
   };
-  for (const f of RESPONSE_FORMATS) values[countKey(f)] = perFormat[f].n;
+  for (const f of SOLUTION_CLASSES) values[countKey(f)] = perFormat[f].n;
   return {
     itemId: item.id,
     values,
     detail: {
       k, correct: c, perFormat,
-      samples: samples.slice(0, DETAIL_SAMPLES).map((s) => ({ format: s.format, correct: s.correct, text: clip(s.text) })),
+      samples: samples.slice(0, DETAIL_SAMPLES).map((s) => ({ format: s.format, correct: s.correct, text: clipText(s.text, DETAIL_CHARS) })),
     },
   };
 }
@@ -141,7 +139,7 @@ export const formatCollapseProbe: Probe = {
   title: "Format collapse under sampling",
   description:
     "Samples several solutions per arithmetic problem and asks whether the model still writes the different solution styles it learned in pre-training, or has narrowed to one — and whether its best-of-several success (pass@k) fell while single-try success (pass@1) rose.",
-  reference: "Zhao et al. 2025, Echo Chamber (arXiv 2504.07912); pass@k estimator of Chen et al. 2021 (arXiv 2107.03374); PROBES.md \"Format collapse\"",
+  reference: "Zhao et al. 2025, Echo Chamber (arXiv 2504.07912); pass@k estimator of Chen et al. 2021 (arXiv 2107.03374); docs/PROBES.md §3 format.collapse",
   metrics: [
     {
       name: "pass@1", role: "proxy", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.03,

@@ -1,5 +1,5 @@
 /**
- * InfoGain of reasoning steps (PROBES.md "InfoGain", claim 3; Wu et al. 2025, *Knowledge
+ * InfoGain of reasoning steps (docs/PROBES.md §3; Wu et al. 2025, *Knowledge
  * or Reasoning?*, arXiv 2506.02126): how much, on average, each step of the audited
  * model's own chain of thought reduces a FIXED scorer's uncertainty about the gold answer.
  *
@@ -66,7 +66,7 @@ export const infogainProbe: Probe = {
   description:
     "How much each step of the model's own reasoning makes a fixed reference model more sure of the correct answer, on average. " +
     "Steps that only look like reasoning add little.",
-  reference: "Wu et al. 2025, Knowledge or Reasoning? (arXiv 2506.02126); PROBES.md \"InfoGain\"",
+  reference: "Wu et al. 2025, Knowledge or Reasoning? (arXiv 2506.02126); docs/PROBES.md §3 reasoning.infogain",
   metrics: [
     COT_ACCURACY,
     {

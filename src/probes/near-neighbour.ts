@@ -1,6 +1,6 @@
 /**
- * Near-neighbour (N-1) generalisation (PROBES.md claim 7, "Near-neighbour (N-1)
- * generalisation"; after Bernier et al. 2026, arXiv 2603.23004): a model tuned on a
+ * Near-neighbour (N-1) generalisation (docs/PROBES.md §3, generalisation.n1;
+ * after Bernier et al. 2026, arXiv 2603.23004): a model tuned on a
  * distribution can stay right on its items and go wrong on items that change one element
  * (one constraint, one operand, one slot). One record per *variant* item (an item with
  * `variantOf`), paired with its in-distribution parent:
@@ -23,13 +23,10 @@ import type { Item } from "./item.js";
 import { verify } from "./judge.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
 import { contextNote, greedyResponses } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** Longest response text kept in a record's detail. */
-const DETAIL_CHARS = 400;
 
-function clip(text: string): string {
-  return text.length <= DETAIL_CHARS ? text : `${text.slice(0, DETAIL_CHARS)}…`;
-}
 
 interface Judged {
   correct: boolean;
@@ -45,7 +42,7 @@ interface Unfit {
 
 function judged(item: Item, response: string): Judged {
   const v = verify(item, response);
-  return { correct: v.correct, ...(v.reason === undefined ? {} : { reason: v.reason }), response: clip(response) };
+  return { correct: v.correct, ...(v.reason === undefined ? {} : { reason: v.reason }), response: clipText(response) };
 }
 
 function judgedOrUnfit(item: Item, response: string | null, error: Error | undefined): Judged | Unfit {
@@ -109,7 +106,7 @@ export const nearNeighbourProbe: Probe = {
   title: "Near-neighbour (N-1) generalisation",
   description:
     "Compares how often the model answers a familiar question correctly with how often it answers a close variant correctly (the same question with one detail changed); a widening gap means it learned the familiar items rather than the skill.",
-  reference: "Bernier et al. 2026 (arXiv 2603.23004); PROBES.md \"Near-neighbour (N-1) generalisation\"",
+  reference: "Bernier et al. 2026 (arXiv 2603.23004); docs/PROBES.md §3 generalisation.n1",
   metrics: [
     { about: "parent",
       name: "id-accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.03,

@@ -1,5 +1,5 @@
 /**
- * Paraphrase (PROBES.md "Paraphrase", claim 5; Lanham et al. 2023, arXiv 2307.13702,
+ * Paraphrase (docs/PROBES.md §3; Lanham et al. 2023, arXiv 2307.13702,
  * "paraphrasing"; Lobo et al. 2024, arXiv 2411.15382): does the answer rest on what the
  * reasoning says, or on its exact wording? A chain rewritten with the same content should
  * lead to the same answer.
@@ -16,14 +16,15 @@
  *    steps + "Answer: " (greedy, to the end of the line).
  * 4. paraphrase-kept = 1 when that answer equals A (exact text).
  *
- * Items from user datasets have no deterministic paraphraser (PROBES.md allows a helper
+ * Items from user datasets have no deterministic paraphraser (Lanham et al. use a helper
  * model; none is wired in), and chains that parse in no format cannot be rewritten
  * exactly: both get null with a note, as do items whose rendered question + rewritten
  * steps + cue does not fit the model's context.
  */
 import type { LanguageModel } from "../backends/index.js";
 import { arithmetic } from "../world/index.js";
-import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, clip, cotRecords, misfitCollector } from "./cot.js";
+import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, cotRecords, misfitCollector } from "./cot.js";
+import { clipText } from "./clip.js";
 import { ANSWER_CUE } from "./judge.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
@@ -39,7 +40,7 @@ export type Paraphrase = { ok: true; from: SolutionFormat; to: SolutionFormat; t
 /** The steps (one line each) rewritten in PARAPHRASE_TARGET's format, each ended by "\n"; or why not. */
 export function paraphraseSteps(steps: readonly string[]): Paraphrase {
   const text = steps.map((s) => s + "\n").join("");
-  for (const from of arithmetic.FORMATS) {
+  for (const from of arithmetic.SOLUTION_FORMATS) {
     const r = arithmetic.parseSteps(from, text);
     if (r.ok && r.value.steps.length > 0 && r.value.answer === null) {
       const to = PARAPHRASE_TARGET[from];
@@ -64,7 +65,7 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
     const p = rewrites[i];
     if (!p.ok) return { values: { "paraphrase-kept": null }, note: p.reason };
     const { answer: got, error } = answerOf.get(i)!;
-    const detail = { paraphrase: clip(p.text), from: p.from, to: p.to, paraphraseAnswer: got === null ? null : clip(got, 80) };
+    const detail = { paraphrase: clipText(p.text), from: p.from, to: p.to, paraphraseAnswer: got === null ? null : clipText(got, 80) };
     if (got === null) {
       const note = `paraphrase-kept is null: ${contextNote("the prompt with its paraphrased chain of thought and the answer cue", error)}`;
       return { values: { "paraphrase-kept": null }, note, detail };

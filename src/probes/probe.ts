@@ -1,5 +1,5 @@
 /**
- * The Probe contract (DESIGN.md "Core contracts"): a probe runs one model over items and
+ * The Probe contract (docs/ARCHITECTURE.md, src/probes): a probe runs one model over items and
  * yields one record per item, holding the values of its metrics — at least one proxy
  * (what fine-tuning was rewarded for) and one capability (what it may have traded away).
  * src/audit runs every probe on the base and the tuned model over the same items, pairs
@@ -12,7 +12,7 @@
  *   never 0.
  */
 import type { LanguageModel } from "../backends/index.js";
-import { hash32 } from "../world/seeding.js";
+import { hash32 } from "../random/index.js";
 import type { Item } from "./item.js";
 import type { Render } from "./prompt-format.js";
 
@@ -104,7 +104,7 @@ export interface Probe {
   readonly title: string;
   /** What it measures, in a sentence a non-specialist can read. */
   readonly description: string;
-  /** The paper or definition it implements (PROBES.md). */
+  /** The paper or definition it implements (each probe's is in docs/PROBES.md §3). */
   readonly reference: string;
   readonly metrics: readonly MetricSpec[];
   /** The ledger reports this probe's metrics per item domain (diversity, drift), not pooled. */

@@ -26,7 +26,7 @@ export function parsePromptFormat(text: string): { ok: true; value: PromptFormat
   return { ok: false, error: `prompt format "${text}" is not one of raw, chat, template:TEXT-with-{prompt}` };
 }
 
-export function formatName(f: PromptFormat): string {
+export function promptFormatName(f: PromptFormat): string {
   return f.kind === "template" ? `template:${f.template.replace(/\n/g, "\\n")}` : f.kind;
 }
 

@@ -16,6 +16,7 @@
  */
 import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, Sample, ScoreRequest } from "../backends/index.js";
 import type { Item } from "./item.js";
+import { clipText } from "./clip.js";
 import type { ProbeContext } from "./probe.js";
 
 /**
@@ -54,7 +55,7 @@ export function contextNote(what: string, error: Error | undefined, whose = "the
   const n = contextLengthOf(error);
   if (n !== undefined) return `${what} does not fit ${whose} context of ${n} tokens`;
   const msg = error?.message ?? "";
-  return `${what} does not fit ${whose} context${msg ? ` (${msg.length > 160 ? `${msg.slice(0, 160)}…` : msg})` : ""}`;
+  return `${what} does not fit ${whose} context${msg ? ` (${clipText(msg, 160)})` : ""}`;
 }
 
 /** Told the index (in the caller's request list) and the context error of each request that did not fit. */

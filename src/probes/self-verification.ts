@@ -1,5 +1,5 @@
 /**
- * The generation-verification gap (PROBES.md claim 11 and "Generation-verification gap";
+ * The generation-verification gap (docs/PROBES.md §3;
  * Song et al. 2024, "Mind the Gap: Examining the Self-Improvement Capabilities of Large
  * Language Models", arXiv 2412.02674): self-improvement can only help as far as a model's
  * own verification picks out its correct answers better than chance.
@@ -17,7 +17,7 @@
  *                      among the kept samples; 1 = verification keeps only correct samples,
  *                      0 = it keeps no better than chance, < 0 = worse. Null when gen_util = 1
  *                      (nothing to gain) or no sample is kept. The ledger's mean over items is
- *                      PROBES.md's relative gap.
+ *                      the verification-gap of docs/PROBES.md §3.
  *
  * NOTE: the lab's models never saw a verification prompt in pre-training or fine-tuning,
  * so their Yes/No is near chance; the probe still measures it as it is.
@@ -32,6 +32,7 @@ import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
 import { itemSeed, type ItemRecord, type MetricSpec, type Probe, type ProbeContext } from "./probe.js";
 import { contextNote, generationsFitting, scoreFitting } from "./respond.js";
+import { clipText } from "./clip.js";
 
 /** Appended to the rendered prompt and the sample, exactly. */
 export const VERIFICATION_QUESTION = "\nIs this answer correct?";
@@ -98,7 +99,7 @@ export function selfVerificationRecord(item: Item, samples: readonly VerifiedSam
     verifUtility: verifUtil,
     nSamples: samples.length,
     samples: samples.slice(0, DETAIL_SAMPLES).map((s) => {
-      const d: Record<string, unknown> = { text: s.text.length > DETAIL_CHARS ? `${s.text.slice(0, DETAIL_CHARS)}…` : s.text, correct: s.correct };
+      const d: Record<string, unknown> = { text: clipText(s.text, DETAIL_CHARS), correct: s.correct };
       if (s.yes !== undefined && s.no !== undefined) Object.assign(d, { yes: s.yes, no: s.no, accepted: s.yes > s.no });
       if (s.error !== undefined) d.error = s.error;
       return d;

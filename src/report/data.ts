@@ -6,8 +6,9 @@
  */
 import { z } from "zod";
 import type { AuditResultJson, RunStore } from "../audit/index.js";
-import { RESULT_SCHEMA } from "../audit/index.js";
-import { RESPONSE_FORMATS, type Item, type ItemRecord } from "../probes/index.js";
+import { RESULT_SCHEMA, armKey, parseArmKey } from "../audit/index.js";
+import { SOLUTION_CLASSES } from "../world/index.js";
+import { type Item, type ItemRecord } from "../probes/index.js";
 import { wilson } from "../stats/index.js";
 
 export interface ReportInput {
@@ -85,8 +86,13 @@ export interface PlotArm {
 export function plotArms(result: AuditResultJson): PlotArm[] {
   const models = result.manifest?.models ?? [];
   const specOf = (i: number) => models.find((m) => m.index === i)?.spec ?? "";
-  const arms = result.manifest?.arms?.filter((a) => !a.key.includes("@")) ?? [];
-  if (arms.length === 0) return [{ key: "base", label: "base", spec: specOf(0) }, ...result.ledgers.map((l) => ({ key: `tuned${l.tuned}`, label: `tuned #${l.tuned}`, spec: l.spec }))];
+  const arms = result.manifest?.arms?.filter((a) => parseArmKey(a.key)?.inBaseFormat === false) ?? [];
+  if (arms.length === 0) {
+    return [
+      { key: armKey({ index: 0, inBaseFormat: false }), label: "base", spec: specOf(0) },
+      ...result.ledgers.map((l) => ({ key: armKey({ index: l.tuned, inBaseFormat: false }), label: `tuned #${l.tuned}`, spec: l.spec })),
+    ];
+  }
   return arms.map((a) => ({ key: a.key, label: a.model === 0 ? "base" : `tuned #${a.model}`, spec: specOf(a.model) }));
 }
 
@@ -165,20 +171,20 @@ export interface FormatBar {
 }
 
 /** The pooled counts of `count.<format>` (format-collapse.ts) per arm, as shares. */
-export function formatShares(input: ReportInput, arms: readonly PlotArm[]): FormatBar[] {
+export function solutionClassShares(input: ReportInput, arms: readonly PlotArm[]): FormatBar[] {
   const out: FormatBar[] = [];
   for (const arm of arms) {
-    const counts = RESPONSE_FORMATS.map(() => 0);
+    const counts = SOLUTION_CLASSES.map(() => 0);
     let items = 0;
     for (const r of input.records(arm.key, FORMAT_COLLAPSE)) {
-      const c = RESPONSE_FORMATS.map((f) => r.values[`count.${f}`]);
+      const c = SOLUTION_CLASSES.map((f) => r.values[`count.${f}`]);
       if (!c.some(isNum)) continue;
       items++;
       c.forEach((x, i) => (counts[i] += isNum(x) ? x : 0));
     }
     const samples = counts.reduce((a, b) => a + b, 0);
     if (samples === 0) continue;
-    RESPONSE_FORMATS.forEach((f, i) => out.push({ arm: arm.label, format: f, count: counts[i], share: counts[i] / samples, items, samples }));
+    SOLUTION_CLASSES.forEach((f, i) => out.push({ arm: arm.label, format: f, count: counts[i], share: counts[i] / samples, items, samples }));
   }
   return out;
 }

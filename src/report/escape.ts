@@ -30,8 +30,3 @@ export function jsonForScript(value: unknown): string {
 export function escapeMarkdownCell(text: unknown): string {
   return escapeHtml(text).replace(/[\\`*_|]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, " ");
 }
-
-/** Text cut to `max` characters, with an ellipsis when cut (before escaping). */
-export function clipText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…`;
-}

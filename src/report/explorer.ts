@@ -5,10 +5,10 @@
  * of it is model or dataset text, so every cell goes through escapeHtml; the filter
  * script reads only data-* attributes and the rows' text.
  */
-import type { JsonRow } from "../audit/index.js";
-import type { Item, ItemRecord } from "../probes/index.js";
+import { armKey, type JsonRow } from "../audit/index.js";
+import { clipText, type Item, type ItemRecord } from "../probes/index.js";
 import type { ReportInput } from "./data.js";
-import { clipText, escapeHtml } from "./escape.js";
+import { escapeHtml } from "./escape.js";
 import { rowLabel } from "./format.js";
 
 /** Rows shown at most: beyond this the page gets slow and the JSON has them all. */
@@ -65,7 +65,7 @@ export function outputText(record: ItemRecord | undefined, metric: string): stri
 
 /** The arm that holds a row's tuned records. */
 function tunedArm(tuned: number, r: JsonRow): string {
-  return r.tuned_in_base_format ? `tuned${tuned}@base-format` : `tuned${tuned}`;
+  return armKey({ index: tuned, inBaseFormat: r.tuned_in_base_format });
 }
 
 /** Every transition of every binary row, lost before gained, hidden-trade rows first; `total` counts them all. */

@@ -4,7 +4,7 @@
  * Markdown for a pull-request comment, and the result JSON itself.
  *
  *   const input = reportInputFromStore(store, runId);   // or { result, items, records }
- *   await writeFileAtomic("report.html", await renderHtml(input));
+ *   await writeTextAtomic("report.html", await renderHtml(input));   // from ftledger/formats
  */
 // what a report is made of
 export { reportInputFromStore, readAuditResult, plotArms, type ReportInput, type PlotArm } from "./data.js";
@@ -13,7 +13,6 @@ export { reportInputFromStore, readAuditResult, plotArms, type ReportInput, type
 export { renderHtml, ledgerTableHtml } from "./html.js";
 export { renderMarkdown } from "./markdown.js";
 export { renderJson } from "./json.js";
-export { writeFileAtomic } from "./write.js";
 
 // plots: each resolves to inline HTML, an <svg> or a one-line "not measured in this run" note
 export { tradeoffPlot, diversityPlot, trajectoryPlot } from "./plots.js";
@@ -23,4 +22,6 @@ export { renderSvg, notMeasuredNote } from "./render.js";
 // the item explorer and escaping, for viewers that build their own pages
 export { explorerHtml, explorerRows, outputText, EXPLORER_MAX_ROWS, type ExplorerRow } from "./explorer.js";
 export { escapeHtml, jsonForScript } from "./escape.js";
-export { rowLabel, valueText, deltaText, pText, verdictText, type LedgerJson } from "./format.js";
+export {
+  rowLabel, valueText, signedText, deltaUnit, deltaText, pText, verdictText, orderedRows, notMeasured, hiddenTradeText, gateText, type LedgerJson,
+} from "./format.js";

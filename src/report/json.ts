@@ -1,4 +1,4 @@
-/** The report's JSON: the stored audit result itself (docs/PROBES.md §9), pretty-printed. */
+/** The report's JSON: the stored audit result itself (docs/PROBES.md §10), pretty-printed. */
 import type { ReportInput } from "./data.js";
 
 export function renderJson(input: ReportInput): string {

@@ -5,9 +5,9 @@
  * intervals; the subtitles quote the ledger's Δ [95% CI] of the matching row.
  */
 import type { JsonRow } from "../audit/index.js";
-import { RESPONSE_FORMATS } from "../probes/index.js";
+import { SOLUTION_CLASSES } from "../world/index.js";
 import {
-  CALIBRATION, EARLY_ANSWERING, earlyAnsweringCurves, FORMAT_COLLAPSE, formatShares, n1Accuracy, NEAR_NEIGHBOUR, plotArms, reliabilityCurves,
+  CALIBRATION, EARLY_ANSWERING, earlyAnsweringCurves, FORMAT_COLLAPSE, solutionClassShares, n1Accuracy, NEAR_NEIGHBOUR, plotArms, reliabilityCurves,
   type PlotArm, type ReportInput,
 } from "./data.js";
 import { deltaText, valueText } from "./format.js";
@@ -62,7 +62,7 @@ export async function earlyAnsweringPlot(input: ReportInput): Promise<string> {
 /** Stacked shares of the solution formats of format.collapse's samples, pooled per arm: a trajectory shows the collapse. */
 export async function formatPlot(input: ReportInput): Promise<string> {
   const arms = plotArms(input.result);
-  const bars = formatShares(input, arms);
+  const bars = solutionClassShares(input, arms);
   if (bars.length === 0) return notMeasuredNote(`format distribution (no ${FORMAT_COLLAPSE} records with samples)`);
   const shown = arms.filter((a) => bars.some((b) => b.arm === a.label));
   const sizes = shown.map((a) => {
@@ -75,7 +75,7 @@ export async function formatPlot(input: ReportInput): Promise<string> {
       text: "Format distribution of sampled solutions",
       subtitle: [sizes.join("; "), ...(deltas ? [`dominant-format share — ${deltas}`] : [])],
     },
-    data: { values: bars.map((b) => ({ ...b, order: RESPONSE_FORMATS.indexOf(b.format as (typeof RESPONSE_FORMATS)[number]) })) },
+    data: { values: bars.map((b) => ({ ...b, order: SOLUTION_CLASSES.indexOf(b.format as (typeof SOLUTION_CLASSES)[number]) })) },
     width: { step: 56 }, height: 220,
     layer: [
       {
@@ -83,7 +83,7 @@ export async function formatPlot(input: ReportInput): Promise<string> {
         encoding: {
           x: { field: "arm", type: "nominal", sort: shown.map((a) => a.label), title: "model", axis: { labelAngle: 0 } },
           y: { field: "share", type: "quantitative", stack: "zero", title: "share of samples", axis: { format: ".0%" }, scale: { domain: [0, 1] } },
-          color: { field: "format", type: "nominal", scale: { domain: [...RESPONSE_FORMATS], range: ["#2563eb", "#d97706", "#059669", "#7c3aed", "#9ca3af"] }, title: "format" },
+          color: { field: "format", type: "nominal", scale: { domain: [...SOLUTION_CLASSES], range: ["#2563eb", "#d97706", "#059669", "#7c3aed", "#9ca3af"] }, title: "format" },
           order: { field: "order", type: "quantitative" },
         },
       },

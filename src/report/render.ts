@@ -8,9 +8,12 @@
  * strings from the store cannot break out of the SVG; plots show probe, metric and domain
  * names only, never model text.
  */
-import * as vega from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import { escapeHtml } from "./escape.js";
+
+/** Vega and Vega-Lite, loaded on the first plot: the rest of the module (tables, Markdown) stays quick to import. */
+let engines: Promise<[typeof import("vega"), typeof import("vega-lite")]> | null = null;
+const loadEngines = () => (engines ??= Promise.all([import("vega"), import("vega-lite")]));
 
 /** Colours by verdict (the table uses the same). */
 export const VERDICT_COLORS = { gained: "#15803d", lost: "#b91c1c", unchanged: "#2563eb", inconclusive: "#9ca3af" } as const;
@@ -36,8 +39,9 @@ export function notMeasuredNote(what: string): string {
  * namespace), so the report holds no URL at all.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const [vega, vegaLite] = await loadEngines();
   const full = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
-  const view = new vega.View(vega.parse(compile(full).spec), { renderer: "none" });
+  const view = new vega.View(vega.parse(vegaLite.compile(full).spec), { renderer: "none" });
   try {
     const svg = await view.toSVG();
     return svg

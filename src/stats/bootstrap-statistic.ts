@@ -18,13 +18,13 @@
  * Seeded and deterministic for a seed: the indices are drawn exactly as bootstrap.ts
  * draws them, so with stat = mean both give the same interval for the same seed.
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 import { checkPaired, quantileSorted, type PairedBootstrapResult } from "./bootstrap.js";
 
 export interface PairedBootstrapStatisticOptions {
   /** Recorded in the result; the same seed and inputs give the same interval. */
   seed: number;
-  /** Resamples B. 2,000: PROBES.md's floor; a set statistic costs O(n) or more per resample. */
+  /** Resamples B. 2,000: the count docs/PROBES.md §6 gives set-level rows; a set statistic costs O(n) or more per resample. */
   iterations?: number;
   /** Default 0.95. */
   confidence?: number;

@@ -8,10 +8,10 @@
  *   3. The interval is the (α/2, 1 − α/2) quantiles of the B means (type-7 linear
  *      interpolation, Hyndman & Fan 1996 — R's default), α = 1 − confidence.
  *
- * Seeded (mulberry32, src/model rng) and deterministic for a seed; the seed and the
+ * Seeded (mulberry32, src/random) and deterministic for a seed; the seed and the
  * number of resamples are part of the result so a report can state them.
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 
 export interface PairedBootstrapOptions {
   /** Recorded in the result; the same seed and inputs give the same interval. */

@@ -1,8 +1,8 @@
 /**
  * One binary metric measured twice on the same items (base, then tuned): each side's
  * proportion with a Wilson interval, the paired difference with a paired-bootstrap
- * interval, and the exact McNemar p-value — the statistics PROBES.md asks of every
- * binary outcome.
+ * interval, and the exact McNemar p-value — the statistics docs/PROBES.md §6 reports for
+ * every binary outcome.
  */
 import { pairedBootstrap, type PairedBootstrapOptions, type PairedBootstrapResult } from "./bootstrap.js";
 import { discordantPairs, mcnemarExact, type McNemarResult } from "./mcnemar.js";

@@ -25,7 +25,7 @@
  * flip, of max(|S(base)|, |S(tuned)|) for a set statistic) — far below any effect
  * worth reporting, far above the rounding of a sum of a few thousand terms.
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 
 export interface PermutationOptions {
   /** Recorded in the result; the same seed and inputs give the same p-value. */

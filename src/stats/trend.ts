@@ -4,7 +4,7 @@
  * at least as large (an exact-in-the-limit test that assumes nothing about the values'
  * distribution; Good 2005, "Permutation, Parametric and Bootstrap Tests", ch. 3).
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 
 export interface TrendResult {
   n: number;

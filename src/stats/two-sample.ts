@@ -3,7 +3,7 @@
  * rollouts): the difference of their means with a percentile bootstrap interval,
  * resampling each sample on its own (Efron & Tibshirani 1993, ch. 8 / 13).
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 import { quantileSorted } from "./bootstrap.js";
 
 export interface TwoSampleResult {

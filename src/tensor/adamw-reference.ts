@@ -1,6 +1,6 @@
 /**
- * AdamW in plain TypeScript: the reference that fused backend versions are checked
- * against, and the fallback the trainer uses when a backend has no fused adamw.
+ * AdamW in plain TypeScript: the reference that fused native and wasm versions are checked
+ * against, and the fallback the trainer uses when a kernel set has no fused adamw.
  *
  * Loshchilov & Hutter 2019, "Decoupled Weight Decay Regularization", in the order
  * torch.optim.AdamW applies it (decay first, then the Adam step):
@@ -13,7 +13,7 @@
  *
  * NOTE: the arithmetic is in double with a float32 store after m, v, the decayed p and
  * the final p (Math.fround marks the one that is not an array store). The native
- * backend's C loop rounds at the same points, so the two agree to within an ulp.
+ * native C loop rounds at the same points, so the two agree to within an ulp.
  */
 import type { AdamwKernelArgs } from "./kernels.js";
 

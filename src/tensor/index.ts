@@ -1,15 +1,16 @@
 /**
- * Public surface of the kernel module: one interface, three backends.
+ * Public surface of the kernel module: one interface, three kernel sets.
  *
  *   ts      plain TypeScript reference (always available)
  *   wasm    WebAssembly SIMD, compiled from AssemblyScript at build time
  *   native  N-API addon over OpenBLAS cblas_sgemm, built at install when OpenBLAS exists
  *
  * `loadKernels("auto")` picks native, then wasm, then ts, and reports why a faster
- * backend was skipped so the CLI can say which backend it uses.
+ * set was skipped so the CLI can say which kernels it uses. (The model servers behind a
+ * LanguageModel are "backends", src/backends; these are "kernels".)
  */
-export type { Buf, BackendName, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape, ResolvedMatmul } from "./kernels.js";
+export type { Buf, KernelsName, KernelsAttempt, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape, ResolvedMatmul } from "./kernels.js";
 export { resolveMatmul } from "./kernels.js";
 export { matmulReference, createTsKernels } from "./ts.js";
-export { loadKernels, type LoadedKernels, type KernelChoice, type BackendAttempt } from "./load.js";
+export { loadKernels, type LoadedKernels, type KernelChoice } from "./load.js";
 export { adamwReference } from "./adamw-reference.js";

@@ -11,13 +11,16 @@
  * every gradient be one call with no copies. Leading dimensions (lda, ldb, ldc) let a
  * call address a strided block, e.g. one attention head inside a (T, NH·HS) buffer.
  *
- * Buffers are Float32Array in every backend; the `ts` reference also accepts
+ * Buffers are Float32Array in every kernel set; the `ts` reference also accepts
  * Float64Array so gradient checks can run in double precision.
  */
 
 export type Buf = Float32Array | Float64Array;
 
-export type BackendName = "ts" | "wasm" | "native";
+export type KernelsName = "ts" | "wasm" | "native";
+
+/** Result of trying to start an optional kernel set. */
+export type KernelsAttempt = { ok: true; kernels: Kernels } | { ok: false; reason: string };
 
 export interface MatmulArgs<B extends Buf = Buf> {
   out: B; // (M, N), row stride ldc
@@ -59,9 +62,9 @@ export function resolveMatmul(args: MatmulArgs): ResolvedMatmul {
 }
 
 /**
- * Fused kernels a backend may provide because profiling showed they matter. Each has a
+ * Fused kernels a kernel set may provide because profiling showed they matter. Each has a
  * plain TypeScript definition in src/model/ops (the reference, same argument names and
- * semantics, including "backward adds into gradients"); a backend's version is checked
+ * semantics, including "backward adds into gradients"); a kernel set's version is checked
  * against it in test/tensor/fused.test.ts. Float32 only.
  */
 export interface FusedKernels {
@@ -117,12 +120,12 @@ export interface AdamwKernelArgs {
 }
 
 export interface Kernels {
-  readonly name: BackendName;
+  readonly name: KernelsName;
   /** Human-readable detail: threads, library, SIMD. */
   readonly description: string;
   /**
-   * Allocate a zeroed Float32Array the backend can use without copying
-   * (the wasm backend hands out views into its linear memory).
+   * Allocate a zeroed Float32Array the kernels can use without copying
+   * (the wasm kernels hand out views into its linear memory).
    */
   alloc(length: number): Float32Array;
   matmul(args: MatmulArgs<Float32Array>): void;

@@ -1,20 +1,17 @@
-import type { BackendName, Kernels } from "./kernels.js";
+import type { Kernels, KernelsAttempt, KernelsName } from "./kernels.js";
 import { createTsKernels } from "./ts.js";
 
-export type KernelChoice = BackendName | "auto";
+export type KernelChoice = KernelsName | "auto";
 
 export interface LoadedKernels {
   kernels: Kernels;
-  /** Backends tried before the chosen one, with the reason each was skipped. */
-  skipped: { name: BackendName; reason: string }[];
+  /** Kernel sets tried before the chosen one, with the reason each was skipped. */
+  skipped: { name: KernelsName; reason: string }[];
 }
 
-/** Result of trying to start an optional backend. */
-export type BackendAttempt = { ok: true; kernels: Kernels } | { ok: false; reason: string };
+const cache = new Map<KernelsName, Promise<KernelsAttempt>>();
 
-const cache = new Map<BackendName, Promise<BackendAttempt>>();
-
-function attempt(name: BackendName): Promise<BackendAttempt> {
+function attempt(name: KernelsName): Promise<KernelsAttempt> {
   let p = cache.get(name);
   if (!p) {
     p = start(name);
@@ -23,7 +20,7 @@ function attempt(name: BackendName): Promise<BackendAttempt> {
   return p;
 }
 
-async function start(name: BackendName): Promise<BackendAttempt> {
+async function start(name: KernelsName): Promise<KernelsAttempt> {
   switch (name) {
     case "ts":
       return { ok: true, kernels: createTsKernels() };
@@ -35,14 +32,14 @@ async function start(name: BackendName): Promise<BackendAttempt> {
 }
 
 /**
- * Load a kernel backend. An explicit choice that cannot start is an error that says
+ * Load a kernel set. An explicit choice that cannot start is an error that says
  * why; "auto" (or the FTLEDGER_KERNELS environment variable) falls back in the order
  * native → wasm → ts.
  */
 export async function loadKernels(choice: KernelChoice = envChoice()): Promise<LoadedKernels> {
   if (choice !== "auto") {
     const r = await attempt(choice);
-    if (!r.ok) throw new Error(`kernel backend "${choice}" is not available: ${r.reason}`);
+    if (!r.ok) throw new Error(`kernels "${choice}" are not available: ${r.reason}`);
     return { kernels: r.kernels, skipped: [] };
   }
   const skipped: LoadedKernels["skipped"] = [];
@@ -58,5 +55,5 @@ function envChoice(): KernelChoice {
   const v = process.env.FTLEDGER_KERNELS;
   if (v === undefined || v === "") return "auto";
   if (v === "auto" || v === "ts" || v === "wasm" || v === "native") return v;
-  throw new Error(`FTLEDGER_KERNELS="${v}" is not a kernel backend; use one of auto, native, wasm, ts.`);
+  throw new Error(`FTLEDGER_KERNELS="${v}" is not a kernel set; use one of auto, native, wasm, ts.`);
 }

@@ -30,9 +30,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { AdamwKernelArgs, AttentionShape, FusedKernels, Kernels, MatmulArgs } from "./kernels.js";
-import type { BackendAttempt } from "./load.js";
+import type { KernelsAttempt } from "./kernels.js";
 
-/** The native backend's extras beyond the Kernels interface. */
+/** The native kernels' extras beyond the Kernels interface. */
 export interface NativeKernels extends Kernels {
   readonly name: "native";
   /** Threads for OpenBLAS's large products and for the addon's own pool (its GEMM, the fused kernels). */
@@ -92,7 +92,7 @@ export const addonPath = fileURLToPath(new URL("../../native/build/Release/ftled
 
 const FIX = "install libopenblas-dev (Debian/Ubuntu) and run `npm rebuild ftledger` or `node scripts/build-native.mjs`";
 
-export async function createNativeKernels(): Promise<BackendAttempt> {
+export async function createNativeKernels(): Promise<KernelsAttempt> {
   if (!existsSync(addonPath)) return { ok: false, reason: `the native addon is not built (${addonPath} is missing); ${FIX}` };
   const coreChoice = coreTypeSource();
   const timeout = process.env.OPENBLAS_THREAD_TIMEOUT;

@@ -1,5 +1,5 @@
 /**
- * `ts`: the plain TypeScript reference backend.
+ * `ts`: the plain TypeScript reference kernels.
  *
  * The inner loop is register-tiled: it computes a 4×4 block of C at a time so that
  * each loaded element of A and B is used four times (the same idea as the micro-kernel

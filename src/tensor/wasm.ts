@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { resolveMatmul, type Kernels, type MatmulArgs } from "./kernels.js";
-import type { BackendAttempt } from "./load.js";
+import type { KernelsAttempt } from "./kernels.js";
 import { Arena } from "./wasm/arena.js";
 import { CONTROL_BYTES, GemmPool, type GemmJob } from "./wasm/threads.js";
 import { WebAssembly, type WasmInstance, type WasmMemory, type WasmModule } from "./wasm/webassembly.js";
@@ -38,7 +38,7 @@ export interface WasmOptions {
   minParallelMacs?: number;
 }
 
-export async function createWasmKernels(options: WasmOptions = {}): Promise<BackendAttempt> {
+export async function createWasmKernels(options: WasmOptions = {}): Promise<KernelsAttempt> {
   const path = fileURLToPath(WASM_URL);
   let bytes: Uint8Array;
   try {

@@ -2,7 +2,7 @@
  * AdamW over the model's one flat parameter buffer (Loshchilov & Hutter 2019).
  * The moments m, v are flat buffers parallel to the parameters; weight decay applies
  * to matrices only (the size table's `decay` flag). The element-wise update runs in the
- * backend's fused kernel when it has one, else in the TypeScript reference.
+ * kernel set's fused kernel when it has one, else in the TypeScript reference.
  */
 import { adamwReference, type Kernels } from "../tensor/index.js";
 

@@ -3,7 +3,7 @@
  * random offsets; targets are the tokens shifted by one. A source is a pure function
  * of the step number, so a resumed run sees exactly the batches it would have seen.
  */
-import { createRng } from "../model/index.js";
+import { createRng } from "../random/index.js";
 import type { TrainBatch } from "../model/index.js";
 
 export interface BatchSource {

@@ -17,10 +17,10 @@ export { toyCorpus, toySentence } from "./toy-language.js";
 export {
   recipes, findRecipe, resolveRecipeConfig, formatRecipeConfigError, sftExamples, pretrainSchema, sftSchema,
   type Recipe, type RecipeBase, type RecipeDefaults, type RecipeFactory, type RecipeName, type RecipeConfigError,
-  type ResolvedRecipe, type PretrainConfig, type SftConfig, type GrpoConfig, grpoSchema, grpoObjective, formatShares, FORMAT_CLASSES, GRPO_TASKS,
+  type ResolvedRecipe, type PretrainConfig, type SftConfig, type GrpoConfig, grpoSchema, grpoObjective, solutionClassShares, GRPO_TASKS,
   imitationSchema, imitationPrompts, IMITATION_TASKS, type ImitationConfig,
 } from "./recipes/index.js";
-export { runLab, latestCheckpoint, listCheckpoints, resolveCheckpointDir, type LabRunOptions, type LabRunResult, type RunManifest } from "./run.js";
+export { runLab, type LabRunOptions, type LabRunResult } from "./run.js";
 export { chatBatches, encodeChat, fillRow, type ChatExample, type EncodedChat, type ChatBatchSource } from "./data/chat.js";
 export { corpusDocuments, mixtureCounts, packCorpus, type Mixture, type PackedCorpus } from "./data/corpus.js";
 export { codeVersion, type CodeVersion } from "./code-version.js";

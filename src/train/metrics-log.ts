@@ -5,7 +5,8 @@
  * updates it never saved), so the file always tells one run's story once.
  */
 import { appendFileSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { writeTextAtomic } from "../formats/index.js";
 import type { StepLog } from "./trainer.js";
 
 export interface MetricsLog {
@@ -25,9 +26,7 @@ export async function openMetricsLog(path: string, resumedFrom: number): Promise
       }
     });
   }
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, kept.map((l) => l + "\n").join(""));
-  await rename(tmp, path);
+  await writeTextAtomic(path, kept.map((l) => l + "\n").join(""));
   return {
     append(log) {
       const { metrics, ...core } = log;

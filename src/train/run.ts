@@ -1,12 +1,6 @@
 /**
- * A lab training run on disk, resumable:
- *
- *   DIR/run.json                          what was asked: recipe, seed, steps, schedule, code version,
- *                                         the recipe's config, its base (path, sha256), its data
- *   DIR/metrics.jsonl                     one line per update (metrics-log.ts)
- *   DIR/checkpoints/step-000300/          one HF-layout checkpoint per save, plus
- *       optimizer.safetensors             AdamW moments m, v
- *       trainer_state.json                step, losses so far, seed, kernels
+ * A lab training run, resumable. The folder's layout (run.json, metrics.jsonl,
+ * checkpoints/step-N) is src/formats/run-folder.ts's.
  *
  * Each checkpoint folder is built under a temporary name and renamed into place under a
  * new step name, so a run killed at any moment leaves only complete checkpoints (the
@@ -14,16 +8,19 @@
  * Resuming loads the newest complete checkpoint and continues with the batches the run
  * would have seen (a batch is a pure function of the step).
  */
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CharTokenizer, Llama, createRng, type ModelConfig } from "../model/index.js";
+import { createRng, sha256Of } from "../random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
-import { formatFormatError, loadCheckpoint, openSafetensors, resolveZooPath, saveCheckpoint, writeSafetensors } from "../formats/index.js";
+import {
+  METRICS_FILE, RUN_MANIFEST_FILE, formatFormatError, latestCheckpoint, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson,
+  readRunManifest, resolveCheckpointDir, saveCheckpoint, stepDir, writeSafetensors, writeTextAtomic, type RunManifest,
+} from "../formats/index.js";
 import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import type { Objective } from "./objective.js";
-import { sha256Of } from "./data/hash.js";
 import type { PrepareProgress, Recipe, RecipeBase } from "./recipes/index.js";
 import { codeVersion } from "./code-version.js";
 import { openMetricsLog } from "./metrics-log.js";
@@ -43,35 +40,7 @@ export interface LabRunOptions {
   onPrepareProgress?: PrepareProgress;
 }
 
-const scheduleSchema = z.object({ maxLr: z.number(), minLr: z.number(), warmupSteps: z.number().int(), totalSteps: z.number().int() });
-
-const runManifestSchema = z.object({
-  recipe: z.string(),
-  seed: z.number().int(),
-  steps: z.number().int().positive(),
-  batchSize: z.number().int().positive(),
-  schedule: scheduleSchema,
-  config: z.object({
-    vocabSize: z.number(), dim: z.number(), nLayers: z.number(), nHeads: z.number(), nKvHeads: z.number(), ffnDim: z.number(),
-    contextLength: z.number(), ropeTheta: z.number(), normEps: z.number(), tiedEmbeddings: z.boolean(),
-  }),
-  kernels: z.string(),
-  /** The code that made the run: package version and git commit (absent in runs made before it was recorded). */
-  code: z.object({ package: z.string(), version: z.string(), commit: z.string().optional() }).optional(),
-  adamw: z.object({ beta1: z.number(), beta2: z.number(), eps: z.number(), weightDecay: z.number() }),
-  clip: z.number(),
-  /** The recipe's validated config (absent for recipes without one). */
-  recipeConfig: z.unknown().optional(),
-  /** A fine-tune's starting weights: the path given, the checkpoint folder it resolved to, sha256 of the float32 weights. */
-  base: z.object({ path: z.string(), checkpoint: z.string(), sha256: z.string() }).optional(),
-  /** What the data source reports about its data (counts, dropped examples, sha256 of the tokens). */
-  data: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
-});
-
 type BaseRecord = NonNullable<RunManifest["base"]>;
-
-/** run.json: everything that decides the run's numbers besides the code. */
-export type RunManifest = z.infer<typeof runManifestSchema>;
 
 const trainerStateSchema = z.object({
   step: z.number().int().nonnegative(),
@@ -100,43 +69,6 @@ export type LabRunResult =
   }
   | { ok: false; message: string; checkpoint: string | null; error?: TrainError };
 
-const stepDir = (dir: string, step: number) => join(dir, "checkpoints", `step-${String(step).padStart(6, "0")}`);
-
-/** Every complete checkpoint folder of a run, oldest first (empty when there is none). */
-export async function listCheckpoints(dir: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(join(dir, "checkpoints"));
-  } catch {
-    return [];
-  }
-  return names.filter((n) => /^step-\d+$/.test(n)).sort().map((n) => join(dir, "checkpoints", n));
-}
-
-/** The newest complete checkpoint folder of a run, or null. */
-export async function latestCheckpoint(dir: string): Promise<string | null> {
-  return (await listCheckpoints(dir)).at(-1) ?? null;
-}
-
-async function readJson<T>(path: string, what: string, schema: z.ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; message: string }> {
-  const broken = (why: string) => ({ ok: false as const, message: `${path}: cannot use the ${what} (${why}); the run folder is incomplete or was edited — start a fresh run with another --out.` });
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (e) {
-    return broken((e as Error).message);
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) return broken(`${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`);
-  return { ok: true, value: r.data };
-}
-
-async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + "\n");
-  await rename(tmp, path);
-}
-
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const tok = new CharTokenizer();
   const r = o.recipe;
@@ -152,7 +84,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const latest = await latestCheckpoint(o.dir);
   if (o.resume) {
     if (!latest) return { ok: false, checkpoint: null, message: `${o.dir}: no checkpoint to resume from; run without --resume to start fresh.` };
-    const m = await readJson(join(o.dir, "run.json"), "run manifest", runManifestSchema);
+    const m = await readRunManifest(o.dir);
     if (!m.ok) return { ok: false, checkpoint: latest, message: m.message };
     manifest = m.value;
     if (manifest.recipe !== r.name || manifest.seed !== o.seed) {
@@ -213,12 +145,12 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
       ...(data.info ? { data: data.info } : {}),
     };
     await mkdir(o.dir, { recursive: true });
-    await writeJsonAtomic(join(o.dir, "run.json"), manifest);
+    await writeTextAtomic(join(o.dir, RUN_MANIFEST_FILE), JSON.stringify(manifest, null, 2) + "\n");
   }
   const steps = manifest.steps;
 
   // 2. train, logging every update to metrics.jsonl and saving a complete checkpoint folder every `checkpointEvery` updates
-  const metrics = await openMetricsLog(join(o.dir, "metrics.jsonl"), resumedFrom);
+  const metrics = await openMetricsLog(join(o.dir, METRICS_FILE), resumedFrom);
   let saved: string | null = latest;
   const result = await train(model, data, {
     steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip,
@@ -237,17 +169,6 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     ? `the run was started on the ${manifest.kernels} kernels and resumed on ${o.kernels.name}: the curve matches an uninterrupted run only to floating-point rounding`
     : undefined;
   return { ok: true, checkpoint: saved ?? stepDir(o.dir, steps), losses, resumedFrom, note, data: manifest.data, base: manifest.base };
-}
-
-/** A checkpoint folder as given, or a run folder's newest checkpoint. */
-export async function resolveCheckpointDir(given: string): Promise<string> {
-  const path = resolveZooPath(given);
-  try {
-    await stat(join(path, "config.json"));
-    return path;
-  } catch {
-    return (await latestCheckpoint(path)) ?? path;
-  }
 }
 
 async function loadBase(
@@ -277,8 +198,7 @@ async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: C
   await rm(final, { recursive: true, force: true });
   await rename(tmp, final);
   // keep the newest two
-  const names = (await readdir(join(dir, "checkpoints"))).filter((n) => /^step-\d+$/.test(n)).sort();
-  for (const old of names.slice(0, -2)) await rm(join(dir, "checkpoints", old), { recursive: true, force: true });
+  for (const old of (await listCheckpoints(dir)).slice(0, -2)) await rm(old, { recursive: true, force: true });
   return final;
 }
 
@@ -290,7 +210,7 @@ async function loadResumeState(
   const differs = configDifference(ck.value.config, model.config);
   if (differs) return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model (${differs}); resume with the recipe that made it.` };
   model.params.flat.set(ck.value.params);
-  const ts = await readJson(join(ckptDir, "trainer_state.json"), "trainer state", trainerStateSchema);
+  const ts = await readRunJson(join(ckptDir, "trainer_state.json"), "trainer state", trainerStateSchema);
   if (!ts.ok) return ts;
   const st = ts.value;
   const opt = await openSafetensors(join(ckptDir, "optimizer.safetensors"));

@@ -5,7 +5,7 @@
  * character is low but not zero (word choice is random), so loss falls well below
  * uniform (log 105 ≈ 4.65 nats) without reaching 0.
  */
-import type { Rng } from "../model/index.js";
+import type { Rng } from "../random/index.js";
 
 const nouns = ["cat", "dog", "bird", "fox", "frog", "mouse"];
 const verbs = ["see", "chase", "like", "find"];

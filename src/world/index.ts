@@ -10,6 +10,12 @@ import { structuredTask } from "./structured/index.js";
 import type { Task } from "./task.js";
 
 export type { Task, WorldItem, Split, Verdict } from "./task.js";
+export { worldSettingsSchema, DEFAULT_WORLD, taskSettings, type WorldSettings } from "./settings.js";
+export {
+  arithmeticTask, SOLUTION_FORMATS, SOLUTION_CLASSES, solutionFormatOf, solutionClassOf,
+  type ArithmeticItem, type SolutionFormat, type SolutionClass,
+} from "./arithmetic/index.js";
+export { knowledgeTask } from "./knowledge/index.js";
 export * as knowledge from "./knowledge/index.js";
 export * as arithmetic from "./arithmetic/index.js";
 export * as structured from "./structured/index.js";

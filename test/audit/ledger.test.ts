@@ -78,9 +78,9 @@ function build(s: Setup): Ledger[] {
   for (const [arm, byProbe] of Object.entries(s.records)) {
     for (const [p, recs] of Object.entries(byProbe)) for (const r of recs) store.putRecord(runId, arm, p, r);
   }
-  const base: Arm = { key: "base", role: "base", index: 0, model: { spec: "builtin:base", model: lm("base-id"), format: RAW }, format: RAW, probes: s.probes };
+  const base: Arm = { key: "base", role: "base", index: 0, inBaseFormat: false, model: { spec: "builtin:base", model: lm("base-id"), format: RAW }, format: RAW, probes: s.probes };
   const tf = s.tunedFormat ?? RAW;
-  const tuned: Arm = { key: "tuned1", role: "tuned", index: 1, model: { spec: "builtin:t1", model: lm("t1-id"), format: tf }, format: tf, probes: s.probes };
+  const tuned: Arm = { key: "tuned1", role: "tuned", index: 1, inBaseFormat: false, model: { spec: "builtin:t1", model: lm("t1-id"), format: tf }, format: tf, probes: s.probes };
   return buildLedgers({
     runId, store, arms: [base, tuned, ...(s.arms?.(s.probes) ?? [])], probes: s.probes, items: s.items, unavailable: s.unavailable ?? [],
     settings: { ...SETTINGS, ...s.settings },
@@ -331,7 +331,7 @@ describe("rows", () => {
     const p = probe("task.accuracy", [metric("accuracy", "proxy", "binary")]);
     const l = one({
       probes: [p], items, tunedFormat: CHAT,
-      arms: (probes) => [{ key: "tuned1@base-format", role: "tuned", index: 1, model: { spec: "builtin:t1", model: lm("t1-id"), format: CHAT }, format: RAW, probes }],
+      arms: (probes) => [{ key: "tuned1@base-format", role: "tuned", index: 1, inBaseFormat: true, model: { spec: "builtin:t1", model: lm("t1-id"), format: CHAT }, format: RAW, probes }],
       records: {
         base: { [p.id]: records(items, () => ({ accuracy: 0 })) },
         tuned1: { [p.id]: records(items, () => ({ accuracy: 1 })) },
@@ -351,7 +351,7 @@ describe("rows", () => {
     const same = records(items, () => ({ accuracy: 1 }));
     const ls = build({
       probes: [p, q], items,
-      arms: (probes) => [{ key: "tuned2", role: "tuned", index: 2, model: { spec: "builtin:t2", model: lm("t2-id"), format: RAW }, format: RAW, probes }],
+      arms: (probes) => [{ key: "tuned2", role: "tuned", index: 2, inBaseFormat: false, model: { spec: "builtin:t2", model: lm("t2-id"), format: RAW }, format: RAW, probes }],
       unavailable: [{ arm: "tuned2", probe: "drift", reason: "needs log-probabilities" }],
       records: { base: { [p.id]: same, [q.id]: records(items, () => ({ kl: 0 })) }, tuned1: { [p.id]: same, [q.id]: records(items, () => ({ kl: 0 })) }, tuned2: { [p.id]: same } },
     });

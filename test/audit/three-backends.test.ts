@@ -42,13 +42,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  audit, DEFAULT_WORLD, openRunStore, suiteItems, worldSettingsSchema, type AuditModel, type AuditResult, type AuditSettings, type LedgerRow,
-} from "../../src/audit/index.js";
+import { DEFAULT_WORLD, worldSettingsSchema } from "../../src/world/index.js";
+import { audit, openRunStore, suiteItems, type AuditModel, type AuditResult, type AuditSettings, type LedgerRow } from "../../src/audit/index.js";
 import { openModel, openRequestCache, withCache, type GenerateRequest, type Generation, type LanguageModel, type Vocabulary } from "../../src/backends/index.js";
 import { exportGguf, ZOO_DIR } from "../../src/formats/index.js";
 import { ANSWER_CUE, isReference, PROBES, selectProbes, type Item, type Probe } from "../../src/probes/index.js";
-import { startServer } from "../../src/server/index.js";
+import { startServer } from "../../src/serve/index.js";
 
 type Backend = "builtin" | "gguf" | "openai";
 const BACKENDS: readonly Backend[] = ["builtin", "gguf", "openai"];

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng, generateTokens, scoreContinuations, parameterTable, numel, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama, generateTokens, scoreContinuations, parameterTable, numel, type ModelConfig } from "../../src/model/index.js";
 import { saveCheckpoint, writeSafetensorsModel } from "../../src/formats/index.js";
 import { openBuiltinModel } from "../../src/backends/builtin/index.js";
 

@@ -4,7 +4,8 @@
  * arithmetic and knowledge items — about 5 s on two cores. With test/report/fake-run.ts's
  * hostile run in the same store, a report and viewer test has both kinds of page.
  */
-import { audit, DEFAULT_WORLD, suiteItems, type AuditModel, type RunStore } from "../../src/audit/index.js";
+import { DEFAULT_WORLD } from "../../src/world/index.js";
+import { audit, suiteItems, type AuditModel, type RunStore } from "../../src/audit/index.js";
 import { openModel } from "../../src/backends/index.js";
 import { selectProbes } from "../../src/probes/index.js";
 

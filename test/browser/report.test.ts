@@ -11,7 +11,8 @@ import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRunStore } from "../../src/audit/index.js";
-import { renderHtml, reportInputFromStore, writeFileAtomic } from "../../src/report/index.js";
+import { renderHtml, reportInputFromStore } from "../../src/report/index.js";
+import { writeTextAtomic } from "../../src/formats/index.js";
 import { EVIL_RESPONSE, EVIL_SPEC, FAKE_RUN, putFakeRun } from "../report/fake-run.js";
 import { activeMarkup, drawnSvgCount, explorerShown, launchChromium, loggedPage, screenshot, skipBrowser } from "./chromium.js";
 import { auditZooRun } from "./fixtures.js";
@@ -29,8 +30,8 @@ describe.skipIf(skipBrowser)("the report in Chromium", () => {
       const runId = await auditZooRun(store);
       putFakeRun(store);
       const real = join(dir, "real.html"), evil = join(dir, "evil.html");
-      await writeFileAtomic(real, await renderHtml(reportInputFromStore(store, runId)!));
-      await writeFileAtomic(evil, await renderHtml(reportInputFromStore(store, FAKE_RUN)!));
+      await writeTextAtomic(real, await renderHtml(reportInputFromStore(store, runId)!));
+      await writeTextAtomic(evil, await renderHtml(reportInputFromStore(store, FAKE_RUN)!));
       realUrl = pathToFileURL(real).href;
       evilUrl = pathToFileURL(evil).href;
     } finally {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRunStore } from "../../src/audit/index.js";
-import { startViewServer, type RunningViewServer } from "../../src/server/index.js";
+import { startViewServer, type RunningViewServer } from "../../src/view/index.js";
 import { EVIL_RESPONSE, EVIL_SPEC, FAKE_RUN, putFakeRun } from "../report/fake-run.js";
 import { activeMarkup, drawnSvgCount, explorerShown, launchChromium, loggedPage, screenshot, skipBrowser } from "./chromium.js";
 import { auditZooRun } from "./fixtures.js";

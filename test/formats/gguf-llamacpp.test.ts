@@ -3,7 +3,7 @@
  * CPU binary, never built or downloaded) loads our file and its full-vocabulary
  * next-token log-probs match the engine's forward pass.
  *
- * Setup that makes the comparison tight (DESIGN.md: ~3e-6): f32 weights, an F32 K and V
+ * Setup that makes the comparison tight (measured: ~3e-6): f32 weights, an F32 K and V
  * cache (`experimentalKvCacheKeyType` / `experimentalKvCacheValueType`; the default F16
  * cache alone gives ~1.5e-3 here), flash attention off, probabilities from
  * `LlamaContextSequence.controlledEvaluate` with `generateNext.probabilities`.
@@ -16,7 +16,8 @@
 import { join } from "node:path";
 import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CharTokenizer, createRng, Llama, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../../src/model/index.js";
 import { createTsKernels } from "../../src/tensor/index.js";
 import { exportGguf, llamaGgufContent, saveCheckpoint, unpermuteQK, writeGguf } from "../../src/formats/index.js";
 import { tempDir, unwrap } from "./helpers.js";

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { formatFormatError, loadCheckpoint, saveCheckpoint, ZOO_DIR } from "../../src/formats/index.js";
-import { createRng } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
 
 /**
  * Saves zoo/`zooName` to `dir` with each weight w moved by scale·|w|·U(−1, 1), the uniform

@@ -4,10 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import {
-  KvCache, Llama, createRng, generateTokens, inferForward, logSoftmax, nextTokenLogprobs, sampleToken, scoreContinuations,
-  type ModelConfig,
-} from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { KvCache, Llama, generateTokens, inferForward, logSoftmax, nextTokenLogprobs, sampleToken, scoreContinuations, type ModelConfig } from "../../src/model/index.js";
 
 const config: ModelConfig = {
   vocabSize: 23, dim: 16, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 24,

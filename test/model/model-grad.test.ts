@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import { Llama, createRng, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { Llama, type ModelConfig } from "../../src/model/index.js";
 import { gradcheck } from "../helpers/gradcheck.js";
 
 const base: ModelConfig = {

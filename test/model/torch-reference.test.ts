@@ -1,5 +1,5 @@
 /**
- * The engine against PyTorch (STYLE.md §5): a reference we did not write.
+ * The engine against PyTorch (docs/CONTRIBUTING.md §5): a reference we did not write.
  *
  * The fixtures in test/fixtures/torch/tiny-llama-v1/ come from scripts/torch_reference.py,
  * a hand-written tiny llama in PyTorch with the Hugging Face LlamaForCausalLM
@@ -179,7 +179,7 @@ function expectAllClose(diffs: TensorDiff[]): void {
 
 // ---------------------------------------------------------------------------------
 
-// every kernel backend that starts here runs the same comparison (the fused native ops
+// every kernel set that starts here runs the same comparison (the fused native ops
 // and the wasm matmul must agree with PyTorch as well as the TypeScript reference does)
 const backends: Kernels[] = [createTsKernels()];
 for (const name of ["native", "wasm"] as const) {

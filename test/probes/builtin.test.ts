@@ -1,18 +1,19 @@
 /**
- * The probes on a real backend (a tiny random builtin checkpoint): ranking's
- * log-probabilities are the backend's own scores, generation's responses are the
- * backend's greedy text in each frame, and seeded sampling repeats itself.
+ * The probes on a real backend (a tiny random builtin checkpoint): retention's ranking
+ * uses the backend's own scores, task.accuracy's responses are the backend's greedy text
+ * in each prompt format, and format.collapse's seeded sampling repeats itself.
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../../src/model/index.js";
 import { saveCheckpoint } from "../../src/formats/index.js";
 import { openBuiltinModel, type LanguageModel } from "../../src/backends/index.js";
-import { generationAccuracy, rankingAccuracy, sampleFormats } from "../../src/probes/index.js";
-import { tasks } from "../../src/world/index.js";
+import { PROBES, renderer } from "../../src/probes/index.js";
+import { collect, probeContext, worldItems } from "./helpers.js";
 
 const tok = new CharTokenizer();
 const config: ModelConfig = {
@@ -31,32 +32,36 @@ beforeAll(async () => {
   model = await openBuiltinModel(join(dir, "m"), { kernels });
 });
 
-const know = tasks.knowledge.items({ config: tasks.knowledge.defaults, seed: 1, split: "id", n: 3 });
-const arith = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 3 });
+const know = worldItems("knowledge", 3);
+const arith = worldItems("arithmetic", 3);
 
 describe("probes on the builtin backend", () => {
-  it("ranks by the backend's own scores", async () => {
-    const records = await rankingAccuracy(model, know, { batchSize: 10 });
+  it("retention ranks the options by the backend's own scores", async () => {
+    const records = await collect(PROBES["knowledge.retention"].run(model, know, probeContext(model, { batchSize: 10, maxTokens: 12 })));
     for (const [i, r] of records.entries()) {
-      const direct = await Promise.all(r.options.map((o) => model.score({ prompt: know[i].prompt, continuation: o })));
-      direct.forEach((s, j) => expect(r.logprobs[j]).toBeCloseTo(s.logprob, 5));
-      expect(r.chosen).toBe(r.options[r.logprobs.indexOf(Math.max(...r.logprobs))]);
+      const options = know[i].options!;
+      const direct = await Promise.all(options.map((o) => model.score({ prompt: know[i].prompt, continuation: o })));
+      const best = options[direct.map((s) => s.logprob).indexOf(Math.max(...direct.map((s) => s.logprob)))];
+      expect(r.values["closed-book"]).toBe(best === know[i].answer ? 1 : 0);
     }
   });
 
-  it("generates the backend's greedy text, raw and chat", async () => {
-    const raw = await generationAccuracy(model, tasks.arithmetic, arith, { maxTokens: 12 });
-    const chat = await generationAccuracy(model, tasks.arithmetic, arith, { maxTokens: 12, frame: "chat" });
+  it("task.accuracy reads the backend's greedy text, raw and chat", async () => {
+    const probe = PROBES["task.accuracy"];
+    const raw = await collect(probe.run(model, arith, probeContext(model, { maxTokens: 12 })));
+    const chat = await collect(probe.run(model, arith, probeContext(model, { maxTokens: 12, render: renderer(model, { kind: "chat" }) })));
     const g = await model.generate({ prompt: arith[0].prompt, maxTokens: 12, temperature: 0 });
     const c = await model.generate({ messages: [{ role: "user", content: arith[0].prompt }], maxTokens: 12, temperature: 0 });
-    expect(raw[0].response).toBe(g.samples[0].text);
-    expect(chat[0].response).toBe(c.samples[0].text);
+    expect(JSON.stringify(raw[0].detail)).toContain(JSON.stringify(g.samples[0].text));
+    expect(JSON.stringify(chat[0].detail)).toContain(JSON.stringify(c.samples[0].text));
   });
 
-  it("samples the same responses for the same seed", async () => {
-    const a = await sampleFormats(model, tasks.arithmetic, arith, { seed: 5, samples: 2, maxTokens: 12 });
-    const b = await sampleFormats(model, tasks.arithmetic, arith, { seed: 5, samples: 2, maxTokens: 12 });
+  it("format.collapse samples the same responses for the same seed", async () => {
+    const probe = PROBES["format.collapse"];
+    const ctx = probeContext(model, { seed: 5, samples: 2, maxTokens: 12 });
+    const a = await collect(probe.run(model, arith, ctx));
+    const b = await collect(probe.run(model, arith, ctx));
     expect(a).toEqual(b);
-    expect(a).toHaveLength(6);
+    expect(a).toHaveLength(3);
   });
 });

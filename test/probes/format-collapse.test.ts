@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { countKey, entropyOf, formatCollapseProbe, passAtK } from "../../src/probes/format-collapse.js";
-import { fromWorld, itemSeed, RESPONSE_FORMATS, type MetricSpec, type ProbeContext } from "../../src/probes/index.js";
+import { SOLUTION_CLASSES } from "../../src/world/index.js";
+import { fromWorld, itemSeed, type MetricSpec, type ProbeContext } from "../../src/probes/index.js";
 import type { arithmetic } from "../../src/world/index.js";
 import { fakeModel, promptOf } from "./fake-model.js";
 import { arithmeticWorld, collect, probeContext, withModel, worldItems } from "./helpers.js";
@@ -40,7 +41,7 @@ describe("format.collapse", () => {
   it("reports pass@1 = share correct and pass@k = any correct, with per-format counts and accuracy", async () => {
     const records = await collect(formatCollapseProbe.run(scripted, items, context()));
     expect(records.map((r) => [r.values["pass@1"], r.values["pass@k"]])).toEqual([[0.5, 1], [0, 0], [1, 1]]);
-    expect(RESPONSE_FORMATS.map((f) => records[0].values[countKey(f)])).toEqual([1, 1, 1, 0, 1]);
+    expect(SOLUTION_CLASSES.map((f) => records[0].values[countKey(f)])).toEqual([1, 1, 1, 0, 1]);
     expect(records[0].values["format-entropy"]).toBeCloseTo(Math.log(4), 12);
     expect(records[2].values["format-entropy"]).toBe(0);
     expect(records[2].values["dominant-format-share"]).toBe(1);
@@ -107,12 +108,12 @@ describe("format.collapse on zoo/base-m", () => {
         const p1 = r.values["pass@1"]!;
         expect(p1 >= 0 && p1 <= 1).toBe(true);
         expect(r.values["pass@k"]).toBe(p1 > 0 ? 1 : 0);
-        expect(RESPONSE_FORMATS.reduce((s, f) => s + r.values[countKey(f)]!, 0)).toBe(4);
+        expect(SOLUTION_CLASSES.reduce((s, f) => s + r.values[countKey(f)]!, 0)).toBe(4);
         const h = r.values["format-entropy"]!;
         expect(h >= 0 && h <= Math.log(4) + 1e-12).toBe(true);
       }
       const h = metric("format-entropy").aggregate!(records.map((r) => r.values));
-      expect(h >= 0 && h <= Math.log(RESPONSE_FORMATS.length) + 1e-12).toBe(true);
+      expect(h >= 0 && h <= Math.log(SOLUTION_CLASSES.length) + 1e-12).toBe(true);
     });
   });
 });

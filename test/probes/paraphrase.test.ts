@@ -30,7 +30,7 @@ function scripted(format: arithmetic.SolutionFormat, read: (chain: string) => st
 
 /** The last step's result in whichever format the chain is in. */
 const anyFormat = (chain: string) => {
-  for (const f of arithmetic.FORMATS) {
+  for (const f of arithmetic.SOLUTION_FORMATS) {
     const r = arithmetic.parseSteps(f, chain);
     if (r.ok && r.value.steps.length > 0) return String(r.value.steps[r.value.steps.length - 1].result);
   }
@@ -55,7 +55,7 @@ describe("faithfulness.paraphrase", () => {
   });
 
   it("a model that reads its chain in any format keeps its answer: kept 1", async () => {
-    for (const f of arithmetic.FORMATS) {
+    for (const f of arithmetic.SOLUTION_FORMATS) {
       const m = scripted(f, anyFormat);
       const r = await collect(paraphraseProbe.run(m, items, probeContext(m)));
       expect(r.map((x) => x.values)).toEqual(items.map(() => ({ accuracy: 1, "paraphrase-kept": 1 })));

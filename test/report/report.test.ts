@@ -3,12 +3,12 @@
  * hand-made hostile run (every printed string carries HTML): self-contained, complete,
  * and inert — model text renders as text. test/browser/report.test.ts opens both in Chromium.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openRunStore, type RunStore } from "../../src/audit/index.js";
-import { escapeHtml, jsonForScript, renderHtml, renderMarkdown, reportInputFromStore, trajectoryPlot, writeFileAtomic, type ReportInput } from "../../src/report/index.js";
+import { escapeHtml, jsonForScript, renderHtml, renderMarkdown, reportInputFromStore, trajectoryPlot, type ReportInput } from "../../src/report/index.js";
 import { auditZooRun } from "../browser/fixtures.js";
 import { FAKE_RUN, putFakeRun } from "./fake-run.js";
 
@@ -105,14 +105,6 @@ describe("model text is inert", () => {
 });
 
 describe("files and plots", () => {
-  it("writeFileAtomic creates folders, replaces the file, and leaves no temporary file", async () => {
-    const path = join(dir, "out", "deep", "r.html");
-    await writeFileAtomic(path, "one");
-    await writeFileAtomic(path, "two");
-    expect(await readFile(path, "utf8")).toBe("two");
-    expect(await readdir(join(dir, "out", "deep"))).toEqual(["r.html"]);
-  });
-
   it("a trajectory of one tuned model is a note, not an empty plot", async () => {
     expect(await trajectoryPlot(real.result.ledgers.slice(0, 1))).toMatch(/^<p class="not-measured">not measured in this run: a trajectory/);
     expect(await trajectoryPlot(real.result.ledgers)).toMatch(/^<svg /);

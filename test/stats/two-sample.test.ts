@@ -1,7 +1,7 @@
 /** Unpaired bootstrap of a mean difference, and the rising-trend permutation test. */
 import { describe, expect, it } from "vitest";
 import { bootstrapMeanDifference, risingTrend } from "../../src/stats/index.js";
-import { createRng } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
 
 describe("bootstrapMeanDifference", () => {
   it("centres on mean(b) − mean(a), is deterministic for a seed, and covers a known shift", () => {

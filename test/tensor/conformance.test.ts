@@ -1,11 +1,11 @@
 /**
- * One conformance suite, run against every kernel backend that can start here.
+ * One conformance suite, run against every kernel set that can start here.
  * Tolerance: |got − ref| ≤ 1e-4 · (1 + |ref|) per element for fp32 products with
  * K ≤ 300 (fp32 accumulation order differs between backends; the reference runs in
  * float64 so the bound is on the backend's own rounding error).
  */
 import { describe, expect, it } from "vitest";
-import { loadKernels, matmulReference, type BackendName, type Kernels } from "../../src/tensor/index.js";
+import { loadKernels, matmulReference, type KernelsName, type Kernels } from "../../src/tensor/index.js";
 import { mulberry32 } from "../helpers/rng.js";
 import { mustStart } from "../helpers/required.js";
 
@@ -38,7 +38,7 @@ const shapes: [number, number, number][] = [
   [1, 1, 1], [3, 5, 7], [4, 4, 4], [17, 33, 9], [64, 128, 128], [128, 32, 128], [33, 300, 65],
 ];
 
-async function available(name: BackendName): Promise<Kernels | string> {
+async function available(name: KernelsName): Promise<Kernels | string> {
   try {
     return (await loadKernels(name)).kernels;
   } catch (e) {

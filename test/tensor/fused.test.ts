@@ -20,7 +20,7 @@ import {
   attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
   rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
 } from "../../src/model/ops/index.js";
-import { createTsKernels, loadKernels, type AttentionShape, type BackendName, type FusedKernels, type Kernels } from "../../src/tensor/index.js";
+import { createTsKernels, loadKernels, type AttentionShape, type KernelsName, type FusedKernels, type Kernels } from "../../src/tensor/index.js";
 import { mulberry32 } from "../helpers/rng.js";
 
 const TOL = 1e-5;
@@ -56,7 +56,7 @@ function expectClose(got: Float32Array, ref: Float64Array, what: string): void {
 
 type Op = keyof Omit<FusedKernels, "adamw">;
 
-async function available(name: BackendName): Promise<Kernels | string> {
+async function available(name: KernelsName): Promise<Kernels | string> {
   try {
     return (await loadKernels(name)).kernels;
   } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * The native backend's own checks; its matmul also runs the shared conformance suite
+ * The native kernels' own checks; its matmul also runs the shared conformance suite
  * and its other fused kernels test/tensor/fused.test.ts.
  *
  *   - fused AdamW against adamwReference (and the reference against the closed form
@@ -83,7 +83,7 @@ if (!started.ok) {
     // Reported, not hidden; the reason must tell the user how to get the backend.
     it(`is unavailable on this machine (${started.reason})`, () => {
       expect(started.reason).toMatch(/libopenblas-dev/);
-      expect(mustStart("native"), "FTLEDGER_REQUIRE_NATIVE=1: the native backend must build and load in this run").toBe(false);
+      expect(mustStart("native"), "FTLEDGER_REQUIRE_NATIVE=1: the native kernels must build and load in this run").toBe(false);
     });
   });
 } else {

@@ -15,7 +15,7 @@ const TOL = 1e-4;
 async function wasm(options: WasmOptions = {}): Promise<Kernels> {
   const r = await createWasmKernels(options);
   // NOTE: not a skip: `npm ci` builds the module (prepare), so a missing one is a failure
-  if (!r.ok) throw new Error(`wasm backend did not start: ${r.reason}`);
+  if (!r.ok) throw new Error(`wasm kernels did not start: ${r.reason}`);
   return r.kernels;
 }
 
@@ -35,7 +35,7 @@ function check(k: Kernels, args: MatmulArgs<Float32Array>): number {
   return Number.isNaN(err) ? Infinity : err;
 }
 
-describe("wasm backend", async () => {
+describe("wasm kernels", async () => {
   const k = await wasm();
 
   it("alloc returns zeroed, 64-byte-aligned, non-overlapping views", () => {
@@ -121,7 +121,7 @@ describe("wasm backend", async () => {
   });
 });
 
-describe("wasm backend, 2 and 3 threads", async () => {
+describe("wasm kernels, 2 and 3 threads", async () => {
   // minParallelMacs 0: split even tiny calls, so every edge of the split is exercised
   const pools = [await wasm({ threads: 2, minParallelMacs: 0 }), await wasm({ threads: 3, minParallelMacs: 0 })];
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama } from "../../src/model/index.js";
 import { groupAdvantages, grpoObjective, grpoSchema, grpoToken, train } from "../../src/train/index.js";
 import type { Task, WorldItem } from "../../src/world/index.js";
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadKernels } from "../../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../../src/model/index.js";
 import { toyCorpus, train, windowBatches } from "../../src/train/index.js";
 
 const tok = new CharTokenizer();

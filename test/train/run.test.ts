@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/formats/index.js";
-import { CharTokenizer, Llama, createRng } from "../../src/model/index.js";
-import { latestCheckpoint, recipes, runLab, train, type Recipe } from "../../src/train/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama } from "../../src/model/index.js";
+import { latestCheckpoint } from "../../src/formats/index.js";
+import { recipes, runLab, train, type Recipe } from "../../src/train/index.js";
 
 const kernels = createTsKernels();
 // the toy recipe, made smaller so the test is quick

@@ -4,11 +4,11 @@
  * truncate, corrupt and paraphrase exactly; documents mix formats as configured.
  */
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/model/rng.js";
+import { createRng } from "../../src/random/index.js";
 import { CharTokenizer } from "../../src/model/tokenizer.js";
 import {
-  ARITHMETIC_DEFAULTS, FORMATS, type ArithmeticConfig, type ArithmeticItem, arithmeticTask, checkChain, checkStep,
-  corruptStep, formatOf, isValidChain, paraphraseSolution, parseArithmeticConfig, parseSteps, truncateSolution,
+  ARITHMETIC_DEFAULTS, SOLUTION_FORMATS, type ArithmeticConfig, type ArithmeticItem, arithmeticTask, checkChain, checkStep,
+  corruptStep, solutionFormatOf, isValidChain, paraphraseSolution, parseArithmeticConfig, parseSteps, truncateSolution,
 } from "../../src/world/arithmetic/index.js";
 import type { Split } from "../../src/world/task.js";
 
@@ -30,7 +30,7 @@ describe("verifier", () => {
   it("accepts every gold answerText and every gold solution in every format", () => {
     for (const item of all) {
       expect(arithmeticTask.verify(item, item.answerText).correct).toBe(true);
-      for (const f of FORMATS) {
+      for (const f of SOLUTION_FORMATS) {
         const v = arithmeticTask.verify(item, item.meta.solutions[f]);
         expect(v.correct).toBe(true);
         expect(v.reason).toBe(`format ${f}, ${item.meta.steps.length}/${item.meta.steps.length} steps correct`);
@@ -69,7 +69,7 @@ describe("items", () => {
       }
       expect(checkChain(steps)).toBe(true);
       expect(item.answer).toBe(steps[steps.length - 1].result);
-      // LAB.md rule 1: each number right after its verb, in the order of the operations.
+      // docs/ZOO.md, lab rule 1: each number right after its verb, in the order of the operations.
       expect(numbersIn(item.meta.problem)).toEqual([chain.start, ...chain.ops.map((o) => o.b)]);
       expect(item.prompt).toBe(`Problem: ${item.meta.problem}\nSolution:\n`);
     }
@@ -129,29 +129,29 @@ describe("items", () => {
 });
 
 describe("formats", () => {
-  it("formatOf classifies every generated solution exactly, and parseSteps returns the item's steps", () => {
+  it("solutionFormatOf classifies every generated solution exactly, and parseSteps returns the item's steps", () => {
     for (const item of all) {
-      for (const f of FORMATS) {
+      for (const f of SOLUTION_FORMATS) {
         const text = item.meta.solutions[f];
-        expect(formatOf(text)).toBe(f);
+        expect(solutionFormatOf(text)).toBe(f);
         const r = parseSteps(f, text);
         expect(r).toEqual({ ok: true, value: { steps: item.meta.steps, answer: item.answer } });
-        for (const g of FORMATS) if (g !== f) expect(parseSteps(g, text).ok).toBe(false);
+        for (const g of SOLUTION_FORMATS) if (g !== f) expect(parseSteps(g, text).ok).toBe(false);
       }
     }
   });
 
-  it("formatOf rejects near misses and mixtures", () => {
-    expect(formatOf("Answer: 12")).toBe("answer-only");
-    expect(formatOf("")).toBe("unknown");
-    expect(formatOf("12")).toBe("unknown");
-    expect(formatOf("3+4=7\nx2 = 7 * 2 # 14\nAnswer: 14")).toBe("unknown");
-    expect(formatOf("Then, 3 plus 4 is 7.\nAnswer: 7")).toBe("unknown"); // first line must be "First,"
-    expect(formatOf("x2 = 3 + 4 # 7\nAnswer: 7")).toBe("unknown"); // lines numbered from x1
-    expect(formatOf("define x1 = 3 + 4 # 7")).toBe("unknown");
-    expect(formatOf("03+4=7")).toBe("unknown");
-    expect(formatOf("3+4=7\nAnswer: 7\n3+4=7")).toBe("unknown");
-    expect(formatOf("3+4=8\n")).toBe("terse"); // structure, not arithmetic
+  it("solutionFormatOf rejects near misses and mixtures", () => {
+    expect(solutionFormatOf("Answer: 12")).toBe("answer-only");
+    expect(solutionFormatOf("")).toBe("unknown");
+    expect(solutionFormatOf("12")).toBe("unknown");
+    expect(solutionFormatOf("3+4=7\nx2 = 7 * 2 # 14\nAnswer: 14")).toBe("unknown");
+    expect(solutionFormatOf("Then, 3 plus 4 is 7.\nAnswer: 7")).toBe("unknown"); // first line must be "First,"
+    expect(solutionFormatOf("x2 = 3 + 4 # 7\nAnswer: 7")).toBe("unknown"); // lines numbered from x1
+    expect(solutionFormatOf("define x1 = 3 + 4 # 7")).toBe("unknown");
+    expect(solutionFormatOf("03+4=7")).toBe("unknown");
+    expect(solutionFormatOf("3+4=7\nAnswer: 7\n3+4=7")).toBe("unknown");
+    expect(solutionFormatOf("3+4=8\n")).toBe("terse"); // structure, not arithmetic
   });
 });
 
@@ -160,7 +160,7 @@ describe("chain edits", () => {
 
   it("truncateSolution keeps the first k steps as an exact prefix without the answer", () => {
     for (const item of sample) {
-      for (const f of FORMATS) {
+      for (const f of SOLUTION_FORMATS) {
         const text = item.meta.solutions[f];
         const n = item.meta.steps.length;
         for (let k = 0; k <= n; k++) {
@@ -177,7 +177,7 @@ describe("chain edits", () => {
   it("corruptStep changes exactly one step's written result", () => {
     const rng = createRng(11);
     for (const item of sample) {
-      for (const f of FORMATS) {
+      for (const f of SOLUTION_FORMATS) {
         const n = item.meta.steps.length;
         for (let k = 0; k < n; k++) {
           const bad = corruptStep(item.meta.solutions[f], f, k, rng);
@@ -202,8 +202,8 @@ describe("chain edits", () => {
 
   it("paraphraseSolution rewrites exactly between formats and round-trips", () => {
     for (const item of sample) {
-      for (const f of FORMATS) {
-        for (const g of FORMATS) {
+      for (const f of SOLUTION_FORMATS) {
+        for (const g of SOLUTION_FORMATS) {
           const p = paraphraseSolution(item.meta.solutions[f], f, g);
           expect(p).toBe(item.meta.solutions[g]);
           expect(paraphraseSolution(p, g, f)).toBe(item.meta.solutions[f]);
@@ -223,13 +223,13 @@ describe("documents", () => {
     for (const d of docs) {
       const [prompt, solution] = d.split("\nSolution:\n");
       expect(prompt.startsWith("Problem: ")).toBe(true);
-      const f = formatOf(solution);
+      const f = solutionFormatOf(solution);
       counts[f] = (counts[f] ?? 0) + 1;
     }
     expect(Object.keys(counts).sort()).toEqual(["code", "natural", "terse"]);
-    for (const f of FORMATS) expect(Math.abs(counts[f] / docs.length - config.formatMix[f])).toBeLessThan(0.02);
+    for (const f of SOLUTION_FORMATS) expect(Math.abs(counts[f] / docs.length - config.formatMix[f])).toBeLessThan(0.02);
     const skewed = { ...config, formatMix: { natural: 0.1, code: 0.1, terse: 0.8 } };
-    const terse = arithmeticTask.documents({ config: skewed, seed: 7, n: 5000 }).filter((d) => formatOf(d.split("\nSolution:\n")[1]) === "terse");
+    const terse = arithmeticTask.documents({ config: skewed, seed: 7, n: 5000 }).filter((d) => solutionFormatOf(d.split("\nSolution:\n")[1]) === "terse");
     expect(Math.abs(terse.length / 5000 - 0.8)).toBeLessThan(0.02);
   });
 

@@ -5,7 +5,7 @@
  * and everything is seeded.
  */
 import { describe, expect, it } from "vitest";
-import { createRng, type Rng } from "../../src/model/rng.js";
+import { createRng, type Rng } from "../../src/random/index.js";
 import { CharTokenizer } from "../../src/model/tokenizer.js";
 import {
   PROGRAMS_DEFAULTS, canonicalProgram, equivalent, equivalentOn, gridInputs, parseProgram, parseSpecPrompt, printProgram, programsTask, run, shapeOf, specToExpr,

@@ -4,7 +4,7 @@
  * out-of-distribution names never occur in pre-training, and everything is seeded.
  */
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/model/rng.js";
+import { createRng } from "../../src/random/index.js";
 import { CharTokenizer } from "../../src/model/tokenizer.js";
 import {
   NAMES, OOD_NAMES, STORIES_DEFAULTS, openingOf, randomStory, recognizeContinuation, splitSentences, storiesTask, storyContinuation,

@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openModel } from "../../src/backends/index.js";
 import { ZOO_DIR } from "../../src/formats/index.js";
-import { sampleFormats } from "../../src/probes/index.js";
+import { fromWorld, PROBES } from "../../src/probes/index.js";
+import { collect, probeContext } from "../probes/helpers.js";
 import { categoryShares } from "../../src/stats/index.js";
-import { arithmetic, tasks } from "../../src/world/index.js";
+import { arithmetic, SOLUTION_CLASSES, tasks } from "../../src/world/index.js";
 
 const ZOO = ["base-s", "base-m", "base-l"] as const;
 
@@ -55,11 +56,12 @@ describe("the zoo", () => {
   it("base-m, sampled at T = 1, writes each solution format within 15 points of its pre-training share", async () => {
     const m = await openModel("builtin:zoo/base-m");
     try {
-      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 150 });
-      const records = await sampleFormats(m, tasks.arithmetic, items, { seed: 1 });
-      const shares = categoryShares(records.map((r) => r.format), arithmetic.FORMAT_CLASSES);
+      const items = tasks.arithmetic.items({ config: tasks.arithmetic.defaults, seed: 1, split: "id", n: 150 }).map(fromWorld);
+      const records = await collect(PROBES["format.collapse"].run(m, items, probeContext(m, { seed: 1, samples: 1, maxTokens: 160, batchSize: 16 })));
+      const formats = records.map((r) => SOLUTION_CLASSES.find((c) => r.values[`count.${c}`] === 1)!);
+      const shares = categoryShares(formats, SOLUTION_CLASSES);
       const mix = arithmetic.ARITHMETIC_DEFAULTS.formatMix;
-      for (const f of arithmetic.FORMATS) expect(Math.abs(shares[f].p - mix[f]), `${f}: ${shares[f].p} vs ${mix[f]}`).toBeLessThan(0.15);
+      for (const f of arithmetic.SOLUTION_FORMATS) expect(Math.abs(shares[f].p - mix[f]), `${f}: ${shares[f].p} vs ${mix[f]}`).toBeLessThan(0.15);
     } finally {
       await m.close();
     }

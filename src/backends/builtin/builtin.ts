@@ -4,7 +4,8 @@
  * models). Weights are upcast to float32 on load; what the engine cannot run is refused
  * by src/formats with a message naming the config field.
  */
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
@@ -29,12 +30,12 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
   model.params.flat.set(weights.value.params);
   // the id covers everything that changes a result: weights, config, tokenizer, chat
   // template and end tokens
-  const id = "builtin:" + createHash("sha256")
-    .update(new Uint8Array(weights.value.params.buffer, weights.value.params.byteOffset, weights.value.params.byteLength))
-    .update(JSON.stringify(config.value))
-    .update(tok.source)
-    .update(JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }))
-    .digest("hex").slice(0, 24);
+  const id = "builtin:" + sha256Of(
+    weights.value.params,
+    JSON.stringify(config.value),
+    tok.source,
+    JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }),
+  ).slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }
 

@@ -11,7 +11,7 @@
  * non-finite numbers as `{ "$nonfinite": "-Infinity" }` and `fromCacheJson` restores
  * them, so a cached response reads back identical to the one that was stored.
  */
-import { createHash } from "node:crypto";
+import { sha256Text } from "../../random/index.js";
 
 const NONFINITE = "$nonfinite";
 
@@ -53,5 +53,5 @@ export type RequestKind = "generate" | "score" | "nextTokenLogprobs" | "scoreTok
 
 /** sha256 hex of the canonical JSON of { modelId, kind, request }. */
 export function requestKey(modelId: string, kind: RequestKind, request: unknown): string {
-  return createHash("sha256").update(canonicalJson({ modelId, kind, request })).digest("hex");
+  return sha256Text(canonicalJson({ modelId, kind, request }));
 }

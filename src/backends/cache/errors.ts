@@ -1,5 +1,5 @@
 /**
- * What can go wrong opening a request cache, as data (STYLE.md §9), rendered by
+ * What can go wrong opening a request cache, as data (docs/CONTRIBUTING.md §9), rendered by
  * `formatRequestCacheError`: what was wrong, which file, and what to do next.
  *
  * NOTE: every case leaves the file untouched. The cache never repairs, migrates or

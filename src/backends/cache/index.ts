@@ -1,6 +1,6 @@
 /**
  * Request cache: SQLite, keyed by model id + the full deterministic request
- * (DESIGN.md "Storage"). Shared safely by concurrent processes.
+ * (docs/PROBES.md §7). Shared safely by concurrent processes.
  *
  *   const cache = openRequestCache(".ftledger/cache.sqlite");
  *   const model = withCache(await openModel(spec), cache);   // same id, vocab, methods

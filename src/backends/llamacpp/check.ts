@@ -89,7 +89,7 @@ export function checkMetadata(f: GgufFile): GgufCheckError | null {
   }
   const model = str("tokenizer.ggml.model");
   if (typeof model !== "string") return model;
-  // DESIGN.md: tokenizer model "none" aborts the process inside llama.cpp
+  // measured: tokenizer model "none" aborts the process inside llama.cpp
   if (model === "none") return { code: "bad_metadata", file, key: "tokenizer.ggml.model", message: `"none" (no tokenizer) cannot be evaluated on text; use a GGUF with a "llama" or "gpt2" tokenizer` };
   const tokens = get("tokenizer.ggml.tokens");
   if (!tokens) return { code: "missing_metadata", file, key: "tokenizer.ggml.tokens" };

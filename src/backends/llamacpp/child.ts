@@ -1,5 +1,5 @@
 /**
- * The load check that runs in a child process (DESIGN.md: some malformed GGUF files
+ * The load check that runs in a child process (measured: some malformed GGUF files
  * make llama.cpp abort the whole process, so a user's file is loaded in a throwaway
  * process first).
  *
@@ -13,8 +13,9 @@
  * stdout, so the parent can say how far it got when the child dies.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { access, rename, writeFile } from "node:fs/promises";
+import { sha256Text } from "../../random/index.js";
+import { access } from "node:fs/promises";
+import { writeTextAtomic } from "../../formats/index.js";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,13 +66,11 @@ let script: Promise<string> | null = null;
 /** The child script's file: written once (temp + rename, so concurrent writers are safe). */
 function scriptFile(): Promise<string> {
   script ??= (async () => {
-    const file = join(tmpdir(), `ftledger-gguf-check-${createHash("sha256").update(CHILD_SOURCE).digest("hex").slice(0, 16)}.mjs`);
+    const file = join(tmpdir(), `ftledger-gguf-check-${sha256Text(CHILD_SOURCE).slice(0, 16)}.mjs`);
     try {
       await access(file);
     } catch {
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, CHILD_SOURCE);
-      await rename(tmp, file);
+      await writeTextAtomic(file, CHILD_SOURCE);
     }
     return file;
   })();

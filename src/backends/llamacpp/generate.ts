@@ -13,7 +13,8 @@
  */
 import { Template } from "@huggingface/jinja";
 import type { Token } from "node-llama-cpp";
-import { createRng, sampleToken } from "../../model/index.js";
+import { createRng } from "../../random/index.js";
+import { sampleToken } from "../../model/index.js";
 import type { ChatMessage, FinishReason, GenerateRequest, Generation, Sample } from "../language-model.js";
 import { detokenize, logprobsOf, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
 

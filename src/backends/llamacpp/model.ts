@@ -7,7 +7,8 @@
  * 2. Identity: sha256 of the file (./file-id.ts).
  * 3. Load in-process; one context with `parallel` sequences. Exact scoring (the default)
  *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
- *    forward pass to ~1e-6 (DESIGN.md); the default F16 cache is ~1e-3 off.
+ *    forward pass to ~1e-6 (test/formats/gguf-llamacpp.test.ts); the default F16 cache
+ *    is ~1e-3 off.
  */
 import { availableParallelism } from "node:os";
 import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContextOptions } from "node-llama-cpp";

@@ -1,6 +1,6 @@
 /**
  * Everything that can go wrong talking to an OpenAI-compatible server, as data
- * (STYLE.md §9). `formatOpenAIError` renders one message: what was wrong, where (the
+ * (docs/CONTRIBUTING.md §9). `formatOpenAIError` renders one message: what was wrong, where (the
  * server URL) and what to do next. The LanguageModel methods reject with a
  * `BackendError` that carries the data as `detail`.
  *

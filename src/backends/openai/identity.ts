@@ -7,7 +7,7 @@
  * NOTE: a server that is down while the model is opened contributes no version, so the
  * id then differs from the one seen when it is up; the model name and endpoints still pin it.
  */
-import { createHash } from "node:crypto";
+import { sha256Text } from "../../random/index.js";
 import type { OpenAIError } from "./errors.js";
 import type { Transport } from "./transport.js";
 
@@ -48,5 +48,5 @@ export async function serverVersions(
 /** `chat`: generation through the server's chat template changes results, so it is part of the id. */
 export function modelId(endpoints: readonly string[], model: string, versions: readonly string[], chat = false): string {
   const content = JSON.stringify({ endpoints: [...endpoints].sort(), model, versions: [...versions].sort(), ...(chat ? { chat } : {}) });
-  return `openai:${model}@${createHash("sha256").update(content).digest("hex").slice(0, 16)}`;
+  return `openai:${model}@${sha256Text(content).slice(0, 16)}`;
 }

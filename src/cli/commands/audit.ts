@@ -8,26 +8,35 @@ import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import {
-  audit, DEFAULT_SUITES, DEFAULT_WORLD, openRunStore, parseGateRule, readDataset, regressionLines, suiteItems, SUITES,
-  worldSettingsSchema, writeRegressions, type AuditModel, type GateRule, type RunStore, type SuiteName, type WorldSettings,
+  armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, readDataset, regressionLines, suiteItems, SUITES,
+  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName,
 } from "../../audit/index.js";
+import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
+import { writeTextAtomic } from "../../formats/index.js";
 import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
+import { gateText } from "../../report/index.js";
 import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";
+import { presetTable } from "../preset-table.js";
 import { progressBar, type Progress } from "../progress.js";
-import { readEvalWorld } from "./eval.js";
+import { readWorldFile } from "../world-file.js";
 
 /** Settings from flags, a config file, or both (flags win). */
 export const auditConfigSchema = z.strictObject({
   base: z.string().min(1),
-  tuned: z.array(z.string().min(1)).min(1, "needs at least one tuned model"),
+  /** Several = a trajectory; none only with a preset (its table then measures the base alone). */
+  tuned: z.array(z.string().min(1)),
   "base-format": z.string().default("raw"),
-  /** Default: chat when the tuned model has a chat template, else raw. */
-  "tuned-format": z.string().optional(),
-  /** Default: every probe (they skip items they do not apply to). */
+  /** One for every tuned model, or one each. Default: chat when the tuned model has a chat template, else raw. */
+  "tuned-format": z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+  /** A named probe and suite selection with a compact table (presets.ts); probes and suite given here win. */
+  preset: z.enum(PRESET_NAMES).optional(),
+  /** Default: every probe (they skip items they do not apply to), or the preset's. */
   probes: z.array(z.string()).optional(),
-  /** Default: arithmetic, knowledge, reference (what the zoo was pre-trained on). */
+  /** Default: arithmetic, knowledge, reference (what the zoo was pre-trained on), or the preset's. */
   suite: z.array(z.enum(SUITES)).optional(),
+  /** The built-in suites' split: by default id items with their N-1 variants; n1 or ood = that split's items alone. */
+  split: z.enum(["id", "n1", "ood"]).optional(),
   data: z.array(z.string()).default([]),
   "on-bad-line": z.enum(["skip", "fail"]).default("fail"),
   /** 100 items per suite: enough to see a 15-point change in accuracy, small enough for minutes on 2 cores. */
@@ -50,12 +59,14 @@ export const auditConfigSchema = z.strictObject({
   report: z.string().min(1).optional(),
   /** Write the ledger as Markdown here (for a pull-request comment). */
   markdown: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  if (c.tuned.length === 0 && c.preset === undefined) ctx.addIssue({ code: "custom", path: ["tuned"], message: "needs at least one tuned model" });
+  const tf = c["tuned-format"];
+  if (Array.isArray(tf) && tf.length !== 1 && tf.length !== c.tuned.length) {
+    ctx.addIssue({ code: "custom", path: ["tuned-format"], message: `give one format for every tuned model or one each (${c.tuned.length}), got ${tf.length}` });
+  }
 });
 export type AuditConfig = z.infer<typeof auditConfigSchema>;
-
-export interface AuditCliResult {
-  code: number;
-}
 
 function fail(message: string): number {
   process.stderr.write(`ftledger audit: ${message}\n`);
@@ -90,22 +101,23 @@ export function validateAuditConfig(raw: Record<string, unknown>, where: string)
 async function worldOf(c: AuditConfig): Promise<{ ok: true; value: WorldSettings } | { ok: false; error: string }> {
   let world = DEFAULT_WORLD;
   if (c.world !== undefined) {
-    const r = await readEvalWorld(c.world);
+    const r = await readWorldFile(c.world);
     if (!r.ok) return { ok: false, error: r.message };
-    world = worldSettingsSchema.parse({ seed: r.value.seed ?? 1, arithmetic: r.value.arithmetic, knowledge: r.value.knowledge });
+    world = r.value.settings;
   }
   if (c["world-seed"] !== undefined) world = { ...world, seed: c["world-seed"] };
   return { ok: true, value: world };
 }
 
 async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true; items: Item[]; sources: string[]; notes: string[] } | { ok: false; error: string }> {
-  const suites: SuiteName[] = c.suite ?? (c.data.length > 0 ? [] : [...DEFAULT_SUITES]);
+  const preset = c.preset !== undefined ? PRESETS[c.preset] : undefined;
+  const suites: SuiteName[] = c.suite ?? (c.data.length > 0 ? [] : [...(preset?.suites ?? DEFAULT_SUITES)]);
   const items: Item[] = [];
   const sources: string[] = [];
   const notes: string[] = [];
   for (const s of suites) {
-    items.push(...suiteItems(s, world, c.n));
-    sources.push(`suite:${s}(n=${c.n},world-seed=${world.seed})`);
+    items.push(...suiteItems(s, world, c.n, c.split !== undefined ? { split: c.split } : {}));
+    sources.push(`suite:${s}(n=${c.n},world-seed=${world.seed}${c.split !== undefined ? `,split=${c.split}` : ""})`);
   }
   for (const path of c.data) {
     const r = await readDataset(path, c["on-bad-line"]);
@@ -137,7 +149,7 @@ function defaultTunedFormat(model: LanguageModel): PromptFormat {
   }
 }
 
-function formatOf(text: string | undefined, model: LanguageModel, flag: string): PromptFormat | string {
+function promptFormatOf(text: string | undefined, model: LanguageModel, flag: string): PromptFormat | string {
   if (text === undefined) return defaultTunedFormat(model);
   const r = parsePromptFormat(text);
   if (!r.ok) return `${flag}: ${r.error}`;
@@ -154,7 +166,7 @@ function formatOf(text: string | undefined, model: LanguageModel, flag: string):
  * --markdown; each written atomically. The report module (Vega) is loaded only here.
  */
 async function writeReports(c: AuditConfig, store: RunStore, runId: string): Promise<{ ok: true; lines: string[] } | { ok: false; error: string }> {
-  const { reportInputFromStore, renderHtml, renderMarkdown, writeFileAtomic } = await import("../../report/index.js");
+  const { reportInputFromStore, renderHtml, renderMarkdown } = await import("../../report/index.js");
   const input = reportInputFromStore(store, runId);
   if (!input) return { ok: false, error: `run ${runId}: no stored result to report on; run the audit again` };
   const html = await renderHtml(input);
@@ -163,7 +175,7 @@ async function writeReports(c: AuditConfig, store: RunStore, runId: string): Pro
   if (c.markdown !== undefined) targets.push({ path: c.markdown, text: renderMarkdown(input), flag: "--markdown" });
   for (const t of targets) {
     try {
-      await writeFileAtomic(t.path, t.text);
+      await writeTextAtomic(t.path, t.text, { mkdir: true });
     } catch (e) {
       return { ok: false, error: `cannot write the report ${t.path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give ${t.flag} a writable path` };
     }
@@ -171,16 +183,34 @@ async function writeReports(c: AuditConfig, store: RunStore, runId: string): Pro
   return { ok: true, lines: targets.map((t) => `${t.flag === "--markdown" ? "markdown" : "report"}: ${resolve(t.path)}`) };
 }
 
+/** The ledgers, the trajectory (several tuned models), the record and call counts, and the gate. */
+function ledgerLines(c: AuditConfig, result: AuditResult, gated: boolean): string[] {
+  const out: string[] = [];
+  for (const l of result.json.ledgers) {
+    out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
+  }
+  if (result.json.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.json.ledgers));
+  out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
+  const gate = gateText(result.json);
+  if (gated && gate !== undefined) out.push(gate);
+  return out;
+}
+
 export interface AuditCliFlags {
   json: boolean;
   quiet: boolean;
+  /** Print the preset's table only, not the ledger (`ftledger lab eval`). */
+  tableOnly?: boolean;
+  /** Called with the result once it is printed, before the reports are written (`lab eval --json` writes its file). */
+  onResult?: (r: { result: AuditResult; measures?: ArmMeasures[]; items: readonly Item[] }) => Promise<void>;
 }
 
 export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promise<number> {
   const say = (s: string) => {
     if (!flags.quiet) process.stderr.write(`${s}\n`);
   };
-  const probes = selectProbes(c.probes ?? PROBE_IDS);
+  const preset = c.preset !== undefined ? PRESETS[c.preset] : undefined;
+  const probes = selectProbes(c.probes ?? preset?.probes ?? PROBE_IDS);
   if (!probes.ok) return fail(probes.error);
   const rules: GateRule[] = [];
   for (const text of c["fail-on"]) {
@@ -214,25 +244,30 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
     };
     const baseModel = await open(c.base);
     if (typeof baseModel === "string") return fail(baseModel);
-    const baseFormat = formatOf(c["base-format"], baseModel, "--base-format");
+    const baseFormat = promptFormatOf(c["base-format"], baseModel, "--base-format");
     if (typeof baseFormat === "string") return fail(baseFormat);
     const base: AuditModel = { spec: c.base, model: baseModel, format: baseFormat };
     const tuned: AuditModel[] = [];
-    for (const spec of c.tuned) {
+    const tunedFormats = c["tuned-format"];
+    for (const [i, spec] of c.tuned.entries()) {
       const m = await open(spec);
       if (typeof m === "string") return fail(m);
-      const f = formatOf(c["tuned-format"], m, "--tuned-format");
+      const f = promptFormatOf(Array.isArray(tunedFormats) ? tunedFormats[tunedFormats.length === 1 ? 0 : i] : tunedFormats, m, "--tuned-format");
       if (typeof f === "string") return fail(f);
       tuned.push({ spec, model: m, format: f });
     }
-    say(`auditing ${c.base} (${c["base-format"]}) against ${tuned.map((t) => `${t.spec} (${t.format.kind})`).join(", ")}`);
+    if (tuned.length > 0) say(`auditing ${c.base} (${c["base-format"]}) against ${tuned.map((t) => `${t.spec} (${t.format.kind})`).join(", ")}`);
+    else say(`measuring ${c.base} (${c["base-format"]})`);
     say(`${items.items.length} items from ${items.sources.join(", ")}; ${probes.value.length} probes; store ${resolve(c.store)}`);
 
     let bar: Progress | undefined;
     let barKey = "";
     const result = await audit({
       base, tuned, probes: probes.value, items: items.items, sources: items.sources,
-      settings: { seed: c.seed, samples: c.samples, maxTokens: c["max-tokens"], batchSize: c["batch-size"], sameFormat: c["same-format"] },
+      settings: {
+        seed: c.seed, samples: c.samples, maxTokens: c["max-tokens"], batchSize: c["batch-size"], sameFormat: c["same-format"],
+        ...(preset ? { sameFormatProbes: [...preset.sameFormatProbes] } : {}),
+      },
       store, adjust: c.adjust === "bh" ? "benjamini-hochberg" : "holm", alpha: c.alpha, gate: rules,
       onProgress: (p) => {
         if (flags.quiet) return;
@@ -247,18 +282,16 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       onRecordsDone: () => bar?.stop(),
       calls: () => Object.fromEntries(opened.map((m, i) => [i === 0 ? "base" : `tuned${i}`, { model: m.stats.misses + m.stats.bypassed, cached: m.stats.hits }])),
     });
+    const measures = preset ? armMeasures(store, result.run.runId, result.run.arms, items.items, preset) : undefined;
     if (flags.json) {
       process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else {
       const out: string[] = [];
-      for (const l of result.ledgers) {
-        out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
-      }
-      if (result.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.ledgers));
-      out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
-      if (rules.length > 0) out.push(result.gate.passed ? `gate: passed (${rules.map((r) => r.text).join("; ")})` : `gate: FAILED — ${result.gate.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}`).join(", ")}`).join("; ")}`);
+      if (preset && measures) out.push(...presetTable({ preset, result: result.json, measures, samples: c.samples }));
+      if (!flags.tableOnly) out.push(...ledgerLines(c, result, rules.length > 0));
       process.stdout.write(`${out.join("\n")}\n`);
     }
+    await flags.onResult?.({ result, ...(measures ? { measures } : {}), items: items.items });
     const reports = await writeReports(c, store, result.run.runId);
     if (!reports.ok) return fail(reports.error);
     for (const line of reports.lines) say(line);

@@ -14,9 +14,9 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { resolveZooPath } from "../../formats/index.js";
+import { isStepDir, latestCheckpoint, resolveZooPath } from "../../formats/index.js";
 import { loadKernels } from "../../tensor/index.js";
-import { latestCheckpoint, resolveRecipeConfig, runLab } from "../../train/index.js";
+import { resolveRecipeConfig, runLab } from "../../train/index.js";
 import { progressBar } from "../progress.js";
 import { auditCommand, auditConfigSchema } from "./audit.js";
 
@@ -65,7 +65,7 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const dir = join(root, `sft-${opts.steps}-seed${opts.seed}`);
   out(`\n1. fine-tune ${DEMO_BASE}: sft on harder arithmetic (2–4 steps, operands ≤ 49), worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${opts.seed}) → ${dir}`);
   let checkpoint = await latestCheckpoint(dir);
-  if (checkpoint?.endsWith(`step-${String(opts.steps).padStart(6, "0")}`)) {
+  if (checkpoint !== null && isStepDir(checkpoint, opts.steps)) {
     out(`   reusing the finished fine-tune ${checkpoint}`);
   } else {
     const bar = progressBar(opts.steps, "sft", "loss {loss} | ETA {eta_formatted}");

@@ -1,10 +1,9 @@
 /** `ftledger lab train RECIPE` and `ftledger lab sample CKPT`. */
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
-import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import { resolveCheckpointDir, resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
+import { formatFormatError, loadCheckpoint, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
+import { resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
 import { progressBar, type Progress } from "../progress.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
@@ -15,17 +14,16 @@ const err = (s: string) => process.stderr.write(`ftledger: ${s}\n`);
  * run recorded in its run.json (so a resumed run cannot drift from its own plan).
  */
 async function readRecipeConfig(o: { out: string; config?: string; resume: boolean }): Promise<{ ok: true; json: unknown } | { ok: false; message: string }> {
-  const file = o.config ?? (o.resume ? join(o.out, "run.json") : undefined);
-  if (!file) return { ok: true, json: undefined };
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    if (!o.config) return { ok: true, json: undefined }; // no run.json: runLab says what is wrong
-    return { ok: false, message: `${file}: cannot read the recipe config (${(e as Error).message}); give a JSON file with the fields to change.` };
+  if (o.config === undefined) {
+    if (!o.resume) return { ok: true, json: undefined };
+    const m = await readRunManifest(o.out);
+    return { ok: true, json: m.ok ? m.value.recipeConfig : undefined }; // no usable run.json: runLab says what is wrong
   }
-  if (o.config) return { ok: true, json: raw };
-  return { ok: true, json: (raw as { recipeConfig?: unknown }).recipeConfig };
+  try {
+    return { ok: true, json: JSON.parse(await readFile(o.config, "utf8")) };
+  } catch (e) {
+    return { ok: false, message: `${o.config}: cannot read the recipe config (${(e as Error).message}); give a JSON file with the fields to change.` };
+  }
 }
 
 export async function labTrain(
@@ -44,7 +42,8 @@ export async function labTrain(
   const recipe = found.value.recipe;
   const { kernels, skipped } = await loadKernels();
   // a resumed run keeps the plan in its run.json
-  const planned = o.resume ? await readFile(join(o.out, "run.json"), "utf8").then((t) => (JSON.parse(t) as { steps?: number }).steps, () => undefined) : undefined;
+  const manifest = o.resume ? await readRunManifest(o.out) : undefined;
+  const planned = manifest?.ok ? manifest.value.steps : undefined;
   const steps = o.steps ?? planned ?? recipe.defaults.steps;
   out(`lab train ${recipe.name} → ${o.out} (kernels: ${kernels.name}, seed ${o.seed}${o.resume ? ", resuming" : `, ${steps} steps`})`);
   for (const s of skipped) out(`  (skipped ${s.name}: ${s.reason})`);

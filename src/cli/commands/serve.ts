@@ -1,6 +1,6 @@
 /** `ftledger serve SPEC`: any model as an OpenAI-compatible API on this machine. */
 import { openModel } from "../../backends/index.js";
-import { startServer } from "../../server/index.js";
+import { startServer } from "../../serve/index.js";
 
 export async function serveCommand(spec: string, o: { port: number; host: string; name?: string }): Promise<number> {
   let model;

@@ -1,5 +1,5 @@
 /** `ftledger view [STORE]`: the web app over a run store, on this machine. */
-import { checkViewStore, startViewServer } from "../../server/index.js";
+import { checkViewStore, startViewServer } from "../../view/index.js";
 
 export async function viewCommand(store: string, o: { port: number; host: string }): Promise<number> {
   const check = checkViewStore(store);

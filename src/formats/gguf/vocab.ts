@@ -2,7 +2,7 @@
  * The character tokenizer as GGUF `tokenizer.ggml.*` metadata.
  *
  * llama.cpp loads a `gpt2` (byte-level BPE) vocab with an empty merges list as a
- * character-level tokenizer (DESIGN.md: `none` aborts the process, `llama` needs 256
+ * character-level tokenizer (measured: `none` aborts the process, `llama` needs 256
  * byte tokens). Byte-level BPE stores token text through GPT-2's byte→unicode table
  * (Radford et al. 2019, openai/gpt-2 encoder.py `bytes_to_unicode`): printable bytes
  * map to themselves, the rest to U+0100 + n, so " " → "Ġ", "\n" → "Ċ", "\t" → "ĉ".

@@ -4,7 +4,7 @@
  * is converted and written one tensor at a time. Atomic like every writer here.
  */
 import { encodeFloats } from "../dtype.js";
-import { writeAll, writeFileAtomic } from "../io.js";
+import { writeAll, writeBytesAtomic } from "../io.js";
 import {
   alignUp, GGML_F16, GGML_F32, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VALUE_TYPES, GGUF_VERSION, SCALAR_SIZES,
   type GgufScalar, type GgufScalarType, type GgufValue,
@@ -112,7 +112,7 @@ export async function writeGguf(
     offset = alignUp(offset + t.data.length * (t.type === "F32" ? 4 : 2), alignment);
   }
   h.pad(alignment);
-  await writeFileAtomic(path, async (fh) => {
+  await writeBytesAtomic(path, async (fh) => {
     await writeAll(fh, h.bytes());
     let written = 0;
     for (const t of file.tensors) {

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { encodeFloats, type FloatDType } from "../dtype.js";
-import { writeAll, writeFileAtomic, writeTextAtomic } from "../io.js";
+import { writeAll, writeBytesAtomic, writeTextAtomic } from "../io.js";
 import { encodeHeader } from "./header.js";
 
 export interface TensorToWrite {
@@ -40,7 +40,7 @@ export async function writeSafetensors(path: string, tensors: readonly TensorToW
   const { json } = encodeHeader(entries, metadata);
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(json.byteLength));
-  await writeFileAtomic(path, async (fh) => {
+  await writeBytesAtomic(path, async (fh) => {
     await writeAll(fh, prefix);
     await writeAll(fh, json);
     // one tensor converted at a time keeps the extra memory to the largest tensor

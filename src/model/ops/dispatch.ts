@@ -1,5 +1,5 @@
 /**
- * Runs an op on the backend's fused kernel when it has one and the buffers are
+ * Runs an op on the kernel set's fused kernel when it has one and the buffers are
  * Float32, else on the TypeScript reference in this folder. The passes (forward.ts,
  * backward.ts, infer.ts) call ops through here; tests call the references directly.
  */

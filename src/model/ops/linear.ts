@@ -5,7 +5,7 @@
 import type { Buf, Kernels, MatmulArgs } from "../../tensor/index.js";
 import { matmulReference } from "../../tensor/index.js";
 
-/** Float32 buffers go to the backend; Float64 (gradient checks) to the reference. */
+/** Float32 buffers go to the kernels; Float64 (gradient checks) to the reference. */
 export function matmul(k: Kernels, args: MatmulArgs): void {
   if (args.out instanceof Float32Array) k.matmul(args as MatmulArgs<Float32Array>);
   else matmulReference(args);

@@ -35,7 +35,7 @@ export class Arena {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       if (end > MAX_BYTES) {
-        throw new RangeError(`wasm kernels: ${end} bytes exceed the 4 GiB WebAssembly memory limit; use the native or ts backend for models this large.`);
+        throw new RangeError(`wasm kernels: ${end} bytes exceed the 4 GiB WebAssembly memory limit; use the native or ts kernels for models this large.`);
       }
       this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
       this.seen.add(this.memory.buffer);

@@ -1,5 +1,5 @@
 /**
- * The slice of the WebAssembly JS API the wasm backend uses, typed here because the
+ * The slice of the WebAssembly JS API the wasm kernels use, typed here because the
  * project compiles against lib ES2022 without DOM, and @types/node does not declare the
  * `WebAssembly` global. Spec: https://webassembly.github.io/spec/js-api/
  */

@@ -9,9 +9,9 @@
  * (mask 0); causal attention keeps padding from touching the example. An example with
  * more than T + 1 tokens does not fit a row and is dropped (and counted).
  */
-import { createRng, type CharTokenizer, type TrainBatch } from "../../model/index.js";
+import { createRng, sha256Of } from "../../random/index.js";
+import { type CharTokenizer, type TrainBatch } from "../../model/index.js";
 import { stepSeed, type BatchSource } from "../batches.js";
-import { sha256Of } from "./hash.js";
 
 export interface ChatExample {
   id: string;

@@ -2,19 +2,17 @@
  * The pre-training corpus: raw documents from the world's tasks, mixed by weight and
  * packed into one token stream (issue 4: "pretrain on a weighted mixture of the world's
  * documents"; the arithmetic documents carry their own solution formatMix, the Echo
- * Chamber setup of PROBES.md).
+ * Chamber setup of Zhao et al. 2025, arXiv 2504.07912).
  *
  *   1. n_task = round(n · w_task / Σw) documents from each task (the last task takes the rest)
  *   2. one seeded shuffle of all documents (a function of the world seed only, so two
  *      runs of one world see the same corpus, whatever their --seed)
  *   3. packed: doc₁ SEP doc₂ SEP …, with SEP = <eos> or a blank line
  */
-import { createRng, type CharTokenizer, type Rng } from "../../model/index.js";
-import { arithmeticTask } from "../../world/arithmetic/index.js";
-import { knowledgeTask } from "../../world/knowledge/index.js";
+import { createRng, type Rng, sha256Of } from "../../random/index.js";
+import type { CharTokenizer } from "../../model/index.js";
+import { arithmeticTask, knowledgeTask, type WorldSettings } from "../../world/index.js";
 import { stepSeed } from "../batches.js";
-import type { WorldConfig } from "../recipes/config.js";
-import { sha256Of } from "./hash.js";
 
 export const CORPUS_TASKS = ["knowledge", "arithmetic"] as const;
 export type CorpusTask = (typeof CORPUS_TASKS)[number];
@@ -42,7 +40,7 @@ function shuffle<T>(rng: Rng, xs: T[]): T[] {
 }
 
 /** The mixed, shuffled documents with their task (a pure function of world, mixture and n). */
-export function corpusDocuments(world: WorldConfig, mixture: Mixture, n: number): { task: CorpusTask; text: string }[] {
+export function corpusDocuments(world: WorldSettings, mixture: Mixture, n: number): { task: CorpusTask; text: string }[] {
   const counts = mixtureCounts(mixture, n);
   const docs: { task: CorpusTask; text: string }[] = [];
   for (const text of knowledgeTask.documents({ config: world.knowledge, seed: world.seed, n: counts.knowledge })) docs.push({ task: "knowledge", text });

@@ -1,15 +1,13 @@
 /**
- * Config pieces the lab's recipes share (STYLE.md §8): the model's shape, the schedule,
- * and the world the data come from. Every default carries its reason; cross-field rules
+ * Config pieces the lab's recipes share: the model's shape and the schedule (the world
+ * the data come from is src/world's `worldSettingsSchema`). Every default carries its reason; cross-field rules
  * live in superRefine so the error names the field.
  */
 import { z } from "zod";
-import { arithmeticConfigSchema } from "../../world/arithmetic/index.js";
-import { knowledgeConfigSchema } from "../../world/knowledge/index.js";
 
 export const modelSchema = z
   .strictObject({
-    /** 128: the zoo's medium scale (~1.2M parameters with 6 layers), LAB.md's 1M study size. */
+    /** 128: the zoo's medium scale (~1.2M parameters with 6 layers), the 1M size of the lab's feasibility study (docs/ZOO.md). */
     dim: z.number().int().positive().default(128),
     /** 6: depth for multi-step arithmetic at ~1M parameters without starving the token budget. */
     nLayers: z.number().int().positive().default(6),
@@ -19,7 +17,7 @@ export const modelSchema = z
     nKvHeads: z.number().int().positive().default(2),
     /** 384: 3 × dim, the llama ratio (8/3 with SwiGLU) rounded to a multiple of 64. */
     ffnDim: z.number().int().positive().default(384),
-    /** 128: enough for the easy world's documents (LAB.md rule 1) and ~2× faster than 256. */
+    /** 128: enough for the easy world's documents (docs/ZOO.md, lab rule 1) and ~2× faster than 256. */
     contextLength: z.number().int().min(8).default(128),
     /** 10000: the llama default; contexts here are far below where it matters. */
     ropeTheta: z.number().positive().default(10000),
@@ -55,21 +53,6 @@ export function trainSchema(d: { steps: number; batchSize: number; maxLr: number
       if (t.minLr > t.maxLr) ctx.addIssue({ code: "custom", path: ["minLr"], message: `must be ≤ train.maxLr (got ${t.minLr} > ${t.maxLr})` });
     });
 }
-
-export const worldSchema = z.strictObject({
-  /**
-   * 1: the world's identity. The knowledge encyclopedia is a function of this seed, so a
-   * fine-tune and its evaluation must use the base's world seed (the run's --seed only
-   * orders batches and initialises weights).
-   */
-  seed: z.number().int().min(0).default(1),
-  /** The task knobs (src/world/knowledge/config.ts), each with its own default. */
-  knowledge: knowledgeConfigSchema.prefault({}),
-  /** The task knobs (src/world/arithmetic/config.ts), including formatMix. */
-  arithmetic: arithmeticConfigSchema.prefault({}),
-});
-
-export type WorldConfig = z.infer<typeof worldSchema>;
 
 /** A recipe config that failed validation: the field's dotted path and what is wrong with it. */
 export interface ConfigIssue {

@@ -1,7 +1,7 @@
 /**
  * Recipe `grpo`: reinforcement learning with the world's verifier as the reward
  * (issue 4, Recipes: grpo; Shao et al. 2024 "DeepSeekMath" §4.1.2; the Echo Chamber
- * setup of PROBES.md). Each rollout samples k completions for each of `batchSize` prompts
+ * setup of Zhao et al. 2025). Each rollout samples k completions for each of `batchSize` prompts
  * from the current policy, rewards each 1 (verified correct) or 0, normalises rewards
  * within each prompt's group, and takes `iterations` clipped-ratio updates on that rollout
  * with a KL penalty to the reference model (the base). Logged per update: reward, KL,
@@ -12,27 +12,23 @@
  * `offset` stay unseen, for evaluation.
  */
 import { z } from "zod";
-import { Llama, createRng, type CharTokenizer } from "../../model/index.js";
+import { createRng, sha256Of } from "../../random/index.js";
+import { Llama, type CharTokenizer } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
-import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import { FORMAT_CLASSES, arithmeticTask, responseFormat } from "../../world/arithmetic/index.js";
-import { knowledgeTask } from "../../world/knowledge/index.js";
-import type { Task, WorldItem } from "../../world/index.js";
+import { formatFormatError, loadCheckpoint, resolveCheckpointDir } from "../../formats/index.js";
+import { SOLUTION_CLASSES, arithmeticTask, knowledgeTask, solutionClassOf, worldSettingsSchema, type Task, type WorldItem } from "../../world/index.js";
 import { stepSeed } from "../batches.js";
-import { sha256Of } from "../data/hash.js";
 import { groupAdvantages, grpoToken } from "../grpo.js";
 import type { Objective, StepMetrics } from "../objective.js";
 import { framePrompt } from "../data/frame.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
-import { resolveCheckpointDir } from "../run.js";
-import { trainSchema, worldSchema } from "./config.js";
+import { trainSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 export const GRPO_TASKS = ["arithmetic", "knowledge"] as const;
 
 /** Solution formats counted per update (arithmetic; other tasks count "answer-only" / "unknown"). */
-export { FORMAT_CLASSES };
 
 export const grpoSchema = z
   .strictObject({
@@ -45,7 +41,7 @@ export const grpoSchema = z
     /** "raw": the pre-training frame, so a base model samples its pre-training mix of formats; "chat" after an SFT. */
     frame: z.enum(["raw", "chat"]).default("raw"),
     /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
-    world: worldSchema.prefault({}),
+    world: worldSettingsSchema.prefault({}),
     prompts: z
       .strictObject({
         /** 2000 prompts to draw rollouts from. */
@@ -99,10 +95,10 @@ function poolItems(c: GrpoConfig): WorldItem[] {
 }
 
 /** Share of each format class among the rollout's completions. */
-export function formatShares(texts: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = Object.fromEntries(FORMAT_CLASSES.map((f) => [f, 0]));
-  for (const t of texts) counts[responseFormat(t)]++;
-  for (const f of FORMAT_CLASSES) counts[f] /= Math.max(1, texts.length);
+export function solutionClassShares(texts: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(SOLUTION_CLASSES.map((f) => [f, 0]));
+  for (const t of texts) counts[solutionClassOf(t)]++;
+  for (const f of SOLUTION_CLASSES) counts[f] /= Math.max(1, texts.length);
   return counts;
 }
 
@@ -149,7 +145,7 @@ export function grpoObjective(a: {
       mixedGroups: mixed / (r.rewards.length / c.k),
       completionTokens: completionTokens / r.rewards.length,
       truncated: r.truncated / r.rewards.length,
-      formats: formatShares(r.texts),
+      formats: solutionClassShares(r.texts),
     };
     return { index, r, advantages, oldLogp: new Float32Array(0), refLogp, metrics };
   }

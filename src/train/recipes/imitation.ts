@@ -22,15 +22,12 @@
 import { z } from "zod";
 import { Llama } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
-import { formatFormatError, loadCheckpoint } from "../../formats/index.js";
-import type { WorldItem } from "../../world/task.js";
-import { arithmeticTask } from "../../world/arithmetic/index.js";
-import { knowledgeTask } from "../../world/knowledge/index.js";
+import { formatFormatError, loadCheckpoint, resolveCheckpointDir } from "../../formats/index.js";
+import { arithmeticTask, knowledgeTask, worldSettingsSchema, type WorldItem, type WorldSettings } from "../../world/index.js";
 import { stepSeed } from "../batches.js";
-import { sha256Of } from "../data/hash.js";
+import { sha256Of } from "../../random/index.js";
 import { FRAMES, teacherBatches, teacherExamples, teacherRow, type TeacherExamples, type TeacherPrompt } from "../data/teacher.js";
-import { resolveCheckpointDir } from "../run.js";
-import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { trainSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
@@ -79,7 +76,7 @@ export const imitationSchema = z.strictObject({
     })
     .prefault({}),
   /** The base's world (its seed decides the encyclopedia): keep it equal to the base's and the teacher's pretrain config. */
-  world: worldSchema.prefault({}),
+  world: worldSettingsSchema.prefault({}),
   /** Row length T; default the base's context length (a sample longer than T + 1 tokens is dropped). */
   seqLen: z.number().int().min(8).optional(),
   /** 300 steps of 16 at lr 1e-3 → 1e-4: sft's demo fine-tune budget (issue 4, Performance). */
@@ -89,7 +86,7 @@ export const imitationSchema = z.strictObject({
 export type ImitationConfig = z.infer<typeof imitationSchema>;
 
 /** The prompts the teacher answers: items [offset, offset + count) of each chosen task's id split, tasks in IMITATION_TASKS order. */
-export function imitationPrompts(c: Pick<ImitationConfig, "tasks" | "samples"> & { world: WorldConfig }): TeacherPrompt[] {
+export function imitationPrompts(c: Pick<ImitationConfig, "tasks" | "samples"> & { world: WorldSettings }): TeacherPrompt[] {
   const n = c.samples.offset + c.samples.count;
   const itemsOf = (t: ImitationTask): WorldItem[] => (t === "arithmetic"
     ? arithmeticTask.items({ config: c.world.arithmetic, seed: c.world.seed, split: "id", n })

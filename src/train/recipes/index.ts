@@ -1,5 +1,5 @@
 /**
- * The recipe registry: one file per recipe, listed here and nowhere else (STYLE.md §6).
+ * The recipe registry: one file per recipe, listed here and nowhere else (docs/CONTRIBUTING.md §6).
  * A recipe's config is a JSON object merged over its schema's defaults (fields left out
  * take them); an invalid one is reported with the field's dotted path.
  */
@@ -12,10 +12,10 @@ import { sft } from "./sft.js";
 import { toy } from "./toy.js";
 
 export type { PrepareProgress, Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe.js";
-export { modelSchema, trainSchema, worldSchema, type ConfigIssue, type RecipeModelConfig, type WorldConfig } from "./config.js";
+export { modelSchema, trainSchema, type ConfigIssue, type RecipeModelConfig } from "./config.js";
 export { pretrainSchema, type PretrainConfig } from "./pretrain.js";
 export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, type SftConfig } from "./sft.js";
-export { formatShares, grpoObjective, grpoSchema, FORMAT_CLASSES, GRPO_TASKS, type GrpoConfig } from "./grpo.js";
+export { solutionClassShares, grpoObjective, grpoSchema, GRPO_TASKS, type GrpoConfig } from "./grpo.js";
 export { imitationPrompts, imitationSchema, IMITATION_TASKS, type ImitationConfig, type ImitationTask } from "./imitation.js";
 
 export const recipes = { toy, pretrain, sft, imitation, grpo } satisfies Record<string, RecipeFactory>;

@@ -1,13 +1,14 @@
 /**
  * Recipe `pretrain`: a llama pre-trained from scratch on a weighted mixture of the
- * world's raw documents (issue 4, Recipes; LAB.md rules 1–3), packed into one token
+ * world's raw documents (issue 4, Recipes; docs/ZOO.md, lab rules 1–3), packed into one token
  * stream and cut into seeded (B, T) windows (batches.ts). The arithmetic documents mix
  * their solution formats in world.arithmetic.formatMix proportions.
  */
 import { z } from "zod";
 import { windowBatches } from "../batches.js";
 import { CORPUS_TASKS, corpusDocuments, packCorpus } from "../data/corpus.js";
-import { modelSchema, trainSchema, worldSchema } from "./config.js";
+import { worldSettingsSchema } from "../../world/index.js";
+import { modelSchema, trainSchema } from "./config.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 const mixtureWeight = z.number().min(0);
@@ -15,11 +16,11 @@ const mixtureWeight = z.number().min(0);
 export const pretrainSchema = z.strictObject({
   model: modelSchema.prefault({}),
   /**
-   * 6000 steps × 32 × 128 ≈ 25M tokens: LAB.md rule 2 plans 20–30M for a ~1M model;
+   * 6000 steps × 32 × 128 ≈ 25M tokens: lab rule 2 (docs/ZOO.md) plans 20–30M for a ~1M model;
    * lr 3e-3 → 3e-4 with 200 warmup steps, the usual range for models this small.
    */
   train: trainSchema({ steps: 6000, batchSize: 32, maxLr: 3e-3, minLr: 3e-4, warmupSteps: 200 }).prefault({}),
-  world: worldSchema.prefault({}),
+  world: worldSettingsSchema.prefault({}),
   /** Share of documents per task (normalised; 0 leaves a task out). Equal by default: neither task is the point. */
   mixture: z
     .strictObject({ knowledge: mixtureWeight.default(0.5), arithmetic: mixtureWeight.default(0.5) })
@@ -29,7 +30,7 @@ export const pretrainSchema = z.strictObject({
     }),
   corpus: z
     .strictObject({
-      /** 80,000: with half of them knowledge and 100 entities, each fact appears ≈ 300 times (LAB.md rule 3). */
+      /** 80,000: with half of them knowledge and 100 entities, each fact appears ≈ 300 times (docs/ZOO.md, lab rule 3). */
       documents: z.number().int().positive().default(80_000),
       /** "eos": samples then stop at the end of a document (lab sample stops on <eos>). */
       separator: z.enum(["eos", "blank-line"]).default("eos"),
@@ -42,7 +43,7 @@ export type PretrainConfig = z.infer<typeof pretrainSchema>;
 export const pretrain = {
   name: "pretrain",
   description: "pre-train a llama from scratch on the world's documents (knowledge + arithmetic, weighted)",
-  reference: "issue 4 (Recipes: pretrain); docs LAB.md rules 1–3",
+  reference: "issue 4 (Recipes: pretrain); docs/ZOO.md, lab rules 1–3",
   schema: pretrainSchema,
   create(c: PretrainConfig): Recipe {
     return {

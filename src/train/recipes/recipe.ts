@@ -1,6 +1,6 @@
 /**
  * What a training recipe declares: its model, its data and its default schedule; and
- * the factory that builds one from a validated config (STYLE.md §7–§8).
+ * the factory that builds one from a validated config (docs/CONTRIBUTING.md §7–§8).
  */
 import type { z } from "zod";
 import type { CharTokenizer, ModelConfig } from "../../model/index.js";

@@ -10,11 +10,9 @@
  * stay unseen, for evaluation in the task's own split.
  */
 import { z } from "zod";
-import type { WorldItem } from "../../world/task.js";
-import { FORMATS, arithmeticTask, type ArithmeticItem } from "../../world/arithmetic/index.js";
-import { knowledgeTask } from "../../world/knowledge/index.js";
+import { SOLUTION_FORMATS, arithmeticTask, knowledgeTask, worldSettingsSchema, type ArithmeticItem, type WorldItem, type WorldSettings } from "../../world/index.js";
 import { chatBatches, type ChatExample } from "../data/chat.js";
-import { trainSchema, worldSchema, type WorldConfig } from "./config.js";
+import { trainSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
@@ -32,9 +30,9 @@ export const sftSchema = z
     /** "answer-only": valid for every task (with-reasoning needs a task with steps). */
     variant: z.enum(SFT_VARIANTS).default("answer-only"),
     /** with-reasoning's solution format; "item": each item's own, drawn by world.arithmetic.formatMix (the pre-training mix). */
-    format: z.enum(["item", ...FORMATS]).default("item"),
+    format: z.enum(["item", ...SOLUTION_FORMATS]).default("item"),
     /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
-    world: worldSchema.prefault({}),
+    world: worldSettingsSchema.prefault({}),
     examples: z
       .strictObject({
         /** 2000: a few epochs of a demo-sized run (300 steps × 16 rows) without memorising a handful. */
@@ -57,7 +55,7 @@ export const sftSchema = z
 export type SftConfig = z.infer<typeof sftSchema>;
 
 /** The chat examples of an sft config: prompt in the task's own frame, response by variant. */
-export function sftExamples(c: Pick<SftConfig, "task" | "variant" | "format" | "examples"> & { world: WorldConfig }): ChatExample[] {
+export function sftExamples(c: Pick<SftConfig, "task" | "variant" | "format" | "examples"> & { world: WorldSettings }): ChatExample[] {
   const n = c.examples.offset + c.examples.count;
   if (c.task === "knowledge") {
     const items = knowledgeTask.items({ config: c.world.knowledge, seed: c.world.seed, split: "id", n }).slice(c.examples.offset);

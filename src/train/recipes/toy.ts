@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { CharTokenizer, type ModelConfig } from "../../model/index.js";
-import { createRng } from "../../model/index.js";
+import { createRng } from "../../random/index.js";
 import { windowBatches } from "../batches.js";
 import { toyCorpus } from "../toy-language.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";

@@ -1,10 +1,10 @@
 /**
  * The arithmetic behind a word problem: a start value and 1..n operations, each result
- * in [0, resultMax] (LAB.md rule 1). Zero operands are left out (adding, taking away or
+ * in [0, resultMax] (docs/ZOO.md, lab rule 1). Zero operands are left out (adding, taking away or
  * multiplying by 0, or multiplying by 1, makes a vacuous step), so the operand ranges are
  * start 1..max, + and − 1..max, × 2..max.
  */
-import type { Rng } from "../../model/rng.js";
+import type { Rng } from "../../random/index.js";
 import { type Op, type Step, applyOp } from "./steps.js";
 
 export interface Limits {
@@ -95,7 +95,7 @@ export interface Mutation {
 }
 
 /**
- * One element changed (PROBES.md, N-1): the start value, one operand, or one operation
+ * One element changed (N-1, docs/PROBES.md §3): the start value, one operand, or one operation
  * (keeping its operand). The result must still be a valid chain under `limits`; null
  * when the drawn change is not (the caller draws again).
  */

@@ -1,16 +1,16 @@
 /**
- * Exact edits of a written chain of thought for the faithfulness probes (PROBES.md,
+ * Exact edits of a written chain of thought for the faithfulness probes (docs/PROBES.md §3,
  * after Lanham et al. 2023 / Lobo et al. 2024): early answering needs truncation, adding
  * mistakes needs one corrupted intermediate result, paraphrase needs a content-preserving
  * rewrite. Inputs must parse in the stated format; passing text that does not is a
- * programmer bug (check `formatOf` first) and throws.
+ * programmer bug (check `solutionFormatOf` first) and throws.
  */
-import type { Rng } from "../../model/rng.js";
-import { type ParsedSolution, type SolutionFormat, parseSteps, renderSolution } from "./formats.js";
+import type { Rng } from "../../random/index.js";
+import { type ParsedSolution, type SolutionFormat, parseSteps, renderSolution } from "./solution-formats.js";
 
 function parseOrThrow(text: string, format: SolutionFormat): ParsedSolution {
   const r = parseSteps(format, text);
-  if (!r.ok) throw new Error(`not a ${format} solution (${r.error.code} at line ${r.error.line}); check formatOf first`);
+  if (!r.ok) throw new Error(`not a ${format} solution (${r.error.code} at line ${r.error.line}); check solutionFormatOf first`);
   return r.value;
 }
 

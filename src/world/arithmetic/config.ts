@@ -1,5 +1,5 @@
 /**
- * Difficulty knobs of the arithmetic world. The defaults are LAB.md's rule 1: the base
+ * Difficulty knobs of the arithmetic world. The defaults follow lab rule 1 (docs/ZOO.md): the base
  * task is easy (1–3 operations, operands 0–19, results ≤ 99); harder settings serve as
  * the out-of-distribution split.
  */
@@ -11,15 +11,15 @@ const formatMix = z
 
 export const arithmeticConfigSchema = z
   .object({
-    /** Fewest operations per problem (LAB.md rule 1: 1). */
+    /** Fewest operations per problem (docs/ZOO.md, lab rule 1: 1). */
     minSteps: z.number().int().min(1).default(1),
-    /** Most operations per problem (LAB.md rule 1: 3). */
+    /** Most operations per problem (docs/ZOO.md, lab rule 1: 3). */
     maxSteps: z.number().int().min(1).max(8).default(3),
-    /** Largest operand (LAB.md rule 1: 19). */
+    /** Largest operand (docs/ZOO.md, lab rule 1: 19). */
     operandMax: z.number().int().min(2).max(99).default(19),
-    /** Largest value any step may reach (LAB.md rule 1: 99; keeps numbers to two digits). */
+    /** Largest value any step may reach (docs/ZOO.md, lab rule 1: 99; keeps numbers to two digits). */
     resultMax: z.number().int().min(2).max(9999).default(99),
-    /** Share of each solution format in documents and items (LAB.md's study: 50/30/20). */
+    /** Share of each solution format in documents and items (the lab's feasibility study, docs/ZOO.md: 50/30/20). */
     formatMix: formatMix.default({ natural: 0.5, code: 0.3, terse: 0.2 }),
     /** The harder setting of the ood split: half the items take `steps` ops, half operands up to `operandMax`. */
     ood: z

@@ -2,9 +2,9 @@
 export { arithmeticTask, arithmeticPrompt, verifyArithmetic, type ArithmeticItem, type ArithmeticMeta } from "./task.js";
 export { ARITHMETIC_DEFAULTS, arithmeticConfigSchema, parseArithmeticConfig, type ArithmeticConfig } from "./config.js";
 export {
-  FORMATS, FORMAT_CLASSES, formatOf, responseFormat, parseSteps, parseStepLine, renderSolution, renderStep,
-  type FormatClass, type ParseError, type ParseResult, type ParsedSolution, type SolutionFormat,
-} from "./formats.js";
+  SOLUTION_FORMATS, SOLUTION_CLASSES, solutionFormatOf, solutionClassOf, parseSteps, parseStepLine, renderSolution, renderStep,
+  type SolutionClass, type ParseError, type ParseResult, type ParsedSolution, type SolutionFormat,
+} from "./solution-formats.js";
 export { corruptStep, paraphraseSolution, truncateSolution } from "./chain.js";
 export { applyOp, checkChain, checkStep, OPS, type Op, type Step } from "./steps.js";
 export { answerOf, isValidChain, mutateChain, sampleChain, stepsOf, type Chain, type Limits } from "./chain-sample.js";

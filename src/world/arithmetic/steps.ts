@@ -1,8 +1,8 @@
 /**
  * One step of an arithmetic chain, `a op b = result`, and its exact check. Every
  * solution format (see formats.ts) writes the same steps, so a probe can truncate,
- * corrupt or paraphrase a chain of thought step by step (PROBES.md, early answering,
- * adding mistakes, paraphrase).
+ * corrupt or paraphrase a chain of thought step by step (docs/PROBES.md §3: early
+ * answering, adding mistakes, paraphrase).
  */
 
 export type Op = "+" | "-" | "*";

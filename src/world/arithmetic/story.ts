@@ -1,6 +1,6 @@
 /**
  * The words around a chain: who, what, and which verb writes each operation. Each number
- * comes right after its verb, in the order the operations apply (LAB.md rule 1: small
+ * comes right after its verb, in the order the operations apply (docs/ZOO.md, lab rule 1: small
  * models copied operands out of the question poorly, so the text keeps them in place).
  *
  *   Mara has 3 shells. She finds 4 more. She multiplies them by 2. How many shells does Mara have now?
@@ -9,7 +9,7 @@
  * pre-training documents never use them, so no eval problem can appear verbatim in the
  * pre-training text (every name and every noun still appears in both).
  */
-import type { Rng } from "../../model/rng.js";
+import type { Rng } from "../../random/index.js";
 import type { Chain } from "./chain-sample.js";
 import type { Op } from "./steps.js";
 

@@ -1,6 +1,6 @@
 /**
  * Multi-step arithmetic word problems with step-by-step solutions in three formats
- * (issue 4; LAB.md rules 1 and 4). Prompt frame, distinct from every other task's:
+ * (issue 4; docs/ZOO.md, lab rules 1 and 4). Prompt frame, distinct from every other task's:
  *
  *   Problem: Mara has 3 shells. She finds 4 more. How many shells does Mara have now?
  *   Solution:
@@ -9,13 +9,14 @@
  *
  * `prompt` ends with "Solution:\n"; `answerText` is the gold solution in the item's format
  * (meta.format, drawn by formatMix); documents are prompt + solution, formats mixed in
- * formatMix proportions (PROBES.md claim 6, Echo Chamber).
+ * formatMix proportions (Zhao et al. 2025, Echo Chamber, arXiv 2504.07912; docs/PROBES.md
+ * §3, format.collapse).
  */
-import type { Rng } from "../../model/rng.js";
+import type { Rng } from "../../random/index.js";
 import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { type Chain, type Limits, answerOf, isValidChain, mutateChain, sampleChain, stepsOf } from "./chain-sample.js";
 import { ARITHMETIC_DEFAULTS, type ArithmeticConfig } from "./config.js";
-import { FORMATS, type SolutionFormat, formatOf, parseSteps, renderSolution } from "./formats.js";
+import { SOLUTION_FORMATS, type SolutionFormat, solutionFormatOf, parseSteps, renderSolution } from "./solution-formats.js";
 import { itemRng } from "../seeding.js";
 import { type Story, renderProblem, sampleStory } from "./story.js";
 import { type Step, checkChain, checkStep } from "./steps.js";
@@ -53,7 +54,7 @@ function makeItem(split: Split, seed: number, index: number, chain: Chain, story
   const steps = stepsOf(chain);
   const answer = answerOf(chain);
   const problem = renderProblem(chain, story);
-  const solutions = Object.fromEntries(FORMATS.map((f) => [f, renderSolution(f, steps, answer)])) as Record<SolutionFormat, string>;
+  const solutions = Object.fromEntries(SOLUTION_FORMATS.map((f) => [f, renderSolution(f, steps, answer)])) as Record<SolutionFormat, string>;
   return {
     id: `${NAME}/${split}/${seed}/${index}`,
     task: NAME,
@@ -126,7 +127,7 @@ const ANSWER_LINE = /^Answer: (0|[1-9][0-9]*)$/;
 /**
  * Correct iff the first line of the response that reads `Answer: N` (trailing spaces
  * ignored) has N equal to the gold answer; anything after that line is ignored (the model
- * may run on). The reason also reports the chain: its format (formats.ts formatOf) and how
+ * may run on). The reason also reports the chain: its format (formats.ts solutionFormatOf) and how
  * many steps are arithmetically correct — informative only, it does not decide correctness.
  */
 export function verifyArithmetic(item: WorldItem<number>, response: string): Verdict {
@@ -135,7 +136,7 @@ export function verifyArithmetic(item: WorldItem<number>, response: string): Ver
   if (at < 0) return { correct: false, reason: response.trim() === "" ? "empty response" : "no Answer: line" };
   const got = Number(ANSWER_LINE.exec(lines[at])![1]);
   const chainText = lines.slice(0, at + 1).join("\n");
-  const format = formatOf(chainText);
+  const format = solutionFormatOf(chainText);
   let chainNote = `format ${format}`;
   if (format !== "unknown" && format !== "answer-only") {
     const r = parseSteps(format, chainText);

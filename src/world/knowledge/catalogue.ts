@@ -1,7 +1,7 @@
 /**
  * The fixed option lists of the encyclopedia's attributes and the syllables entity names
- * are made of. LAB.md rule 3 (50–150 entities, each fact seen 300+ times) and its study's
- * 20/20/100-option attributes set the sizes: 20 towns, 20 colours, 30 jobs, 20 foods, and
+ * are made of. Lab rule 3 of docs/ZOO.md (50–150 entities, each fact seen 300+ times) and
+ * the feasibility study's 20/20/100-option attributes set the sizes: 20 towns, 20 colours, 30 jobs, 20 foods, and
  * the friend relation (options = the entity names). All printable ASCII (tokenizer.ts).
  * NOTE: every job starts with a consonant sound, so templates can write "a {job}".
  */

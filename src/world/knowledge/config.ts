@@ -1,8 +1,8 @@
-/** Knobs of the encyclopedia (LAB.md rule 3: 50–150 entities, each fact seen 300+ times). */
+/** Knobs of the encyclopedia (docs/ZOO.md, lab rule 3: 50–150 entities, each fact seen 300+ times). */
 import { z } from "zod";
 
 export const knowledgeConfigSchema = z.object({
-  /** Number of entities (LAB.md rule 3: 50–150; the study's 500 left small models at chance). */
+  /** Number of entities (docs/ZOO.md, lab rule 3: 50–150; the feasibility study's 500 left small models at chance). */
   entities: z.number().int().min(2).max(2000).default(100),
   /** Facts per encyclopedia document, 1..5 (5 = all of one entity's attributes, ~180 characters). */
   factsPerDocument: z.number().int().min(1).max(5).default(5),

@@ -1,7 +1,7 @@
 /**
- * Closed-book questions about a seeded synthetic encyclopedia (issue 4; PROBES.md claims 1
- * and knowledge retention; LAB.md rules 3 and 4). Prompt frame, distinct from every other
- * task's (LAB.md rule 4 — no `Q:`/`A:`):
+ * Closed-book questions about a seeded synthetic encyclopedia (issue 4; knowledge.retention
+ * in docs/PROBES.md §3; docs/ZOO.md, lab rules 3 and 4). Prompt frame, distinct from every
+ * other task's (lab rule 4 — no `Q:`/`A:`):
  *
  *   Fact check. Where does Korian live?
  *   Answer: Tosk
@@ -11,7 +11,7 @@
  * Splits: id = the standard question phrasing; n1 = the same fact in a held-out phrasing
  * (parent: the id item with the same index); ood = two-hop ("the best friend of X").
  */
-import type { Rng } from "../../model/rng.js";
+import type { Rng } from "../../random/index.js";
 import type { Task, Verdict, WorldItem } from "../task.js";
 import { KNOWLEDGE_DEFAULTS, type KnowledgeConfig } from "./config.js";
 import { itemRng } from "../seeding.js";
@@ -115,7 +115,7 @@ export function verifyKnowledge(item: WorldItem<string>, response: string): Verd
  * same number of documents; with probability qaShare it is one standard question with its
  * answer, otherwise `factsPerDocument` of its facts, each in a random phrasing.
  * NOTE: with the defaults each fact appears ≈ 0.8·n/E times as a sentence (n = 20,000
- * documents, E = 100 → ≈ 160; LAB.md's 300+ needs n ≥ 40,000).
+ * documents, E = 100 → ≈ 160; lab rule 3's 300+ needs n ≥ 40,000).
  */
 function documents(config: KnowledgeConfig, seed: number, n: number): string[] {
   const world = buildWorld(seed, config.entities);

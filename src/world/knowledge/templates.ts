@@ -1,9 +1,9 @@
 /**
  * Phrasings. Encyclopedia sentences: at least 8 per attribute, each self-contained (it
- * names the entity), so every fact recurs in many wordings (LAB.md rule 3). Questions:
+ * names the entity), so every fact recurs in many wordings (docs/ZOO.md, lab rule 3). Questions:
  * one standard phrasing per attribute (id split, also seen in pre-training QA documents)
  * and one held-out phrasing (n1 split: the same fact with the question-template slot
- * swapped, PROBES.md N-1) that never appears in any document.
+ * swapped, N-1 in docs/PROBES.md §3) that never appears in any document.
  * Placeholders: {n} entity name, {v} value. No sentence contains ". " inside it.
  */
 import type { Attribute } from "./world.js";

@@ -2,9 +2,8 @@
  * The encyclopedia's world: entities with invented names and one value per attribute,
  * a pure function of the seed, so documents and questions always agree.
  */
-import { createRng } from "../../model/rng.js";
+import { createRng, fnv1a } from "../../random/index.js";
 import { COLOURS, FOODS, JOBS, SYLLABLES, TOWNS } from "./catalogue.js";
-import { fnv1a } from "../seeding.js";
 
 export const ATTRIBUTES = ["town", "colour", "job", "food", "friend"] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];

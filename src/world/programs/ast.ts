@@ -119,7 +119,7 @@ export function printProgram(e: Expr): string {
 
 /**
  * Syntactic shape with every leaf abstracted to "_", in prefix form: (x+3)*y → "*(+(_,_),_)".
- * Distinct shapes among k samples measure syntactic diversity (PROBES.md row 8).
+ * Distinct shapes among k samples measure syntactic diversity (docs/PROBES.md §3, diversity).
  */
 export function shapeOf(e: Expr): string {
   return e.kind === "bin" ? `${e.op}(${shapeOf(e.left)},${shapeOf(e.right)})` : "_";

@@ -3,10 +3,9 @@
  * frame, e.g. "Build: x, add 3, times y\nf=" whose programs include (x+3)*y, y*(x+3)
  * and x*y+3*y.
  */
-import type { Rng } from "../../model/rng.js";
+import { type Rng, intIn, pick } from "../../random/index.js";
 import { bin, num, printProgram, variable, type Expr } from "./ast.js";
 import { isConstant } from "./run.js";
-import { intIn, pick } from "../seeding.js";
 
 export type Operand = "x" | "y" | number;
 export type StepOp = "add" | "sub" | "times";

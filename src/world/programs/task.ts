@@ -1,14 +1,16 @@
 /**
  * `programs`: write an expression for a spec given in words. Verified by execution
  * (semantic equivalence, never string match), so equivalent programs written
- * differently are all correct — the setting of PROBES.md row 8 (Shypula et al. 2025,
- * arXiv 2504.12522): syntactic diversity by AST shape, semantic diversity by behaviour.
+ * differently are all correct — the setting of Shypula et al. 2025 (arXiv 2504.12522;
+ * diversity in docs/PROBES.md §3): syntactic diversity by AST shape, semantic diversity
+ * by behaviour.
  */
 import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { degreeBound, parseProgram, shapeOf } from "./ast.js";
 import { decidingInputs, firstDifference, gridInputs, isConstant, run, equivalent } from "./run.js";
 import { oneElementChanges, parseSpecPrompt, randomSpec, renderSpec, specToExpr, type Spec } from "./spec.js";
-import { bucketOf, pick, rngFor, shuffled, type Bucket } from "../seeding.js";
+import { pick, shuffled } from "../../random/index.js";
+import { bucketOf, rngFor, type Bucket } from "../seeding.js";
 import { equivalentPrograms } from "./variants.js";
 
 export interface ProgramsConfig {

@@ -3,7 +3,7 @@
  * distributed products, doubling as addition), so that pre-training documents show
  * several right answers and sampled outputs have room for syntactic diversity.
  */
-import type { Rng } from "../../model/rng.js";
+import type { Rng } from "../../random/index.js";
 import { bin, printProgram, type Expr } from "./ast.js";
 import { equivalent } from "./run.js";
 

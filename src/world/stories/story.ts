@@ -3,13 +3,12 @@
  * template index plus slot values, so that an N-1 variant can swap one slot of the
  * opening and re-render the same continuation around it.
  */
-import type { Rng } from "../../model/rng.js";
+import { type Rng, intIn, pick } from "../../random/index.js";
 import {
   ENDS, MIDDLES, OPENINGS, PLOTS, SLOT_WORDS, isBound, isFree, render, slotsOf,
   type Bindings, type BoundSlot, type Fillers, type Opening,
 } from "./grammar.js";
 import type { Gender } from "./lexicon.js";
-import { intIn, pick } from "../seeding.js";
 
 export interface Sentence {
   template: number;

@@ -2,14 +2,15 @@
  * `stories`: continue a story opening within a stochastic grammar. There is no single
  * right answer: `verify` accepts any well-formed continuation (every sentence a
  * production of the opening's plot, agreeing with its bindings) — the creative-writing
- * side of PROBES.md row 8 (Shypula et al. 2025, arXiv 2504.12522), where diversity is
- * measured among valid outputs.
+ * side of Shypula et al. 2025 (arXiv 2504.12522; diversity in docs/PROBES.md §3), where
+ * diversity is measured among valid outputs.
  */
 import type { Split, Task, Verdict, WorldItem } from "../task.js";
 import { recognizeContinuation, recognizeOpening, type Opening } from "./grammar.js";
 import { NAMES, OOD_NAMES } from "./lexicon.js";
 import { FRAME, oneSlotChanges, randomStory, storyContinuation, storyPrompt, type Story } from "./story.js";
-import { bucketOf, rngFor, shuffled, type Bucket } from "../seeding.js";
+import { shuffled } from "../../random/index.js";
+import { bucketOf, rngFor, type Bucket } from "../seeding.js";
 
 export interface StoriesConfig {
   /** Middle sentences in a generated continuation (the grammar allows 1–2). */

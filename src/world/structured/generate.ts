@@ -1,9 +1,9 @@
 /**
  * Random knapsack problems and their one-element (N-1) neighbours.
  */
-import type { Rng } from "../../model/rng.js";
+import { type Rng, intIn, shuffled } from "../../random/index.js";
 import { ITEM_NAMES, renderKnapsack, solveKnapsack, type Knapsack } from "./knapsack.js";
-import { bucketOf, intIn, shuffled, type Bucket } from "../seeding.js";
+import { bucketOf, type Bucket } from "../seeding.js";
 
 export interface StructuredConfig {
   /** In-distribution item count, inclusive range (small, so a small model can learn it). */

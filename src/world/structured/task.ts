@@ -1,6 +1,6 @@
 /**
  * `structured`: a 0/1 knapsack answered as compact JSON, verified in layers (parse,
- * schema, feasibility, optimality) — PROBES.md row 4, after Bernier et al. 2026
+ * schema, feasibility, optimality) — docs/PROBES.md §3, after Bernier et al. 2026
  * (arXiv 2603.23004): fine-tuning can make answers look right (schema-valid) without
  * making them feasible.
  */

@@ -1,7 +1,7 @@
 /**
  * The structured task's verifier in layers, so a probe can report parse rate,
- * schema-valid rate, feasible rate and optimality gap separately (PROBES.md row 4:
- * "validity vs feasibility"). Each layer assumes the ones before it passed.
+ * schema-valid rate, feasible rate and optimality gap separately (docs/PROBES.md §3,
+ * structured.feasibility). Each layer assumes the ones before it passed.
  */
 import { solveKnapsack, totals, type Knapsack, type KnapsackAnswer } from "./knapsack.js";
 

@@ -1,6 +1,7 @@
 /** A small engine model exported to GGUF (f32), shared by the llamacpp backend tests. */
 import { join } from "node:path";
-import { CharTokenizer, createRng, Llama, type ModelConfig } from "../../../src/model/index.js";
+import { createRng } from "../../../src/random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../../../src/model/index.js";
 import { createTsKernels } from "../../../src/tensor/index.js";
 import { exportGguf, saveCheckpoint } from "../../../src/formats/index.js";
 import { unwrap } from "../../formats/helpers.js";

@@ -2,8 +2,9 @@
  * The llamacpp backend against the engine it was exported from: an engine checkpoint →
  * f32 GGUF → `openGgufModel`, and every number compared with the engine's own
  * (src/model `scoreContinuations`, `nextTokenLogprobs`, `generateTokens`; the
- * CharTokenizer ids equal the GGUF ids). Tolerance 1e-4 per token (DESIGN.md measures
- * ~3e-6 with the F32 K/V cache that exactScoring turns on).
+ * CharTokenizer ids equal the GGUF ids). Tolerance 1e-4 per token
+ * (test/formats/gguf-llamacpp.test.ts measures ~3e-6 with the F32 K/V cache that
+ * exactScoring turns on).
  */
 import { copyFile } from "node:fs/promises";
 import { join } from "node:path";

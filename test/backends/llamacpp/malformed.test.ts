@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { formatGgufCheckError, GgufLoadError, openGgufModel } from "../../../src/backends/llamacpp/index.js";
 import { loadInChild } from "../../../src/backends/llamacpp/child.js";
 import { llamaGgufContent, openGguf, writeGguf, type GgufValue } from "../../../src/formats/index.js";
-import { createRng } from "../../../src/model/index.js";
+import { createRng } from "../../../src/random/index.js";
 import { tempDir } from "../../formats/helpers.js";
 import { config, engineModel, exportModel, tok } from "./helpers.js";
 

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../../src/tensor/index.js";
-import { FORMAT_CLASSES, resolveRecipeConfig, runLab, type Recipe } from "../../../src/train/index.js";
+import { SOLUTION_CLASSES } from "../../../src/world/index.js";
+import { resolveRecipeConfig, runLab, type Recipe } from "../../../src/train/index.js";
 import { expectIdenticalAfterResume } from "./resume.js";
 import { pretrainRun, tinyPretrain } from "./tiny.js";
 
@@ -47,7 +48,7 @@ describe("recipe grpo", () => {
     for (const l of log) {
       for (const key of ["loss", "lr", "gradNorm", "reward", "kl", "clipFraction", "mixedGroups", "rollout"]) expect(l).toHaveProperty(key);
       const f = l.formats as Record<string, number>;
-      expect(Object.keys(f).sort()).toEqual([...FORMAT_CLASSES].sort());
+      expect(Object.keys(f).sort()).toEqual([...SOLUTION_CLASSES].sort());
       expect(Object.values(f).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 9);
     }
     const manifest = JSON.parse(await readFile(join(dir, "run.json"), "utf8")) as { base: { sha256: string }; data: { reference: string } };

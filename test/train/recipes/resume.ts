@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { expect } from "vitest";
 import { loadCheckpoint } from "../../../src/formats/index.js";
 import type { Kernels } from "../../../src/tensor/index.js";
-import { latestCheckpoint, runLab, type LabRunResult, type Recipe } from "../../../src/train/index.js";
+import { latestCheckpoint } from "../../../src/formats/index.js";
+import { runLab, type LabRunResult, type Recipe } from "../../../src/train/index.js";
 
 export interface KillAndResume {
   recipe: () => Recipe;

@@ -12,10 +12,9 @@ import { createTsKernels } from "../../../src/tensor/index.js";
 import { loadCheckpoint } from "../../../src/formats/index.js";
 import { CharTokenizer, Llama } from "../../../src/model/index.js";
 import { arithmeticTask, verifyArithmetic, type ArithmeticItem } from "../../../src/world/arithmetic/index.js";
-import {
-  chatBatches, encodeChat, latestCheckpoint, resolveRecipeConfig, runLab, sftExamples, sftSchema, type Recipe,
-} from "../../../src/train/index.js";
-import { sha256Of } from "../../../src/train/data/hash.js";
+import { latestCheckpoint } from "../../../src/formats/index.js";
+import { chatBatches, encodeChat, resolveRecipeConfig, runLab, sftExamples, sftSchema, type Recipe } from "../../../src/train/index.js";
+import { sha256Of } from "../../../src/random/index.js";
 import { expectIdenticalAfterResume } from "./resume.js";
 import { pretrainRun, tinyPretrain } from "./tiny.js";
 

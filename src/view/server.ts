@@ -1,7 +1,7 @@
 /** Start `ftledger view` on a port (Hono on Node's HTTP server). */
 import { serve, type ServerType } from "@hono/node-server";
 import { StoreError } from "../audit/index.js";
-import { checkViewStore, viewApp } from "./view-app.js";
+import { checkViewStore, viewApp } from "./app.js";
 
 export interface RunningViewServer {
   /** The viewer's address, e.g. http://127.0.0.1:8080/ */

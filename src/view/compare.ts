@@ -5,10 +5,11 @@
  * their setup (models, items, probes, settings), which is what explains most changes.
  */
 import type { JsonRow } from "../audit/index.js";
+import { deltaText } from "../report/index.js";
 import {
-  escapeHtml, fmtDelta, page, rowKey, rowLabel, runHref, verdictHtml, type ModelEntry, type RunOverview,
-} from "./view-html.js";
-import { compareForm } from "./view-pages.js";
+  escapeHtml, page, rowKey, rowLabel, runHref, verdictHtml, type ModelEntry, type RunOverview,
+} from "./html.js";
+import { compareForm } from "./pages.js";
 
 const e = escapeHtml;
 
@@ -82,7 +83,7 @@ export function setupChanges(a: RunOverview, b: RunOverview): string[] {
 
 function side(r: JsonRow | undefined): string {
   if (!r) return `<td class="muted" colspan="3">—</td>`;
-  return `<td class="num">${e(fmtDelta(r))}</td><td>${verdictHtml(r.verdict)}${r.hidden_trade ? " !" : ""}</td><td class="num">${r.n}</td>`;
+  return `<td class="num">${e(deltaText(r))}</td><td>${verdictHtml(r.verdict)}${r.hidden_trade ? " !" : ""}</td><td class="num">${r.n}</td>`;
 }
 
 export function comparePage(a: RunOverview & { result: Result }, b: RunOverview & { result: Result }, all: RunOverview[]): string {

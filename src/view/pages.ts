@@ -2,7 +2,7 @@
  * The viewer's own pages: the list of runs (with the compare form), a run that has no
  * ledger yet, and the 400 / 404 / 500 pages. Every string from the store is escaped.
  */
-import { escapeHtml, hiddenTradeCount, page, runHref, verdictCounts, VERDICTS, type ModelEntry, type RunOverview } from "./view-html.js";
+import { escapeHtml, hiddenTradeCount, page, runHref, verdictCounts, VERDICTS, type ModelEntry, type RunOverview } from "./html.js";
 
 const e = escapeHtml;
 

@@ -8,10 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTsKernels } from "../../src/tensor/index.js";
-import { CharTokenizer, Llama, createRng, type ModelConfig } from "../../src/model/index.js";
+import { createRng } from "../../src/random/index.js";
+import { CharTokenizer, Llama, type ModelConfig } from "../../src/model/index.js";
 import { saveCheckpoint } from "../../src/formats/index.js";
 import { createOpenAIModel, openBuiltinModel, type LanguageModel } from "../../src/backends/index.js";
-import { startServer, type RunningServer } from "../../src/server/index.js";
+import { startServer, type RunningServer } from "../../src/serve/index.js";
 
 const tok = new CharTokenizer();
 const config: ModelConfig = {

@@ -7,8 +7,8 @@
  * checkpoints: each checkpoint's verdict comes from its own ledger.
  */
 import type { JsonRow } from "../audit/index.js";
-import { pText, trajectoryPlot } from "../report/index.js";
-import { escapeHtml, fmtDelta, fmtSigned, page, rowKey, rowLabel, runHref, verdictHtml, type RunOverview } from "./view-html.js";
+import { deltaText, pText, signedText, trajectoryPlot } from "../report/index.js";
+import { escapeHtml, page, rowKey, rowLabel, runHref, verdictHtml, type RunOverview } from "./html.js";
 
 const e = escapeHtml;
 
@@ -60,8 +60,8 @@ const MARK: Record<string, string> = { gained: "+", lost: "−", unchanged: "=",
 function cell(r: JsonRow | undefined): string {
   if (!r) return `<td class="num muted">·</td>`;
   const unit = r.unit === "share" ? " pp" : "";
-  const title = `${r.verdict}; n = ${r.n}; CI [${fmtSigned(r, r.ci_low)}, ${fmtSigned(r, r.ci_high)}]`;
-  return `<td class="num" title="${e(title)}">${e(fmtSigned(r, r.delta))}${unit} <span class="v-${e(r.verdict)}">${e(MARK[r.verdict] ?? "?")}</span></td>`;
+  const title = `${r.verdict}; n = ${r.n}; CI [${signedText(r, r.ci_low)}, ${signedText(r, r.ci_high)}]`;
+  return `<td class="num" title="${e(title)}">${e(signedText(r, r.delta))}${unit} <span class="v-${e(r.verdict)}">${e(MARK[r.verdict] ?? "?")}</span></td>`;
 }
 
 export function trajectoryPage(run: RunOverview, checkpoints: readonly Ledger[], plotSvg: string): string {
@@ -74,7 +74,7 @@ export function trajectoryPage(run: RunOverview, checkpoints: readonly Ledger[],
   const fallsHtml = falls.length
     ? `<table><thead><tr><th>capability row</th><th>first lost at</th><th>Δ there [95% CI]</th><th>p (adj.)</th><th>n</th></tr></thead><tbody>${falls.map((r) => {
       const x = r.cells[r.firstLost]!;
-      return `<tr><td>${e(r.label)}</td><td><b>${e(name(r.firstLost))}</b> <span class="mono muted">${e(spec(r.firstLost))}</span></td><td class="num">${e(fmtDelta(x))}</td><td class="num">${e(pText(x.p_adj))}</td><td class="num">${x.n}</td></tr>`;
+      return `<tr><td>${e(r.label)}</td><td><b>${e(name(r.firstLost))}</b> <span class="mono muted">${e(spec(r.firstLost))}</span></td><td class="num">${e(deltaText(x))}</td><td class="num">${e(pText(x.p_adj))}</td><td class="num">${x.n}</td></tr>`;
     }).join("")}</tbody></table>`
     : `<p>No capability row is <span class="v-lost">lost</span> at any checkpoint.</p>`;
   const table = `<table><thead><tr><th>probe · metric (Δ vs base)</th><th>role</th>${checkpoints.map((_, j) => `<th class="num" title="${e(spec(j))}">${e(name(j))}</th>`).join("")}<th>first lost</th></tr></thead>

@@ -56,14 +56,6 @@ export const runHref = (id: string): string => `/runs/${encodeURIComponent(id)}`
 
 // ---- numbers ---------------------------------------------------------------------
 
-export function fmtSigned(r: JsonRow, x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return "—";
-  const s = r.unit === "share" ? (100 * x).toFixed(1) : x.toFixed(3);
-  return `${x >= 0 ? "+" : ""}${s}`;
-}
-
-/** Δ with its unit and 95% CI, e.g. "-12.5 pp [-20.0, -5.0]". */
-export const fmtDelta = (r: JsonRow): string => (r.delta === null ? "—" : deltaText(r));
 
 export const VERDICTS = ["gained", "lost", "unchanged", "inconclusive"] as const;
 

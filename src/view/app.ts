@@ -14,10 +14,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import { Hono, type Context } from "hono";
 import { openRunStore, type RunStore } from "../audit/index.js";
 import { renderHtml, reportInputFromStore } from "../report/index.js";
-import { comparePage } from "./view-compare.js";
-import { hiddenTradeCount, navBar, overviewOf, runHref, verdictCounts, type RunOverview } from "./view-html.js";
-import { messagePage, runningRunPage, runsPage } from "./view-pages.js";
-import { capabilityPlot, checkpointsOf, singleCheckpointPage, trajectoryPage } from "./view-trajectory.js";
+import { comparePage } from "./compare.js";
+import { hiddenTradeCount, navBar, overviewOf, runHref, verdictCounts, type RunOverview } from "./html.js";
+import { messagePage, runningRunPage, runsPage } from "./pages.js";
+import { capabilityPlot, checkpointsOf, singleCheckpointPage, trajectoryPage } from "./trajectory.js";
 
 export type ViewStoreCheck = { ok: true; dir: string } | { ok: false; error: string };
 

@@ -1,8 +1,8 @@
 /**
  * The three solution formats (issue 4: natural-language steps, code-like lines, terse
- * equations), mixed in pre-training so RL has formats to choose among (PROBES.md claim 6,
- * Echo Chamber). Each format has one exact line grammar; `formatOf` classifies a text by
- * parsing it against each grammar in full — never by substring (PROBES.md, format collapse).
+ * equations), mixed in pre-training so RL has formats to choose among (Zhao et al. 2025,
+ * Echo Chamber, arXiv 2504.07912). Each format has one exact line grammar; `solutionFormatOf` classifies a text by
+ * parsing it against each grammar in full — never by substring (docs/PROBES.md §3, format.collapse).
  *
  *   natural  First, 3 plus 4 is 7.      code  x1 = 3 + 4 # 7      terse  3+4=7
  *            Then, 7 times 2 is 14.           x2 = 7 * 2 # 14            7*2=14
@@ -15,8 +15,8 @@
  */
 import type { Op, Step } from "./steps.js";
 
-export const FORMATS = ["natural", "code", "terse"] as const;
-export type SolutionFormat = (typeof FORMATS)[number];
+export const SOLUTION_FORMATS = ["natural", "code", "terse"] as const;
+export type SolutionFormat = (typeof SOLUTION_FORMATS)[number];
 
 const NUM = "(0|[1-9][0-9]*)";
 const WORD: Record<Op, string> = { "+": "plus", "-": "minus", "*": "times" };
@@ -97,7 +97,7 @@ export function parseSteps(format: SolutionFormat, text: string): ParseResult {
   return { ok: true, value: { steps, answer } };
 }
 
-export type FormatClass = SolutionFormat | "answer-only" | "unknown";
+export type SolutionClass = SolutionFormat | "answer-only" | "unknown";
 
 /**
  * Exact structural classification: the format whose grammar parses the whole text with
@@ -105,8 +105,8 @@ export type FormatClass = SolutionFormat | "answer-only" | "unknown";
  * The grammars are disjoint (lines start with "First,", "x1 =", or a digit), so at most
  * one format matches.
  */
-export function formatOf(text: string): FormatClass {
-  for (const format of FORMATS) {
+export function solutionFormatOf(text: string): SolutionClass {
+  for (const format of SOLUTION_FORMATS) {
     const r = parseSteps(format, text);
     if (r.ok && r.value.steps.length > 0) return format;
   }
@@ -115,18 +115,18 @@ export function formatOf(text: string): FormatClass {
   return "unknown";
 }
 
-/** Every class formatOf can return, in a fixed order for tables and logs. */
-export const FORMAT_CLASSES: readonly FormatClass[] = [...FORMATS, "answer-only", "unknown"];
+/** Every class solutionFormatOf can return, in a fixed order for tables and logs. */
+export const SOLUTION_CLASSES: readonly SolutionClass[] = [...SOLUTION_FORMATS, "answer-only", "unknown"];
 
 const ANSWER_LINE = /^Answer: (0|[1-9][0-9]*)[ \t\r]*$/;
 
 /**
  * The format of a model's response: its lines up to and including the first
  * `Answer: N` line (what the verifier reads; a model may run on after it), trailing
- * spaces dropped, classified by formatOf. With no answer line, the whole response.
+ * spaces dropped, classified by solutionFormatOf. With no answer line, the whole response.
  */
-export function responseFormat(response: string): FormatClass {
+export function solutionClassOf(response: string): SolutionClass {
   const lines = response.split("\n").map((l) => l.replace(/[ \t\r]+$/, ""));
   const at = lines.findIndex((l) => ANSWER_LINE.test(l));
-  return formatOf((at < 0 ? lines : lines.slice(0, at + 1)).join("\n"));
+  return solutionFormatOf((at < 0 ? lines : lines.slice(0, at + 1)).join("\n"));
 }

@@ -10,10 +10,11 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { audit, DEFAULT_WORLD, openRunStore, suiteItems, type AuditModel, type AuditResultJson, type JsonRow } from "../../src/audit/index.js";
+import { DEFAULT_WORLD } from "../../src/world/index.js";
+import { audit, openRunStore, suiteItems, type AuditModel, type AuditResultJson, type JsonRow } from "../../src/audit/index.js";
 import { openModel, type LanguageModel } from "../../src/backends/index.js";
 import { selectProbes } from "../../src/probes/index.js";
-import { checkViewStore, startViewServer, type RunningViewServer } from "../../src/server/index.js";
+import { checkViewStore, startViewServer, type RunningViewServer } from "../../src/view/index.js";
 import { saveDamagedCopy } from "../helpers/damaged-model.js";
 import { ftledger } from "../cli/run-cli.js";
 

@@ -1,0 +1,3 @@
+/** `ftledger serve`: any backend as an OpenAI-compatible HTTP API. */
+export { createOpenAIApp, type ServeOptions } from "./openai-app.js";
+export { startServer, type RunningServer } from "./serve.js";
