@@ -1,6 +1,6 @@
 /**
  * The ledger in the terminal: the result JSON rendered through the report's text
- * conventions (src/report, format.ts: values, signed deltas, p, row labels, hidden trades
+ * conventions (src/report, ledger-text.ts: values, signed deltas, p, row labels, hidden trades
  * first), so the terminal, the HTML report and the Markdown comment print the same
  * numbers. This file adds only padding and colour.
  */

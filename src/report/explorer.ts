@@ -9,7 +9,7 @@ import { armKey, type JsonRow } from "../audit/index.js";
 import { clipText, type Item, type ItemRecord } from "../probes/index.js";
 import type { ReportInput } from "./data.js";
 import { escapeHtml } from "./escape.js";
-import { rowLabel } from "./format.js";
+import { rowLabel } from "./ledger-text.js";
 
 /** Rows shown at most: beyond this the page gets slow and the JSON has them all. */
 export const EXPLORER_MAX_ROWS = 300;

@@ -10,7 +10,7 @@ import { escapeHtml } from "./escape.js";
 import { explorerHtml } from "./explorer.js";
 import {
   deltaText, deltaUnit, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText, type LedgerJson,
-} from "./format.js";
+} from "./ledger-text.js";
 import { calibrationPlot, earlyAnsweringPlot, formatPlot, n1Plot } from "./plots-records.js";
 import { diversityPlot, tradeoffPlot, trajectoryPlot } from "./plots.js";
 

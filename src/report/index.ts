@@ -24,4 +24,4 @@ export { explorerHtml, explorerRows, outputText, EXPLORER_MAX_ROWS, type Explore
 export { escapeHtml, jsonForScript } from "./escape.js";
 export {
   rowLabel, valueText, signedText, deltaUnit, deltaText, pText, verdictText, orderedRows, notMeasured, hiddenTradeText, gateText, type LedgerJson,
-} from "./format.js";
+} from "./ledger-text.js";

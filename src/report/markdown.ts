@@ -6,7 +6,7 @@
  */
 import type { ReportInput } from "./data.js";
 import { escapeMarkdownCell } from "./escape.js";
-import { deltaText, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText } from "./format.js";
+import { deltaText, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText } from "./ledger-text.js";
 
 const cell = escapeMarkdownCell;
 

@@ -10,7 +10,7 @@ import {
   CALIBRATION, EARLY_ANSWERING, earlyAnsweringCurves, FORMAT_COLLAPSE, solutionClassShares, n1Accuracy, NEAR_NEIGHBOUR, plotArms, reliabilityCurves,
   type PlotArm, type ReportInput,
 } from "./data.js";
-import { deltaText, valueText } from "./format.js";
+import { deltaText, valueText } from "./ledger-text.js";
 import { ARM_COLORS, notMeasuredNote, renderSvg } from "./render.js";
 
 const armScale = (arms: readonly PlotArm[]) => ({ domain: arms.map((a) => a.label), range: ARM_COLORS.slice(0, arms.length) });

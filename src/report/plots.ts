@@ -6,7 +6,7 @@
  * and the lower-right quadrant (proxy up, capability down) is where hidden trades sit.
  */
 import type { JsonRow } from "../audit/index.js";
-import { deltaText, rowLabel, type LedgerJson } from "./format.js";
+import { deltaText, rowLabel, type LedgerJson } from "./ledger-text.js";
 import { nRange, notMeasuredNote, renderSvg, VERDICT_COLORS } from "./render.js";
 
 const finite = (x: number | null): x is number => typeof x === "number" && Number.isFinite(x);

@@ -1,6 +1,6 @@
 /**
- * Numbers and labels of ledger rows as the report prints them, the same conventions as
- * the terminal table (docs/PROBES.md §2): shares as %, their Δ and CI in percentage
+ * Ledger rows as text — numbers and labels, the one set of conventions the HTML report,
+ * the Markdown comment and the terminal table all print (docs/PROBES.md §2): shares as %, their Δ and CI in percentage
  * points; nats and plain numbers to 3 decimals; "—" where a value cannot be computed.
  * Returns plain text: callers escape it for HTML or Markdown.
  */
