@@ -6,6 +6,7 @@
 import type { PAdjustMethod } from "../stats/index.js";
 import { evaluateGate, type GateResult, type GateRule } from "./gate.js";
 import { buildLedgers, type Ledger } from "./ledger.js";
+import { buildSeedLedger } from "./seed-ledger.js";
 import { ledgerJson, RESULT_SCHEMA, type AuditResultJson, type CallCounts } from "./json.js";
 import { DEFAULT_STATS } from "./row-stats.js";
 import { runAudit, type AuditRun, type RunAuditOptions } from "./runner.js";
@@ -20,11 +21,20 @@ export interface AuditOptions extends RunAuditOptions {
   onRecordsDone?: () => void;
   /** Counts of model calls, filled in when the result is made (the CLI passes its cache stats). */
   calls?: () => Record<string, CallCounts>;
+  /**
+   * The tuned models are fine-tunes of one recipe that differ only in the seed: also build
+   * the ledger pooled over them (seed-ledger.ts), and gate on it.
+   */
+  seeds?: boolean;
+  /** Margins by "probe.metric" that replace the metrics' own (the smallest change that matters to this user). */
+  margins?: Record<string, number>;
 }
 
 export interface AuditResult {
   run: AuditRun;
   ledgers: Ledger[];
+  /** The ledger pooled over fine-tuning seeds (`seeds`), else undefined. */
+  pooled?: Ledger;
   gate: GateResult;
   json: AuditResultJson;
 }
@@ -32,11 +42,16 @@ export interface AuditResult {
 export async function audit(o: AuditOptions): Promise<AuditResult> {
   const run = await runAudit(o);
   o.onRecordsDone?.();
-  const ledgers = buildLedgers({
+  const built = {
     runId: run.runId, store: o.store, arms: run.arms, probes: o.probes, items: o.items, unavailable: run.unavailable,
-    settings: { ...DEFAULT_STATS, adjust: o.adjust ?? "holm", alpha: o.alpha ?? DEFAULT_STATS.alpha, seed: o.settings.seed, examples: o.examples ?? 3 },
-  });
-  const gate = evaluateGate(o.gate ?? [], ledgers);
+    settings: {
+      ...DEFAULT_STATS, adjust: o.adjust ?? "holm", alpha: o.alpha ?? DEFAULT_STATS.alpha, seed: o.settings.seed, examples: o.examples ?? 3,
+      ...(o.margins ? { margins: o.margins } : {}),
+    },
+  } as const;
+  const ledgers = buildLedgers(built);
+  const pooled = o.seeds ? buildSeedLedger(built, o.tuned.map((_, i) => i + 1)) : undefined;
+  const gate = evaluateGate(o.gate ?? [], pooled ? [pooled] : ledgers);
   const json: AuditResultJson = {
     schema: RESULT_SCHEMA,
     run_id: run.runId,
@@ -44,10 +59,11 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     resumed: run.resumed,
     manifest: run.manifest,
     ledgers: ledgers.map(ledgerJson),
+    pooled: pooled ? ledgerJson(pooled) : null,
     gate,
     records: { computed: run.computed, stored: o.store.countRecords(run.runId) },
     calls: o.calls?.() ?? {},
   };
   o.store.finishRun(run.runId, json);
-  return { run, ledgers, gate, json };
+  return { run, ledgers, ...(pooled ? { pooled } : {}), gate, json };
 }

@@ -6,15 +6,16 @@
  *
  * Fields: id, prompt, answer (string or number) required; options (the answer among
  * them), steps, verifier (exact | number | choice | json), variant_of (the id of an item
- * in the same file), domain (default "default"), role (question | reference), meta (free-form,
- * ignored) optional.
+ * in the same file), cluster (the unit resampling must respect; default: the cluster of
+ * the variant_of item when given, else the item itself), domain (default "default"), role
+ * (question | reference), meta (free-form, ignored) optional.
  * Unknown fields are errors (a typo would otherwise be silently ignored). A bad line is
  * reported with its line number; `onBadLine: "skip"` drops it (and any variant of it),
  * "fail" (the default) rejects the file. Nothing half-parsed is ever returned.
  */
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { VERIFIERS, type Item } from "../probes/index.js";
+import { VERIFIERS, clusterOf, type Item } from "../probes/index.js";
 
 const lineSchema = z
   .strictObject({
@@ -25,6 +26,8 @@ const lineSchema = z
     steps: z.array(z.string()).optional(),
     verifier: z.enum(VERIFIERS).optional(),
     variant_of: z.string().min(1).optional(),
+    /** Items that are not independent (one fact asked twice, one source document …) share a cluster. */
+    cluster: z.string().min(1, "must be a non-empty string").optional(),
     domain: z.string().min(1).default("default"),
     role: z.enum(["question", "reference"]).default("question"),
     /** Free-form notes (an exported regression's provenance); not read by the probes. */
@@ -49,8 +52,34 @@ function toItem(v: z.infer<typeof lineSchema>): Item {
   if (v.steps) item.steps = v.steps;
   if (v.verifier) item.verifier = v.verifier;
   if (v.variant_of) item.variantOf = v.variant_of;
+  if (v.cluster) item.cluster = v.cluster;
   if (v.role === "reference") item.role = "reference";
   return item;
+}
+
+/**
+ * A variant without a `cluster` of its own joins its parent's cluster: clusterOf's
+ * default (variant_of) names the parent, which is right unless the parent names another
+ * cluster (or is itself a variant). Only those variants get an explicit `cluster`, so a
+ * file that names no cluster reads back to exactly the items it always did.
+ */
+function inheritClusters(items: Item[]): void {
+  const byId = new Map(items.map((it) => [it.id, it]));
+  const resolved = new Map<string, string>();
+  const resolve = (item: Item, seen: Set<string>): string => {
+    const known = resolved.get(item.id);
+    if (known !== undefined) return known;
+    seen.add(item.id);
+    const parent = item.variantOf === undefined ? undefined : byId.get(item.variantOf);
+    // NOTE: a variant_of cycle (a → b → a) has no root: the walk stops at the first item seen twice
+    const cluster = item.cluster ?? (parent && !seen.has(parent.id) ? resolve(parent, seen) : clusterOf(item));
+    resolved.set(item.id, cluster);
+    return cluster;
+  };
+  for (const item of items) {
+    const cluster = resolve(item, new Set());
+    if (cluster !== clusterOf(item)) item.cluster = cluster;
+  }
 }
 
 /** Parse JSONL text; `source` names the file in messages. */
@@ -92,6 +121,7 @@ export function parseDataset(text: string, source: string, onBadLine: "skip" | "
     for (const o of orphans) bad.push({ line: o.line, message: `${source}:${o.line}: variant_of "${o.item.variantOf}" names no valid item of this file` });
     items = items.filter((p) => !orphans.includes(p));
   }
+  inheritClusters(items.map((p) => p.item));
   bad.sort((a, b) => a.line - b.line);
   if (bad.length > 0 && onBadLine === "fail") return { ok: false, errors: bad };
   if (items.length === 0) return { ok: false, errors: [...bad, { line: 0, message: `${source}: no valid items` }] };

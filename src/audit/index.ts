@@ -4,7 +4,8 @@
  */
 export { audit, type AuditOptions, type AuditResult } from "./audit.js";
 export { runAudit, type RunAuditOptions, armsOf, armKey, parseArmKey, type ArmId, itemsFor, manifestOf, runIdOf, SAME_FORMAT_PROBE, MANIFEST_SCHEMA, type AuditModel, type AuditSettings, type AuditProgress, type AuditRun, type Arm, type Manifest, type UnavailableProbe } from "./runner.js";
-export { buildLedgers, type Ledger, type LedgerRow, type Verdict, type HiddenTrade, type Transitions, type Example } from "./ledger.js";
+export { buildLedgers, MEASURABLE, type Ledger, type LedgerRow, type Measured, type HiddenTrade, type Transitions, type Example } from "./ledger.js";
+export { VERDICTS, MIN_EQUIVALENT_N, verdictOf, adjustAndJudge, type Verdict } from "./verdict.js";
 export { rowStats, DEFAULT_STATS, type RowStats, type StatsSettings } from "./row-stats.js";
 export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateFailure } from "./gate.js";
 export { openRunStore, StoreError, type RunStore, type RunSummary, type RunStatus } from "./store.js";

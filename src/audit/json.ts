@@ -8,7 +8,13 @@ import type { GateResult } from "./gate.js";
 import type { Ledger, LedgerRow } from "./ledger.js";
 import type { Manifest } from "./runner.js";
 
-export const RESULT_SCHEMA = "ftledger.audit-result/1";
+/**
+ * Version 2 (this round): verdicts are gained | lost | negligible | equivalent | inconclusive
+ * ("unchanged" is gone); rows gain clusters, ci_level, p_tost, p_tost_adj, significant,
+ * design_effect and measured; a nullable metric gets a "<metric>.measurable" row; the gate's
+ * failures say which rule each row failed and why.
+ */
+export const RESULT_SCHEMA = "ftledger.audit-result/2";
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
@@ -26,11 +32,24 @@ export interface JsonRow {
   base: number | null;
   tuned: number | null;
   delta: number | null;
+  /** The interval of delta at ci_level: the level the row's adjusted test used, so it excludes 0 exactly when significant. */
   ci_low: number | null;
   ci_high: number | null;
+  ci_level: number | null;
   p: number | null;
   p_adj: number | null;
+  /** TOST p of |delta| ≥ margin, raw and adjusted across the ledger. */
+  p_tost: number | null;
+  p_tost_adj: number | null;
+  significant: boolean;
   n: number;
+  /** Independent units (clusters) behind the n items. */
+  clusters: number;
+  design_effect: number | null;
+  /** A nullable metric: items each arm could be measured on (its ".measurable" row tests the difference). */
+  measured: { items: number; base: number; tuned: number; both: number } | null;
+  /** Pooled over fine-tuning seeds: each seed's own delta and their standard deviation. */
+  seeds: { deltas: (number | null)[]; sd: number | null } | null;
   verdict: string;
   hidden_trade: boolean;
   test: string;
@@ -47,8 +66,11 @@ export function rowJson(r: LedgerRow): JsonRow {
   return {
     probe: r.probe, metric: r.metric, role: r.role, domain: r.domain ?? null, kind: r.kind, unit: r.unit,
     higher_is_better: r.higherIsBetter, formats: r.formats, tuned_in_base_format: r.tunedInBaseFormat,
-    base: num(r.base), tuned: num(r.tuned), delta: num(r.delta), ci_low: num(r.ciLow), ci_high: num(r.ciHigh),
-    p: num(r.p), p_adj: num(r.pAdj), n: r.n, verdict: r.verdict, hidden_trade: r.hiddenTrade, test: r.test,
+    base: num(r.base), tuned: num(r.tuned), delta: num(r.delta), ci_low: num(r.ciLow), ci_high: num(r.ciHigh), ci_level: num(r.ciLevel),
+    p: num(r.p), p_adj: num(r.pAdj), p_tost: num(r.pTost), p_tost_adj: num(r.pTostAdj), significant: r.significant,
+    n: r.n, clusters: r.clusters, design_effect: r.designEffect === undefined ? null : num(r.designEffect), measured: r.measured ?? null,
+    seeds: r.seeds ? { deltas: r.seeds.deltas.map(num), sd: num(r.seeds.sd) } : null,
+    verdict: r.verdict, hidden_trade: r.hiddenTrade, test: r.test,
     effect: r.effect ? { name: r.effect.name, value: num(r.effect.value) } : null,
     mde: num(r.mde), margin: r.margin,
     transitions: r.transitions
@@ -72,7 +94,15 @@ export interface AuditResultJson {
   store: string;
   resumed: boolean;
   manifest: Manifest;
-  ledgers: {
+  ledgers: LedgerJsonShape[];
+  /** The ledger pooled over fine-tuning seeds (--tuned-seeds): its rows carry `seeds`; null otherwise. */
+  pooled: LedgerJsonShape | null;
+  gate: GateResult;
+  records: { computed: number; stored: number };
+  calls: Record<string, CallCounts>;
+}
+
+export interface LedgerJsonShape {
     tuned: number;
     spec: string;
     model_id: string;
@@ -82,13 +112,9 @@ export interface AuditResultJson {
     hidden_trades: { probe: string; domain: string | null; proxy: string[]; capability: string[] }[];
     unavailable: { arm: string; probe: string; reason: string }[];
     examples: Record<string, { gained: unknown[]; lost: unknown[] }>;
-  }[];
-  gate: GateResult;
-  records: { computed: number; stored: number };
-  calls: Record<string, CallCounts>;
 }
 
-export function ledgerJson(l: Ledger): AuditResultJson["ledgers"][number] {
+export function ledgerJson(l: Ledger): LedgerJsonShape {
   const examples: Record<string, { gained: unknown[]; lost: unknown[] }> = {};
   for (const r of l.rows) {
     if (r.transitions && (r.transitions.examples.gained.length || r.transitions.examples.lost.length)) {

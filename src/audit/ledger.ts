@@ -1,49 +1,38 @@
 /**
  * The ledger: for one tuned model against the base, one row per (probe, metric[, domain])
- * with both values, the paired difference, its CI, p, the adjusted p across the ledger,
- * n and a verdict; a hidden-trade flag where a probe's proxy gained while its capability
- * lost; and item transitions (gained, lost, churn) with examples.
- *
- * Verdicts (α = 0.05 on the adjusted p, Holm by default):
- *   gained / lost     significant, in the metric's good / bad direction
- *   unchanged         not significant, the whole CI lies within ±margin (the metric's
- *                     equivalence margin), and n ≥ 10: a confident "no change that matters"
- *                     (a bootstrap interval of a handful of items can be zero-wide and
- *                     says nothing)
- *   inconclusive      not significant, and the CI reaches past the margin: more items needed
+ * with both values, the paired difference, its interval, p, the adjusted p across the
+ * ledger, the equivalence (TOST) p, n and a verdict (verdict.ts); a hidden-trade flag
+ * where a probe's proxy gained while its capability lost; item transitions with examples
+ * (transitions.ts); and, for a metric some items could not be measured on, a paired
+ * "measurable" row, so an item that stops being measurable never drops out silently.
+ * Items are resampled by cluster (items.cluster: an N-1 parent and its variants, a fact and
+ * its phrasings).
  */
 import type { Item, ItemRecord, MetricRole, MetricSpec, MetricValues, Probe } from "../probes/index.js";
-import { clipText, promptFormatName } from "../probes/index.js";
-import { pAdjust, type EffectSize, type PAdjustMethod } from "../stats/index.js";
+import { clusterOf, promptFormatName } from "../probes/index.js";
+import type { EffectSize, PAdjustMethod, PairedInference } from "../stats/index.js";
 import { hash32 } from "../random/index.js";
-import { rowStats, type RowStats, type StatsSettings } from "./row-stats.js";
+import { rowStats, type StatsSettings } from "./row-stats.js";
 import type { Arm, UnavailableProbe } from "./runner.js";
 import type { RunStore } from "./store.js";
+import { transitionsOf, type Transitions } from "./transitions.js";
+import { adjustAndJudge, type Verdict } from "./verdict.js";
 
-export type Verdict = "gained" | "lost" | "unchanged" | "inconclusive";
+export type { Verdict } from "./verdict.js";
+export type { Example, Transitions } from "./transitions.js";
 
-export interface Example {
-  id: string;
-  prompt: string;
-  answer: string;
-  base: Record<string, unknown>;
-  tuned: Record<string, unknown>;
+/** How many items a nullable metric could be measured on, per arm. */
+export interface Measured {
+  /** Items both arms ran the probe on. */
+  items: number;
+  base: number;
+  tuned: number;
+  /** Items with a value in both arms: the row's n. */
+  both: number;
 }
 
-export interface Transitions {
-  /** Base wrong, tuned right. */
-  gained: number;
-  /** Base right, tuned wrong. */
-  lost: number;
-  /** (gained + lost) / n: how much changed under a steady total. */
-  churn: number;
-  gainedIds: string[];
-  lostIds: string[];
-  examples: { gained: Example[]; lost: Example[] };
-}
-
-/** One ledger row: a metric of a probe (in a domain), its statistics (row-stats.ts) and its reading. */
-export interface LedgerRow extends Omit<RowStats, "kind" | "discordant" | "test"> {
+/** One ledger row: a metric of a probe (in a domain), its statistics and its reading. */
+export interface LedgerRow {
   probe: string;
   metric: string;
   role: MetricRole;
@@ -56,17 +45,44 @@ export interface LedgerRow extends Omit<RowStats, "kind" | "discordant" | "test"
   formats: { base: string; tuned: string };
   /** The tuned model prompted in the base's format (not its own): the format-independent part of a change. */
   tunedInBaseFormat: boolean;
-  /** p adjusted across the ledger (Holm or Benjamini-Hochberg). */
+  n: number;
+  /** Independent units behind the n items (clusters). */
+  clusters: number;
+  base: number;
+  tuned: number;
+  delta: number;
+  /** The interval of Δ at `ciLevel`, the level the row's adjusted test used (verdict.ts). */
+  ciLow: number;
+  ciHigh: number;
+  ciLevel: number;
+  p: number;
+  /** p adjusted across the ledger (Holm or Benjamini–Hochberg). */
   pAdj: number;
+  /** TOST p of |Δ| ≥ margin, and adjusted across the ledger. */
+  pTost: number;
+  pTostAdj: number;
+  significant: boolean;
   verdict: Verdict;
   hiddenTrade: boolean;
   test: string;
+  designEffect?: number;
+  effect?: EffectSize;
+  /** Minimum detectable effect at power 0.8 and the ledger's Bonferroni level α/m. */
+  mde: number;
   margin: number;
+  discordant?: { b: number; c: number };
+  note?: string;
   transitions?: Transitions;
   /** Other probes that report this same metric (MetricSpec.shared); the row stands for them too. */
   sharedBy?: string[];
   /** The metric is about each item's parent (MetricSpec.about): its transitions name variants, whose parents were gained or lost. */
   aboutParent?: boolean;
+  /** A nullable metric: how many items each arm could be measured on (the `.measurable` row tests it). */
+  measured?: Measured;
+  /** A ledger over fine-tuning seeds: each seed's own Δ, and their standard deviation. */
+  seeds?: { deltas: number[]; sd: number };
+  /** The test family behind p, the interval and the TOST p (not serialised; the gate uses it). */
+  inference: PairedInference;
 }
 
 export interface HiddenTrade {
@@ -77,7 +93,7 @@ export interface HiddenTrade {
 }
 
 export interface Ledger {
-  /** 1-based index of the tuned model. */
+  /** 1-based index of the tuned model; 0 for the ledger pooled over fine-tuning seeds (seed-ledger.ts). */
   tuned: number;
   spec: string;
   modelId: string;
@@ -90,51 +106,21 @@ export interface Ledger {
 
 export interface LedgerSettings extends StatsSettings {
   adjust: PAdjustMethod;
+  /** Margins by "probe.metric" that replace the metric's own. */
+  margins?: Record<string, number>;
   seed: number;
   /** Examples kept per transition kind. */
   examples: number;
 }
 
-const EXAMPLE_CHARS = 400;
-/** Fewer paired items than this are never "unchanged" (see the verdicts above). */
-export const MIN_UNCHANGED_N = 10;
+/** A row before the ledger-wide adjustment. */
+export type Draft = Omit<LedgerRow, "pAdj" | "pTostAdj" | "ciLow" | "ciHigh" | "ciLevel" | "significant" | "verdict" | "hiddenTrade" | "mde"> & { mdeAt: (alpha: number) => number };
 
-function verdictOf(row: Pick<LedgerRow, "pAdj" | "delta" | "ciLow" | "ciHigh" | "higherIsBetter" | "margin" | "n">, alpha: number): Verdict {
-  if (!(row.n > 0) || !Number.isFinite(row.delta)) return "inconclusive";
-  if (row.pAdj < alpha && row.delta !== 0) return (row.delta > 0) === row.higherIsBetter ? "gained" : "lost";
-  if (row.n >= MIN_UNCHANGED_N && Number.isFinite(row.ciLow) && Number.isFinite(row.ciHigh) && row.ciLow >= -row.margin && row.ciHigh <= row.margin) return "unchanged";
-  return "inconclusive";
-}
-
-function transitionsOf(metric: string, items: readonly Item[], base: readonly ItemRecord[], tuned: readonly ItemRecord[], keep: number, aboutParent = false): Transitions {
-  const gainedIds: string[] = [];
-  const lostIds: string[] = [];
-  let n = 0;
-  base.forEach((b, i) => {
-    const x = b.values[metric];
-    const y = tuned[i].values[metric];
-    if (typeof x !== "number" || typeof y !== "number") return;
-    n++;
-    if (x === 0 && y === 1) gainedIds.push(b.itemId);
-    if (x === 1 && y === 0) lostIds.push(b.itemId);
-  });
-  const byId = new Map(items.map((it) => [it.id, it]));
-  const at = new Map(base.map((b, i) => [b.itemId, i]));
-  const example = (id: string): Example => {
-    const own = byId.get(id)!;
-    const it = (aboutParent && own.variantOf !== undefined ? byId.get(own.variantOf) : undefined) ?? own;
-    const i = at.get(id)!;
-    return { id, prompt: clipText(it.prompt, EXAMPLE_CHARS), answer: clipText(it.answer, EXAMPLE_CHARS), base: base[i].detail, tuned: tuned[i].detail };
-  };
-  return {
-    gained: gainedIds.length, lost: lostIds.length, churn: n > 0 ? (gainedIds.length + lostIds.length) / n : NaN,
-    gainedIds, lostIds,
-    examples: { gained: gainedIds.slice(0, keep).map(example), lost: lostIds.slice(0, keep).map(example) },
-  };
-}
+/** The suffix of a nullable metric's measurability row. */
+export const MEASURABLE = ".measurable";
 
 /** Records of two arms paired by item, in item order, optionally restricted to one domain. */
-function paired(items: readonly Item[], base: readonly ItemRecord[], tuned: readonly ItemRecord[], domain?: string) {
+export function paired(items: readonly Item[], base: readonly ItemRecord[], tuned: readonly ItemRecord[], domain?: string) {
   const t = new Map(tuned.map((r) => [r.itemId, r]));
   const b = new Map(base.map((r) => [r.itemId, r]));
   const pb: ItemRecord[] = [];
@@ -151,39 +137,93 @@ function paired(items: readonly Item[], base: readonly ItemRecord[], tuned: read
   return { base: pb, tuned: pt };
 }
 
+/** 1 where `metric` has a value, 0 where it is null: the record of its measurability row. */
+export function measurability(records: readonly ItemRecord[], metric: string): ItemRecord[] {
+  return records.map((r) => {
+    const v = r.values[metric];
+    return { ...r, values: { [metric + MEASURABLE]: typeof v === "number" && Number.isFinite(v) ? 1 : 0 } };
+  });
+}
+
+/** How many of the paired items have `metric` in each arm. */
+export function measuredCounts(base: readonly ItemRecord[], tuned: readonly ItemRecord[], metric: string): Measured {
+  const has = (r: ItemRecord) => typeof r.values[metric] === "number" && Number.isFinite(r.values[metric] as number);
+  let b = 0;
+  let t = 0;
+  let both = 0;
+  base.forEach((r, i) => {
+    const x = has(r);
+    const y = has(tuned[i]);
+    if (x) b++;
+    if (y) t++;
+    if (x && y) both++;
+  });
+  return { items: base.length, base: b, tuned: t, both };
+}
+
+/** The measurability row's metric: binary, a capability (losing it is losing what the metric needs), the metric's margin when it is a share. */
+export function measurableSpec(m: MetricSpec): MetricSpec {
+  return {
+    name: m.name + MEASURABLE, role: "capability", kind: "binary", higherIsBetter: true, unit: "share",
+    margin: m.unit === "share" ? m.margin : 0.02,
+    description: `share of items on which ${m.name} could be measured (it is null on the others: e.g. no chain of thought to cut, no valid sample)`,
+    ...(m.shared ? { shared: m.shared + MEASURABLE } : {}),
+  };
+}
+
+/** The metric with the margin the audit's settings give "probe.metric", if any. */
+export function withMargin(m: MetricSpec, probe: string, margins: Record<string, number> | undefined): MetricSpec {
+  const given = margins?.[`${probe}.${m.name}`];
+  return given === undefined ? m : { ...m, margin: given };
+}
+
 /** The rows of one probe for one (base arm, tuned arm) pair. */
-function probeRows(probe: Probe, items: readonly Item[], base: ItemRecord[], tuned: ItemRecord[], formats: LedgerRow["formats"], s: LedgerSettings, roleOverride?: MetricRole): Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] {
+function probeRows(probe: Probe, items: readonly Item[], base: ItemRecord[], tuned: ItemRecord[], formats: LedgerRow["formats"], s: LedgerSettings, roleOverride?: MetricRole): Draft[] {
   const measured = new Set(base.map((r) => r.itemId));
   const domains = probe.perDomain ? [...new Set(items.filter((it) => measured.has(it.id)).map((it) => it.domain))] : [undefined];
-  const rows: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] = [];
+  const byId = new Map(items.map((it) => [it.id, it]));
+  const rows: Draft[] = [];
   for (const domain of domains) {
     const pair = paired(items, base, tuned, domain);
-    for (const metric of probe.metrics) {
+    const clusters = pair.base.map((r) => clusterOf(byId.get(r.itemId)!));
+    const row = (metric: MetricSpec, b: readonly ItemRecord[], t: readonly ItemRecord[]): Draft => {
       const seed = hash32(`${s.seed}|${probe.id}|${metric.name}|${domain ?? ""}|${formats.tuned}`);
-      const st = rowStats(metric, pair.base.map((r) => r.values as MetricValues), pair.tuned.map((r) => r.values as MetricValues), seed, s);
-      const row: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade"> = {
+      const { inference, mdeAt, ...st } = rowStats(metric, b.map((r) => r.values as MetricValues), t.map((r) => r.values as MetricValues), clusters, { seed, settings: s });
+      const r: Draft = {
         probe: probe.id, metric: metric.name, role: roleOverride ?? metric.role,
         kind: metric.aggregate ? "set" : metric.kind, unit: metric.unit, higherIsBetter: metric.higherIsBetter,
-        description: metric.description, formats, tunedInBaseFormat: roleOverride !== undefined,
-        base: st.base, tuned: st.tuned, delta: st.delta, ciLow: st.ciLow, ciHigh: st.ciHigh, p: st.p, n: st.n,
-        test: st.test, mde: st.mde, margin: metric.margin,
+        description: metric.description, formats, tunedInBaseFormat: roleOverride !== undefined, margin: metric.margin,
+        ...st, inference, mdeAt,
       };
-      if (domain !== undefined) row.domain = domain;
-      if (st.effect) row.effect = st.effect;
-      if (st.note) row.note = st.note;
-      if (metric.about === "parent") row.aboutParent = true;
-      if (metric.kind === "binary" && !metric.aggregate) row.transitions = transitionsOf(metric.name, items, pair.base, pair.tuned, s.examples, metric.about === "parent");
-      rows.push(row);
+      if (domain !== undefined) r.domain = domain;
+      if (metric.about === "parent") r.aboutParent = true;
+      if (metric.kind === "binary" && !metric.aggregate) r.transitions = transitionsOf(metric.name, items, b, t, s.examples, metric.about === "parent");
+      return r;
+    };
+    for (const declared of probe.metrics) {
+      const metric = withMargin(declared, probe.id, s.margins);
+      const main = row(metric, pair.base, pair.tuned);
+      rows.push(main);
+      const counts = measuredCounts(pair.base, pair.tuned, metric.name);
+      if (metric.aggregate || counts.both === counts.items || counts.base + counts.tuned === 0) continue;
+      main.measured = counts;
+      rows.push(row(measurableSpec(metric), measurability(pair.base, metric.name), measurability(pair.tuned, metric.name)));
     }
   }
   return rows;
 }
 
 /** Keep one row per shared metric (MetricSpec.shared), domain and formats; the kept row lists the other probes. */
-function dedupeShared(draft: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[], probes: readonly Probe[]): void {
+export function dedupeShared(draft: Draft[], probes: readonly Probe[]): void {
   const sharedKey = new Map<string, string>();
-  for (const p of probes) for (const m of p.metrics) if (m.shared) sharedKey.set(`${p.id}\u0000${m.name}`, m.shared);
-  const kept = new Map<string, Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">>();
+  for (const p of probes) {
+    for (const m of p.metrics) {
+      if (!m.shared) continue;
+      sharedKey.set(`${p.id}\u0000${m.name}`, m.shared);
+      sharedKey.set(`${p.id}\u0000${m.name}${MEASURABLE}`, m.shared + MEASURABLE);
+    }
+  }
+  const kept = new Map<string, Draft>();
   for (let i = 0; i < draft.length; i++) {
     const r = draft[i];
     const shared = sharedKey.get(`${r.probe}\u0000${r.metric}`);
@@ -200,7 +240,7 @@ function dedupeShared(draft: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">
 }
 
 /** Flag rows of a probe (and domain) whose proxy gained while a capability lost. */
-function markHiddenTrades(rows: LedgerRow[]): HiddenTrade[] {
+export function markHiddenTrades(rows: LedgerRow[]): HiddenTrade[] {
   const groups = new Map<string, { probe: string; domain?: string; rows: LedgerRow[] }>();
   for (const r of rows) {
     for (const probe of [r.probe, ...(r.sharedBy ?? [])]) {
@@ -241,7 +281,7 @@ export function buildLedgers(o: BuildLedgerOptions): Ledger[] {
   const tunedIndexes = [...new Set(o.arms.filter((a) => a.role === "tuned").map((a) => a.index))];
   return tunedIndexes.map((index) => {
     const arms = o.arms.filter((a) => a.role === "tuned" && a.index === index);
-    const draft: Omit<LedgerRow, "pAdj" | "verdict" | "hiddenTrade">[] = [];
+    const draft: Draft[] = [];
     for (const arm of arms) {
       const sameFormat = arm.inBaseFormat;
       for (const probe of arm.probes) {
@@ -255,12 +295,10 @@ export function buildLedgers(o: BuildLedgerOptions): Ledger[] {
       }
     }
     dedupeShared(draft, arms.flatMap((a) => a.probes));
-    const adjusted = pAdjust[o.settings.adjust](draft.map((r) => (Number.isFinite(r.p) ? r.p : NaN)));
-    const rows: LedgerRow[] = draft.map((r, i) => {
-      const row = { ...r, pAdj: adjusted[i], verdict: "inconclusive" as Verdict, hiddenTrade: false };
-      row.verdict = verdictOf(row, o.settings.alpha);
-      return row;
-    });
+    const m = draft.filter((r) => Number.isFinite(r.p)).length;
+    const rows: LedgerRow[] = adjustAndJudge(draft, o.settings.adjust, o.settings.alpha).map(({ mdeAt, ...r }) => ({
+      ...r, mde: mdeAt(o.settings.alpha / Math.max(1, m)), hiddenTrade: false,
+    }));
     const hiddenTrades = markHiddenTrades(rows);
     const first = arms[0];
     return {

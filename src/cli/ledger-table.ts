@@ -43,7 +43,7 @@ export function ledgerTable(l: LedgerJson, colour = false): string[] {
     String(r.n),
     verdictText(r),
   ]);
-  const head = ["  probe · metric", "role", "base", "tuned", "Δ [95% CI]", `p (${l.adjust === "holm" ? "Holm" : "BH"})`, "n", "verdict"];
+  const head = ["  probe · metric", "role", "base", "tuned", "Δ [adj. CI]", `p (${l.adjust === "holm" ? "Holm" : "BH"})`, "n", "verdict"];
   const { line, rule } = columns(head, cells, [false, false, true, true, true, true, true, false]);
   const out = [line(head), rule, ...cells.map((c, i) => (colour ? paint(line(c), rows[i]) : line(c)))];
   if (l.hidden_trades.length > 0) {
@@ -54,11 +54,11 @@ export function ledgerTable(l: LedgerJson, colour = false): string[] {
   return out;
 }
 
-const SHORT: Record<string, string> = { gained: "+", lost: "−", unchanged: "=", inconclusive: "?" };
+const SHORT: Record<string, string> = { gained: "+", lost: "−", negligible: "~", equivalent: "=", inconclusive: "?" };
 
 /**
  * Several tuned models (a run's checkpoints): one line per row, the delta against the
- * base at each checkpoint with its verdict (+ gained, − lost, = unchanged, ? inconclusive),
+ * base at each checkpoint with its verdict (+ gained, − lost, ~ negligible, = equivalent, ? inconclusive),
  * so the step where a capability starts to fall stands out.
  */
 export function trajectoryTable(ledgers: AuditResultJson["ledgers"]): string[] {
@@ -85,6 +85,6 @@ export function trajectoryTable(ledgers: AuditResultJson["ledgers"]): string[] {
   return [
     line(head), rule, ...cells.map(line),
     ...ledgers.map((l) => `  #${l.tuned} = ${l.spec}`),
-    "  (+ gained, − lost, = unchanged, ? inconclusive; shares in percentage points)",
+    "  (+ gained, − lost, ~ negligible, = equivalent, ? inconclusive; shares in percentage points)",
   ];
 }

@@ -11,6 +11,7 @@ import { labSummary } from "./commands/summary.js";
 import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
+import { addPlanCommand } from "./commands/plan.js";
 import { serveCommand } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { SPEC_FORMS } from "../backends/index.js";
@@ -48,6 +49,13 @@ function oneOf<T extends string>(name: string, values: readonly T[]) {
   };
 }
 
+/** `--margin probe.metric=VALUE …`: accumulated into one { "probe.metric": value } record. */
+function marginRule(v: string, previous: Record<string, number> | undefined): Record<string, number> {
+  const m = /^([^=\s]+)=([0-9]*\.?[0-9]+)(%?)$/.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`--margin must be probe.metric=VALUE (e.g. knowledge.retention.closed-book=0.05 or =5%), got "${v}"`);
+  return { ...(previous ?? {}), [m[1]]: Number(m[2]) / (m[3] ? 100 : 1) };
+}
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -60,6 +68,7 @@ export function buildProgram(): Command {
       "\nStart here:\n  ftledger demo                                              fine-tune a zoo model and audit it (~3 min)\n" +
         "  ftledger audit --base SPEC --tuned SPEC                    the ledger of your own fine-tune\n" +
         "  ftledger view ftledger-demo/store                          browse past runs\n" +
+        "  ftledger plan --store .ftledger --run ID                   how many items the next audit needs\n" +
         "\nModel specs: builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL\n" +
         "Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage. Docs: README.md, docs/PROBES.md",
     );
@@ -90,6 +99,8 @@ export function buildProgram(): Command {
     )
     .option("--base <spec>", `the base model: ${SPEC_FORMS}`)
     .option("--tuned <spec...>", "the fine-tuned model(s); several = a trajectory (e.g. a run's checkpoints), each audited against the base")
+    .option("--tuned-seeds <specs...>", "fine-tunes of one recipe that differ only in the seed (≥ 2): the ledger pools them, with intervals over seeds and items and each seed's Δ")
+    .option("--margin <rules...>", "the smallest change that matters, per metric: probe.metric=VALUE (e.g. knowledge.retention.closed-book=0.05), replacing the metric's own margin", marginRule)
     .option("--trajectory <run>", "a lab run folder: every checkpoint in it is a --tuned model, oldest first (where did the capability start to fall?)")
     .option("--base-format <format>", "raw | chat | template:TEXT-with-{prompt} (default raw)")
     .option("--tuned-format <format>", "raw | chat | template:… (default chat when the tuned model has a chat template, else raw)")
@@ -131,7 +142,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        base: "base", tuned: "tuned", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
+        base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", margin: "margin", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
         data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
         world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
         sameFormat: "same-format", exportRegressions: "export-regressions", report: "report", markdown: "markdown",
@@ -160,7 +171,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
         }
         raw.tuned = [...((raw.tuned as string[] | undefined) ?? []), ...steps.map((d) => `builtin:${d}`)];
       }
-      if (raw.tuned === undefined && raw.preset !== undefined) raw.tuned = []; // a preset's table can measure the base alone
+      if (raw.tuned === undefined && (raw.preset !== undefined || raw["tuned-seeds"] !== undefined)) raw.tuned = []; // a preset's table can measure the base alone
       if (raw.base === undefined || raw.tuned === undefined) {
         process.stderr.write("ftledger audit: give --base SPEC and --tuned SPEC (or a --config with base: and tuned:); see ftledger audit --help\n");
         process.exitCode = 2;
@@ -174,6 +185,8 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
       }
       process.exitCode = await auditCommand(c.value, { json: o.json === true, quiet: o.quiet === true });
     });
+
+  addPlanCommand(program);
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
   lab

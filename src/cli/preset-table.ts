@@ -53,7 +53,7 @@ export function presetTable(t: PresetTableInput): string[] {
     }
   });
   for (const l of result.ledgers) {
-    out.push(`[${l.tuned + 1}] − [1], paired on the same items: the ledger's rows (Δ with its 95% CI, p adjusted (${l.adjust === "holm" ? "Holm" : "BH"}) across all ${l.rows.length} rows of the ledger)`);
+    out.push(`[${l.tuned + 1}] − [1], paired on the same items: the ledger's rows (Δ with its adjusted CI, p adjusted (${l.adjust === "holm" ? "Holm" : "BH"}) across all ${l.rows.length} rows of the ledger)`);
     for (const m of t.preset.measures) {
       for (const inBase of [false, true]) {
         const r = rowOf(l.rows, m, inBase);

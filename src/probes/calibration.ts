@@ -4,8 +4,13 @@
  * prompt (the same requests as retention.ts, answered once by the request cache):
  *
  *   p_j         = softmax_j(log p(option_j | prompt))      the model's answer distribution
- *   confidence  = max_j p_j; correct = the argmax (ties to the first) is the gold option
- *   accuracy    proxy       correct (0/1)
+ *   confidence  proxy       max_j p_j: the probability of the option the model picks (ties
+ *                           to the first); what fine-tuning on answers rewards, whether or
+ *                           not the answer is right
+ *   correct     the argmax is the gold option (0/1)
+ *   accuracy    capability  correct, shared with knowledge.retention's closed-book (the
+ *                           same requests, the same argmax): one ledger row, context for
+ *                           brier and ece
  *   brier       capability  Σ_j (p_j − y_j)², y = one-hot gold (multi-class Brier score;
  *                           Brier 1950, "Verification of forecasts expressed in terms of
  *                           probability"), 0 … 2, lower is better
@@ -15,8 +20,18 @@
  *                           confidence of exactly 0 joins the first),
  *                           ECE = Σ_m (|B_m|/N)·|acc(B_m) − conf(B_m)|
  *
- * ECE is set-level, so it is an `aggregate` of the records' auxiliary values
- * `confidence` and `correct` (stored in values but not declared as metrics).
+ * ECE is set-level, so it is an `aggregate` of the records' values `confidence` and
+ * `correct` (`correct` is not declared as a metric; its row is `accuracy`).
+ *
+ * NOTE: the option accuracy used to be calibration's only proxy, and it is `shared`
+ * with retention's closed-book, whose row the ledger keeps: calibration then had no
+ * proxy row of its own and could never show a hidden trade. Its proxy is now
+ * `confidence`, which no other probe reports: a fine-tune that grew surer (confidence
+ * gained) while its probabilities grew less honest (brier or ece lost) is flagged. The
+ * accuracy stays shared (one measurement, counted once in the adjustment), with the role
+ * closed-book has — capability — so the row means the same whichever of the two probes
+ * an audit selects. The records are unchanged (confidence was always stored), so the
+ * version stays: stored runs resume and their ledgers gain the confidence row.
  * NOTE: the options are the whole answer space here, so p is a distribution over them,
  * not the model's probability of the answer among all strings; with K options the
  * confidence is at least 1/K.
@@ -127,10 +142,14 @@ export const calibrationProbe: Probe = {
   reference: "Guo et al. 2017, On Calibration of Modern Neural Networks (arXiv 1706.04599) for ECE; Brier 1950 for the Brier score",
   metrics: [
     {
-      // the same argmax-over-options measurement as knowledge.retention's closed-book: one ledger row (probe.ts `shared`)
+      name: "confidence", role: "proxy", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.02,
+      description: "Probability the model puts on the option it picks (max over the options' softmax): how sure it is, right or wrong.",
+    },
+    {
+      // the same argmax-over-options measurement as knowledge.retention's closed-book, with its role: one ledger row (probe.ts `shared`)
       shared: "option-ranking-accuracy",
-      name: "accuracy", role: "proxy", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
-      description: "The most probable option (ties to the first) is the gold one.",
+      name: "accuracy", role: "capability", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
+      description: "The most probable option (ties to the first) is the gold one (shared with knowledge.retention's closed-book; context for brier and ece).",
     },
     {
       name: "brier", role: "capability", kind: "continuous", higherIsBetter: false, unit: "number", margin: 0.02,

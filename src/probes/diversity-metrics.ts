@@ -4,6 +4,11 @@
  *
  *   distinct-n          distinct n-grams / total n-grams over the samples (Li et al. 2016,
  *                       arXiv 1510.03055); n-grams never cross a sample boundary
+ *   distinct-n@W        distinct-n at a fixed budget of W n-grams: the expected distinct
+ *                       fraction among W of the samples' n-grams drawn without replacement
+ *                       (rarefaction, Hurlbert 1971; see distinctNAt)
+ *   Gini–Simpson        the unbiased probability that two distinct samples, drawn without
+ *                       replacement, differ (Simpson 1949; see giniSimpson)
  *   compression ratio   deflate-raw (zlib, level 9) size of the samples joined by "\n" /
  *                       their UTF-8 size; higher = less repetition = more diverse.
  *                       NOTE: the inverse of Shaib et al. 2024's CR (raw / compressed).
@@ -39,6 +44,38 @@ export function distinctN(samples: readonly string[], n: number): number | null 
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`distinct-n: n must be an integer ≥ 1, got ${n}`);
   const all = samples.flatMap((s) => ngrams(wordTokens(s), n));
   return all.length === 0 ? null : new Set(all).size / all.length;
+}
+
+/**
+ * distinct-n at a budget of `budget` n-grams: E[distinct among `budget` of the samples'
+ * N n-grams drawn without replacement] / budget. Raw distinct-n falls as texts grow
+ * (more n-grams, the same vocabulary), so two models that write at different lengths
+ * differ in it mechanically; rarefied to one budget they do not (Hurlbert 1971, "The
+ * nonconcept of species diversity", Ecology 52(4), eq. 14):
+ *
+ *   E[distinct] = Σ_g [1 − C(N − c_g, W) / C(N, W)]      c_g = the count of n-gram g
+ *
+ * Exact and deterministic (no seed, every sample counts the same whatever its position).
+ * distinct-n depends on the n-gram counts alone, so this is its expectation on a W-n-gram
+ * subsample. null when the samples have fewer than `budget` n-grams (too little text to
+ * measure at this budget; never extrapolated).
+ */
+export function distinctNAt(samples: readonly string[], n: number, budget: number): number | null {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`distinct-n: n must be an integer ≥ 1, got ${n}`);
+  if (!Number.isInteger(budget) || budget < 1) throw new RangeError(`distinct-n@W: W must be an integer ≥ 1, got ${budget}`);
+  const all = samples.flatMap((s) => ngrams(wordTokens(s), n));
+  if (all.length < budget) return null;
+  let expected = 0;
+  for (const c of counts(all).values()) expected += 1 - missProbability(all.length, c, budget);
+  return expected / budget;
+}
+
+/** C(N − c, W) / C(N, W): the chance that W draws without replacement from N miss all c copies; a stable product. */
+function missProbability(total: number, copies: number, draws: number): number {
+  if (total - copies < draws) return 0;
+  let p = 1;
+  for (let i = 0; i < draws; i++) p *= (total - copies - i) / (total - i);
+  return p;
 }
 
 /** deflate-raw (level 9) bytes / raw UTF-8 bytes of the samples joined by "\n"; null when every sample is empty. */
@@ -101,7 +138,19 @@ export function selfBleu(samples: readonly string[]): number | null {
   return scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length;
 }
 
-/** Distinct values / all values (1 = every sample different); null when there are none. */
-export function shareDistinct(keys: readonly string[]): number | null {
-  return keys.length === 0 ? null : new Set(keys).size / keys.length;
+/**
+ * The unbiased Gini–Simpson index of m labels (Simpson 1949, "Measurement of diversity",
+ * Nature 163: 688): 1 − Σ_b c_b(c_b − 1) / (m(m − 1)), the probability that two distinct
+ * samples drawn without replacement carry different labels. Its expectation is
+ * 1 − Σ_b p_b² whatever m is, so a model that makes more samples valid is not marked
+ * down for it (the share of distinct labels, distinct / m, falls as m grows: with 4
+ * equally likely labels its mean is 0.875 at m = 2 and 0.45 at m = 8). 0 = all alike,
+ * 1 = all different. null when m < 2 (no pair to compare).
+ */
+export function giniSimpson(keys: readonly string[]): number | null {
+  const m = keys.length;
+  if (m < 2) return null;
+  let same = 0;
+  for (const c of counts(keys).values()) same += c * (c - 1);
+  return 1 - same / (m * (m - 1));
 }

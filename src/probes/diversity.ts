@@ -10,12 +10,25 @@
  *
  *   validity              (proxy) share of samples the item's verifier accepts (a story
  *                         verifier accepts any well-formed continuation)
- *   distinct-2            distinct / total word bigrams; distinct-1..4 in detail
+ *   distinct-2@32         distinct word bigrams at a fixed budget of 32 bigrams: the
+ *                         expected distinct fraction among 32 of the samples' bigrams drawn
+ *                         without replacement (diversity-metrics.ts distinctNAt), so longer
+ *                         samples are not marked down for their length; the raw distinct /
+ *                         total distinct-1..4 are in detail
  *   compression-ratio     deflate-raw level 9 size / raw size of the samples joined by "\n"
  *   self-bleu             mean BLEU-4 of each sample against the others, smoothing method 1
  *                         of Chen & Cherry 2014 — higher is LESS diverse
- *   syntactic-diversity   distinct structural shapes / samples (diversity-structure.ts)
- *   semantic-diversity    distinct behaviours / samples among the valid samples
+ *   syntactic-diversity   unbiased Gini–Simpson index of the structural shapes over all
+ *                         samples (diversity-structure.ts): the chance that two samples
+ *                         differ in shape
+ *   semantic-diversity    unbiased Gini–Simpson index of the behaviours over the m valid
+ *                         samples: the chance that two distinct valid samples behave
+ *                         differently; null when m < 2
+ *
+ * NOTE: both structural measures were distinct / count, whose expectation falls as the
+ * count grows (4 equally likely behaviours: 0.875 at m = 2, 0.45 at m = 8), so a model
+ * that made more samples valid lost "diversity" mechanically. The Gini–Simpson index's
+ * expectation, 1 − Σ p², does not depend on m (diversity-metrics.ts giniSimpson).
  *
  * Lexical measures read each sample's whole text (diversity-metrics.ts).
  * Departures from the brief, each for a reason given in diversity-structure.ts:
@@ -27,7 +40,7 @@
  * metric is null with a note.
  */
 import type { GenerateRequest, LanguageModel } from "../backends/index.js";
-import { compressionRatio, distinctN, selfBleu, shareDistinct } from "./diversity-metrics.js";
+import { compressionRatio, distinctN, distinctNAt, giniSimpson, selfBleu } from "./diversity-metrics.js";
 import { structureOf } from "./diversity-structure.js";
 import { isReference, type Item } from "./item.js";
 import { verify } from "./judge.js";
@@ -39,20 +52,28 @@ import { clipText } from "./clip.js";
 const DETAIL_CHARS = 200;
 /** Samples shown in a record's detail. */
 const DETAIL_SAMPLES = 16;
+/**
+ * The bigram budget of distinct-2@W. 32 bigrams is about two arithmetic solutions' worth
+ * of words, so k = 8 samples of any task that writes sentences reach it, while an item
+ * whose samples are a few words each (knowledge answers) stays null rather than measured
+ * on too little text.
+ */
+export const DISTINCT_BUDGET = 32;
+const DISTINCT_METRIC = `distinct-2@${DISTINCT_BUDGET}`;
 
 const METRICS: readonly MetricSpec[] = [
   { name: "validity", role: "proxy", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.03,
     description: "share of an item's samples (temperature 1) that its verifier accepts" },
-  { name: "distinct-2", role: "capability", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.03,
-    description: "distinct word bigrams / all word bigrams over an item's samples (lexical diversity)" },
+  { name: DISTINCT_METRIC, role: "capability", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.03,
+    description: `expected share of distinct word bigrams among ${DISTINCT_BUDGET} of an item's sample bigrams (lexical diversity at a fixed length)` },
   { name: "compression-ratio", role: "capability", kind: "continuous", higherIsBetter: true, unit: "number", margin: 0.03,
     description: "deflate-raw (level 9) size / raw size of an item's samples joined; higher = less repetitive" },
   { name: "self-bleu", role: "capability", kind: "continuous", higherIsBetter: false, unit: "number", margin: 0.03,
     description: "mean BLEU-4 (smoothed) of each sample against the item's other samples; higher = samples repeat each other" },
   { name: "syntactic-diversity", role: "capability", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.05,
-    description: "distinct structural shapes / samples: program AST shapes, arithmetic format + step count, story productions" },
+    description: "chance that two of an item's samples differ in structural shape (unbiased Gini–Simpson): program AST shapes, arithmetic format + step count, story productions" },
   { name: "semantic-diversity", role: "capability", kind: "continuous", higherIsBetter: true, unit: "share", margin: 0.05,
-    description: "distinct behaviours / valid samples: program outputs on an exact input grid, arithmetic step sequences" },
+    description: "chance that two of an item's valid samples behave differently (unbiased Gini–Simpson): program outputs on an exact input grid, arithmetic step sequences" },
 ];
 
 function request(item: Item, ctx: ProbeContext): GenerateRequest {
@@ -72,7 +93,7 @@ export function diversityRecord(item: Item, texts: readonly string[]): ItemRecor
 
   let syntactic: number | null = null;
   if (!structure.shapes) notes.push(`syntactic-diversity: ${structure.syntacticNote}`);
-  else syntactic = orNote("syntactic-diversity", texts.length < 2 ? null : shareDistinct(structure.shapes), "needs at least 2 samples");
+  else syntactic = orNote("syntactic-diversity", giniSimpson(structure.shapes), "needs at least 2 samples");
 
   let semantic: number | null = null;
   let validSignatures: string[] = [];
@@ -81,13 +102,13 @@ export function diversityRecord(item: Item, texts: readonly string[]): ItemRecor
     const population = structure.population ?? "correct";
     validSignatures = structure.signatures.filter((s, i): s is string => s !== null && (population === "well-formed" || correct[i]));
     const what = population === "correct" ? "correct" : "well-formed (parsing)";
-    semantic = orNote("semantic-diversity", validSignatures.length < 2 ? null : shareDistinct(validSignatures),
+    semantic = orNote("semantic-diversity", giniSimpson(validSignatures),
       `fewer than 2 ${what} samples (${validSignatures.length} of ${texts.length})`);
   }
 
   const values: Record<string, number | null> = {
     "validity": orNote("validity", texts.length === 0 ? null : correct.filter(Boolean).length / texts.length, "no samples"),
-    "distinct-2": orNote("distinct-2", distinct[1], "the samples have no word bigram"),
+    [DISTINCT_METRIC]: orNote(DISTINCT_METRIC, distinctNAt(texts, 2, DISTINCT_BUDGET), `the samples have fewer than ${DISTINCT_BUDGET} word bigrams`),
     "compression-ratio": orNote("compression-ratio", compressionRatio(texts), "the samples are empty"),
     "self-bleu": orNote("self-bleu", selfBleu(texts), "needs at least 2 samples, one of them with words"),
     "syntactic-diversity": syntactic,
@@ -114,7 +135,8 @@ export function diversityRecord(item: Item, texts: readonly string[]): ItemRecor
 
 export const diversityProbe: Probe = {
   id: "diversity",
-  version: 1,
+  // 2: distinct-2 became distinct-2@32 (length-controlled); syntactic and semantic diversity the unbiased Gini–Simpson index
+  version: 2,
   title: "Diversity of sampled outputs",
   description:
     "Samples several answers to each question and measures how different they are from each other — in wording, in structure, " +

@@ -10,6 +10,16 @@
  *   feasible        the chosen items fit in the capacity          (capability, headline)
  *   optimality-gap  (optimum − value) / optimum, feasible answers  (capability, lower is better)
  *
+ * and, among the schema-valid answers only:
+ *
+ *   feasible-given-valid  feasible, null when the answer is not schema-valid (capability)
+ *
+ * NOTE: `feasible` counts an answer that does not even parse as infeasible, so a fine-tune
+ * that fixes the JSON raises it without learning the constraints. Among the answers that
+ * already look right the two cannot mix: 1 − feasible-given-valid is the share of
+ * schema-valid answers that break the constraints ("looks right but is infeasible",
+ * Bernier et al.'s gap). Its n is the schema-valid items of both models.
+ *
  * World items of task "structured" (knapsack as JSON) are checked by the world's own
  * layered verifier (world/structured checkKnapsack) on the whole response, exactly as
  * the task's verifier reads it (so "optimal" here is the task's "correct").
@@ -47,19 +57,25 @@ function bit(b: boolean): number {
 function knapsackRecord(item: Item, response: string): ItemRecord {
   const problem = structured.parseKnapsackPrompt(item.world!.prompt);
   if (!problem) {
-    const values = { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null };
+    const values = { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null, "feasible-given-valid": null };
     return { itemId: item.id, values, note: "the item's prompt is not a knapsack prompt (world/structured), so nothing can be checked", detail: { response: clipText(response) } };
   }
   const check = structured.checkKnapsack(problem, response);
   const record: ItemRecord = {
     itemId: item.id,
-    values: { parsed: bit(check.parsed), "schema-valid": bit(check.schemaValid), feasible: bit(check.feasible), "optimality-gap": check.gap },
+    values: {
+      parsed: bit(check.parsed), "schema-valid": bit(check.schemaValid), feasible: bit(check.feasible), "optimality-gap": check.gap,
+      "feasible-given-valid": check.schemaValid ? bit(check.feasible) : null,
+    },
     detail: {
       response: clipText(response), failedLayer: check.failedLayer, reason: check.reason,
       value: check.value, optimum: structured.solveKnapsack(problem).best, optimal: check.optimal,
     },
   };
-  if (check.gap === null) record.note = `optimality-gap is null: the answer is not feasible (${check.reason})`;
+  const notes: string[] = [];
+  if (!check.schemaValid) notes.push(`feasible-given-valid is null: the answer is not schema-valid (${check.reason})`);
+  if (check.gap === null) notes.push(`optimality-gap is null: the answer is not feasible (${check.reason})`);
+  if (notes.length > 0) record.note = notes.join("; ");
   return record;
 }
 
@@ -80,8 +96,8 @@ function userJsonRecord(item: Item, response: string): ItemRecord {
   }
   return {
     itemId: item.id,
-    values: { parsed: bit(parsed), "schema-valid": null, feasible: null, "optimality-gap": null },
-    note: "schema-valid, feasible and optimality-gap are null: there is no schema or domain verifier for user JSON items",
+    values: { parsed: bit(parsed), "schema-valid": null, feasible: null, "optimality-gap": null, "feasible-given-valid": null },
+    note: "schema-valid, feasible, optimality-gap and feasible-given-valid are null: there is no schema or domain verifier for user JSON items",
     detail: { response: clipText(response), answer: answer === undefined ? null : clipText(answer), ...(error === undefined ? {} : { parseError: error }) },
   };
 }
@@ -96,7 +112,7 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
       if (response === null) {
         yield {
           itemId: item.id,
-          values: { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null },
+          values: { parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null, "feasible-given-valid": null },
           note: `every layer is null: ${contextNote("the prompt", misfits.get(i))}, so there is no greedy response`,
           detail: { error: misfits.get(i)?.message ?? null },
         };
@@ -110,7 +126,8 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
 
 export const feasibilityProbe: Probe = {
   id: "structured.feasibility",
-  version: 1,
+  // 2: feasible-given-valid added
+  version: 2,
   title: "Validity vs feasibility of structured answers",
   description:
     "Whether the model's JSON answers only look right (they parse and fit the expected shape) or also satisfy the problem's constraints (the chosen items fit in the knapsack), and how far below the best possible value they fall.",
@@ -128,6 +145,10 @@ export const feasibilityProbe: Probe = {
     {
       name: "optimality-gap", role: "capability", kind: "continuous", higherIsBetter: false, unit: "share", margin: 0.02,
       description: "(optimum − value) / optimum of a feasible answer; 0 = optimal. Null for answers that are not feasible.",
+    },
+    {
+      name: "feasible-given-valid", role: "capability", kind: "binary", higherIsBetter: true, unit: "share", margin: 0.02,
+      description: "Among schema-valid answers only: the chosen items fit in the capacity (null when the answer is not schema-valid); 1 − it = looks right but is infeasible.",
     },
   ],
   applies: (item) => isStructured(item) || isUserJson(item),

@@ -14,16 +14,25 @@
  *   pass@1                 share of the k samples correct (the unbiased pass@1 estimate)
  *   pass@k                 1 if any of the k samples is correct (Chen et al. 2021's
  *                          estimator with k = n; passAtK gives it for any k ≤ n)
- *   format-entropy         Shannon entropy (nats) of the format distribution pooled over
- *                          all items' samples (set level); per item, of its own k samples
- *   dominant-format-share  share of the pooled samples in the most common format (set
- *                          level); per item, of its own k samples
+ *   format-entropy         Shannon entropy (nats) of the distribution of the RECOGNISED
+ *                          formats (natural, code, terse, answer-only) pooled over all
+ *                          items' samples (set level); per item, of its own samples
+ *   dominant-format-share  share of the pooled recognised samples in the most common
+ *                          format (set level); per item, of its own
+ *   unknown-share          share of an item's k samples that no grammar parses (per item;
+ *                          lower is better)
  *
- * The pooled distribution runs over all five classes of SOLUTION_CLASSES, "unknown"
- * included (a response no grammar parses is a format the model wrote, as far as its mix
- * goes). Per-format counts travel in each record's values as "count.<format>" so the
- * set-level aggregates can pool them; they are not metrics of their own. Accuracy per
- * format is in each record's detail.
+ * NOTE: entropy and dominant share leave "unknown" out. With it as a fifth class, a model
+ * that writes garbage half the time and one format otherwise had ln 2 nats of "format
+ * diversity"; garbage is not a format the model can choose. It is its own row instead,
+ * unknown-share. Per item it is the item's own share; every item has the same k samples, so
+ * the mean over items equals the pooled share, and per-item values give the ledger a
+ * paired test and an MDE. Per-format counts travel in each record's values as
+ * "count.<format>" (all five classes, for the report's format plot) so the set-level
+ * aggregates can pool them; they are not metrics of their own. Accuracy per format is in
+ * each record's detail. An item none of whose samples is recognised has no format
+ * distribution: its entropy and dominant share are null with a note, and it adds nothing
+ * to the pooled ones.
  * An item whose rendered prompt does not fit the model's context has no samples: its
  * metrics are null with a note, and it adds no counts to the pooled distribution.
  */
@@ -72,9 +81,17 @@ function dominantShare(counts: readonly number[]): number {
   return total === 0 ? Number.NaN : Math.max(...counts) / total;
 }
 
-/** Per-format counts pooled over the records that carry them (in SOLUTION_CLASSES order). */
+/** The solution classes that are formats a model writes: every class but "unknown". */
+export const RECOGNISED_FORMATS: readonly SolutionClass[] = SOLUTION_CLASSES.filter((f) => f !== "unknown");
+
+/** Recognised-format counts pooled over the records that carry them (in RECOGNISED_FORMATS order). */
 function pooledCounts(records: readonly MetricValues[]): number[] {
-  return SOLUTION_CLASSES.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
+  return RECOGNISED_FORMATS.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
+}
+
+/** A per-item value that is NaN for lack of data becomes null (probe.ts: never NaN, never 0). */
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
 }
 
 
@@ -86,16 +103,17 @@ function collapseRecord(item: Item, texts: readonly string[]): ItemRecord {
     const of = samples.filter((s) => s.format === f);
     return [f, { n: of.length, correct: of.filter((s) => s.correct).length }];
   })) as Record<SolutionClass, { n: number; correct: number }>;
-  const counts = SOLUTION_CLASSES.map((f) => perFormat[f].n);
+  const counts = RECOGNISED_FORMATS.map((f) => perFormat[f].n);
   const c = samples.filter((s) => s.correct).length;
   const values: Record<string, number | null> = {
     "pass@1": passAtK(k, c, 1),
     "pass@k": passAtK(k, c, k),
-    "format-entropy": entropyOf(counts),
-    "dominant-format-share": dominantShare(counts),
+    "format-entropy": finiteOrNull(entropyOf(counts)),
+    "dominant-format-share": finiteOrNull(dominantShare(counts)),
+    "unknown-share": perFormat.unknown.n / k,
   };
   for (const f of SOLUTION_CLASSES) values[countKey(f)] = perFormat[f].n;
-  return {
+  const record: ItemRecord = {
     itemId: item.id,
     values,
     detail: {
@@ -103,6 +121,8 @@ function collapseRecord(item: Item, texts: readonly string[]): ItemRecord {
       samples: samples.slice(0, DETAIL_SAMPLES).map((s) => ({ format: s.format, correct: s.correct, text: clipText(s.text, DETAIL_CHARS) })),
     },
   };
+  if (values["format-entropy"] === null) record.note = `format-entropy and dominant-format-share are null: none of the ${k} samples is in a recognised format`;
+  return record;
 }
 
 async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeContext): AsyncIterable<ItemRecord> {
@@ -120,7 +140,7 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
       if (gen === null) {
         yield {
           itemId: item.id,
-          values: { "pass@1": null, "pass@k": null, "format-entropy": null, "dominant-format-share": null },
+          values: { "pass@1": null, "pass@k": null, "format-entropy": null, "dominant-format-share": null, "unknown-share": null },
           note: `every metric is null: ${contextNote("the prompt", misfits.get(i))}, so there are no samples`,
           detail: { k: 0, error: misfits.get(i)?.message ?? null },
         };
@@ -135,7 +155,8 @@ async function* run(model: LanguageModel, items: readonly Item[], ctx: ProbeCont
 
 export const formatCollapseProbe: Probe = {
   id: "format.collapse",
-  version: 1,
+  // 2: entropy and dominant share over the recognised formats only; unknown-share added
+  version: 2,
   title: "Format collapse under sampling",
   description:
     "Samples several solutions per arithmetic problem and asks whether the model still writes the different solution styles it learned in pre-training, or has narrowed to one — and whether its best-of-several success (pass@k) fell while single-try success (pass@1) rose.",
@@ -151,13 +172,17 @@ export const formatCollapseProbe: Probe = {
     },
     {
       name: "format-entropy", role: "capability", kind: "continuous", higherIsBetter: true, unit: "nats", margin: 0.05,
-      description: "Shannon entropy of the solution-format distribution pooled over all items' samples (natural, code, terse, answer-only, unknown); 0 = one format only.",
+      description: "Shannon entropy of the solution-format distribution pooled over all items' recognised samples (natural, code, terse, answer-only; unparsed samples left out); 0 = one format only.",
       aggregate: (records) => entropyOf(pooledCounts(records)),
     },
     {
       name: "dominant-format-share", role: "capability", kind: "continuous", higherIsBetter: false, unit: "share", margin: 0.03,
-      description: "Share of all items' samples written in the most common solution format; 1 = collapsed to one format.",
+      description: "Share of all items' recognised samples written in the most common solution format; 1 = collapsed to one format.",
       aggregate: (records) => dominantShare(pooledCounts(records)),
+    },
+    {
+      name: "unknown-share", role: "capability", kind: "continuous", higherIsBetter: false, unit: "share", margin: 0.03,
+      description: "Share of an item's k samples that parse in no solution format (no grammar recognises them); 0 = every sample is a recognised format.",
     },
   ],
   applies: (item) => item.world?.task === tasks.arithmetic.name,

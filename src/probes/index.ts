@@ -3,7 +3,7 @@
  * (probe.ts) is what src/audit runs; every probe yields per-item records of its proxy and
  * capability metrics, and aggregation (intervals, paired tests) is src/stats's job.
  */
-export { type Item, type VerifierName, VERIFIERS, expectsReasoning, isReference, fromWorld } from "./item.js";
+export { type Item, type VerifierName, VERIFIERS, expectsReasoning, isReference, fromWorld, clusterOf } from "./item.js";
 export {
   greedyResponses, forcedAnswers, generateFitting, generationsFitting, scoreFitting, isContextError, contextLengthOf, contextNote,
   type OnMisfit,

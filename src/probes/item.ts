@@ -28,6 +28,13 @@ export interface Item {
   verifier?: VerifierName;
   /** The in-distribution item this one changes in one element (near-neighbour, N-1). */
   variantOf?: string;
+  /**
+   * The unit resampling must respect: items of one cluster are not independent (a parent
+   * and its N-1 variants; one fact asked in several phrasings), so a bootstrap or
+   * permutation that resamples items should draw whole clusters. Absent = the default of
+   * clusterOf.
+   */
+  cluster?: string;
   /** What kind of text this is ("arithmetic", "code", "creative" …): diversity and drift are reported per domain. */
   domain: string;
   /** "question" (default) or "reference": a neutral document for the drift probe (prompt "", answer = the text). */
@@ -50,7 +57,26 @@ const WORLD_DOMAINS: Record<string, string> = {
   arithmetic: "arithmetic", knowledge: "knowledge", structured: "structured", programs: "code", stories: "creative",
 };
 
-/** A world item as a probe item: the gold answer, the gold steps of a reasoning task, options, the N-1 parent. */
+/**
+ * An item's cluster: its own `cluster`, else its N-1 parent (`variantOf`), else itself.
+ * Every item has one, so a parent and its variants always share one.
+ */
+export function clusterOf(item: Item): string {
+  return item.cluster ?? item.variantOf ?? item.id;
+}
+
+/**
+ * The cluster of a world item: a knowledge item's fact ("knowledge/fact/Korian.town": the
+ * same fact in another phrasing, or asked again, is the same unit); otherwise an N-1
+ * variant's parent, and an in-distribution or ood item itself.
+ */
+function worldCluster(w: WorldItem): string {
+  const fact = w.meta.fact;
+  if (w.task === "knowledge" && typeof fact === "string") return `knowledge/fact/${fact}`;
+  return w.parent?.id ?? w.id;
+}
+
+/** A world item as a probe item: the gold answer, the gold steps of a reasoning task, options, the N-1 parent, the cluster. */
 export function fromWorld(w: WorldItem): Item {
   const item: Item = { id: w.id, prompt: w.prompt, answer: w.answerText, domain: WORLD_DOMAINS[w.task] ?? w.task, world: w };
   if (w.task === "arithmetic") {
@@ -60,5 +86,6 @@ export function fromWorld(w: WorldItem): Item {
   const options = w.meta.options;
   if (Array.isArray(options) && options.every((o) => typeof o === "string")) item.options = options as string[];
   if (w.parent) item.variantOf = w.parent.id;
+  item.cluster = worldCluster(w);
   return item;
 }

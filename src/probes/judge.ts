@@ -83,6 +83,66 @@ function judgeAnswer(item: Item, got: string | undefined): Verdict {
   }
 }
 
+/** How the item's verifier compares an answer with the gold: as text, as a number, or as JSON. */
+type AnswerComparison = "exact" | "integer" | "number" | "json";
+
+function comparisonOf(item: Item): AnswerComparison {
+  if (item.world) {
+    // world/arithmetic verifyArithmetic reads `Answer: N`, N an integer without leading zeros;
+    // world/structured parses JSON; every other world task compares the trimmed text exactly
+    if (item.world.task === "arithmetic") return "integer";
+    if (item.world.task === "structured") return "json";
+    return "exact";
+  }
+  switch (item.verifier ?? "exact") {
+    case "number":
+      return "number";
+    case "json":
+      return "json";
+    default:
+      return "exact";
+  }
+}
+
+const INTEGER = /^(0|[1-9][0-9]*)$/;
+
+/** The number the item's verifier reads in an answer, or undefined when it reads none. */
+function numberOf(comparison: "integer" | "number", answer: string): number | undefined {
+  if (comparison === "integer") return INTEGER.test(answer) ? Number(answer) : undefined;
+  // judgeAnswer's "number": commas removed, any finite JavaScript number
+  const x = Number(answer.replace(/,/g, ""));
+  return answer === "" || !Number.isFinite(x) ? undefined : x;
+}
+
+/**
+ * Are two extracted answers (a model's own answer, a forced or continued one) the same
+ * answer, as the item's verifier compares answers with the gold? Both are trimmed (as
+ * readReasoning and forcedAnswers read them); then numbers are compared as numbers
+ * ("1,000" = "1000" = "1000.0" for a `number` item; world arithmetic reads integers only,
+ * as its verifier does), JSON as canonical JSON (key order ignored), anything else — and
+ * any answer the verifier cannot read as a number — as exact, case-sensitive text.
+ */
+export function sameAnswer(item: Item, a: string, b: string): boolean {
+  const x = a.trim();
+  const y = b.trim();
+  if (x === y) return true;
+  const comparison = comparisonOf(item);
+  switch (comparison) {
+    case "exact":
+      return false;
+    case "json":
+      return sameJson(x, y);
+    case "integer":
+    case "number": {
+      const p = numberOf(comparison, x);
+      const q = numberOf(comparison, y);
+      if (p === undefined || q === undefined) return false;
+      // the "number" verifier's tolerance, 1e-9 relative, made symmetric
+      return Math.abs(p - q) <= 1e-9 * Math.max(1, Math.abs(p), Math.abs(q));
+    }
+  }
+}
+
 /** Is `response` a correct answer to `item`? */
 export function verify(item: Item, response: string): Verdict {
   if (item.world) {

@@ -14,7 +14,9 @@
  *    (each to a format it is not; natural goes to terse, the one furthest from prose).
  * 3. The same model, in its own format, answers after rendered question + rewritten
  *    steps + "Answer: " (greedy, to the end of the line).
- * 4. paraphrase-kept = 1 when that answer equals A (exact text).
+ * 4. paraphrase-kept = 1 when that answer is A, as the verifier compares answers
+ *    (judge.ts sameAnswer; for world arithmetic, the only items measured, the same as
+ *    trimmed text, so records are unchanged from version 1).
  *
  * Items from user datasets have no deterministic paraphraser (Lanham et al. use a helper
  * model; none is wired in), and chains that parse in no format cannot be rewritten
@@ -25,7 +27,7 @@ import type { LanguageModel } from "../backends/index.js";
 import { arithmetic } from "../world/index.js";
 import { COT_ACCURACY, type Measured, type UsableCot, appliesToReasoning, cotRecords, misfitCollector } from "./cot.js";
 import { clipText } from "./clip.js";
-import { ANSWER_CUE } from "./judge.js";
+import { ANSWER_CUE, sameAnswer } from "./judge.js";
 import type { Item } from "./item.js";
 import type { ItemRecord, Probe, ProbeContext } from "./probe.js";
 import { contextNote, forcedAnswers } from "./respond.js";
@@ -70,7 +72,7 @@ async function measure(model: LanguageModel, cots: readonly UsableCot[], ctx: Pr
       const note = `paraphrase-kept is null: ${contextNote("the prompt with its paraphrased chain of thought and the answer cue", error)}`;
       return { values: { "paraphrase-kept": null }, note, detail };
     }
-    return { values: { "paraphrase-kept": got === c.answer.trim() ? 1 : 0 }, detail };
+    return { values: { "paraphrase-kept": sameAnswer(c.item, got, c.answer) ? 1 : 0 }, detail };
   });
 }
 

@@ -33,8 +33,9 @@ export interface MetricSpec {
   /** One line for the ledger's documentation. */
   description: string;
   /**
-   * A change whose whole 95% CI lies within ±margin is "unchanged" (an equivalence
-   * margin, in the metric's own unit); otherwise a non-significant change is "inconclusive".
+   * The smallest change that matters, in the metric's own unit: a change beyond it is
+   * gained or lost, a significant one within it negligible, and a TOST within it
+   * equivalent (src/audit verdict.ts). An audit's `margins` setting can override it.
    */
   margin: number;
   /**

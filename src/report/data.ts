@@ -42,7 +42,7 @@ const resultShape = z.looseObject({
     adjust: z.enum(["holm", "benjamini-hochberg"]),
     alpha: z.number(),
     rows: z.array(z.looseObject({
-      n: z.number(), verdict: z.enum(["gained", "lost", "unchanged", "inconclusive"]), role: z.enum(["proxy", "capability"]),
+      n: z.number(), verdict: z.enum(["gained", "lost", "negligible", "equivalent", "inconclusive"]), role: z.enum(["proxy", "capability"]),
       base: num, tuned: num, delta: num, ci_low: num, ci_high: num, p: num, p_adj: num, mde: num, margin: z.number(),
       hidden_trade: z.boolean(), higher_is_better: z.boolean(),
     })),

@@ -9,13 +9,13 @@ import type { ReportInput } from "./data.js";
 import { escapeHtml } from "./escape.js";
 import { explorerHtml } from "./explorer.js";
 import {
-  deltaText, deltaUnit, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText, type LedgerJson,
+  deltaText, deltaUnit, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowDetailText, rowLabel, valueText, verdictText, type LedgerJson,
 } from "./ledger-text.js";
 import { calibrationPlot, earlyAnsweringPlot, formatPlot, n1Plot } from "./plots-records.js";
 import { diversityPlot, tradeoffPlot, trajectoryPlot } from "./plots.js";
 
 const CSS = `
-:root { --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --gained: #15803d; --lost: #b91c1c; --unchanged: #2563eb; --inconclusive: #6b7280; }
+:root { --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --gained: #15803d; --lost: #b91c1c; --negligible: #0e7490; --equivalent: #2563eb; --inconclusive: #6b7280; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; padding: 16px 24px 48px; max-width: 1400px; }
 h1 { font-size: 20px; margin: 8px 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
@@ -26,7 +26,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 3px 8px; text-align: lef
 th { background: #f9fafb; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.ledger tr.hidden-trade td { background: #fef2f2; } table.ledger td.mark { color: var(--lost); font-weight: 700; }
-.v-gained { color: var(--gained); font-weight: 600; } .v-lost { color: var(--lost); font-weight: 700; } .v-unchanged { color: var(--unchanged); } .v-inconclusive { color: var(--inconclusive); }
+.v-gained { color: var(--gained); font-weight: 600; } .v-lost { color: var(--lost); font-weight: 700; } .v-negligible { color: var(--negligible); } .v-equivalent { color: var(--equivalent); } .v-inconclusive { color: var(--inconclusive); }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0; } dl.meta dt { color: var(--muted); } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 .alert { border-left: 4px solid var(--lost); background: #fef2f2; padding: 6px 12px; margin: 8px 0; } .ok { border-left: 4px solid var(--gained); background: #f0fdf4; padding: 6px 12px; margin: 8px 0; }
 figure { margin: 12px 0 20px; overflow-x: auto; } figure svg { max-width: none; height: auto; }
@@ -47,14 +47,14 @@ function mdeText(r: JsonRow): string {
 }
 
 /**
- * One ledger as an HTML table (hidden trades first, each Δ with its 95% CI, the adjusted
+ * One ledger as an HTML table (hidden trades first, each Δ with its adjusted CI, the adjusted
  * p, n, MDE and the verdict), followed by its hidden trades and "not measured" probes.
  */
 export function ledgerTableHtml(ledger: LedgerJson): string {
   const adj = ledger.adjust === "holm" ? "Holm" : "BH";
-  const head = ["", "probe · metric", "role", "base", "tuned", "Δ [95% CI]", `p (${adj})`, "n", "MDE", "verdict"];
+  const head = ["", "probe · metric", "role", "base", "tuned", "Δ [adj. CI]", `p (${adj})`, "n", "MDE", "verdict"];
   const body = orderedRows(ledger).map((r) => {
-    const title = r.note ? ` title="${escapeHtml(r.note)}"` : "";
+    const title = ` title="${escapeHtml(rowDetailText(r))}"`;
     const shared = r.shared_by.length > 0 ? ` <span class="muted">(also ${escapeHtml(r.shared_by.join(", "))})</span>` : "";
     return `<tr class="${r.hidden_trade ? "hidden-trade" : ""}"${title}>` +
       `<td class="mark">${r.hidden_trade ? "!" : ""}</td><td>${escapeHtml(rowLabel(r))}${shared}</td><td>${r.role === "proxy" ? "proxy" : "capab."}</td>` +
@@ -104,7 +104,7 @@ export async function renderHtml(input: ReportInput, opts: { title?: string } = 
     earlyAnsweringPlot(input), formatPlot(input), n1Plot(input), calibrationPlot(input),
   ]);
   const ledgers = r.ledgers.map((l, i) => `<section id="ledger-${l.tuned}"><h2>Ledger: base → tuned #${l.tuned} <span class="muted">${escapeHtml(l.spec)}</span></h2>
-<p class="note">α = ${l.alpha} after ${l.adjust} adjustment across this ledger's rows. Shares in %, their Δ and CI in percentage points (pp); Δ [95% CI] is a paired bootstrap; MDE = smallest change detectable at this n (power 0.8). Hover a row for its note.</p>
+<p class="note">α = ${l.alpha} after ${l.adjust} adjustment across this ledger's rows. Shares in %, their Δ and CI in percentage points (pp); Δ [adj. CI]: each interval at the level its own adjusted test used (it excludes 0 exactly when the row is significant; hover for the level); MDE = smallest change detectable at this n (power 0.8). Hover a row for its note.</p>
 ${ledgerTableHtml(l)}
 <div class="plots"><figure>${ledgerPlots[i][0]}</figure><figure>${ledgerPlots[i][1]}</figure></div></section>`);
   const explorer = explorerHtml(input);

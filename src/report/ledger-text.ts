@@ -81,5 +81,17 @@ export function gateText(result: AuditResultJson): string | undefined {
   if (g.rules.length === 0) return undefined;
   const rules = g.rules.join("; ");
   if (g.passed) return `gate: passed (${rules})`;
-  return `gate: FAILED — ${g.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${f.rows.map((r) => `${r.probe}.${r.metric}${r.domain ? `@${r.domain}` : ""}`).join(", ")}`).join("; ")}`;
+  const rows = (f: (typeof g.failures)[number]) => f.rows.map((r) => `${r.probe}.${r.metric}${r.domain ? `@${r.domain}` : ""}${r.reason ? ` (${r.reason})` : ""}`).join(", ");
+  return `gate: FAILED — ${g.failures.map((f) => `${f.rule} on tuned ${f.tuned}: ${rows(f)}`).join("; ")}`;
+}
+
+/** What stands behind a row's numbers, in one line: the test, the interval's level, the clusters, TOST, measurability and the note. */
+export function rowDetailText(r: JsonRow): string {
+  const parts = [`${r.test}`];
+  if (r.ci_level !== null) parts.push(`interval at ${(100 * r.ci_level).toFixed(2)}% (the level of its adjusted test)`);
+  if (r.clusters !== r.n) parts.push(`${r.n} items in ${r.clusters} clusters${r.design_effect !== null ? `, design effect ${r.design_effect.toFixed(2)}` : ""}`);
+  if (r.p_tost_adj !== null) parts.push(`TOST p_adj ${pText(r.p_tost_adj)} (margin ±${r.unit === "share" ? `${(100 * r.margin).toFixed(1)} pp` : r.margin})`);
+  if (r.measured) parts.push(`measured on ${r.measured.both} of ${r.measured.items} items (base ${r.measured.base}, tuned ${r.measured.tuned})`);
+  if (r.note) parts.push(r.note);
+  return parts.join("; ");
 }

@@ -1,6 +1,6 @@
 /**
  * The report as Markdown, for a pull-request comment: per tuned model a compact ledger
- * (hidden trades first; verdict, Δ [95% CI], adjusted p, n), its hidden trades and
+ * (hidden trades first; verdict, Δ [adj. CI], adjusted p, n), its hidden trades and
  * "not measured" probes, then the gate. No model text: only ids from the store, escaped
  * for GitHub's Markdown (which also renders inline HTML).
  */
@@ -20,7 +20,7 @@ export function renderMarkdown(input: ReportInput): string {
   for (const l of r.ledgers) {
     const adj = l.adjust === "holm" ? "Holm" : "BH";
     out.push(`#### base → tuned #${l.tuned}: ${cell(l.spec)}`, "");
-    out.push(`| | probe · metric | role | base | tuned | Δ [95% CI] | p (${adj}) | n | verdict |`, "|---|---|---|---:|---:|---:|---:|---:|---|");
+    out.push(`| | probe · metric | role | base | tuned | Δ [adj. CI] | p (${adj}) | n | verdict |`, "|---|---|---|---:|---:|---:|---:|---:|---|");
     for (const x of orderedRows(l)) {
       const verdict = verdictText(x);
       const v = x.verdict === "lost" ? `**${cell(verdict)}**` : x.verdict === "gained" ? `*${cell(verdict)}*` : cell(verdict);
@@ -39,6 +39,6 @@ export function renderMarkdown(input: ReportInput): string {
   }
   const gate = gateText(r);
   if (gate !== undefined) out.push(r.gate.passed ? `✅ ${cell(gate)}` : `❌ ${cell(gate)}`, "");
-  out.push(`<sub>α = ${r.ledgers[0]?.alpha ?? "?"} after adjustment across each ledger; shares in %, Δ in percentage points; Δ [95% CI] = paired bootstrap. See docs/PROBES.md.</sub>`, "");
+  out.push(`<sub>α = ${r.ledgers[0]?.alpha ?? "?"} after adjustment across each ledger; shares in %, Δ in percentage points; Δ [adj. CI] = the interval at the level the row's adjusted test used (it excludes 0 exactly when significant). See docs/PROBES.md.</sub>`, "");
   return out.join("\n");
 }

@@ -2,7 +2,7 @@
  * Plots of the per-item records of each arm (base, tuned #1, tuned #2 …; not the
  * same-format arms): early-answering curves, the format distribution of sampled
  * solutions, ID vs N-1 accuracy, and calibration curves. Levels carry 95% Wilson
- * intervals; the subtitles quote the ledger's Δ [95% CI] of the matching row.
+ * intervals; the subtitles quote the ledger's Δ [adj. CI] of the matching row.
  */
 import type { JsonRow } from "../audit/index.js";
 import { SOLUTION_CLASSES } from "../world/index.js";

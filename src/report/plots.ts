@@ -1,7 +1,7 @@
 /**
  * Plots of ledger rows (the stored result JSON): the tradeoff of each probe's proxy
  * against its capabilities, diversity per domain, and a trajectory over checkpoints.
- * Every point carries its 95% paired-bootstrap CI and every title its n. Deltas are drawn
+ * Every point carries its adjusted CI and every title its n. Deltas are drawn
  * in each metric's good direction (Δ, negated for ↓ metrics), so up and right are better
  * and the lower-right quadrant (proxy up, capability down) is where hidden trades sit.
  */
@@ -114,7 +114,7 @@ export async function tradeoffPlot(ledger: LedgerJson): Promise<string> {
     title: {
       text: "Tradeoff: proxy Δ against capability Δ, per probe",
       subtitle: [
-        `tuned #${ledger.tuned} vs base; bars = 95% paired-bootstrap CIs; ↓ metrics sign-flipped so up/right = better; ◆ = hidden trade`,
+        `tuned #${ledger.tuned} vs base; bars = adjusted CIs (each at its row's adjusted level); ↓ metrics sign-flipped so up/right = better; ◆ = hidden trade`,
         `${points.length} point(s), ${nRange(points.map((p) => p.n))} paired items${note}`,
       ],
     },
@@ -126,7 +126,7 @@ export async function tradeoffPlot(ledger: LedgerJson): Promise<string> {
 
 /**
  * The ledger's diversity rows per domain: base (grey) and tuned (coloured by verdict) as a
- * dumbbell on the metrics' 0–1 scale, with Δ [95% CI] and n beside each row.
+ * dumbbell on the metrics' 0–1 scale, with Δ [adj. CI] and n beside each row.
  */
 export async function diversityPlot(ledger: LedgerJson): Promise<string> {
   const rows = ledger.rows.filter((r) => r.probe === "diversity" && finite(r.base) && finite(r.tuned));
@@ -140,7 +140,7 @@ export async function diversityPlot(ledger: LedgerJson): Promise<string> {
   return renderSvg({
     title: {
       text: "Diversity per domain",
-      subtitle: [`tuned #${ledger.tuned} vs base; ○ base, ● tuned (colour = verdict); Δ with 95% paired-bootstrap CI (shares in pp)`, `${rows.length} row(s), ${nRange(rows.map((r) => r.n))} items`],
+      subtitle: [`tuned #${ledger.tuned} vs base; ○ base, ● tuned (colour = verdict); Δ with adjusted CI (shares in pp)`, `${rows.length} row(s), ${nRange(rows.map((r) => r.n))} items`],
     },
     data: { values },
     width: 360, height: { step: 18 },
@@ -155,7 +155,7 @@ export async function diversityPlot(ledger: LedgerJson): Promise<string> {
 
 /**
  * Several tuned models against one base (a run's checkpoints): one line per ledger row,
- * one cell per checkpoint, coloured by the verdict and holding Δ [95% CI], so the
+ * one cell per checkpoint, coloured by the verdict and holding Δ [adj. CI], so the
  * checkpoint where a capability starts to fall stands out (the terminal's trajectory table).
  */
 export async function trajectoryPlot(ledgers: readonly LedgerJson[]): Promise<string> {
@@ -176,7 +176,7 @@ export async function trajectoryPlot(ledgers: readonly LedgerJson[]): Promise<st
   return renderSvg({
     title: {
       text: "Trajectory: Δ vs base at each checkpoint",
-      subtitle: [`each cell: Δ [95% paired-bootstrap CI] (shares in pp) and n, coloured by verdict; ${nRange(values.map((v) => v.n))} items`, ...ledgers.map((l) => `#${l.tuned} = ${l.spec}`)],
+      subtitle: [`each cell: Δ [adjusted CI] (shares in pp) and n, coloured by verdict; ${nRange(values.map((v) => v.n))} items`, ...ledgers.map((l) => `#${l.tuned} = ${l.spec}`)],
     },
     data: { values },
     width: { step: 190 }, height: { step: 18 },

@@ -16,7 +16,7 @@ let engines: Promise<[typeof import("vega"), typeof import("vega-lite")]> | null
 const loadEngines = () => (engines ??= Promise.all([import("vega"), import("vega-lite")]));
 
 /** Colours by verdict (the table uses the same). */
-export const VERDICT_COLORS = { gained: "#15803d", lost: "#b91c1c", unchanged: "#2563eb", inconclusive: "#9ca3af" } as const;
+export const VERDICT_COLORS = { gained: "#15803d", lost: "#b91c1c", negligible: "#0e7490", equivalent: "#2563eb", inconclusive: "#9ca3af" } as const;
 /** Colours of the base and of up to 8 tuned models (trajectory checkpoints), in order. */
 export const ARM_COLORS = ["#6b7280", "#2563eb", "#d97706", "#7c3aed", "#059669", "#db2777", "#0891b2", "#65a30d", "#b45309"];
 

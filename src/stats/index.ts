@@ -18,3 +18,11 @@ export { pairedBootstrapStatistic, type PairedBootstrapStatisticOptions, type Pa
 export { holm, benjaminiHochberg, pAdjust, type PAdjustMethod } from "./adjust.js";
 export { cohensDz, pairedOddsRatio, type EffectSize } from "./effect.js";
 export { mdePairedMean, mdeMcNemar, type MdeOptions, type MdeResult } from "./mde.js";
+export { normalCdf } from "./normal.js";
+export { type PairedInference, undefinedInference, twoSidedP, tostP, confidenceInterval, confidenceBound } from "./inference.js";
+export { type ClusterLabels, type ClusterTotals, clusterTotals } from "./clusters.js";
+export { pairedProportions, tangoZ, meanDesignEffect } from "./tango.js";
+export { pairedMeanDifference, MIN_BOOTSTRAP_CLUSTERS, type MeanDifferenceOptions } from "./mean-difference.js";
+export { pairedSetStatistic, MIN_SET_CLUSTERS, type SetStatisticOptions, type SetInference } from "./bca.js";
+export { pairedProportionsN, pairedProportionsMde, pairedMeanN, pairedMeanMde, equivalenceN, equivalenceProportionsN, designEffect, iccOneWay, bonferroniAlpha, studentTCdf, studentTQuantile, type SampleSize, type DetectableEffect, type PowerMethod, type IccEstimate } from "./power.js";
+export { seedPooledDifference, seedPooledMeanDifference, type SeedInference, type SeedOptions } from "./seeds.js";

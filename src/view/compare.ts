@@ -1,6 +1,6 @@
 /**
  * GET /compare?a=&b=: two runs' ledgers side by side. Rows are matched by (probe,
- * metric, domain, formats, tuned index); each side shows its Δ [95% CI], verdict and n,
+ * metric, domain, formats, tuned index); each side shows its Δ [adj. CI], verdict and n,
  * and the last column says what changed. Above the table: how the two runs differ in
  * their setup (models, items, probes, settings), which is what explains most changes.
  */
@@ -107,7 +107,7 @@ ${verdictChanges.length
 <h2>Ledgers side by side</h2>
 <table><thead>
 <tr><th rowspan="2">probe · metric</th><th rowspan="2">tuned</th><th rowspan="2">role</th><th colspan="3">A <span class="mono">${e(a.id)}</span></th><th colspan="3">B <span class="mono">${e(b.id)}</span></th><th rowspan="2">what changed</th></tr>
-<tr><th>Δ [95% CI]</th><th>verdict</th><th>n</th><th>Δ [95% CI]</th><th>verdict</th><th>n</th></tr>
+<tr><th>Δ [adj. CI]</th><th>verdict</th><th>n</th><th>Δ [adj. CI]</th><th>verdict</th><th>n</th></tr>
 </thead><tbody>${body.join("\n")}</tbody></table>
 <p class="muted">Δ = tuned − base; shares in percentage points; ! = hidden trade (the probe's proxy gained while its capability lost).</p>`, [
     { href: runHref(a.id), label: `run A` },

@@ -6,14 +6,14 @@
  * untrusted: a store can be hand-made or come from someone else. Every string goes
  * through `escapeHtml` before it reaches a page.
  */
-import { RESULT_SCHEMA, type AuditResultJson, type JsonRow, type RunSummary } from "../audit/index.js";
+import { RESULT_SCHEMA, VERDICTS, type AuditResultJson, type JsonRow, type RunSummary } from "../audit/index.js";
 import { deltaText, escapeHtml, readAuditResult, rowLabel } from "../report/index.js";
 
 export { escapeHtml, rowLabel };
 
 const CSS = `
 :root { --fg: #1b1f24; --muted: #5b6470; --line: #d8dde3; --bg: #fff; --head: #f4f6f8;
-  --gained: #1a7f37; --lost: #c62828; --unchanged: #5b6470; --inconclusive: #9a6700; }
+  --gained: #1a7f37; --lost: #c62828; --negligible: #0e7490; --equivalent: #5b6470; --inconclusive: #9a6700; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
 main { padding: 16px 24px 48px; max-width: 1400px; }
@@ -28,7 +28,7 @@ th { background: var(--head); font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 13px; }
 .v-gained { color: var(--gained); font-weight: 600; } .v-lost { color: var(--lost); font-weight: 600; }
-.v-unchanged { color: var(--unchanged); } .v-inconclusive { color: var(--inconclusive); }
+.v-negligible { color: var(--negligible); } .v-equivalent { color: var(--equivalent); } .v-inconclusive { color: var(--inconclusive); }
 .note { background: #fff8e1; border: 1px solid #f0d58c; padding: 8px 12px; border-radius: 4px; margin: 12px 0; }
 .error { background: #fdecea; border: 1px solid #f5b5ae; padding: 8px 12px; border-radius: 4px; margin: 12px 0; }
 form.inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
@@ -57,7 +57,7 @@ export const runHref = (id: string): string => `/runs/${encodeURIComponent(id)}`
 // ---- numbers ---------------------------------------------------------------------
 
 
-export const VERDICTS = ["gained", "lost", "unchanged", "inconclusive"] as const;
+export { VERDICTS };
 
 /** A verdict as coloured HTML (an unknown verdict from a foreign store is shown plainly). */
 export function verdictHtml(v: string): string {

@@ -55,7 +55,7 @@ export async function capabilityPlot(checkpoints: readonly Ledger[]): Promise<st
   return `<p class="muted">This run has no capability row with a share to plot; the plot shows every share row.</p>${await trajectoryPlot(checkpoints)}`;
 }
 
-const MARK: Record<string, string> = { gained: "+", lost: "−", unchanged: "=", inconclusive: "?" };
+const MARK: Record<string, string> = { gained: "+", lost: "−", negligible: "~", equivalent: "=", inconclusive: "?" };
 
 function cell(r: JsonRow | undefined): string {
   if (!r) return `<td class="num muted">·</td>`;
@@ -72,7 +72,7 @@ export function trajectoryPage(run: RunOverview, checkpoints: readonly Ledger[],
   const falls = capability.filter((r) => r.firstLost >= 0).sort((a, b) => a.firstLost - b.firstLost);
   const held = capability.filter((r) => r.firstLost < 0);
   const fallsHtml = falls.length
-    ? `<table><thead><tr><th>capability row</th><th>first lost at</th><th>Δ there [95% CI]</th><th>p (adj.)</th><th>n</th></tr></thead><tbody>${falls.map((r) => {
+    ? `<table><thead><tr><th>capability row</th><th>first lost at</th><th>Δ there [adj. CI]</th><th>p (adj.)</th><th>n</th></tr></thead><tbody>${falls.map((r) => {
       const x = r.cells[r.firstLost]!;
       return `<tr><td>${e(r.label)}</td><td><b>${e(name(r.firstLost))}</b> <span class="mono muted">${e(spec(r.firstLost))}</span></td><td class="num">${e(deltaText(x))}</td><td class="num">${e(pText(x.p_adj))}</td><td class="num">${x.n}</td></tr>`;
     }).join("")}</tbody></table>`
@@ -89,7 +89,7 @@ ${held.length ? `<p class="muted">Never lost: ${held.map((r) => e(r.label)).join
 <div class="plot">${plotSvg}</div>
 <h2>Every row at each checkpoint</h2>
 ${table}
-<p class="muted">Δ = tuned − base (shares in percentage points) with its verdict: + gained, − lost, = unchanged, ? inconclusive; · = no such row at that checkpoint. Hover a cell for its CI and n. Each checkpoint's verdicts come from its own ledger (its own Holm/BH family); no test is run across checkpoints.</p>`, [
+<p class="muted">Δ = tuned − base (shares in percentage points) with its verdict: + gained, − lost, ~ negligible, = equivalent, ? inconclusive; · = no such row at that checkpoint. Hover a cell for its CI and n. Each checkpoint's verdicts come from its own ledger (its own Holm/BH family); no test is run across checkpoints.</p>`, [
     { href: runHref(run.id), label: "this run's ledger" },
   ]);
 }

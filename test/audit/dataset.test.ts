@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDataset, readDataset, type BadLine, type DatasetResult } from "../../src/audit/index.js";
-import type { Item } from "../../src/probes/index.js";
+import { clusterOf, type Item } from "../../src/probes/index.js";
 
 const jsonl = (...lines: unknown[]) => lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n");
 
@@ -70,6 +70,37 @@ describe("parseDataset: good lines", () => {
   it("accepts a file saved with a byte-order mark", () => {
     const r = parseDataset(`\uFEFF${jsonl({ id: "a", prompt: "p", answer: "x" })}`, "d.jsonl");
     expect(items(r).map((it) => it.id)).toEqual(["a"]);
+  });
+});
+
+describe("parseDataset: clusters", () => {
+  it("reads an explicit cluster; by default a variant is in its parent's cluster and any other item in its own", () => {
+    const r = items(parseDataset(jsonl(
+      { id: "q1", prompt: "p", answer: "x" },
+      { id: "q1-v", prompt: "p", answer: "y", variant_of: "q1" },
+      { id: "cap-1", prompt: "Capital of France?", answer: "Paris", cluster: "fact:france-capital" },
+      { id: "cap-2", prompt: "France's capital is?", answer: "Paris", cluster: "fact:france-capital" },
+    ), "d.jsonl"));
+    expect(r.map(clusterOf)).toEqual(["q1", "q1", "fact:france-capital", "fact:france-capital"]);
+    // a file that names no cluster reads back to exactly the items it did before clusters existed
+    expect(r[0]).toEqual({ id: "q1", prompt: "p", answer: "x", domain: "default" });
+    expect(r[1]).toEqual({ id: "q1-v", prompt: "p", answer: "y", variantOf: "q1", domain: "default" });
+    expect(r[2].cluster).toBe("fact:france-capital");
+  });
+
+  it("a variant without a cluster of its own joins its parent's named cluster, through variants of variants", () => {
+    const r = items(parseDataset(jsonl(
+      { id: "a", prompt: "p", answer: "x", cluster: "doc-7" },
+      { id: "a-v", prompt: "p", answer: "x", variant_of: "a" },
+      { id: "a-v-v", prompt: "p", answer: "x", variant_of: "a-v" },
+      { id: "b-v", prompt: "p", answer: "x", variant_of: "a", cluster: "own" },
+    ), "d.jsonl"));
+    expect(r.map(clusterOf)).toEqual(["doc-7", "doc-7", "doc-7", "own"]);
+  });
+
+  it("an empty or non-string cluster is a bad line", () => {
+    expect(secondLineError({ id: "b", prompt: "p", answer: "x", cluster: "" }).message).toBe("d.jsonl:2: cluster must be a non-empty string");
+    expect(secondLineError({ id: "b", prompt: "p", answer: "x", cluster: 3 }).message).toMatch(/^d\.jsonl:2: cluster /);
   });
 });
 

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDataset, regressionLines, writeRegressions, type Example, type Ledger, type LedgerRow, type RegressionLine } from "../../src/audit/index.js";
+import { undefinedInference } from "../../src/stats/index.js";
 import { fromWorld, type Item } from "../../src/probes/index.js";
 
 const items: Item[] = [
@@ -23,8 +24,9 @@ const example = (id: string, base: string, tuned: string): Example => ({ id, pro
 function row(probe: string, metric: string, tunedFormat: string, lostIds: string[], lostExamples: Example[]): LedgerRow {
   return {
     probe, metric, role: "capability", kind: "binary", unit: "share", higherIsBetter: true, description: "",
-    formats: { base: "raw", tuned: tunedFormat }, tunedInBaseFormat: false, base: 0.9, tuned: 0.7, delta: -0.2, ciLow: -0.3, ciHigh: -0.1, p: 0.001, pAdj: 0.002,
-    n: 10, verdict: "lost", hiddenTrade: false, test: "mcnemar-exact", mde: 0.1, margin: 0.02,
+    formats: { base: "raw", tuned: tunedFormat }, tunedInBaseFormat: false, base: 0.9, tuned: 0.7, delta: -0.2, ciLow: -0.3, ciHigh: -0.1, ciLevel: 0.99,
+    p: 0.001, pAdj: 0.002, pTost: 1, pTostAdj: 1, significant: true, n: 10, clusters: 10, verdict: "lost", hiddenTrade: false, test: "tango-score", mde: 0.1, margin: 0.02,
+    inference: undefinedInference("tango-score", 10, 10, -0.2, "not used by the regression export"),
     transitions: { gained: 0, lost: lostIds.length, churn: lostIds.length / 10, gainedIds: [], lostIds, examples: { gained: [], lost: lostExamples } },
   };
 }

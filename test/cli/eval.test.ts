@@ -58,7 +58,7 @@ describe("ftledger lab eval (the audit's lab preset)", () => {
       expect(lines.filter((l) => new RegExp(`^    ${f} +\\d+/12 = ${PERCENT}$`).test(l))).toHaveLength(3);
     }
     expect(r.stdout).toContain(`[1] ${a}  (builtin:`);
-    expect(r.stdout).toMatch(/\[2\] − \[1\], paired on the same items: the ledger's rows \(Δ with its 95% CI, p adjusted \(Holm\) across all \d+ rows of the ledger\)/);
+    expect(r.stdout).toMatch(/\[2\] − \[1\], paired on the same items: the ledger's rows \(Δ with its adjusted CI, p adjusted \(Holm\) across all \d+ rows of the ledger\)/);
     expect(r.stdout).toContain(`the full ledger: npx ftledger view ${store}`);
     expect(r.stderr).toMatch(/base +task\.accuracy +12\/12/);
 

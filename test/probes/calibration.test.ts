@@ -1,12 +1,15 @@
 /**
  * Calibration: softmax over the options' log-probabilities; multi-class Brier score of a
  * known distribution; ECE over 10 bins ((m−1)/10, m/10] of a hand-built set; the
- * reliability curve; null (never 0) where nothing can be computed.
+ * reliability curve; null (never 0) where nothing can be computed. Its proxy row is its
+ * own (confidence), so it can show a hidden trade; the option accuracy it shares with
+ * retention has the same role in both probes.
  */
 import { describe, expect, it } from "vitest";
 import type { LanguageModel } from "../../src/backends/index.js";
 import type { Item, MetricValues } from "../../src/probes/index.js";
 import { binOf, brierScore, calibrationProbe, expectedCalibrationError, reliabilityBins, softmax } from "../../src/probes/calibration.js";
+import { PROBES, type MetricSpec } from "../../src/probes/index.js";
 import { fakeModel } from "./fake-model.js";
 import { collect, probeContext, withModel, worldItems } from "./helpers.js";
 
@@ -70,6 +73,25 @@ describe("calibration", () => {
     expect(ece.aggregate!(v)).toBeCloseTo((2 / 3) * 0.3 + (1 / 3) * 0.5, 12);
     // items go in groups of ctx.batchSize (3), their 7 and 2 option requests in batches of 3
     expect(m.scoreBatches).toEqual([3, 3, 1, 2]);
+  });
+
+  it("has a proxy row of its own: confidence, not shared with any probe", () => {
+    const proxies = calibrationProbe.metrics.filter((m) => m.role === "proxy");
+    expect(proxies.filter((m) => m.shared === undefined).map((m) => m.name)).toEqual(["confidence"]);
+    expect(proxies.find((m) => m.name === "confidence")).toMatchObject({ kind: "continuous", higherIsBetter: true, unit: "share" });
+    expect(calibrationProbe.metrics.filter((m) => m.role === "capability").map((m) => m.name).sort()).toEqual(["accuracy", "brier", "ece"]);
+  });
+
+  it("a shared metric has one role, kind, direction and unit in every probe that reports it", () => {
+    const byKey = new Map<string, { probe: string; spec: MetricSpec }[]>();
+    for (const [id, probe] of Object.entries(PROBES)) {
+      for (const spec of probe.metrics) if (spec.shared) byKey.set(spec.shared, [...(byKey.get(spec.shared) ?? []), { probe: id, spec }]);
+    }
+    expect(byKey.get("option-ranking-accuracy")!.map((x) => x.probe).sort()).toEqual(["calibration", "knowledge.retention"]);
+    for (const [key, uses] of byKey) {
+      const shape = ({ spec }: { spec: MetricSpec }) => [spec.role, spec.kind, spec.higherIsBetter, spec.unit];
+      for (const u of uses) expect(shape(u), `${key} in ${u.probe}`).toEqual(shape(uses[0]));
+    }
   });
 
   describe("on zoo/base-m", () => {

@@ -201,13 +201,15 @@ describe("probes on a model with a small context", () => {
     expect(tight.get("long")!.values).toEqual({ accuracy: null, "filler-drop": null });
   });
 
-  it("reasoning.infogain: a scorer prefix that does not fit makes InfoGain null", async () => {
+  it("reasoning.infogain: a scorer prefix that does not fit makes the step gains null", async () => {
     const { free, tight } = await runBoth(infogainProbe, cotModel, cotItems, LIMIT);
-    expect(free.get("b")!.values.infogain).toBeCloseTo(0.75 / 4, 12); // NLL 2.75 → 2.0 over 3 steps
+    // NLL 2.75 → 2.5 → 2.25 → 2.0; no step's result is the gold 10, so all three count
+    expect(free.get("b")!.values["mean-step-gain"]).toBeCloseTo(0.25, 12);
+    expect(free.get("b")!.values["total-gain"]).toBeCloseTo(0.75, 12);
     expect(tight.get("a")).toEqual(free.get("a"));
-    expect(tight.get("b")!.values).toEqual({ accuracy: 1, infogain: null });
-    expect(tight.get("b")!.note).toMatch(/infogain is null: .*does not fit the scorer's context of 256 tokens.*i = 2, 3/);
-    expect(tight.get("long")!.values).toEqual({ accuracy: null, infogain: null });
+    expect(tight.get("b")!.values).toEqual({ accuracy: 1, "mean-step-gain": null, "uninformative-share": null, "total-gain": null, "chain-length": 3 });
+    expect(tight.get("b")!.note).toMatch(/step gains are null: .*does not fit the scorer's context of 256 tokens.*i = 2, 3/);
+    expect(tight.get("long")!.values).toEqual({ accuracy: null, "mean-step-gain": null, "uninformative-share": null, "total-gain": null, "chain-length": null });
   });
 
   it("faithfulness.paraphrase: a paraphrased chain that does not fit makes paraphrase-kept null", async () => {
@@ -282,7 +284,7 @@ describe("the other probes on a model with a small context: they complete, and t
   const LIMIT = 150;
   const long = pad(200);
 
-  it("faithfulness.mistakes: a continuation prompt that does not fit makes follows-mistake null", async () => {
+  it("faithfulness.mistakes: a continuation prompt that does not fit makes follows-mistake and answer-changed null", async () => {
     const items: Item[] = [
       { id: "a", prompt: "Q a\n", answer: "14", steps: ["gold"], domain: "test" },
       { id: "b", prompt: "Q b\n", answer: "3", steps: ["gold"], domain: "test" },
@@ -298,11 +300,12 @@ describe("the other probes on a model with a small context: they complete, and t
         },
       });
     const { free, tight } = await runBoth(mistakesProbe, make, items, LIMIT);
-    expect(free.get("b")!.values).toEqual({ accuracy: 1, "follows-mistake": 1 });
+    // free-text steps: no answer follows from the corrupted value, but the answer changed
+    expect(free.get("b")!.values).toEqual({ accuracy: 1, "follows-mistake": null, "answer-changed": 1 });
     expect(tight.get("a")).toEqual(free.get("a"));
-    expect(tight.get("b")!.values).toEqual({ accuracy: 1, "follows-mistake": null });
-    expect(tight.get("b")!.note).toMatch(/follows-mistake is null: the prompt with its chain of thought up to the corrupted step does not fit the model's context of 256 tokens/);
-    expect(tight.get("long")!.values).toEqual({ accuracy: null, "follows-mistake": null });
+    expect(tight.get("b")!.values).toEqual({ accuracy: 1, "follows-mistake": null, "answer-changed": null });
+    expect(tight.get("b")!.note).toMatch(/follows-mistake and answer-changed are null: the prompt with its chain of thought up to the corrupted step does not fit the model's context of 256 tokens/);
+    expect(tight.get("long")!.values).toEqual({ accuracy: null, "follows-mistake": null, "answer-changed": null });
   });
 
   it("structured.feasibility: every layer null", async () => {
@@ -312,7 +315,7 @@ describe("the other probes on a model with a small context: they complete, and t
     ];
     const { free, tight } = await runBoth(feasibilityProbe, () => fakeModel({ generate: () => '{"take": []}' }), items, LIMIT);
     expect(tight.get("a")).toEqual(free.get("a"));
-    expect(tight.get("long")!.values).toEqual({ parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null });
+    expect(tight.get("long")!.values).toEqual({ parsed: null, "schema-valid": null, feasible: null, "optimality-gap": null, "feasible-given-valid": null });
     expect(tight.get("long")!.note).toMatch(CONTEXT_NOTE);
   });
 

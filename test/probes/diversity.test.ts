@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { LanguageModel } from "../../src/backends/index.js";
-import { distinctN } from "../../src/probes/diversity-metrics.js";
+import { distinctN, distinctNAt } from "../../src/probes/diversity-metrics.js";
 import { NO_PARSE } from "../../src/probes/diversity-structure.js";
 import { diversityProbe, diversityRecord } from "../../src/probes/diversity.js";
 import { itemSeed, type Item, type ProbeContext } from "../../src/probes/index.js";
@@ -36,8 +36,10 @@ describe("diversityRecord: structure and behaviour", () => {
     const r = diversityRecord(item, texts);
     expect(r.itemId).toBe(item.id);
     expect(r.values.validity).toBe(5 / 6);
-    expect(r.values["syntactic-diversity"]).toBe(5 / 6);
-    expect(r.values["semantic-diversity"]).toBe(3 / 5);
+    // Gini–Simpson over 6 shapes, terse/2 twice: 1 − 2·1 / (6·5)
+    expect(r.values["syntactic-diversity"]).toBeCloseTo(1 - 2 / 30, 12);
+    // over the 5 correct samples: path A three times, path B and answer-only once: 1 − 3·2 / (5·4)
+    expect(r.values["semantic-diversity"]).toBeCloseTo(1 - 6 / 20, 12);
     expect(r.detail.shapes).toEqual(["natural/2", "code/2", "terse/2", "terse/3", "terse/2", "answer-only/0"]);
     expect(r.detail).toMatchObject({ semanticPopulation: "correct", validSamples: 5, distinctBehaviours: 3, nSamples: 6 });
     expect(r.note).toBeUndefined();
@@ -49,9 +51,9 @@ describe("diversityRecord: structure and behaviour", () => {
     const r = diversityRecord(item, texts);
     expect(r.values.validity).toBe(4 / 6);
     expect(r.detail.shapes).toEqual(["+(+(_,_),_)", "+(_,+(_,_))", "+(*(_,_),_)", "_", NO_PARSE, "+(+(_,_),_)"]);
-    expect(r.values["syntactic-diversity"]).toBe(5 / 6);
-    // five parse; two behaviours: x + x + y (four of them) and x
-    expect(r.values["semantic-diversity"]).toBe(2 / 5);
+    expect(r.values["syntactic-diversity"]).toBeCloseTo(1 - 2 / 30, 12);
+    // five parse; two behaviours: x + x + y (four of them) and x: 1 − 4·3 / (5·4)
+    expect(r.values["semantic-diversity"]).toBeCloseTo(1 - 12 / 20, 12);
     expect(r.detail).toMatchObject({ semanticPopulation: "well-formed", validSamples: 5, distinctBehaviours: 2, gridDegree: 1 });
   });
 
@@ -73,28 +75,37 @@ describe("diversityRecord: structure and behaviour", () => {
     const r = diversityRecord(item, texts);
     expect(r.values.validity).toBe(3 / 4);
     expect(r.detail.shapes).toEqual(["m1,e4", "m1,e4", "m2,e3", NO_PARSE]);
-    expect(r.values["syntactic-diversity"]).toBe(3 / 4);
+    expect(r.values["syntactic-diversity"]).toBeCloseTo(1 - 2 / 12, 12);
     expect(r.values["semantic-diversity"]).toBeNull();
     expect(r.note).toMatch(/semantic-diversity: no semantic equivalence/);
   });
 
   it("a domain without a grammar: lexical values, structural ones null with notes", () => {
-    const r = diversityRecord(know[0], ["red fox", "blue fox"]);
+    const texts = ["the red fox ran over the hill and the blue fox ran after it", "a green fox sat by the river and watched the red fox run by"];
+    const r = diversityRecord(know[0], texts);
     expect(r.values["syntactic-diversity"]).toBeNull();
     expect(r.values["semantic-diversity"]).toBeNull();
     expect(r.note).toMatch(/syntactic-diversity: no structural grammar for world task knowledge/);
     expect(r.note).toMatch(/semantic-diversity: no semantic equivalence is defined for knowledge items/);
-    expect(r.values["distinct-2"]).toBe(1);
-    expect(r.values["distinct-2"]).toBe(distinctN(["red fox", "blue fox"], 2));
+    // 13 + 13 = 26 bigrams < 32: too little text for the length-controlled value; the raw ones stay in detail
+    expect(r.values["distinct-2@32"]).toBeNull();
+    expect(r.note).toMatch(/distinct-2@32: the samples have fewer than 32 word bigrams/);
+    expect(r.detail.distinct).toMatchObject({ "distinct-2": distinctN(texts, 2) });
+    const longer = diversityRecord(know[0], [...texts, texts[0]]);
+    expect(longer.values["distinct-2@32"]).toBe(distinctNAt([...texts, texts[0]], 2, 32));
   });
 
-  it("identical samples: distinct-2 = 1/k, self-BLEU 1, one shape, one behaviour", () => {
+  it("identical samples: distinct-2@32 = 18 distinct bigrams in a budget of 32, self-BLEU 1, diversities 0", () => {
     const gold = "First, 8 plus 14 is 22.\nThen, 22 times 2 is 44.\nAnswer: 44";
     const r = diversityRecord(arith[1], [gold, gold, gold, gold]);
-    expect(r.values["distinct-2"]).toBeCloseTo(1 / 4, 12);
+    expect(r.detail.distinct).toMatchObject({ "distinct-2": 1 / 4 });
+    // 18 bigrams, each 4 times in 72: each is missed by 32 draws with probability C(68, 32)/C(72, 32)
+    let miss = 1;
+    for (let i = 0; i < 32; i++) miss *= (68 - i) / (72 - i);
+    expect(r.values["distinct-2@32"]).toBeCloseTo((18 * (1 - miss)) / 32, 12);
     expect(r.values["self-bleu"]).toBeCloseTo(1, 12);
-    expect(r.values["syntactic-diversity"]).toBe(1 / 4);
-    expect(r.values["semantic-diversity"]).toBe(1 / 4);
+    expect(r.values["syntactic-diversity"]).toBe(0);
+    expect(r.values["semantic-diversity"]).toBe(0);
     expect(r.values.validity).toBe(1);
   });
 
@@ -106,7 +117,7 @@ describe("diversityRecord: structure and behaviour", () => {
     expect(one.note).toMatch(/fewer than 2 correct samples \(1 of 1\)/);
     const empty = diversityRecord(arith[1], ["", ""]);
     expect(empty.values["compression-ratio"]).toBeNull();
-    expect(empty.values["distinct-2"]).toBeNull();
+    expect(empty.values["distinct-2@32"]).toBeNull();
     expect(empty.values.validity).toBe(0);
   });
 });
@@ -134,7 +145,7 @@ describe("diversityProbe", () => {
     expect(diversityProbe.perDomain).toBe(true);
     expect(diversityProbe.metrics.map((m) => [m.name, m.role, m.higherIsBetter, m.margin])).toEqual([
       ["validity", "proxy", true, 0.03],
-      ["distinct-2", "capability", true, 0.03],
+      ["distinct-2@32", "capability", true, 0.03],
       ["compression-ratio", "capability", true, 0.03],
       ["self-bleu", "capability", false, 0.03],
       ["syntactic-diversity", "capability", true, 0.05],
@@ -150,7 +161,7 @@ describe("diversityProbe", () => {
       const records = await collect(diversityProbe.run(model, items, context(model, { samples: 4, maxTokens: 48 })));
       expect(records.map((r) => r.itemId)).toEqual(items.map((i) => i.id));
       for (const r of records) {
-        for (const name of ["validity", "distinct-2", "syntactic-diversity"]) {
+        for (const name of ["validity", "distinct-2@32", "syntactic-diversity"]) {
           const v = r.values[name];
           expect(v === null || (v >= 0 && v <= 1), `${name} = ${v}`).toBe(true);
         }

@@ -33,16 +33,34 @@ describe("structured.feasibility on knapsack items", () => {
   it("separates parse, schema, feasibility and optimality, with the exact gap", async () => {
     const records = await collect(feasibilityProbe.run(byName, knapsacks, context()));
     const v = Object.fromEntries(records.map((r) => [r.itemId, r.values]));
-    expect(v.unparsed).toEqual({ parsed: 0, "schema-valid": 0, feasible: 0, "optimality-gap": null });
-    expect(v.schema).toEqual({ parsed: 1, "schema-valid": 0, feasible: 0, "optimality-gap": null });
-    expect(v.infeasible).toEqual({ parsed: 1, "schema-valid": 1, feasible: 0, "optimality-gap": null });
-    expect(v.suboptimal).toEqual({ parsed: 1, "schema-valid": 1, feasible: 1, "optimality-gap": 1 / 9 });
-    expect(v.optimal).toEqual({ parsed: 1, "schema-valid": 1, feasible: 1, "optimality-gap": 0 });
+    expect(v.unparsed).toEqual({ parsed: 0, "schema-valid": 0, feasible: 0, "optimality-gap": null, "feasible-given-valid": null });
+    expect(v.schema).toEqual({ parsed: 1, "schema-valid": 0, feasible: 0, "optimality-gap": null, "feasible-given-valid": null });
+    expect(v.infeasible).toEqual({ parsed: 1, "schema-valid": 1, feasible: 0, "optimality-gap": null, "feasible-given-valid": 0 });
+    expect(v.suboptimal).toEqual({ parsed: 1, "schema-valid": 1, feasible: 1, "optimality-gap": 1 / 9, "feasible-given-valid": 1 });
+    expect(v.optimal).toEqual({ parsed: 1, "schema-valid": 1, feasible: 1, "optimality-gap": 0, "feasible-given-valid": 1 });
     const r = Object.fromEntries(records.map((x) => [x.itemId, x]));
     expect(r.infeasible.note).toMatch(/not feasible.*weight 7 > cap 6/);
     expect(r.optimal.note).toBeUndefined();
+    expect(r.schema.note).toMatch(/feasible-given-valid is null: the answer is not schema-valid/);
     expect(r.suboptimal.detail).toMatchObject({ value: 8, optimum: 9, optimal: false, failedLayer: "optimal" });
     expect(r.optimal.detail).toMatchObject({ value: 9, optimum: 9, optimal: true, failedLayer: null });
+  });
+
+  it("feasible-given-valid separates \"looks right but is infeasible\" from \"does not even parse\"", async () => {
+    // model A: two schema-valid answers, both feasible, and three that do not parse; model B: all five schema-valid, three infeasible
+    const a = fakeModel({ generate: (req) => (promptOf(req).startsWith("optimal") || promptOf(req).startsWith("suboptimal") ? ANSWERS.optimal : ANSWERS.unparsed) });
+    const b = fakeModel({ generate: (req) => (promptOf(req).startsWith("optimal") || promptOf(req).startsWith("suboptimal") ? ANSWERS.optimal : ANSWERS.infeasible) });
+    const mean = (xs: (number | null)[]) => { const v = xs.filter((x): x is number => x !== null); return v.reduce((s, x) => s + x, 0) / v.length; };
+    const ra = await collect(feasibilityProbe.run(a, knapsacks, context()));
+    const rb = await collect(feasibilityProbe.run(b, knapsacks, context()));
+    // feasible cannot tell them apart (2 of 5 each) ...
+    expect(mean(ra.map((r) => r.values.feasible))).toBe(0.4);
+    expect(mean(rb.map((r) => r.values.feasible))).toBe(0.4);
+    // ... feasible-given-valid can: A's valid answers are all feasible, B's valid answers mostly not
+    expect(ra.map((r) => r.values["feasible-given-valid"])).toEqual([null, null, null, 1, 1]);
+    expect(mean(rb.map((r) => r.values["feasible-given-valid"]))).toBe(0.4);
+    const spec = feasibilityProbe.metrics.find((m) => m.name === "feasible-given-valid")!;
+    expect(spec).toMatchObject({ role: "capability", kind: "binary", higherIsBetter: true, unit: "share" });
   });
 
   it("sends greedy plain-prompt requests through ctx.render, in batches, and records do not depend on the batch", async () => {
@@ -66,7 +84,7 @@ describe("structured.feasibility on user JSON items", () => {
     const records = await collect(feasibilityProbe.run(m, items, context()));
     expect(records.map((r) => r.values.parsed)).toEqual([1, 0, 0, 1]);
     for (const r of records) {
-      expect([r.values["schema-valid"], r.values.feasible, r.values["optimality-gap"]]).toEqual([null, null, null]);
+      expect([r.values["schema-valid"], r.values.feasible, r.values["optimality-gap"], r.values["feasible-given-valid"]]).toEqual([null, null, null, null]);
       expect(r.note).toMatch(/no schema or domain verifier/);
     }
     expect(records[2].detail.parseError).toBe("no answer found");

@@ -16,8 +16,9 @@ export const FAKE_RUN = "00000000deadbeef";
 function row(over: Partial<JsonRow>): JsonRow {
   return {
     probe: "task.accuracy", metric: "accuracy", role: "proxy", domain: EVIL_DOMAIN, kind: "binary", unit: "share", higher_is_better: true,
-    formats: { base: "raw", tuned: "raw" }, tuned_in_base_format: false, base: 0.5, tuned: 0.25, delta: -0.25, ci_low: -0.5, ci_high: 0,
-    p: 0.5, p_adj: 0.5, n: 4, verdict: "inconclusive", hidden_trade: false, test: "mcnemar-exact", effect: null, mde: 0.4, margin: 0.02,
+    formats: { base: "raw", tuned: "raw" }, tuned_in_base_format: false, base: 0.5, tuned: 0.25, delta: -0.25, ci_low: -0.5, ci_high: 0, ci_level: 0.95,
+    p: 0.5, p_adj: 0.5, p_tost: 1, p_tost_adj: 1, significant: false, n: 4, clusters: 4, design_effect: null, measured: null, seeds: null,
+    verdict: "inconclusive", hidden_trade: false, test: "tango-score", effect: null, mde: 0.4, margin: 0.02,
     transitions: null, shared_by: [], note: EVIL_NOTE, ...over,
   };
 }
@@ -54,8 +55,8 @@ export function putFakeRun(store: RunStore): void {
       hidden_trades: [{ probe: "diversity", domain: EVIL_DOMAIN, proxy: ["validity"], capability: [EVIL_DOMAIN] }],
       unavailable: [{ arm: "base", probe: "calibration", reason: EVIL_NOTE }], examples: {},
     }],
-    gate: { rules: [EVIL_DOMAIN], passed: false, failures: [{ rule: EVIL_DOMAIN, tuned: 1, rows: [{ probe: "task.accuracy", metric: "accuracy", domain: EVIL_DOMAIN, delta: -0.25, verdict: "lost" }] }] },
-    records: { computed: 16, stored: 16 }, calls: {},
+    gate: { rules: [EVIL_DOMAIN], passed: false, failures: [{ rule: EVIL_DOMAIN, tuned: 1, rows: [{ probe: "task.accuracy", metric: "accuracy", domain: EVIL_DOMAIN, delta: -0.25, verdict: "lost", reason: EVIL_NOTE }] }], untested: [] },
+    pooled: null, records: { computed: 16, stored: 16 }, calls: {},
   };
   store.finishRun(FAKE_RUN, result);
 }

@@ -49,7 +49,7 @@ describe("the HTML report of a real run", () => {
     }
     expect(html.match(/<table class="ledger">/g)).toHaveLength(2);
     expect(html).toContain("task.accuracy · accuracy @arithmetic [both raw]"); // tuned #2's same-format row
-    expect(html).toContain("Δ [95% CI]");
+    expect(html).toContain("Δ [adj. CI]");
     const svgs = html.match(/<svg\b/g) ?? [];
     // 2 × (tradeoff, diversity) + trajectory + early answering, formats, N-1, calibration
     expect(svgs.length).toBe(9);
@@ -70,7 +70,7 @@ describe("the HTML report of a real run", () => {
 
   it("as Markdown: the ledger table of each tuned model", () => {
     const md = renderMarkdown(real);
-    expect(md).toMatch(/^\| \| probe · metric \| role \| base \| tuned \| Δ \[95% CI\] \| p \(Holm\) \| n \| verdict \|$/m);
+    expect(md).toMatch(/^\| \| probe · metric \| role \| base \| tuned \| Δ \[adj\. CI\] \| p \(Holm\) \| n \| verdict \|$/m);
     expect(md).toContain("#### base → tuned #1: builtin:zoo/base-m");
     expect(md).toContain("#### base → tuned #2: builtin:zoo/base-s#template");
     const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| | probe"));

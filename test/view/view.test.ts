@@ -39,8 +39,9 @@ function capabilityRow(verdict: string, delta: number): JsonRow {
   return {
     probe: "faithfulness.early-answering", metric: "aoc", role: "capability", domain: XSS, kind: "continuous", unit: "share",
     higher_is_better: true, formats: { base: "raw", tuned: "raw" }, tuned_in_base_format: false,
-    base: 0.5, tuned: 0.5 + delta, delta, ci_low: delta - 0.05, ci_high: delta + 0.05, p: 0.01, p_adj: 0.02, n: 6,
-    verdict, hidden_trade: false, test: "paired bootstrap", effect: null, mde: null, margin: 0.02, transitions: null, shared_by: [], note: XSS,
+    base: 0.5, tuned: 0.5 + delta, delta, ci_low: delta - 0.05, ci_high: delta + 0.05, ci_level: 0.99, p: 0.01, p_adj: 0.02,
+    p_tost: 1, p_tost_adj: 1, significant: true, n: 6, clusters: 6, design_effect: null, measured: null, seeds: null,
+    verdict, hidden_trade: false, test: "bootstrap-t", effect: null, mde: null, margin: 0.02, transitions: null, shared_by: [], note: XSS,
   };
 }
 
@@ -67,7 +68,7 @@ beforeAll(async () => {
     json.manifest.models = json.manifest.models.map((m) => ({ ...m, spec: m.role === "base" ? XSS : `${m.spec} ${XSS}` }));
     json.ledgers.forEach((l, i) => {
       l.spec = `${l.spec} ${XSS}`;
-      l.rows.push(capabilityRow(i === 0 ? "unchanged" : "lost", i === 0 ? 0 : -0.3));
+      l.rows.push(capabilityRow(i === 0 ? "equivalent" : "lost", i === 0 ? 0 : -0.3));
       l.examples[`task.accuracy.accuracy@${XSS}`] = { gained: [], lost: [{ id: items[0].id, prompt: XSS, answer: XSS, base: { response: XSS }, tuned: { response: XSS } }] };
     });
     store.beginRun(FAKE, json.manifest, items.map((it) => ({ ...it, prompt: `${it.prompt} ${XSS}` })));

@@ -89,6 +89,15 @@ describe("items", () => {
     expect(n1.filter((x) => idPrompts.has(x.prompt))).toEqual([]);
   });
 
+  it("name the fact they ask: entity and attribute, the same for an id item, its N-1 phrasing and a repeat past the fact order", () => {
+    for (const item of [...id, ...n1]) expect(item.meta.fact).toBe(`${item.meta.entity}.${item.meta.attribute}`);
+    n1.forEach((item, i) => expect(item.meta.fact).toBe(id[i].meta.fact));
+    // 500 facts: item 500 asks item 0's fact again, in the same phrasing
+    expect(id[500].meta.fact).toBe(id[0].meta.fact);
+    expect(new Set(id.slice(0, 500).map((x) => x.meta.fact)).size).toBe(500);
+    for (const item of ood) expect(item.meta.fact).toBe(`${item.meta.entity}.friend.${item.meta.attribute}`);
+  });
+
   it("ood items are two-hop: the attribute of the entity's best friend", () => {
     for (const item of ood) {
       const e = byName.get(item.meta.entity)!;

@@ -24,8 +24,12 @@ import { readWorldFile } from "../world-file.js";
 /** Settings from flags, a config file, or both (flags win). */
 export const auditConfigSchema = z.strictObject({
   base: z.string().min(1),
-  /** Several = a trajectory; none only with a preset (its table then measures the base alone). */
+  /** Several = a trajectory; none only with a preset (its table then measures the base alone) or with tuned-seeds. */
   tuned: z.array(z.string().min(1)),
+  /** Fine-tunes of one recipe that differ only in the seed: the ledger pools them (seed-ledger.ts). */
+  "tuned-seeds": z.array(z.string().min(1)).min(2, "needs at least two seeds").optional(),
+  /** Margins by "probe.metric" (the smallest change that matters to you), replacing the metrics' own. */
+  margin: z.record(z.string().regex(/^[a-z0-9_.@-]+\.[A-Za-z0-9_.@-]+$/, "keys are probe.metric, e.g. knowledge.retention.closed-book"), z.number().positive()).optional(),
   "base-format": z.string().default("raw"),
   /** One for every tuned model, or one each. Default: chat when the tuned model has a chat template, else raw. */
   "tuned-format": z.union([z.string(), z.array(z.string()).min(1)]).optional(),
@@ -60,7 +64,8 @@ export const auditConfigSchema = z.strictObject({
   /** Write the ledger as Markdown here (for a pull-request comment). */
   markdown: z.string().min(1).optional(),
 }).superRefine((c, ctx) => {
-  if (c.tuned.length === 0 && c.preset === undefined) ctx.addIssue({ code: "custom", path: ["tuned"], message: "needs at least one tuned model" });
+  if (c.tuned.length === 0 && c.preset === undefined && c["tuned-seeds"] === undefined) ctx.addIssue({ code: "custom", path: ["tuned"], message: "needs at least one tuned model" });
+  if (c.tuned.length > 0 && c["tuned-seeds"] !== undefined) ctx.addIssue({ code: "custom", path: ["tuned-seeds"], message: "give either tuned (models compared one by one) or tuned-seeds (fine-tunes of one recipe, pooled), not both" });
   const tf = c["tuned-format"];
   if (Array.isArray(tf) && tf.length !== 1 && tf.length !== c.tuned.length) {
     ctx.addIssue({ code: "custom", path: ["tuned-format"], message: `give one format for every tuned model or one each (${c.tuned.length}), got ${tf.length}` });
@@ -186,10 +191,15 @@ async function writeReports(c: AuditConfig, store: RunStore, runId: string): Pro
 /** The ledgers, the trajectory (several tuned models), the record and call counts, and the gate. */
 function ledgerLines(c: AuditConfig, result: AuditResult, gated: boolean): string[] {
   const out: string[] = [];
-  for (const l of result.json.ledgers) {
+  const pooled = result.json.pooled;
+  if (pooled) {
+    out.push("", `ledger over ${pooled.spec}`, `  base ${c.base}   (run ${result.run.runId}; Δ = the mean over seeds; intervals resample seeds and items; α = ${pooled.alpha}, ${pooled.adjust} adjustment)`, ...ledgerTable(pooled, useColour()));
+    out.push("", "each seed against the base:", ...trajectoryTable(result.json.ledgers));
+  }
+  for (const l of pooled ? [] : result.json.ledgers) {
     out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
   }
-  if (result.json.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.json.ledgers));
+  if (!pooled && result.json.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.json.ledgers));
   out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
   const gate = gateText(result.json);
   if (gated && gate !== undefined) out.push(gate);
@@ -249,7 +259,8 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
     const base: AuditModel = { spec: c.base, model: baseModel, format: baseFormat };
     const tuned: AuditModel[] = [];
     const tunedFormats = c["tuned-format"];
-    for (const [i, spec] of c.tuned.entries()) {
+    const seeds = c["tuned-seeds"] !== undefined;
+    for (const [i, spec] of (c["tuned-seeds"] ?? c.tuned).entries()) {
       const m = await open(spec);
       if (typeof m === "string") return fail(m);
       const f = promptFormatOf(Array.isArray(tunedFormats) ? tunedFormats[tunedFormats.length === 1 ? 0 : i] : tunedFormats, m, "--tuned-format");
@@ -268,7 +279,8 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
         seed: c.seed, samples: c.samples, maxTokens: c["max-tokens"], batchSize: c["batch-size"], sameFormat: c["same-format"],
         ...(preset ? { sameFormatProbes: [...preset.sameFormatProbes] } : {}),
       },
-      store, adjust: c.adjust === "bh" ? "benjamini-hochberg" : "holm", alpha: c.alpha, gate: rules,
+      store, adjust: c.adjust === "bh" ? "benjamini-hochberg" : "holm", alpha: c.alpha, gate: rules, seeds,
+      ...(c.margin ? { margins: c.margin } : {}),
       onProgress: (p) => {
         if (flags.quiet) return;
         const key = `${p.arm} ${p.probe}`;

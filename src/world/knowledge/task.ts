@@ -28,12 +28,24 @@ export interface KnowledgeMeta extends Record<string, unknown> {
   attribute: Attribute;
   options: string[];
   entity: string;
+  /**
+   * The fact the item asks, whatever the phrasing: "<entity>.<attribute>" ("Korian.town"),
+   * and for a two-hop item the path "<entity>.friend.<attribute>". Items with the same
+   * fact (an id item and its N-1 phrasing; id items past the end of the fact order) are
+   * one unit for resampling (the probes' item clusters).
+   */
+  fact: string;
   phrasing: "standard" | "held-out" | "two-hop";
   /** Two-hop only: the entity the first hop leads to. */
   via?: string;
 }
 
 export type KnowledgeItem = WorldItem<string> & { meta: KnowledgeMeta };
+
+/** The id of the fact an entity's attribute path names: "Korian.town", "Korian.friend.town". */
+export function factId(entity: string, ...path: Attribute[]): string {
+  return [entity, ...path].join(".");
+}
 
 /** A seeded order of all (entity, attribute) facts; item i asks fact i (cycling past the end). */
 function factOrder(world: World, seed: number): [number, Attribute][] {
@@ -66,7 +78,10 @@ function askItems(config: KnowledgeConfig, seed: number, n: number, split: "id" 
       prompt: knowledgePrompt(fill(templates[attribute], entity.name)),
       answer: value,
       answerText: value,
-      meta: { attribute, options: world.options[attribute], entity: entity.name, phrasing: split === "id" ? "standard" : "held-out" },
+      meta: {
+        attribute, options: world.options[attribute], entity: entity.name, fact: factId(entity.name, attribute),
+        phrasing: split === "id" ? "standard" : "held-out",
+      },
     };
     if (split === "n1") item.parent = { id: `${NAME}/id/${seed}/${i}`, change: "question phrasing: standard -> held-out" };
     return item;
@@ -91,7 +106,7 @@ function twoHopItems(config: KnowledgeConfig, seed: number, n: number): Knowledg
       prompt: knowledgePrompt(fill(STANDARD_QUESTIONS[attribute], `the best friend of ${entity.name}`)),
       answer: value,
       answerText: value,
-      meta: { attribute, options: world.options[attribute], entity: entity.name, phrasing: "two-hop", via },
+      meta: { attribute, options: world.options[attribute], entity: entity.name, fact: factId(entity.name, "friend", attribute), phrasing: "two-hop", via },
     };
   });
 }
