@@ -48,6 +48,8 @@ export interface JsonRow {
   design_effect: number | null;
   /** A nullable metric: items each arm could be measured on (its ".measurable" row tests the difference). */
   measured: { items: number; base: number; tuned: number; both: number } | null;
+  /** Items needed (power 0.8 at α/m) to detect a change of the margin, and to show equivalence within it; null when there is no spread to plan from. */
+  n_needed: { detect: number | null; equivalence: number | null } | null;
   /** Pooled over fine-tuning seeds: each seed's own delta and their standard deviation. */
   seeds: { deltas: (number | null)[]; sd: number | null } | null;
   verdict: string;
@@ -70,6 +72,7 @@ export function rowJson(r: LedgerRow): JsonRow {
     p: num(r.p), p_adj: num(r.pAdj), p_tost: num(r.pTost), p_tost_adj: num(r.pTostAdj), significant: r.significant,
     n: r.n, clusters: r.clusters, design_effect: r.designEffect === undefined ? null : num(r.designEffect), measured: r.measured ?? null,
     seeds: r.seeds ? { deltas: r.seeds.deltas.map(num), sd: num(r.seeds.sd) } : null,
+    n_needed: r.nNeeded ? { detect: num(r.nNeeded.detect), equivalence: num(r.nNeeded.equivalence) } : null,
     verdict: r.verdict, hidden_trade: r.hiddenTrade, test: r.test,
     effect: r.effect ? { name: r.effect.name, value: num(r.effect.value) } : null,
     mde: num(r.mde), margin: r.margin,

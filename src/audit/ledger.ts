@@ -10,9 +10,9 @@
  */
 import type { Item, ItemRecord, MetricRole, MetricSpec, MetricValues, Probe } from "../probes/index.js";
 import { clusterOf, promptFormatName } from "../probes/index.js";
-import type { EffectSize, PAdjustMethod, PairedInference } from "../stats/index.js";
+import { planRows, type EffectSize, type PAdjustMethod, type PairedInference } from "../stats/index.js";
 import { hash32 } from "../random/index.js";
-import { rowStats, type StatsSettings } from "./row-stats.js";
+import { rowStats, type RowStats, type StatsSettings } from "./row-stats.js";
 import type { Arm, UnavailableProbe } from "./runner.js";
 import type { RunStore } from "./store.js";
 import { transitionsOf, type Transitions } from "./transitions.js";
@@ -69,6 +69,8 @@ export interface LedgerRow {
   effect?: EffectSize;
   /** Minimum detectable effect at power 0.8 and the ledger's Bonferroni level α/m. */
   mde: number;
+  /** Items needed (power 0.8, α/m, this row's discordance or spread and design effect) to detect a change of the margin, and to show equivalence within it. */
+  nNeeded?: { detect: number; equivalence: number };
   margin: number;
   discordant?: { b: number; c: number };
   note?: string;
@@ -114,7 +116,10 @@ export interface LedgerSettings extends StatsSettings {
 }
 
 /** A row before the ledger-wide adjustment. */
-export type Draft = Omit<LedgerRow, "pAdj" | "pTostAdj" | "ciLow" | "ciHigh" | "ciLevel" | "significant" | "verdict" | "hiddenTrade" | "mde"> & { mdeAt: (alpha: number) => number };
+export type Draft = Omit<LedgerRow, "pAdj" | "pTostAdj" | "ciLow" | "ciHigh" | "ciLevel" | "significant" | "verdict" | "hiddenTrade" | "mde"> & {
+  mdeAt: (alpha: number) => number;
+  plan?: RowStats["plan"];
+};
 
 /** The suffix of a nullable metric's measurability row. */
 export const MEASURABLE = ".measurable";
@@ -239,6 +244,19 @@ export function dedupeShared(draft: Draft[], probes: readonly Probe[]): void {
   }
 }
 
+/** Adjust and judge the drafts, and state each row's MDE and items needed at the ledger's Bonferroni level. */
+export function finishRows(draft: readonly Draft[], s: Pick<LedgerSettings, "adjust" | "alpha">): LedgerRow[] {
+  const m = Math.max(1, draft.filter((r) => Number.isFinite(r.p)).length);
+  return adjustAndJudge(draft, s.adjust, s.alpha).map(({ mdeAt, plan, ...r }) => {
+    const row: LedgerRow = { ...r, mde: mdeAt(s.alpha / m), hiddenTrade: false };
+    if (plan) {
+      const [p] = planRows([{ label: r.metric, kind: plan.psi !== undefined ? "binary" : "continuous", unit: r.unit, margin: r.margin, nNow: r.n, psi: plan.psi, sd: plan.sd, deff: plan.deff, notes: [] }], { alpha: s.alpha, power: 0.8, rows: m });
+      if (p.nDetect !== null && p.nEquivalence !== null) row.nNeeded = { detect: p.nDetect, equivalence: p.nEquivalence };
+    }
+    return row;
+  });
+}
+
 /** Flag rows of a probe (and domain) whose proxy gained while a capability lost. */
 export function markHiddenTrades(rows: LedgerRow[]): HiddenTrade[] {
   const groups = new Map<string, { probe: string; domain?: string; rows: LedgerRow[] }>();
@@ -295,10 +313,7 @@ export function buildLedgers(o: BuildLedgerOptions): Ledger[] {
       }
     }
     dedupeShared(draft, arms.flatMap((a) => a.probes));
-    const m = draft.filter((r) => Number.isFinite(r.p)).length;
-    const rows: LedgerRow[] = adjustAndJudge(draft, o.settings.adjust, o.settings.alpha).map(({ mdeAt, ...r }) => ({
-      ...r, mde: mdeAt(o.settings.alpha / Math.max(1, m)), hiddenTrade: false,
-    }));
+    const rows = finishRows(draft, o.settings);
     const hiddenTrades = markHiddenTrades(rows);
     const first = arms[0];
     return {

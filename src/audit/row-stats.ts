@@ -41,6 +41,8 @@ export interface RowStats {
   /** Discordant pairs of a binary metric: b = base right, tuned wrong; c = the reverse. */
   discordant?: { b: number; c: number };
   note?: string;
+  /** What the planner needs (src/stats plan.ts): the discordance or the sd of the differences, and the design effect. */
+  plan?: { psi?: number; sd?: number; deff: number };
   /** The test family behind p, pTost and the row's interval (not serialised). */
   inference: PairedInference;
 }
@@ -112,6 +114,7 @@ export function rowStats(metric: MetricSpec, base: readonly MetricValues[], tune
       test: metric.kind === "binary" ? inf.method : `${inf.method} (0/1 values)`, designEffect: inf.designEffect, effect: pairedOddsRatio(lost, gained),
       mdeAt,
       discordant: { b: lost, c: gained }, inference: inf,
+      plan: { psi: Math.max(lost + gained, 1) / b.length, deff: inf.designEffect },
     };
   }
   const inf = pairedMeanDifference(b, t, grouped, { seed, iterations: s.iterations });
@@ -124,6 +127,7 @@ export function rowStats(metric: MetricSpec, base: readonly MetricValues[], tune
     test: inf.method, ...(grouped ? { designEffect: deff } : {}), effect: cohensDz(b, t),
     mdeAt: (alpha) => (Number.isFinite(sdd) && sdd > 0 ? mdePairedMean(sdd * Math.sqrt(deff), b.length, { alpha }).mde : NaN),
     inference: inf,
+    ...(Number.isFinite(sdd) && sdd > 0 ? { plan: { sd: sdd, deff } } : {}),
   };
 }
 

@@ -11,9 +11,8 @@ import { clusterOf, promptFormatName } from "../probes/index.js";
 import { hash32 } from "../random/index.js";
 import { seedPooledDifference, seedPooledMeanDifference, tostP, twoSidedP, type SeedInference } from "../stats/index.js";
 import {
-  dedupeShared, markHiddenTrades, measurability, measurableSpec, withMargin, type BuildLedgerOptions, type Draft, type Ledger, type LedgerRow,
+  dedupeShared, finishRows, markHiddenTrades, measurability, measurableSpec, withMargin, type BuildLedgerOptions, type Draft, type Ledger, type LedgerRow,
 } from "./ledger.js";
-import { adjustAndJudge } from "./verdict.js";
 import type { Arm } from "./runner.js";
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -113,7 +112,7 @@ export function buildSeedLedger(o: BuildLedgerOptions, seedIndexes: readonly num
     }
   }
   dedupeShared(draft, arms[0].probes);
-  const rows: LedgerRow[] = adjustAndJudge(draft, o.settings.adjust, o.settings.alpha).map(({ mdeAt, ...r }) => ({ ...r, mde: mdeAt(o.settings.alpha), hiddenTrade: false }));
+  const rows: LedgerRow[] = finishRows(draft, o.settings);
   const hiddenTrades = markHiddenTrades(rows);
   return {
     tuned: 0, spec: `${arms.length} seeds: ${arms.map((a) => a.model.spec).join(", ")}`, modelId: arms.map((a) => a.model.model.id).join(","),

@@ -33,6 +33,8 @@ function columns(head: string[], cells: string[][], right: boolean[]): { line: (
 /** The table's lines (no trailing newline); `colour` paints lost / gained / hidden-trade rows. */
 export function ledgerTable(l: LedgerJson, colour = false): string[] {
   const rows = orderedRows(l);
+  const seeds = rows.some((r) => r.seeds !== null);
+  const seedText = (r: JsonRow) => (r.seeds ? `${r.seeds.deltas.map((d) => signedText(r, d)).join(" ")} (sd ${signedText(r, r.seeds.sd).replace("+", "")})` : "");
   const cells = rows.map((r) => [
     `${r.hidden_trade ? "! " : "  "}${rowLabel(r)}`,
     r.role === "proxy" ? "proxy" : "capab.",
@@ -42,9 +44,10 @@ export function ledgerTable(l: LedgerJson, colour = false): string[] {
     pText(r.p_adj),
     String(r.n),
     verdictText(r),
+    ...(seeds ? [seedText(r)] : []),
   ]);
-  const head = ["  probe · metric", "role", "base", "tuned", "Δ [adj. CI]", `p (${l.adjust === "holm" ? "Holm" : "BH"})`, "n", "verdict"];
-  const { line, rule } = columns(head, cells, [false, false, true, true, true, true, true, false]);
+  const head = ["  probe · metric", "role", "base", "tuned", "Δ [adj. CI]", `p (${l.adjust === "holm" ? "Holm" : "BH"})`, "n", "verdict", ...(seeds ? ["Δ per seed"] : [])];
+  const { line, rule } = columns(head, cells, [false, false, true, true, true, true, true, false, false]);
   const out = [line(head), rule, ...cells.map((c, i) => (colour ? paint(line(c), rows[i]) : line(c)))];
   if (l.hidden_trades.length > 0) {
     out.push("", "! hidden trade: the probe's proxy gained while its capability lost —");

@@ -9,7 +9,8 @@ import type { ReportInput } from "./data.js";
 import { escapeHtml } from "./escape.js";
 import { explorerHtml } from "./explorer.js";
 import {
-  deltaText, deltaUnit, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowDetailText, rowLabel, valueText, verdictText, type LedgerJson,
+  deltaText, deltaUnit, gateText, hiddenTradeText, itemsText, itemsToSettle, notMeasured, orderedRows, pText, rowDetailText, rowLabel, summarize, valueText,
+  verdictText, type LedgerJson,
 } from "./ledger-text.js";
 import { calibrationPlot, earlyAnsweringPlot, formatPlot, n1Plot } from "./plots-records.js";
 import { diversityPlot, tradeoffPlot, trajectoryPlot } from "./plots.js";
@@ -38,6 +39,10 @@ table.explorer { width: 100%; table-layout: fixed; min-width: 1000px; } table.ex
 table.explorer pre { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; max-height: 14em; overflow-y: auto; font: 12px/1.35 ui-monospace, "SFMono-Regular", Menlo, monospace; }
 .chip { border-radius: 8px; padding: 0 6px; font-size: 12px; color: #fff; } .chip.gained { background: var(--gained); } .chip.lost { background: var(--lost); }
 nav.toc a { margin-right: 12px; }
+
+.summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0.5rem 1.5rem; margin: 0.5rem 0 1rem; }
+.summary h3 { font-size: 0.95rem; margin: 0.4rem 0 0.2rem; } .summary ul { margin: 0; padding-left: 1.1rem; font-size: 0.85rem; }
+.summary li.hidden-trade { background: #fef3c7; }
 `;
 
 function mdeText(r: JsonRow): string {
@@ -71,6 +76,26 @@ export function ledgerTableHtml(ledger: LedgerJson): string {
   return parts.join("\n");
 }
 
+/** A ledger's answer first: gained, lost (hidden trades first), equivalent, negligible, and what this n cannot tell. */
+export function summaryHtml(l: LedgerJson, max = 8): string {
+  const s = summarize(l);
+  const li = (r: JsonRow, what: string) => `<li class="${r.hidden_trade ? "hidden-trade" : ""}">${r.hidden_trade ? "<b>!</b> " : ""}${escapeHtml(rowLabel(r))} <span class="muted">${escapeHtml(what)}</span></li>`;
+  const change = (r: JsonRow) => `${valueText(r, r.base)} → ${valueText(r, r.tuned)}, ${deltaText(r)}`;
+  const block = (title: string, cls: string, rows: JsonRow[], what: (r: JsonRow) => string) => {
+    if (rows.length === 0) return `<div class="sum"><h3 class="v-${cls}">${escapeHtml(title)} (0)</h3></div>`;
+    const more = rows.length > max ? `<li class="muted">… and ${rows.length - max} more in the ledger below</li>` : "";
+    return `<div class="sum"><h3 class="v-${cls}">${escapeHtml(title)} (${rows.length})</h3><ul>${rows.slice(0, max).map((r) => li(r, what(r))).join("")}${more}</ul></div>`;
+  };
+  const margin = (r: JsonRow) => (r.unit === "share" ? `${(100 * r.margin).toFixed(1)} pp` : String(r.margin));
+  return `<div class="summary">${[
+    block("gained", "gained", s.gained, change),
+    block("lost", "lost", s.lost, change),
+    block("equivalent", "equivalent", s.equivalent, (r) => `${deltaText(r)}, within ±${margin(r)}`),
+    block("negligible", "negligible", s.negligible, change),
+    block("cannot be told at this n", "inconclusive", s.undecided, (r) => `n = ${r.n}, ${deltaText(r)}; needs ${itemsText(itemsToSettle(r))} items`),
+  ].join("")}</div>`;
+}
+
 function headerHtml(input: ReportInput, title: string): string {
   const r = input.result;
   const m = r.manifest;
@@ -89,8 +114,10 @@ function headerHtml(input: ReportInput, title: string): string {
     : `<div class="ok">No hidden trade: no probe's proxy gained while one of its capabilities lost.</div>`;
   const gate = gateText(r);
   const gateHtml = gate === undefined ? "" : `<div class="${r.gate.passed ? "ok" : "alert"}">${escapeHtml(gate)}</div>`;
-  const toc = [...r.ledgers.map((l) => `<a href="#ledger-${l.tuned}">ledger #${l.tuned}</a>`), ...(r.ledgers.length > 1 ? ['<a href="#trajectory">trajectory</a>'] : []), '<a href="#measurements">measurements</a>', '<a href="#explorer">item explorer</a>'];
-  return `<header><h1>${escapeHtml(title)}</h1><dl class="meta">${meta.join("")}</dl>${summary}${gateHtml}<nav class="toc">${toc.join("")}</nav></header>`;
+  const answers = [...(r.pooled ? [r.pooled] : []), ...(r.pooled ? [] : r.ledgers)].map((l) =>
+    `<section class="answer"><h2>${l.tuned === 0 ? `The answer over ${escapeHtml(l.spec)}` : `The answer: base → tuned #${l.tuned}`}</h2>${summaryHtml(l)}</section>`);
+  const toc = [...(r.pooled ? ['<a href="#ledger-pooled">ledger over seeds</a>'] : []), ...r.ledgers.map((l) => `<a href="#ledger-${l.tuned}">ledger #${l.tuned}</a>`), ...(r.ledgers.length > 1 ? ['<a href="#trajectory">trajectory</a>'] : []), '<a href="#measurements">measurements</a>', '<a href="#explorer">item explorer</a>'];
+  return `<header><h1>${escapeHtml(title)}</h1><dl class="meta">${meta.join("")}</dl>${summary}${gateHtml}${answers.join("")}<nav class="toc">${toc.join("")}</nav></header>`;
 }
 
 /** The whole report. `title` defaults to "ftledger audit: BASE → TUNED". */
@@ -107,6 +134,11 @@ export async function renderHtml(input: ReportInput, opts: { title?: string } = 
 <p class="note">α = ${l.alpha} after ${l.adjust} adjustment across this ledger's rows. Shares in %, their Δ and CI in percentage points (pp); Δ [adj. CI]: each interval at the level its own adjusted test used (it excludes 0 exactly when the row is significant; hover for the level); MDE = smallest change detectable at this n (power 0.8). Hover a row for its note.</p>
 ${ledgerTableHtml(l)}
 <div class="plots"><figure>${ledgerPlots[i][0]}</figure><figure>${ledgerPlots[i][1]}</figure></div></section>`);
+  const pooled = r.pooled
+    ? `<section id="ledger-pooled"><h2>Ledger over fine-tuning seeds <span class="muted">${escapeHtml(r.pooled.spec)}</span></h2>
+<p class="note">Δ = the mean over seeds of each seed's paired difference; intervals resample seeds and items together, so they cover both; hover a row for each seed's Δ.</p>
+${ledgerTableHtml(r.pooled)}</section>`
+    : "";
   const explorer = explorerHtml(input);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="ftledger">
@@ -114,6 +146,7 @@ ${ledgerTableHtml(l)}
 <body>
 ${headerHtml(input, title)}
 <main>
+${pooled}
 ${ledgers.join("\n")}
 ${r.ledgers.length > 1 ? `<section id="trajectory"><h2>Trajectory over the tuned models</h2><figure>${trajectory}</figure></section>` : ""}
 <section id="measurements"><h2>Measurements per model</h2>

@@ -23,5 +23,6 @@ export { renderSvg, notMeasuredNote } from "./render.js";
 export { explorerHtml, explorerRows, outputText, EXPLORER_MAX_ROWS, type ExplorerRow } from "./explorer.js";
 export { escapeHtml, jsonForScript } from "./escape.js";
 export {
-  rowLabel, valueText, signedText, deltaUnit, deltaText, pText, verdictText, orderedRows, notMeasured, hiddenTradeText, gateText, rowDetailText, type LedgerJson,
+  rowLabel, valueText, signedText, deltaUnit, deltaText, pText, verdictText, orderedRows, notMeasured, hiddenTradeText, gateText, rowDetailText,
+  summarize, summaryLines, itemsToSettle, itemsText, type LedgerSummary, type LedgerJson,
 } from "./ledger-text.js";

@@ -95,3 +95,59 @@ export function rowDetailText(r: JsonRow): string {
   if (r.note) parts.push(r.note);
   return parts.join("; ");
 }
+
+/** A ledger read for its answer first: gained, lost (hidden trades first), equivalent, negligible, and what this n cannot tell. */
+export interface LedgerSummary {
+  gained: JsonRow[];
+  lost: JsonRow[];
+  equivalent: JsonRow[];
+  negligible: JsonRow[];
+  /** Inconclusive rows that were tested, fewest items needed first. */
+  undecided: JsonRow[];
+  /** Rows that could not be tested at all (no items in common, too few for an interval). */
+  untested: JsonRow[];
+}
+
+/** Items to settle a row either way: enough to detect a change of the margin and to show equivalence within it. */
+export function itemsToSettle(r: JsonRow): number | null {
+  const n = r.n_needed;
+  if (!n || n.detect === null || n.equivalence === null) return null;
+  return Math.max(n.detect, n.equivalence);
+}
+
+export function summarize(l: LedgerJson): LedgerSummary {
+  const rows = orderedRows(l);
+  const of = (v: string) => rows.filter((r) => r.verdict === v);
+  const inconclusive = of("inconclusive");
+  const need = (r: JsonRow) => itemsToSettle(r) ?? Infinity;
+  return {
+    gained: of("gained"), lost: of("lost"), equivalent: of("equivalent"), negligible: of("negligible"),
+    undecided: inconclusive.filter((r) => r.p !== null).sort((a, b) => need(a) - need(b)),
+    untested: inconclusive.filter((r) => r.p === null),
+  };
+}
+
+/** "~1,200" items, or "—" when no plan could be made. */
+export function itemsText(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return "—";
+  return `~${Math.round(n).toLocaleString("en-US")}`;
+}
+
+/** The summary as plain lines (the terminal's first screen, and the Markdown's, after escaping). */
+export function summaryLines(l: LedgerJson, max = 8): string[] {
+  const s = summarize(l);
+  const out: string[] = [];
+  const list = (title: string, rows: JsonRow[], line: (r: JsonRow) => string) => {
+    out.push(`${title} (${rows.length})${rows.length ? ":" : ""}`);
+    for (const r of rows.slice(0, max)) out.push(`  ${line(r)}`);
+    if (rows.length > max) out.push(`  … and ${rows.length - max} more (see the full ledger)`);
+  };
+  const change = (r: JsonRow) => `${r.hidden_trade ? "! " : ""}${rowLabel(r)}  ${valueText(r, r.base)} → ${valueText(r, r.tuned)}, ${deltaText(r)}`;
+  list("gained", s.gained, change);
+  list("lost (! = hidden trade: its probe's proxy gained)", s.lost, change);
+  list("equivalent (shown to change by less than the margin)", s.equivalent, (r) => `${rowLabel(r)}  ${deltaText(r)} within ±${r.unit === "share" ? `${(100 * r.margin).toFixed(1)} pp` : r.margin}`);
+  list("negligible (a real change smaller than the margin)", s.negligible, change);
+  list("cannot be told at this n", s.undecided, (r) => `${rowLabel(r)}  n = ${r.n}, ${deltaText(r)}; needs ${itemsText(itemsToSettle(r))} items to settle`);
+  if (s.untested.length) out.push(`not testable (${s.untested.length}): ${s.untested.map(rowLabel).join("; ")}`);
+  return out;
+}

@@ -6,7 +6,7 @@
  */
 import type { ReportInput } from "./data.js";
 import { escapeMarkdownCell } from "./escape.js";
-import { deltaText, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, valueText, verdictText } from "./ledger-text.js";
+import { deltaText, gateText, hiddenTradeText, notMeasured, orderedRows, pText, rowLabel, summaryLines, valueText, verdictText } from "./ledger-text.js";
 
 const cell = escapeMarkdownCell;
 
@@ -17,9 +17,12 @@ export function renderMarkdown(input: ReportInput): string {
   const trades = r.ledgers.reduce((s, l) => s + l.hidden_trades.length, 0);
   out.push(`### ftledger audit — ${trades > 0 ? `⚠️ ${trades} hidden trade(s)` : "no hidden trade"}`, "");
   out.push(`Run \`${cell(r.run_id)}\`: base ${cell(base?.spec ?? "?")}${base ? ` (${cell(base.format)})` : ""}; ${r.manifest?.items.count ?? "?"} items.`, "");
-  for (const l of r.ledgers) {
+  for (const l of r.pooled ? [r.pooled] : r.ledgers) {
+    out.push(`#### The answer: ${l.tuned === 0 ? cell(l.spec) : `base → tuned #${l.tuned}`}`, "", "```", ...summaryLines(l), "```", "");
+  }
+  for (const l of [...(r.pooled ? [r.pooled] : []), ...r.ledgers]) {
     const adj = l.adjust === "holm" ? "Holm" : "BH";
-    out.push(`#### base → tuned #${l.tuned}: ${cell(l.spec)}`, "");
+    out.push(l.tuned === 0 ? `#### Ledger over fine-tuning seeds: ${cell(l.spec)}` : `#### base → tuned #${l.tuned}: ${cell(l.spec)}`, "");
     out.push(`| | probe · metric | role | base | tuned | Δ [adj. CI] | p (${adj}) | n | verdict |`, "|---|---|---|---:|---:|---:|---:|---:|---|");
     for (const x of orderedRows(l)) {
       const verdict = verdictText(x);

@@ -79,7 +79,9 @@ export function confidenceInterval(inf: PairedInference, level: number): [number
   if (inf.problem) return [NaN, NaN];
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
   const a = (1 - level) / 2;
-  const [lo, hi] = inf.range;
+  // the search always spans 0, so the interval excludes 0 exactly when p(0) < 1 − level
+  const lo = Math.min(inf.range[0], 0);
+  const hi = Math.max(inf.range[1], 0);
   const lower = inf.pGreater(lo) >= a ? lo : boundary((d) => inf.pGreater(d) < a, lo, hi, true);
   const upper = inf.pLess(hi) >= a ? hi : boundary((d) => inf.pLess(d) < a, lo, hi, false);
   return [lower, upper];

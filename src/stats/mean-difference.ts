@@ -9,7 +9,8 @@
  *        se² = C/(C − 1) · Σ_c (D_c − Δ̂·m_c)² / N²
  *      and the one-sided p-values p(δ₀) = (1 + #{t* ≥ (Δ̂ − δ₀)/se}) / (B + 1) (and ≤).
  *      Second-order accurate where the percentile bootstrap is first-order: simulated
- *      coverage of nominal 95% intervals is in docs/PROBES.md §6.
+ *      coverage of nominal 95% intervals is in docs/PROBES.md §6. Every standard error
+ *      carries a ridge of se²/C (see bootstrapT) so tied resamples do not give t* = ±∞.
  *   2. Small samples (fewer than MIN_BOOTSTRAP_CLUSTERS clusters): the sign-flip
  *      permutation test of the shifted totals D_c − δ₀·m_c (Fisher 1935; exact over all
  *      2^C sign patterns up to 16 clusters, B seeded patterns beyond), inverted into an
@@ -32,6 +33,8 @@ export interface MeanDifferenceOptions {
   seed: number;
   /** Bootstrap resamples (or Monte Carlo sign patterns). 10,000: p-values down to 1e-4, enough for Holm over a ledger. */
   iterations?: number;
+  /** Force a method (default: by the number of clusters); for simulations that compare them. */
+  method?: "bootstrap-t" | "sign-flip";
 }
 
 function differences(base: readonly number[], tuned: readonly number[]): number[] {
@@ -93,16 +96,22 @@ function bootstrapT(t: ClusterTotals, n: number, opts: MeanDifferenceOptions): P
   const B = opts.iterations ?? 10_000;
   const all = Array.from({ length: C }, (_, k) => k);
   const { est, se } = ratioSe(t, all);
+  // NOTE: a resample of tied clusters has se* = 0 and t* = ±∞, which a metric with many
+  // tied values (shares of a few samples) hits often enough to swamp the tail; one
+  // pseudo-cluster's worth of the full sample's variance, se²/C, is added to every
+  // standard error (observed and resampled alike, so the scale cancels).
+  const ridge = (se * se) / C;
   const rng = createRng(opts.seed);
   const stars = new Float64Array(B);
   const pick = new Int32Array(C);
   for (let b = 0; b < B; b++) {
     for (let j = 0; j < C; j++) pick[j] = rng.int(C);
     const r = ratioSe(t, pick);
-    stars[b] = studentize(r.est - est, r.se);
+    stars[b] = studentize(r.est - est, Math.sqrt(r.se * r.se + ridge));
   }
   stars.sort();
-  const tObs = (d0: number) => studentize(est - d0, se);
+  const seObs = Math.sqrt(se * se + ridge);
+  const tObs = (d0: number) => studentize(est - d0, seObs);
   return {
     method: "bootstrap-t", estimate: est, n, clusters: C, designEffect: NaN, range: widen(rangeOf(t), est, se),
     pGreater: (d0) => (1 + countAtLeast(stars, tObs(d0))) / (B + 1),
@@ -194,5 +203,6 @@ export function pairedMeanDifference(base: readonly number[], tuned: readonly nu
   const C = t.sums.length;
   if (d.length === 0) return undefinedInference("bootstrap-t", 0, 0, NaN, "no item has this value for both models");
   if (C < 2) return undefinedInference("sign-flip", d.length, C, t.sums[0] / t.sizes[0], "needs at least 2 independent items (clusters) for an interval");
-  return C < MIN_BOOTSTRAP_CLUSTERS ? signFlip(t, d.length, opts) : bootstrapT(t, d.length, opts);
+  const method = opts.method ?? (C < MIN_BOOTSTRAP_CLUSTERS ? "sign-flip" : "bootstrap-t");
+  return method === "sign-flip" ? signFlip(t, d.length, opts) : bootstrapT(t, d.length, opts);
 }

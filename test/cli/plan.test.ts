@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
 import { openRunStore } from "../../src/audit/index.js";
-import { addPlanCommand, planCommand, planRows, type PlanOptions } from "../../src/cli/commands/plan.js";
+import { addPlanCommand, planCommand, type PlanOptions } from "../../src/cli/commands/plan.js";
+import { planRows } from "../../src/stats/index.js";
 import type { Item, ItemRecord } from "../../src/probes/index.js";
 import { createRng } from "../../src/random/index.js";
 import {

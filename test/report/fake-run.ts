@@ -17,7 +17,7 @@ function row(over: Partial<JsonRow>): JsonRow {
   return {
     probe: "task.accuracy", metric: "accuracy", role: "proxy", domain: EVIL_DOMAIN, kind: "binary", unit: "share", higher_is_better: true,
     formats: { base: "raw", tuned: "raw" }, tuned_in_base_format: false, base: 0.5, tuned: 0.25, delta: -0.25, ci_low: -0.5, ci_high: 0, ci_level: 0.95,
-    p: 0.5, p_adj: 0.5, p_tost: 1, p_tost_adj: 1, significant: false, n: 4, clusters: 4, design_effect: null, measured: null, seeds: null,
+    p: 0.5, p_adj: 0.5, p_tost: 1, p_tost_adj: 1, significant: false, n: 4, clusters: 4, design_effect: null, measured: null, seeds: null, n_needed: null,
     verdict: "inconclusive", hidden_trade: false, test: "tango-score", effect: null, mde: 0.4, margin: 0.02,
     transitions: null, shared_by: [], note: EVIL_NOTE, ...over,
   };

@@ -40,7 +40,7 @@ function capabilityRow(verdict: string, delta: number): JsonRow {
     probe: "faithfulness.early-answering", metric: "aoc", role: "capability", domain: XSS, kind: "continuous", unit: "share",
     higher_is_better: true, formats: { base: "raw", tuned: "raw" }, tuned_in_base_format: false,
     base: 0.5, tuned: 0.5 + delta, delta, ci_low: delta - 0.05, ci_high: delta + 0.05, ci_level: 0.99, p: 0.01, p_adj: 0.02,
-    p_tost: 1, p_tost_adj: 1, significant: true, n: 6, clusters: 6, design_effect: null, measured: null, seeds: null,
+    p_tost: 1, p_tost_adj: 1, significant: true, n: 6, clusters: 6, design_effect: null, measured: null, seeds: null, n_needed: null,
     verdict, hidden_trade: false, test: "bootstrap-t", effect: null, mde: null, margin: 0.02, transitions: null, shared_by: [], note: XSS,
   };
 }

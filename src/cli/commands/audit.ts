@@ -15,7 +15,7 @@ import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { writeTextAtomic } from "../../formats/index.js";
 import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
-import { gateText } from "../../report/index.js";
+import { gateText, summaryLines } from "../../report/index.js";
 import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";
 import { presetTable } from "../preset-table.js";
 import { progressBar, type Progress } from "../progress.js";
@@ -193,10 +193,12 @@ function ledgerLines(c: AuditConfig, result: AuditResult, gated: boolean): strin
   const out: string[] = [];
   const pooled = result.json.pooled;
   if (pooled) {
+    out.push("", `the answer over ${pooled.spec} (base ${c.base}; run ${result.run.runId})`, ...summaryLines(pooled));
     out.push("", `ledger over ${pooled.spec}`, `  base ${c.base}   (run ${result.run.runId}; Δ = the mean over seeds; intervals resample seeds and items; α = ${pooled.alpha}, ${pooled.adjust} adjustment)`, ...ledgerTable(pooled, useColour()));
     out.push("", "each seed against the base:", ...trajectoryTable(result.json.ledgers));
   }
   for (const l of pooled ? [] : result.json.ledgers) {
+    out.push("", `the answer: ${c.base} → ${l.spec}   (run ${result.run.runId})`, ...summaryLines(l));
     out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
   }
   if (!pooled && result.json.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.json.ledgers));
