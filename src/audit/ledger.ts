@@ -121,6 +121,9 @@ export type Draft = Omit<LedgerRow, "pAdj" | "pTostAdj" | "ciLow" | "ciHigh" | "
   plan?: RowStats["plan"];
 };
 
+/** The note on rows of a tuned model prompted in the base's format. */
+export const SAME_FORMAT_NOTE = "the tuned model prompted in the base's format: the gain that does not depend on the fine-tune's prompt format";
+
 /** The suffix of a nullable metric's measurability row. */
 export const MEASURABLE = ".measurable";
 
@@ -308,7 +311,7 @@ export function buildLedgers(o: BuildLedgerOptions): Ledger[] {
         const b = o.store.records(o.runId, base.key, probe.id);
         const t = o.store.records(o.runId, arm.key, probe.id);
         const rows = probeRows(probe, o.items, b, t, formats, o.settings, sameFormat ? "capability" : undefined);
-        if (sameFormat) for (const r of rows) r.note = "the tuned model prompted in the base's format: the gain that does not depend on the fine-tune's prompt format";
+        if (sameFormat) for (const r of rows) r.note = SAME_FORMAT_NOTE;
         draft.push(...rows);
       }
     }

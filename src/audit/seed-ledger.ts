@@ -11,7 +11,7 @@ import { clusterOf, promptFormatName } from "../probes/index.js";
 import { hash32 } from "../random/index.js";
 import { seedPooledDifference, seedPooledMeanDifference, tostP, twoSidedP, type SeedInference } from "../stats/index.js";
 import {
-  dedupeShared, finishRows, markHiddenTrades, measurability, measurableSpec, withMargin, type BuildLedgerOptions, type Draft, type Ledger, type LedgerRow,
+  dedupeShared, finishRows, markHiddenTrades, measurability, measurableSpec, SAME_FORMAT_NOTE, withMargin, type BuildLedgerOptions, type Draft, type Ledger, type LedgerRow,
 } from "./ledger.js";
 import type { Arm } from "./runner.js";
 
@@ -76,42 +76,48 @@ function seedRow(metric: MetricSpec, items: readonly Item[], base: readonly Item
 export function buildSeedLedger(o: BuildLedgerOptions, seedIndexes: readonly number[]): Ledger | undefined {
   const base = o.arms.find((a) => a.role === "base");
   if (!base) throw new Error("an audit needs a base arm");
-  const arms: Arm[] = seedIndexes.map((i) => o.arms.find((a) => a.role === "tuned" && a.index === i && !a.inBaseFormat)).filter((a): a is Arm => a !== undefined);
+  const armsOf = (inBaseFormat: boolean) => seedIndexes.map((i) => o.arms.find((a) => a.role === "tuned" && a.index === i && a.inBaseFormat === inBaseFormat)).filter((a): a is Arm => a !== undefined);
+  const arms = armsOf(false);
   if (arms.length < 2) return undefined;
-  const skipped = (probe: string) => o.unavailable.some((u) => (u.arm === base.key || arms.some((a) => a.key === u.arm)) && u.probe === probe);
-  const formats = { base: promptFormatName(base.format), tuned: promptFormatName(arms[0].format) };
+  const skipped = (probe: string, group: readonly Arm[]) => o.unavailable.some((u) => (u.arm === base.key || group.some((a) => a.key === u.arm)) && u.probe === probe);
   const draft: Draft[] = [];
-  for (const probe of arms[0].probes as Probe[]) {
-    if (skipped(probe.id)) continue;
-    const b = o.store.records(o.runId, base.key, probe.id);
-    const ts = arms.map((a) => o.store.records(o.runId, a.key, probe.id));
-    const measuredIds = new Set(b.map((r) => r.itemId));
-    const domains = probe.perDomain ? [...new Set(o.items.filter((it) => measuredIds.has(it.id)).map((it) => it.domain))] : [undefined];
-    for (const domain of domains) {
-      const al = alignedRecords(o.items, b, ts, domain);
-      const add = (metric: MetricSpec, bb: readonly ItemRecord[], tt: readonly (readonly ItemRecord[])[]) => {
-        const seed = hash32(`${o.settings.seed}|seeds|${probe.id}|${metric.name}|${domain ?? ""}`);
-        const r = seedRow(metric, al.items, bb, tt, seed, o.settings.setIterations * 2);
-        const row: Draft = {
-          probe: probe.id, metric: metric.name, role: metric.role, kind: metric.aggregate ? "set" : metric.kind, unit: metric.unit,
-          higherIsBetter: metric.higherIsBetter, description: metric.description, formats, tunedInBaseFormat: false, margin: metric.margin,
-          n: r.n, clusters: r.inf.clusters, base: r.base, tuned: r.tuned, delta: r.inf.estimate,
-          p: twoSidedP(r.inf), pTost: tostP(r.inf, metric.margin), test: r.inf.method, inference: r.inf, mdeAt: () => NaN,
-          seeds: { deltas: r.inf.perSeed, sd: r.inf.seedSd },
-          ...(r.inf.problem ? { note: `${r.inf.problem}: no interval or test` } : {}),
+  // each seed in its own format; and, where every seed also ran in the base's format, those arms pooled too
+  const sameFormat = armsOf(true);
+  for (const group of sameFormat.length === arms.length ? [arms, sameFormat] : [arms]) {
+    const inBase = group[0].inBaseFormat;
+    const formats = { base: promptFormatName(base.format), tuned: promptFormatName(group[0].format) };
+    for (const probe of group[0].probes as Probe[]) {
+      if (skipped(probe.id, group)) continue;
+      const b = o.store.records(o.runId, base.key, probe.id);
+      const ts = group.map((a) => o.store.records(o.runId, a.key, probe.id));
+      const measuredIds = new Set(b.map((r) => r.itemId));
+      const domains = probe.perDomain ? [...new Set(o.items.filter((it) => measuredIds.has(it.id)).map((it) => it.domain))] : [undefined];
+      for (const domain of domains) {
+        const al = alignedRecords(o.items, b, ts, domain);
+        const add = (metric: MetricSpec, bb: readonly ItemRecord[], tt: readonly (readonly ItemRecord[])[]) => {
+          const seed = hash32(`${o.settings.seed}|seeds|${probe.id}|${metric.name}|${domain ?? ""}|${formats.tuned}`);
+          const r = seedRow(metric, al.items, bb, tt, seed, o.settings.setIterations * 2);
+          const row: Draft = {
+            probe: probe.id, metric: metric.name, role: inBase ? "capability" : metric.role, kind: metric.aggregate ? "set" : metric.kind, unit: metric.unit,
+            higherIsBetter: metric.higherIsBetter, description: metric.description, formats, tunedInBaseFormat: inBase, margin: metric.margin,
+            n: r.n, clusters: r.inf.clusters, base: r.base, tuned: r.tuned, delta: r.inf.estimate,
+            p: twoSidedP(r.inf), pTost: tostP(r.inf, metric.margin), test: r.inf.method, inference: r.inf, mdeAt: () => NaN,
+            seeds: { deltas: r.inf.perSeed, sd: r.inf.seedSd },
+            ...(r.inf.problem ? { note: `${r.inf.problem}: no interval or test` } : inBase ? { note: SAME_FORMAT_NOTE } : {}),
+          };
+          if (domain !== undefined) row.domain = domain;
+          draft.push(row);
         };
-        if (domain !== undefined) row.domain = domain;
-        draft.push(row);
-      };
-      for (const declared of probe.metrics) {
-        const metric = withMargin(declared, probe.id, o.settings.margins);
-        add(metric, al.base, al.seeds);
-        const unmeasured = !metric.aggregate && [al.base, ...al.seeds].some((rs) => rs.some((r) => !finite(r.values[metric.name])));
-        if (unmeasured) add(measurableSpec(metric), measurability(al.base, metric.name), al.seeds.map((t) => measurability(t, metric.name)));
+        for (const declared of probe.metrics) {
+          const metric = withMargin(declared, probe.id, o.settings.margins);
+          add(metric, al.base, al.seeds);
+          const unmeasured = !metric.aggregate && [al.base, ...al.seeds].some((rs) => rs.some((r) => !finite(r.values[metric.name])));
+          if (unmeasured) add(measurableSpec(metric), measurability(al.base, metric.name), al.seeds.map((t) => measurability(t, metric.name)));
+        }
       }
     }
   }
-  dedupeShared(draft, arms[0].probes);
+  dedupeShared(draft, [...arms[0].probes, ...(sameFormat[0]?.probes ?? [])]);
   const rows: LedgerRow[] = finishRows(draft, o.settings);
   const hiddenTrades = markHiddenTrades(rows);
   return {

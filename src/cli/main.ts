@@ -81,12 +81,13 @@ export function buildProgram(): Command {
     )
     .option("--steps <n>", "fine-tuning steps", int("--steps", 1), 300)
     .option("--seed <n>", "random seed of the fine-tune (recorded in the output)", int("--seed"), 1)
+    .option("--seeds <k>", "fine-tune k seeds of the recipe (seed, seed+1, …) and pool them in the audit: the recipe's effect, with intervals over seeds and items", int("--seeds", 1), 1)
     .option("--n <items>", "held-out items per suite for the audit", int("--n", 1), 50)
     .option("--samples <k>", "samples per prompt for the sampling probes", int("--samples", 1), 4)
     .option("--out <dir>", "the demo's folder: the fine-tune, the run store and report.html (a second run reuses them)", "ftledger-demo")
     .option("--quiet", "no progress on stderr", false)
-    .addHelpText("after", "\nExamples:\n  npx ftledger demo                     # about 3 minutes on 2 cores\n  npx ftledger demo --steps 100 --n 20  # a quicker, noisier look\n  npx ftledger view ftledger-demo/store # browse the run afterwards")
-    .action(async (o: { steps: number; seed: number; n: number; samples: number; out: string; quiet: boolean }) => {
+    .addHelpText("after", "\nExamples:\n  npx ftledger demo                     # about 3 minutes on 2 cores\n  npx ftledger demo --steps 100 --n 20  # a quicker, noisier look\n  npx ftledger demo --seeds 3           # the recipe, not one fine-tune: three seeds, pooled\n  npx ftledger view ftledger-demo/store # browse the run afterwards")
+    .action(async (o: { steps: number; seed: number; seeds: number; n: number; samples: number; out: string; quiet: boolean }) => {
       process.exitCode = await demo(o);
     });
 

@@ -5,7 +5,7 @@
  * disagree.
  */
 import type { AuditResultJson, ArmMeasures, JsonRow, Preset } from "../audit/index.js";
-import { deltaText, pText, verdictText } from "../report/index.js";
+import { deltaText, pText, signedText, verdictText } from "../report/index.js";
 import type { ProportionInterval } from "../stats/index.js";
 import { SOLUTION_CLASSES } from "../world/index.js";
 
@@ -52,13 +52,15 @@ export function presetTable(t: PresetTableInput): string[] {
       }
     }
   });
-  for (const l of result.ledgers) {
-    out.push(`[${l.tuned + 1}] − [1], paired on the same items: the ledger's rows (Δ with its adjusted CI, p adjusted (${l.adjust === "holm" ? "Holm" : "BH"}) across all ${l.rows.length} rows of the ledger)`);
+  const seedText = (r: JsonRow) => (r.seeds ? `  per seed ${r.seeds.deltas.map((d) => signedText(r, d)).join(" ")}` : "");
+  for (const l of result.pooled ? [result.pooled] : result.ledgers) {
+    const who = l.tuned === 0 ? `[2…${models.length}] pooled over fine-tuning seeds − [1]` : `[${l.tuned + 1}] − [1]`;
+    out.push(`${who}, paired on the same items: the ledger's rows (Δ with its adjusted CI, p adjusted (${l.adjust === "holm" ? "Holm" : "BH"}) across all ${l.rows.length} rows of the ledger)`);
     for (const m of t.preset.measures) {
       for (const inBase of [false, true]) {
         const r = rowOf(l.rows, m, inBase);
         if (!r) continue;
-        out.push(`  ${`${m.label}${inBase ? IN_BASE : ""}`.padEnd(width)}${deltaText(r)}  p = ${pText(r.p_adj)}  n = ${r.n}  ${verdictText(r)}`);
+        out.push(`  ${`${m.label}${inBase ? IN_BASE : ""}`.padEnd(width)}${deltaText(r)}  p = ${pText(r.p_adj)}  n = ${r.n}  ${verdictText(r)}${seedText(r)}`);
       }
     }
   }

@@ -123,7 +123,7 @@ describe("ftledger audit", () => {
     for (const x of lost) expect(failed).toContain(`${x.probe}.${x.metric}`);
     for (const x of j.gate.failures[0].rows) expect(x.reason).toMatch(/^non-inferiority not shown: the lower \d+\.\d% bound of the change is /);
     const old = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--fail-on", "capability.*<-2%:significant", "--json", "--quiet");
-    const o = JSON.parse(old.stdout) as ResultJson & { gate: { failures: { rows: { verdict: string }[] }[] } };
+    const o = JSON.parse(old.stdout) as { gate: { failures: { rows: { verdict: string }[] }[] } };
     expect(o.gate.failures.flatMap((f) => f.rows).length).toBeLessThanOrEqual(failed.length);
     const text = ftledger("audit", ...PAIR, ...SMALL, "--store", join(dir, "full"), "--fail-on", "capability.*<-2%", "--quiet");
     expect(text.code).toBe(1);

@@ -40,7 +40,15 @@ describe("ftledger CLI", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/reusing the finished fine-tune/);
     expect(again.stdout).toMatch(/records: 0 computed now/);
-  });
+    expect(again.stdout).toMatch(/NOTE: one fine-tuning seed\. The verdicts above are about this fine-tune/);
+    // two seeds: the second fine-tune is trained, the first reused, and the audit pools them
+    const two = ftledger("demo", "--steps", "4", "--n", "4", "--samples", "2", "--seeds", "2", "--out", join(dir, "demo"));
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toMatch(/seed 2\) → .*sft-4-seed2/);
+    expect(two.stdout).toMatch(/2\. audit zoo\/base-m against the fine-tunes \(2 fine-tuning seeds, pooled\)/);
+    expect(two.stdout).toMatch(/^ledger over 2 seeds: /m);
+    expect(two.stdout).not.toMatch(/NOTE: one fine-tuning seed/);
+  }, 240_000);
 
   it("lab train → lab sample → export gguf", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftledger-cli-"));

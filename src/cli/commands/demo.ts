@@ -15,14 +15,17 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isStepDir, latestCheckpoint, resolveZooPath } from "../../formats/index.js";
-import { loadKernels } from "../../tensor/index.js";
-import { resolveRecipeConfig, runLab } from "../../train/index.js";
+import { loadKernels, type Kernels } from "../../tensor/index.js";
+import { resolveRecipeConfig, runLab, type Recipe } from "../../train/index.js";
 import { progressBar } from "../progress.js";
 import { auditCommand, auditConfigSchema } from "./audit.js";
 
 export interface DemoOptions {
   steps: number;
+  /** The first fine-tuning seed; with `seeds` > 1, seed, seed + 1, … */
   seed: number;
+  /** Fine-tunes of the same recipe, pooled in the audit (default 1). */
+  seeds?: number;
   /** Held-out items per suite for the audit. */
   n: number;
   /** Samples per prompt for the sampling probes. */
@@ -62,45 +65,63 @@ export async function demo(opts: DemoOptions): Promise<number> {
     return 2;
   }
   const root = resolve(opts.out);
-  const dir = join(root, `sft-${opts.steps}-seed${opts.seed}`);
-  out(`\n1. fine-tune ${DEMO_BASE}: sft on harder arithmetic (2–4 steps, operands ≤ 49), worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${opts.seed}) → ${dir}`);
-  let checkpoint = await latestCheckpoint(dir);
-  if (checkpoint !== null && isStepDir(checkpoint, opts.steps)) {
-    out(`   reusing the finished fine-tune ${checkpoint}`);
-  } else {
-    const bar = progressBar(opts.steps, "sft", "loss {loss} | ETA {eta_formatted}");
-    const t0 = performance.now();
-    let run;
-    try {
-      run = await runLab({
-        recipe: found.value.recipe, dir, kernels, seed: opts.seed, steps: opts.steps, checkpointEvery: opts.steps, resume: checkpoint !== null,
-        onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3) }),
-      });
-    } finally {
-      bar.stop();
-    }
-    if (!run.ok) {
-      err(run.message);
-      return run.error ? 1 : 2;
-    }
-    const tail = run.losses.slice(-10);
-    if (run.losses.length > 0) {
-      out(`   loss ${run.losses[0].toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${run.data?.examples ?? "?"} examples)`);
-    }
-    checkpoint = run.checkpoint;
+  const seeds = Array.from({ length: opts.seeds ?? 1 }, (_, k) => opts.seed + k);
+  const checkpoints: string[] = [];
+  for (const seed of seeds) {
+    const dir = join(root, `sft-${opts.steps}-seed${seed}`);
+    out(`\n1. fine-tune ${DEMO_BASE}: sft on harder arithmetic (2–4 steps, operands ≤ 49), worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${seed}) → ${dir}`);
+    const done = await fineTune(found.value.recipe, dir, seed, opts, kernels);
+    if (typeof done === "number") return done;
+    checkpoints.push(done);
   }
+  const world = join(root, `sft-${opts.steps}-seed${seeds[0]}`);
 
   // 2. the audit: the same held-out items for both, in the fine-tune's world
-  out(`\n2. audit ${DEMO_BASE} against the fine-tune on ${opts.n} held-out items per suite (every default probe)`);
+  const pooled = checkpoints.length > 1;
+  out(`\n2. audit ${DEMO_BASE} against the fine-tune${pooled ? `s (${checkpoints.length} fine-tuning seeds, pooled)` : ""} on ${opts.n} held-out items per suite (every default probe)`);
   const store = join(root, "store");
   const report = join(root, "report.html");
+  const tuned = checkpoints.map((c) => `builtin:${c}`);
   const settings = auditConfigSchema.parse({
-    base: `builtin:${base}`, tuned: [`builtin:${checkpoint}`], "base-format": "raw", "tuned-format": "chat",
-    world: dir, n: opts.n, samples: opts.samples, seed: 1, store, report,
+    base: `builtin:${base}`, ...(pooled ? { tuned: [], "tuned-seeds": tuned } : { tuned }), "base-format": "raw", "tuned-format": "chat",
+    world, n: opts.n, samples: opts.samples, seed: 1, store, report,
   });
   const code = await auditCommand(settings, { json: false, quiet: opts.quiet === true });
   if (code === 2) return 2;
+  if (!pooled) {
+    out("\nNOTE: one fine-tuning seed. The verdicts above are about this fine-tune; whether they hold for the recipe is a");
+    out("question about seeds — `npx ftledger demo --seeds 3` fine-tunes three and pools them (intervals over seeds and items).");
+  }
   out(`\nthe report: ${report}`);
   out(`every run in the store: npx ftledger view ${store}`);
   return 0;
+}
+
+/** One sft fine-tune in `dir` (reused when already finished): its final checkpoint, or an exit code. */
+async function fineTune(recipe: Recipe, dir: string, seed: number, opts: DemoOptions, kernels: Kernels): Promise<string | number> {
+  const existing = await latestCheckpoint(dir);
+  if (existing !== null && isStepDir(existing, opts.steps)) {
+    out(`   reusing the finished fine-tune ${existing}`);
+    return existing;
+  }
+  const bar = progressBar(opts.steps, "sft", "loss {loss} | ETA {eta_formatted}");
+  const t0 = performance.now();
+  let run;
+  try {
+    run = await runLab({
+      recipe, dir, kernels, seed, steps: opts.steps, checkpointEvery: opts.steps, resume: existing !== null,
+      onStep: (s) => bar.update(s.step, { loss: s.loss.toFixed(3) }),
+    });
+  } finally {
+    bar.stop();
+  }
+  if (!run.ok) {
+    err(run.message);
+    return run.error ? 1 : 2;
+  }
+  const tail = run.losses.slice(-10);
+  if (run.losses.length > 0) {
+    out(`   loss ${run.losses[0].toFixed(3)} → ${(tail.reduce((a, b) => a + b, 0) / tail.length).toFixed(3)} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${run.data?.examples ?? "?"} examples)`);
+  }
+  return run.checkpoint;
 }
