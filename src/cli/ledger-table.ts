@@ -54,6 +54,11 @@ export function ledgerTable(l: LedgerJson, colour = false): string[] {
     for (const t of l.hidden_trades) out.push(`    ${hiddenTradeText(t)}`);
   }
   for (const u of notMeasured(l)) out.push(`  not measured: ${u.probe}: ${u.reason}`);
+  const partly = rows.filter((r) => r.measured !== null);
+  if (partly.length > 0) {
+    out.push("  measured on fewer items than the audit gave (each has a .measurable row above):");
+    for (const r of partly) out.push(`    ${rowLabel(r)}: base ${r.measured!.base}, tuned ${r.measured!.tuned} of ${r.measured!.items} items`);
+  }
   return out;
 }
 

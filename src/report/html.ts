@@ -73,6 +73,10 @@ export function ledgerTableHtml(ledger: LedgerJson): string {
   }
   const missing = notMeasured(ledger);
   if (missing.length > 0) parts.push(`<ul class="note">${missing.map((m) => `<li>not measured: ${escapeHtml(m.probe)}: ${escapeHtml(m.reason)}</li>`).join("")}</ul>`);
+  const partly = orderedRows(ledger).filter((r) => r.measured !== null);
+  if (partly.length > 0) {
+    parts.push(`<p class="note">Measured on fewer items than the audit gave (each has a <code>.measurable</code> row in the table):</p><ul class="note">${partly.map((r) => `<li>${escapeHtml(rowLabel(r))}: base ${r.measured!.base}, tuned ${r.measured!.tuned} of ${r.measured!.items} items</li>`).join("")}</ul>`);
+  }
   return parts.join("\n");
 }
 
