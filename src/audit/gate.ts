@@ -127,8 +127,11 @@ function brokenThreshold(rule: Extract<GateRule, { kind: "threshold" }>, rows: r
     const failed = matched.filter((r) => r.significant && Number.isFinite(r.delta) && compare(improvement(r), rule.op, rule.value));
     return { failed: failed.map((r) => failure(r, `significant (p_adj ${r.pAdj.toPrecision(2)}) and its change ${pct(r, improvement(r))} is ${rule.op} ${pct(r, rule.value)}`)), untested: [] };
   }
-  const tested = matched.filter((r) => !r.inference.problem && Number.isFinite(r.delta));
-  const untested = matched.filter((r) => r.inference.problem || !Number.isFinite(r.delta)).map((r) => ({ ...rowKey(r), reason: r.note ?? r.inference.problem ?? "no test" }));
+  const testable = (r: LedgerRow) => !r.inference.problem && !r.inference.degenerate && Number.isFinite(r.delta);
+  const tested = matched.filter(testable);
+  const untested = matched.filter((r) => !testable(r)).map((r) => ({
+    ...rowKey(r), reason: r.inference.degenerate ? "every item changed by the same amount: no spread to bound the change with" : r.note ?? r.inference.problem ?? "no test",
+  }));
   const ps = tested.map((r) => oneSidedP(r, below, rule.value));
   const adjusted = holm(ps);
   const failed: GateRowFailure[] = [];

@@ -54,7 +54,7 @@ export function verdictOf(r: VerdictInput & Omit<Adjusted, "verdict">, alpha: nu
     if (r.ciLow >= -r.margin && r.ciHigh <= r.margin) return "negligible";
     return "inconclusive";
   }
-  const spread = r.ciHigh > r.ciLow;
+  const spread = r.ciHigh > r.ciLow && !r.inference.degenerate;
   if (r.pTostAdj < alpha && spread && r.n >= MIN_EQUIVALENT_N) return "equivalent";
   return "inconclusive";
 }

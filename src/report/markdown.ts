@@ -18,7 +18,10 @@ export function renderMarkdown(input: ReportInput): string {
   out.push(`### ftledger audit — ${trades > 0 ? `⚠️ ${trades} hidden trade(s)` : "no hidden trade"}`, "");
   out.push(`Run \`${cell(r.run_id)}\`: base ${cell(base?.spec ?? "?")}${base ? ` (${cell(base.format)})` : ""}; ${r.manifest?.items.count ?? "?"} items.`, "");
   for (const l of r.pooled ? [r.pooled] : r.ledgers) {
-    out.push(`#### The answer: ${l.tuned === 0 ? cell(l.spec) : `base → tuned #${l.tuned}`}`, "", "```", ...summaryLines(l), "```", "");
+    out.push(`#### The answer: ${l.tuned === 0 ? cell(l.spec) : `base → tuned #${l.tuned}`}`, "");
+    // headings bold, entries a list; every piece escaped like a table cell (no raw text reaches GitHub's HTML)
+    for (const line of summaryLines(l)) out.push(line.startsWith("  ") ? `- ${cell(line.trim())}` : `**${cell(line)}**`);
+    out.push("");
   }
   for (const l of [...(r.pooled ? [r.pooled] : []), ...r.ledgers]) {
     const adj = l.adjust === "holm" ? "Holm" : "BH";

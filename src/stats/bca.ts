@@ -105,7 +105,7 @@ export function pairedSetStatistic<R>(
   const hi = Math.max(sorted[sorted.length - 1], est);
   const pad = hi > lo ? (hi - lo) * 1e-6 : 0;
   return {
-    method: "bca", estimate: est, n, clusters: C, designEffect: NaN, range: [lo - pad, hi + pad],
+    method: "bca", estimate: est, n, clusters: C, designEffect: NaN, range: [lo - pad, hi + pad], degenerate: !(hi > lo),
     pGreater, pLess: (d0) => 1 - pGreater(d0), dropped: B - stars.length,
   };
 }

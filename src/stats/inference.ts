@@ -28,8 +28,18 @@ export interface PairedInference {
   clusters: number;
   /** Variance inflation from clustering (1 = none), where the method estimates one. */
   designEffect: number;
-  /** Where Δ can lie (the search range of the interval). */
+  /**
+   * Where to search for the interval's bounds. With `bounded`, it is the parameter space
+   * (a difference of proportions lies in [−1, 1]); otherwise the data's range, and a bound
+   * the test cannot reach inside it is searched for further out (or is infinite).
+   */
   range: readonly [number, number];
+  bounded?: boolean;
+  /**
+   * The data show no spread at all (every difference equal): the interval is the estimate
+   * itself, which says nothing about the population's spread (never evidence of equivalence).
+   */
+  degenerate?: boolean;
   pGreater(delta0: number): number;
   pLess(delta0: number): number;
   /** Why the comparison cannot be made (too few items …): p and intervals are then NaN. */
@@ -54,6 +64,18 @@ export function tostP(inf: PairedInference, margin: number): number {
 }
 
 const BISECTIONS = 64;
+/** How far (in doublings of the data's width) an unbounded interval's end is searched for. */
+const DOUBLINGS = 40;
+
+/** From `start`, step outward by `step`, doubling, until `rejected`; ±∞ when it never is. */
+function reach(start: number, step: number, rejected: (d: number) => boolean): number {
+  let x = start;
+  for (let k = 0; k <= DOUBLINGS; k++) {
+    if (rejected(x)) return x;
+    x = start + step * 2 ** k;
+  }
+  return step < 0 ? -Infinity : Infinity;
+}
 
 /**
  * The boundary of {δ₀ : rejected(δ₀)} in [lo, hi], where rejected holds below the
@@ -78,12 +100,20 @@ function boundary(rejected: (d: number) => boolean, lo: number, hi: number, reje
 export function confidenceInterval(inf: PairedInference, level: number): [number, number] {
   if (inf.problem) return [NaN, NaN];
   if (!(level > 0 && level < 1)) throw new RangeError(`level must be in (0, 1), got ${level}`);
+  if (inf.degenerate) return [inf.estimate, inf.estimate];
   const a = (1 - level) / 2;
   // the search always spans 0, so the interval excludes 0 exactly when p(0) < 1 − level
-  const lo = Math.min(inf.range[0], 0);
-  const hi = Math.max(inf.range[1], 0);
-  const lower = inf.pGreater(lo) >= a ? lo : boundary((d) => inf.pGreater(d) < a, lo, hi, true);
-  const upper = inf.pLess(hi) >= a ? hi : boundary((d) => inf.pLess(d) < a, lo, hi, false);
+  let lo = Math.min(inf.range[0], 0);
+  let hi = Math.max(inf.range[1], 0);
+  if (!inf.bounded) {
+    // widen until each end is rejected; a test that rejects nothing (a few clusters) gives ±∞
+    const width = Math.max(hi - lo, Math.abs(inf.estimate), 1e-9);
+    lo = reach(lo, -width, (d) => inf.pGreater(d) < a);
+    hi = reach(hi, width, (d) => inf.pLess(d) < a);
+    if (lo === -Infinity && hi === Infinity) return [lo, hi];
+  }
+  const lower = !(inf.pGreater(lo) < a) ? lo : boundary((d) => inf.pGreater(d) < a, lo, hi, true);
+  const upper = !(inf.pLess(hi) < a) ? hi : boundary((d) => inf.pLess(d) < a, lo, hi, false);
   return [lower, upper];
 }
 

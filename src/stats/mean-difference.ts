@@ -113,7 +113,7 @@ function bootstrapT(t: ClusterTotals, n: number, opts: MeanDifferenceOptions): P
   const seObs = Math.sqrt(se * se + ridge);
   const tObs = (d0: number) => studentize(est - d0, seObs);
   return {
-    method: "bootstrap-t", estimate: est, n, clusters: C, designEffect: NaN, range: widen(rangeOf(t), est, se),
+    method: "bootstrap-t", estimate: est, n, clusters: C, designEffect: NaN, range: widen(rangeOf(t), est, se), degenerate: !(se > 0),
     pGreater: (d0) => (1 + countAtLeast(stars, tObs(d0))) / (B + 1),
     pLess: (d0) => (1 + countAtMost(stars, tObs(d0))) / (B + 1),
   };
@@ -176,6 +176,7 @@ function signFlip(t: ClusterTotals, n: number, opts: MeanDifferenceOptions): Pai
   };
   return {
     method: "sign-flip", estimate: D / N, n, clusters: t.sums.length, designEffect: NaN, range: rangeOf(t),
+    degenerate: t.sums.every((s, k) => Math.abs(s / t.sizes[k] - D / N) <= 1e-12 * (1 + Math.abs(D / N))),
     pGreater: (d0) => count(d0, true),
     pLess: (d0) => count(d0, false),
   };

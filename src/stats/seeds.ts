@@ -70,7 +70,7 @@ export function seedPooledDifference(
   const hi = Math.max(sorted[sorted.length - 1], estimate);
   const pad = hi > lo ? (hi - lo) * 1e-6 : 0;
   return {
-    method: "seed-bootstrap", estimate, n: items, clusters, designEffect: NaN, range: [lo - pad, hi + pad],
+    method: "seed-bootstrap", estimate, n: items, clusters, designEffect: NaN, range: [lo - pad, hi + pad], degenerate: !(hi > lo),
     // Δ > δ₀ is shown when few replicates fall at or below δ₀
     pGreater: (d0) => (1 + cdf(d0, false)) / (sorted.length + 1),
     pLess: (d0) => (1 + sorted.length - cdf(d0, true)) / (sorted.length + 1),

@@ -91,6 +91,7 @@ export function pairedProportions(base: readonly number[], tuned: readonly numbe
     clusters: units,
     designEffect: deff,
     range: [-1, 1],
+    bounded: true,
     pGreater: (d0) => normalCdf(-z(d0)),
     pLess: (d0) => normalCdf(z(d0)),
     ...(n === 0 ? { problem: "no item has this value for both models" } : {}),
