@@ -67,14 +67,14 @@ const BISECTIONS = 64;
 /** How far (in doublings of the data's width) an unbounded interval's end is searched for. */
 const DOUBLINGS = 40;
 
-/** From `start`, step outward by `step`, doubling, until `rejected`; ±∞ when it never is. */
-function reach(start: number, step: number, rejected: (d: number) => boolean): number {
+/** From `start`, step outward by `step`, doubling, until `rejected`: that point, or null when it never is. */
+function reach(start: number, step: number, rejected: (d: number) => boolean): number | null {
   let x = start;
   for (let k = 0; k <= DOUBLINGS; k++) {
     if (rejected(x)) return x;
     x = start + step * 2 ** k;
   }
-  return step < 0 ? -Infinity : Infinity;
+  return null;
 }
 
 /**
@@ -105,15 +105,20 @@ export function confidenceInterval(inf: PairedInference, level: number): [number
   // the search always spans 0, so the interval excludes 0 exactly when p(0) < 1 − level
   let lo = Math.min(inf.range[0], 0);
   let hi = Math.max(inf.range[1], 0);
+  const rejectedBelow = (d: number) => inf.pGreater(d) < a;
+  const rejectedAbove = (d: number) => inf.pLess(d) < a;
   if (!inf.bounded) {
-    // widen until each end is rejected; a test that rejects nothing (a few clusters) gives ±∞
+    // widen until each end is rejected; an end the test cannot reject (a few clusters, too
+    // few resamples for the level) is infinite
     const width = Math.max(hi - lo, Math.abs(inf.estimate), 1e-9);
-    lo = reach(lo, -width, (d) => inf.pGreater(d) < a);
-    hi = reach(hi, width, (d) => inf.pLess(d) < a);
-    if (lo === -Infinity && hi === Infinity) return [lo, hi];
+    const l = reach(lo, -width, rejectedBelow);
+    const h = reach(hi, width, rejectedAbove);
+    const lower = l === null ? -Infinity : boundary(rejectedBelow, l, hi, true);
+    const upper = h === null ? Infinity : boundary(rejectedAbove, lo, h, false);
+    return [lower, upper];
   }
-  const lower = !(inf.pGreater(lo) < a) ? lo : boundary((d) => inf.pGreater(d) < a, lo, hi, true);
-  const upper = !(inf.pLess(hi) < a) ? hi : boundary((d) => inf.pLess(d) < a, lo, hi, false);
+  const lower = !rejectedBelow(lo) ? lo : boundary(rejectedBelow, lo, hi, true);
+  const upper = !rejectedAbove(hi) ? hi : boundary(rejectedAbove, lo, hi, false);
   return [lower, upper];
 }
 
