@@ -42,9 +42,13 @@ export {
   type AuditOptions, type AuditResult, type Ledger, type LedgerRow, type AuditResultJson,
 } from "./audit/index.js";
 
-// statistics: Wilson intervals, paired bootstraps, exact McNemar, permutation tests, adjustment, effect sizes, MDE
+// statistics: each ledger row is one family of one-sided tests (PairedInference), from which its
+// p-value, its interval at any level and its equivalence (TOST) p follow; the planner; and the
+// older building blocks (Wilson, percentile bootstrap, exact McNemar, permutation tests, adjustment)
 export {
+  pairedProportions, pairedMeanDifference, pairedSetStatistic, seedPooledMeanDifference, twoSidedP, tostP, confidenceInterval,
+  planRows, pairedProportionsN, pairedMeanN, equivalenceN, designEffect,
   wilson, proportion, pairedBootstrap, mcnemarExact, discordantPairs, categoryShares, pairedBinary,
   signFlipTest, pairedPermutation, pairedBootstrapStatistic, holm, benjaminiHochberg, cohensDz, pairedOddsRatio, mdePairedMean, mdeMcNemar,
-  type ProportionInterval, type PairedBootstrapOptions, type PairedBootstrapResult, type McNemarResult, type PairedBinaryComparison,
+  type PairedInference, type ProportionInterval, type PairedBootstrapOptions, type PairedBootstrapResult, type McNemarResult, type PairedBinaryComparison,
 } from "./stats/index.js";

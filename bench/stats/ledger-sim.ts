@@ -322,7 +322,7 @@ export function simulatedLedger(o: SimLedgerOptions): Ledger {
   const all = Object.values(items).flat();
   const [ledger] = buildLedgers({
     runId: `sim-${o.seed}`, store: memoryStore(store), arms, probes: allProbes, items: all, unavailable: [],
-    settings: { iterations: o.iterations, setIterations: o.setIterations, permutations: o.iterations, alpha: 0.05, adjust: "holm", seed: o.seed, examples: 0 },
+    settings: { iterations: o.iterations, setIterations: o.setIterations, alpha: 0.05, adjust: "holm", seed: o.seed, examples: 0 },
   });
   return ledger;
 }

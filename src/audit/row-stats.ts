@@ -52,8 +52,6 @@ export interface StatsSettings {
   iterations: number;
   /** Resamples for set-level statistics (each recomputes the statistic twice). */
   setIterations: number;
-  /** Monte Carlo sign patterns of the small-sample test. */
-  permutations: number;
   alpha: number;
 }
 
@@ -61,7 +59,7 @@ export interface StatsSettings {
  * 10,000 resamples for means and 5,000 for set statistics: their smallest p-values (about 1e-4
  * and 2e-4) reach Holm's first step, α/m, in ledgers of up to ~250 rows.
  */
-export const DEFAULT_STATS: StatsSettings = { iterations: 10_000, setIterations: 5_000, permutations: 10_000, alpha: 0.05 };
+export const DEFAULT_STATS: StatsSettings = { iterations: 10_000, setIterations: 5_000, alpha: 0.05 };
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 

@@ -21,7 +21,7 @@ import type { Item, ItemRecord, MetricSpec, MetricValues, Probe, PromptFormat } 
 const store = openRunStore(mkdtempSync(join(tmpdir(), "ftledger-ledger-")));
 afterAll(() => store.close());
 
-const SETTINGS: LedgerSettings = { iterations: 2_000, setIterations: 500, permutations: 2_000, alpha: 0.05, adjust: "holm", seed: 7, examples: 2 };
+const SETTINGS: LedgerSettings = { iterations: 2_000, setIterations: 500, alpha: 0.05, adjust: "holm", seed: 7, examples: 2 };
 const P40 = 2 * normalCdf(-Math.sqrt(40));
 const TANGO20 = 3.841458820694124 / (20 + 3.841458820694124);
 

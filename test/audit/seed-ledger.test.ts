@@ -15,7 +15,7 @@ import type { Item, ItemRecord, MetricSpec, Probe, PromptFormat } from "../../sr
 
 const store = openRunStore(mkdtempSync(join(tmpdir(), "ftledger-seeds-")));
 afterAll(() => store.close());
-const SETTINGS: LedgerSettings = { iterations: 2_000, setIterations: 1_000, permutations: 2_000, alpha: 0.05, adjust: "holm", seed: 3, examples: 1 };
+const SETTINGS: LedgerSettings = { iterations: 2_000, setIterations: 1_000, alpha: 0.05, adjust: "holm", seed: 3, examples: 1 };
 const RAW: PromptFormat = { kind: "raw" };
 const lm = (id: string): LanguageModel => ({ id, generate: () => Promise.reject(new Error("unused")), generateBatch: () => Promise.reject(new Error("unused")), score: () => Promise.reject(new Error("unused")), scoreBatch: () => Promise.reject(new Error("unused")), close: async () => {} });
 const metric: MetricSpec = { name: "acc", role: "capability", kind: "binary", higherIsBetter: true, unit: "share", description: "test", margin: 0.02 };
