@@ -144,7 +144,8 @@ const cell = (id: string, n: number, method: "new" | "old") =>
   sum(covResults.filter((_, i) => { const t = covTasks[i] as Extract<Task, { kind: "coverage" }>; return t.scenario === id && t.n === n && t.method === method; }));
 const NS = [20, 50, 200, 1000];
 out("");
-out(`a. Coverage of nominal 95% two-sided intervals: the share of replicates whose interval contains the true Δ (replicates in brackets; * = below 0.94).`);
+out(`a. Coverage of nominal 95% two-sided intervals: the share of replicates whose interval contains the true Δ (replicates in brackets; * = below 0.94; ∞N = N intervals with an infinite end, which a test with too few clusters to reject anything must give — they cover).`);
+out(`   !N = N replicates with no interval at all (counted as not covered).`);
 out(`   Monte Carlo sd at 0.95: ${f3(mcSd(0.95, R_BINARY))} with ${R_BINARY} replicates, ${f3(mcSd(0.95, R_BOOT))} with ${R_BOOT}. "old" = the percentile paired bootstrap (src/stats pairedBootstrap, B = ${ITERATIONS}) the ledger used before, on the first ${R_OLD} replicates.`);
 out(`${pad("scenario", 66)}${pad("method", 36)}${NS.map((n) => pad(`n=${n}`, 15)).join("")}`);
 let coverageMin = Infinity;
@@ -156,7 +157,7 @@ for (const sc of SCENARIOS) {
     const c = cell(sc.id, n, "new");
     const cov = c.covered / c.replicates;
     coverageMin = Math.min(coverageMin, cov);
-    return pad(`${f3(cov)}${cov < 0.94 ? "*" : " "}(${c.replicates})${c.undefined ? `!${c.undefined}` : ""}`, 15);
+    return pad(`${f3(cov)}${cov < 0.94 ? "*" : " "}(${c.replicates})${c.undefined ? `!${c.undefined}` : ""}${c.infinite ? `∞${c.infinite}` : ""}`, 15);
   });
   out(`${pad(sc.label, 66)}${pad(methods, 36)}${row.join("")}`);
   if ((OLD_METHOD_ROWS as readonly string[]).includes(sc.id)) {
@@ -166,7 +167,7 @@ for (const sc of SCENARIOS) {
       return pad(`${f3(cov)}${cov < 0.94 ? "*" : " "}(${c.replicates})`, 15);
     });
     out(`${pad(`  ↳ the same data, old method`, 66)}${pad("percentile bootstrap", 36)}${old.join("")}`);
-    const w = (m: "new" | "old") => NS.map((n) => { const c = cell(sc.id, n, m); return f3(c.widthSum / (c.replicates - c.undefined)); }).join(" / ");
+    const w = (m: "new" | "old") => NS.map((n) => { const c = cell(sc.id, n, m); return f3(c.widthSum / (c.replicates - c.undefined - c.infinite)); }).join(" / ");
     widths.push(`   ${sc.label}: mean width new ${w("new")}, old ${w("old")} (n = ${NS.join(", ")})`);
   }
 }

@@ -41,6 +41,8 @@ export interface CoverageCounts {
   covered: number;
   /** Replicates with no interval (the method's `problem`); counted as not covered. */
   undefined: number;
+  /** Replicates whose interval has an infinite end (the test cannot reject that side at this n): they cover, and have no width. */
+  infinite: number;
   widthSum: number;
 }
 
@@ -78,7 +80,7 @@ export function newInference(kind: "binary" | "continuous" | "set", s: PairedSam
 export function coverageSlice(t: CoverageTask): CoverageCounts {
   const sc = SCENARIOS.find((s) => s.id === t.scenario);
   if (!sc) throw new Error(`no scenario ${t.scenario}`);
-  const out: CoverageCounts = { replicates: 0, covered: 0, undefined: 0, widthSum: 0 };
+  const out: CoverageCounts = { replicates: 0, covered: 0, undefined: 0, infinite: 0, widthSum: 0 };
   for (let r = t.from; r < t.to; r++) {
     const sample = sc.draw(createRng(seedOf("coverage", sc.id, t.n, r)), t.n);
     const seed = seedOf("coverage", sc.id, t.n, r, "method");
@@ -91,12 +93,13 @@ export function coverageSlice(t: CoverageTask): CoverageCounts {
       [lo, hi] = confidenceInterval(newInference(sc.kind, sample, seed, t.iterations), 0.95);
     }
     out.replicates++;
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    if (Number.isNaN(lo) || Number.isNaN(hi)) {
       out.undefined++;
       continue;
     }
     if (lo <= sc.truth && sc.truth <= hi) out.covered++;
-    out.widthSum += hi - lo;
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) out.infinite++;
+    else out.widthSum += hi - lo;
   }
   return out;
 }
