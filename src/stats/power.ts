@@ -37,9 +37,8 @@ import { normalCdf, normalQuantile } from "./normal.js";
 
 export type PowerMethod = "mcnemar-score-connor" | "paired-t" | "tost-paired-t" | "tost-paired-proportions";
 
-export interface SampleSize {
-  /** Items needed (rounded up, design effect included); Infinity when none suffice, NaN when undefined (ψ = 0 for equivalence), each with a note. */
-  n: number;
+/** What every power calculation reports besides its answer. */
+interface PowerPlan {
   method: PowerMethod;
   /** The level the test is planned at (already divided by m when planning for m rows). */
   alpha: number;
@@ -48,15 +47,15 @@ export interface SampleSize {
   note?: string;
 }
 
-export interface DetectableEffect {
+export interface SampleSize extends PowerPlan {
+  /** Items needed (rounded up, design effect included); Infinity when none suffice, NaN when undefined (ψ = 0 for equivalence), each with a note. */
+  n: number;
+}
+
+export interface DetectableEffect extends PowerPlan {
   /** Smallest true difference detected with `power`, in the metric's units; Infinity when none is, with a note. */
   mde: number;
   n: number;
-  method: PowerMethod;
-  alpha: number;
-  power: number;
-  deff: number;
-  note?: string;
 }
 
 interface Level {
