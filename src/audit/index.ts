@@ -13,4 +13,5 @@ export { parseDataset, readDataset, type DatasetResult, type BadLine } from "./d
 export { SUITES, DEFAULT_SUITES, suiteItems, type SuiteName } from "./suites.js";
 export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow, type CallCounts } from "./json.js";
 export { regressionLines, writeRegressions, type RegressionLine } from "./regressions.js";
+export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type DoseCurve, type DosePoint } from "./dose.js";
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";

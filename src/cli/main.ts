@@ -4,7 +4,8 @@
  */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { addItemOptions, int, ITEM_FLAG_KEYS, num, oneOf } from "./options.js";
 import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
@@ -12,6 +13,7 @@ import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { addPlanCommand } from "./commands/plan.js";
+import { addWeightsCommands } from "./weights-commands.js";
 import { serveCommand } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { SPEC_FORMS } from "../backends/index.js";
@@ -19,42 +21,6 @@ import { PROBE_IDS } from "../probes/index.js";
 import { PRESET_NAMES, SUITES } from "../audit/index.js";
 import { listCheckpoints } from "../formats/index.js";
 import { recipes } from "../train/index.js";
-
-function int(name: string, min = 0) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
-    return n;
-  };
-}
-
-function num(name: string, ok: (n: number) => boolean, rule: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (v.trim() === "" || !Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`${name} must be ${rule}, got "${v}"`);
-    return n;
-  };
-}
-
-/** A comma-separated list, each entry one of `values`. */
-function listOf<T extends string>(name: string, values: readonly T[]) {
-  const one = oneOf(name, values);
-  return (v: string): T[] => v.split(",").map((x) => one(x.trim()));
-}
-
-function oneOf<T extends string>(name: string, values: readonly T[]) {
-  return (v: string): T => {
-    if (!(values as readonly string[]).includes(v)) throw new InvalidArgumentError(`${name} must be one of ${values.join(", ")}, got "${v}"`);
-    return v as T;
-  };
-}
-
-/** `--margin probe.metric=VALUE …`: accumulated into one { "probe.metric": value } record. */
-function marginRule(v: string, previous: Record<string, number> | undefined): Record<string, number> {
-  const m = /^([^=\s]+)=([0-9]*\.?[0-9]+)(%?)$/.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`--margin must be probe.metric=VALUE (e.g. knowledge.retention.closed-book=0.05 or =5%), got "${v}"`);
-  return { ...(previous ?? {}), [m[1]]: Number(m[2]) / (m[3] ? 100 : 1) };
-}
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -91,8 +57,7 @@ export function buildProgram(): Command {
       process.exitCode = await demo(o);
     });
 
-  const auditCmd = program
-    .command("audit")
+  const auditCmd = addItemOptions(program.command("audit"))
     .description(
       "the ledger: put a base model and its fine-tune(s) through the same items and report, per probe, what the fine-tune gained " +
         "on the proxy and what it lost on the capability underneath, with paired CIs and adjusted p-values; resumes an interrupted " +
@@ -101,29 +66,10 @@ export function buildProgram(): Command {
     .option("--base <spec>", `the base model: ${SPEC_FORMS}`)
     .option("--tuned <spec...>", "the fine-tuned model(s); several = a trajectory (e.g. a run's checkpoints), each audited against the base")
     .option("--tuned-seeds <specs...>", "fine-tunes of one recipe that differ only in the seed (≥ 2): the ledger pools them, with intervals over seeds and items and each seed's Δ")
-    .option("--margin <rules...>", "the smallest change that matters, per metric: probe.metric=VALUE (e.g. knowledge.retention.closed-book=0.05), replacing the metric's own margin", marginRule)
     .option("--trajectory <run>", "a lab run folder: every checkpoint in it is a --tuned model, oldest first (where did the capability start to fall?)")
-    .option("--base-format <format>", "raw | chat | template:TEXT-with-{prompt} (default raw)")
-    .option("--tuned-format <format>", "raw | chat | template:… (default chat when the tuned model has a chat template, else raw)")
-    .option("--probes <ids...>", `probes by id or glob (default all): ${PROBE_IDS.join(", ")}`)
-    .option("--preset <name>", `a named probe and suite selection with a compact table: ${PRESET_NAMES.join(", ")} (--probes and --suite given win)`, oneOf("--preset", PRESET_NAMES))
-    .option("--suite <names...>", `built-in item suites: ${SUITES.join(", ")} (default arithmetic knowledge reference; none when --data is given)`)
-    .option("--split <split>", "the built-in suites' items: id items with their N-1 variants (default), or the n1 or ood split alone", oneOf("--split", SPLITS))
-    .option("--data <files...>", "your items as JSONL (docs/PROBES.md: id, prompt, answer, options?, steps?, verifier?, variant_of?, domain?)")
-    .option("--on-bad-line <what>", "a bad --data line: fail (default) or skip", oneOf("--on-bad-line", ["skip", "fail"] as const))
-    .option("--n <items>", "items per built-in suite (default 100)", int("--n", 1))
-    .option("--seed <n>", "seed of sampling, bootstrap and permutations (default 1)", int("--seed"))
-    .option("--samples <k>", "samples per prompt for sampling probes (default 8)", int("--samples", 1))
-    .option("--max-tokens <n>", "longest response in tokens (default 160)", int("--max-tokens", 1))
-    .option("--batch-size <n>", "requests per backend batch call (default 16)", int("--batch-size", 1))
-    .option("--world <file>", "world settings for the built-in suites: JSON or a lab run folder (audit in the world a model was trained in)")
-    .option("--world-seed <n>", "world seed (default 1, the zoo's pre-training seed; overrides --world's)", int("--world-seed"))
-    .option("--store <dir>", "run store folder: runs.sqlite + cache.sqlite (default .ftledger)")
     .option("--config <file>", "settings as YAML or JSON (keys as the flags without --, e.g. base:, tuned: [...], fail-on: [...]); flags win")
     .option("--fail-on <rules...>", 'CI gate: hidden-trade | lost | lost:SELECTOR | SELECTOR<VALUE (e.g. "capability.*<-2%"); exit 1 when one matches')
-    .option("--adjust <method>", "multiple-comparison adjustment across the ledger: holm (default) or bh", oneOf("--adjust", ["holm", "bh"] as const))
     .option("--alpha <a>", "significance level after adjustment (default 0.05)", num("--alpha", (n) => n > 0 && n < 1, "in (0, 1)"))
-    .option("--no-same-format", "do not also score the tuned model in the base's prompt format")
     .option("--export-regressions <file>", "write the items the fine-tune lost as JSONL (the --data schema) for the next round")
     .option("--report <file>", "also write the self-contained HTML report here (it is always written to <store>/reports/<run-id>.html)")
     .option("--markdown <file>", "write the ledger as Markdown here (for a pull-request comment)")
@@ -143,10 +89,8 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", margin: "margin", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
-        data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
-        world: "world", worldSeed: "world-seed", store: "store", failOn: "fail-on", adjust: "adjust", alpha: "alpha",
-        sameFormat: "same-format", exportRegressions: "export-regressions", report: "report", markdown: "markdown",
+        ...ITEM_FLAG_KEYS, base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", failOn: "fail-on", alpha: "alpha",
+        exportRegressions: "export-regressions", report: "report", markdown: "markdown",
       };
       let raw: Record<string, unknown> = {};
       let where = "flags";
@@ -188,6 +132,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     });
 
   addPlanCommand(program);
+  addWeightsCommands(program);
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
   lab

@@ -20,7 +20,7 @@ export { type FloatDType, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from "./dt
 export { type TensorInfo, DTYPE_SIZES, READABLE_DTYPES } from "./safetensors/header.js";
 export { type TensorSource, openSafetensors } from "./safetensors/reader.js";
 export { openSafetensorsModel, openShardedSafetensors } from "./safetensors/sharded.js";
-export { type TensorToWrite, writeSafetensors, writeSafetensorsModel, INDEX_FILE, SINGLE_FILE } from "./safetensors/writer.js";
+export { type TensorToWrite, type TensorPlan, writeSafetensors, writeSafetensorsStream, writeSafetensorsModel, writeSafetensorsModelStream, INDEX_FILE, SINGLE_FILE } from "./safetensors/writer.js";
 
 // Hugging Face checkpoint folders
 export { readModelConfig, toHfConfig, HF_CONFIG_FIELDS } from "./hf/config.js";

@@ -15,7 +15,8 @@ import {
 import { calibrationPlot, earlyAnsweringPlot, formatPlot, n1Plot } from "./plots-records.js";
 import { diversityPlot, tradeoffPlot, trajectoryPlot } from "./plots.js";
 
-const CSS = `
+/** The report stylesheet, shared by every page the report module writes (audit, diff, sweep). */
+export const REPORT_CSS = `
 :root { --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --gained: #15803d; --lost: #b91c1c; --negligible: #0e7490; --equivalent: #2563eb; --inconclusive: #6b7280; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto; padding: 16px 24px 48px; max-width: 1400px; }
@@ -146,7 +147,7 @@ ${ledgerTableHtml(r.pooled)}</section>`
   const explorer = explorerHtml(input);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="generator" content="ftledger">
-<title>${escapeHtml(title)}</title><style>${CSS}</style></head>
+<title>${escapeHtml(title)}</title><style>${REPORT_CSS}</style></head>
 <body>
 ${headerHtml(input, title)}
 <main>

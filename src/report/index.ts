@@ -10,7 +10,8 @@
 export { reportInputFromStore, readAuditResult, plotArms, type ReportInput, type PlotArm } from "./data.js";
 
 // whole documents
-export { renderHtml, ledgerTableHtml } from "./html.js";
+export { renderHtml, ledgerTableHtml, REPORT_CSS } from "./html.js";
+export { renderDiffHtml, renderSweepHtml, diffHeatmap, dosePlot, type SweepReport } from "./weights.js";
 export { renderMarkdown } from "./markdown.js";
 export { renderJson } from "./json.js";
 

@@ -213,6 +213,8 @@ export interface AuditCliFlags {
   quiet: boolean;
   /** Print the preset's table only, not the ledger (`ftledger lab eval`). */
   tableOnly?: boolean;
+  /** false: print nothing on stdout (a caller such as sweep prints its own view of the result). */
+  print?: boolean;
   /** Called with the result once it is printed, before the reports are written (`lab eval --json` writes its file). */
   onResult?: (r: { result: AuditResult; measures?: ArmMeasures[]; items: readonly Item[] }) => Promise<void>;
 }
@@ -297,7 +299,9 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       calls: () => Object.fromEntries(opened.map((m, i) => [i === 0 ? "base" : `tuned${i}`, { model: m.stats.misses + m.stats.bypassed, cached: m.stats.hits }])),
     });
     const measures = preset ? armMeasures(store, result.run.runId, result.run.arms, items.items, preset) : undefined;
-    if (flags.json) {
+    if (flags.print === false) {
+      // the caller prints
+    } else if (flags.json) {
       process.stdout.write(`${JSON.stringify(result.json, null, 2)}\n`);
     } else {
       const out: string[] = [];

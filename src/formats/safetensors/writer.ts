@@ -33,9 +33,36 @@ function checkTensors(tensors: readonly TensorToWrite[]): void {
 /** Write one safetensors file at `path` (atomically). */
 export async function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata?: Record<string, string>): Promise<void> {
   checkTensors(tensors);
-  const entries = tensors.map((t) => {
+  await writeSafetensorsStream(path, tensors.map(({ name, shape, dtype }) => ({ name, shape, ...(dtype ? { dtype } : {}) })), async (i) => tensors[i].data, metadata);
+}
+
+/** A tensor whose values are produced while the file is written (streaming). */
+export interface TensorPlan {
+  name: string;
+  shape: readonly number[];
+  dtype?: FloatDType;
+}
+
+/**
+ * Write one safetensors file whose tensors are produced one at a time by `produce(i)`:
+ * the header is known from the plan, so memory stays at one tensor whatever the file size
+ * (merges and sweeps of multi-GB models). Atomic: a crash or an error thrown by `produce`
+ * leaves no file at `path`.
+ */
+export async function writeSafetensorsStream(
+  path: string,
+  plan: readonly TensorPlan[],
+  produce: (index: number) => Promise<Float32Array>,
+  metadata?: Record<string, string>,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const t of plan) {
+    if (t.name === "__metadata__" || seen.has(t.name)) throw new Error(`tensor name "${t.name}" is reserved or repeated`);
+    seen.add(t.name);
+  }
+  const entries = plan.map((t) => {
     const dtype = t.dtype ?? "F32";
-    return { name: t.name, dtype, shape: t.shape, bytes: t.data.length * bytesPer(dtype) };
+    return { name: t.name, dtype, shape: t.shape, bytes: numelOf(t.shape) * bytesPer(dtype) };
   });
   const { json } = encodeHeader(entries, metadata);
   const prefix = Buffer.alloc(8);
@@ -44,9 +71,15 @@ export async function writeSafetensors(path: string, tensors: readonly TensorToW
     await writeAll(fh, prefix);
     await writeAll(fh, json);
     // one tensor converted at a time keeps the extra memory to the largest tensor
-    for (const t of tensors) await writeAll(fh, encodeFloats(t.data, t.dtype ?? "F32"));
+    for (let i = 0; i < plan.length; i++) {
+      const data = await produce(i);
+      if (data.length !== numelOf(plan[i].shape)) throw new Error(`tensor "${plan[i].name}": ${data.length} values for shape [${plan[i].shape.join(", ")}]`);
+      await writeAll(fh, encodeFloats(data, plan[i].dtype ?? "F32"));
+    }
   });
 }
+
+const numelOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 export const INDEX_FILE = "model.safetensors.index.json";
 export const SINGLE_FILE = "model.safetensors";
@@ -62,30 +95,42 @@ export async function writeSafetensorsModel(
   opts: { metadata?: Record<string, string>; maxShardBytes?: number } = {},
 ): Promise<string[]> {
   checkTensors(tensors);
+  const plan = tensors.map(({ name, shape, dtype }) => ({ name, shape, ...(dtype ? { dtype } : {}) }));
+  return writeSafetensorsModelStream(dir, plan, async (i) => tensors[i].data, opts);
+}
+
+/** As `writeSafetensorsModel`, with each tensor produced while it is written (`produce(i)` in plan order). */
+export async function writeSafetensorsModelStream(
+  dir: string,
+  plan: readonly TensorPlan[],
+  produce: (index: number) => Promise<Float32Array>,
+  opts: { metadata?: Record<string, string>; maxShardBytes?: number } = {},
+): Promise<string[]> {
   const max = opts.maxShardBytes ?? Infinity;
-  const shards: TensorToWrite[][] = [[]];
+  const shards: number[][] = [[]]; // plan indices per shard
   let used = 0;
   let total = 0;
-  for (const t of tensors) {
-    const bytes = t.data.length * bytesPer(t.dtype ?? "F32");
+  plan.forEach((t, i) => {
+    const bytes = numelOf(t.shape) * bytesPer(t.dtype ?? "F32");
     total += bytes;
     if (used > 0 && used + bytes > max) {
       shards.push([]);
       used = 0;
     }
-    shards[shards.length - 1].push(t);
+    shards[shards.length - 1].push(i);
     used += bytes;
-  }
+  });
   if (shards.length === 1) {
-    await writeSafetensors(join(dir, SINGLE_FILE), tensors, opts.metadata);
+    await writeSafetensorsStream(join(dir, SINGLE_FILE), plan, produce, opts.metadata);
     return [SINGLE_FILE];
   }
   const pad = (i: number) => String(i).padStart(5, "0");
   const names = shards.map((_, i) => `model-${pad(i + 1)}-of-${pad(shards.length)}.safetensors`);
   const weightMap: Record<string, string> = {};
-  for (let i = 0; i < shards.length; i++) {
-    await writeSafetensors(join(dir, names[i]), shards[i], opts.metadata);
-    for (const t of shards[i]) weightMap[t.name] = names[i];
+  for (let s = 0; s < shards.length; s++) {
+    const idx = shards[s];
+    await writeSafetensorsStream(join(dir, names[s]), idx.map((i) => plan[i]), (j) => produce(idx[j]), opts.metadata);
+    for (const i of idx) weightMap[plan[i].name] = names[s];
   }
   const index = { metadata: { total_size: total }, weight_map: weightMap };
   await writeTextAtomic(join(dir, INDEX_FILE), JSON.stringify(index, null, 2) + "\n");

@@ -16,7 +16,8 @@ import { trainSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
-export const SFT_TASKS = ["arithmetic", "knowledge"] as const;
+/** "arithmetic+knowledge": a joint multi-task fine-tune, half the examples from each task (CPI-FT's baseline, arXiv 2508.21741). */
+export const SFT_TASKS = ["arithmetic", "knowledge", "arithmetic+knowledge"] as const;
 export const SFT_VARIANTS = ["answer-only", "with-reasoning"] as const;
 
 export const sftSchema = z
@@ -47,7 +48,7 @@ export const sftSchema = z
     train: trainSchema({ steps: 300, batchSize: 16, maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20 }).prefault({}),
   })
   .superRefine((c, ctx) => {
-    if (c.variant === "with-reasoning" && c.task !== "arithmetic") {
+    if (c.variant === "with-reasoning" && c.task === "knowledge") {
       ctx.addIssue({ code: "custom", path: ["variant"], message: `"with-reasoning" needs a task with solution steps (arithmetic); use "answer-only" for ${c.task}` });
     }
   });
@@ -56,6 +57,13 @@ export type SftConfig = z.infer<typeof sftSchema>;
 
 /** The chat examples of an sft config: prompt in the task's own frame, response by variant. */
 export function sftExamples(c: Pick<SftConfig, "task" | "variant" | "format" | "examples"> & { world: WorldSettings }): ChatExample[] {
+  if (c.task === "arithmetic+knowledge") {
+    // the variant applies to arithmetic; facts are always answered directly. Interleaved, so every batch mixes both.
+    const half = Math.ceil(c.examples.count / 2);
+    const a = sftExamples({ ...c, task: "arithmetic", examples: { ...c.examples, count: half } });
+    const k = sftExamples({ ...c, task: "knowledge", variant: "answer-only", examples: { ...c.examples, count: c.examples.count - half } });
+    return a.flatMap((x, i) => (i < k.length ? [x, k[i]] : [x]));
+  }
   const n = c.examples.offset + c.examples.count;
   if (c.task === "knowledge") {
     const items = knowledgeTask.items({ config: c.world.knowledge, seed: c.world.seed, split: "id", n }).slice(c.examples.offset);
