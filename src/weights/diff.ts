@@ -152,7 +152,7 @@ export async function diffWeights(base: ModelWeights, tuned: readonly ModelWeigh
       acc.mod.add(null, module, p);
       acc.lay.add(layer, null, p);
       acc.all.add(null, null, p);
-      if (overlap) masks.push(coreMask(delta, o.coreFraction));
+      if (overlap) masks.push(changedCore(delta, o.coreFraction));
     }
     if (overlap) {
       const lk = String(layer);
@@ -177,6 +177,17 @@ export async function diffWeights(base: ModelWeights, tuned: readonly ModelWeigh
     settings: { threshold: o.threshold, rank: o.rank, rankK: o.rankK, coreFraction: o.coreFraction, seed: o.seed },
   };
   return { ok: true, value: result };
+}
+
+/**
+ * The core region among the entries that changed: an entry a fine-tune left exactly as it was
+ * is not part of its core, however the top-p% cut falls (a frozen tensor, a LoRA's untouched
+ * rows), or two fine-tunes that both left a tensor alone would "overlap" there completely.
+ */
+function changedCore(delta: Float32Array, fraction: number): Uint8Array {
+  const mask = coreMask(delta, fraction);
+  for (let i = 0; i < mask.length; i++) if (mask[i] && delta[i] === 0) mask[i] = 0;
+  return mask;
 }
 
 function overlapOf(labels: string[], pairs: [number, number][], inter: Map<string, number[]>, union: Map<string, number[]>, coreFraction: number): OverlapResult {
