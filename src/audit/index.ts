@@ -11,7 +11,7 @@ export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateF
 export { openRunStore, StoreError, type RunStore, type RunSummary, type RunStatus } from "./store.js";
 export { parseDataset, readDataset, type DatasetResult, type BadLine } from "./dataset.js";
 export { SUITES, DEFAULT_SUITES, suiteItems, type SuiteName } from "./suites.js";
-export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow, type CallCounts } from "./json.js";
+export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow, type CallCounts, type LedgerJsonShape } from "./json.js";
 export { regressionLines, writeRegressions, type RegressionLine } from "./regressions.js";
 export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type DoseCurve, type DosePoint } from "./dose.js";
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";

@@ -9,7 +9,7 @@
  * takes one Jaccard of the sums — never a mean of per-tensor Jaccards, which would weigh
  * a norm vector like a projection matrix.
  */
-import { topFractionMask } from "./merge/top-k.js";
+import { topFractionMask } from "./merge/index.js";
 
 /** CPI-FT's core share: the top p = 1% of |τ| (arXiv 2508.21741, its main setting). */
 export const DEFAULT_CORE_FRACTION = 0.01;

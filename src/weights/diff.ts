@@ -14,7 +14,7 @@ import { coreMask, jaccard, overlapCounts } from "./core-regions.js";
 import { addPartials, deltaPartial, statsOf, type DeltaPartial, type DeltaStats } from "./delta.js";
 import { wfail, type WeightsResult } from "./errors.js";
 import { MODULE_KINDS, parseTensorName, type ModuleKind } from "./names.js";
-import { sharedTensors, type ModelWeights } from "./source.js";
+import { Scratch, sharedTensors, type ModelWeights } from "./source.js";
 import { effectiveRank, singularValues, stableRank, type EffectiveRank } from "./spectrum.js";
 
 export const DIFF_SCHEMA = "ftledger.weights-diff/1";
@@ -130,22 +130,26 @@ export async function diffWeights(base: ModelWeights, tuned: readonly ModelWeigh
   const inter = new Map<string, number[]>(); // layer key → per pair summed intersections
   const union = new Map<string, number[]>();
   const total = names.value.length;
+  const buf0 = new Scratch();
+  const buf1 = new Scratch();
   for (const [i, name] of names.value.entries()) {
     o.onProgress?.(i, total, name);
     const info = base.source.info(name)!;
     const { layer, module } = parseTensorName(name);
-    const theta0 = await base.source.readTensor(name);
+    const numel = info.shape.reduce((a, b) => a * b, 1);
+    const theta0 = await base.source.readTensor(name, buf0.get(numel));
     if (!theta0.ok) return wfail({ code: "format", error: theta0.error });
-    const theta1 = new Float32Array(theta0.value.length); // each tuned tensor in turn, then its Δ in place
+    const theta1 = buf1.get(numel); // each tuned tensor in turn, then its Δ in place
     const masks: Uint8Array[] = [];
     for (const [t, m] of tuned.entries()) {
       const r = await m.source.readTensor(name, theta1);
       if (!r.ok) return wfail({ code: "format", error: r.error });
       const p = deltaPartial(theta0.value, theta1, { threshold: o.threshold });
       const stats = statsOf(p);
+      const wantSpectrum = info.shape.length === 2 && (o.rank === "all" || (o.rank === "auto" && numel <= RANK_AUTO_MAX));
       const delta = theta1;
-      for (let j = 0; j < delta.length; j++) delta[j] -= theta0.value[j];
-      const spectrum = spectrumOf(delta, info.shape, stats.deltaNorm * stats.deltaNorm, o, name);
+      if (wantSpectrum || overlap) for (let j = 0; j < delta.length; j++) delta[j] -= theta0.value[j];
+      const spectrum = wantSpectrum ? spectrumOf(delta, info.shape, stats.deltaNorm * stats.deltaNorm, o, name) : { stableRank: null, effectiveRank: null };
       const acc = perTuned[t];
       acc.tensors.push({ name, layer, module, shape: [...info.shape], dtype: info.dtype, stats, ...spectrum });
       acc.lm.add(layer, module, p);

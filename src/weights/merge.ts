@@ -14,7 +14,7 @@ import { mergeMethod, type MergeMethod } from "./merge/index.js";
 import { depthOf, DTYPES, resolveParams, type MergeConfig } from "./merge-config.js";
 import { parseTensorName } from "./names.js";
 import { checkOutput, WeightsAbort, writeModelFolder } from "./output-folder.js";
-import { closeAll, openAllWeights, sharedTensors, type ModelWeights } from "./source.js";
+import { closeAll, openAllWeights, Scratch, sharedTensors, type ModelWeights } from "./source.js";
 
 export interface MergeRunOptions {
   /** The config file, for messages and the manifest. */
@@ -82,8 +82,11 @@ export async function runMerge(config: MergeConfig, o: MergeRunOptions): Promise
       const dtype = (forced ? DTYPES[forced] : WRITABLE.has(info.dtype) ? info.dtype : "F32") as FloatDType;
       return { name, shape: info.shape, dtype };
     });
+    // one reused buffer per input: tensors are read into it, merged, and forgotten before the next
+    const buffers = new Map<ModelWeights, Scratch>(all.map((m) => [m, new Scratch()]));
     const read = async (m: ModelWeights, name: string): Promise<Float32Array> => {
-      const r = await m.source.readTensor(name);
+      const info = m.source.info(name)!;
+      const r = await m.source.readTensor(name, buffers.get(m)!.get(info.shape.reduce((a, b) => a * b, 1)));
       if (!r.ok) throw new WeightsAbort({ code: "format", error: r.error });
       return r.value;
     };

