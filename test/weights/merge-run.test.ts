@@ -140,3 +140,33 @@ describe("bad input: a clear error, exit 2, no output folder", () => {
     expect(await readFile(join(dir, "precious", "keep.txt"), "utf8")).toBe("x");
   });
 });
+
+describe("a killed merge", () => {
+  it("leaves no folder that looks complete, and the next run writes it", async () => {
+    const { spawn } = await import("node:child_process");
+    const big = { ...TINY, dim: 256, nLayers: 8, nHeads: 4, nKvHeads: 2, ffnDim: 512 };
+    const kdir = await tempDir("killed");
+    await saveModel(join(kdir, "base"), seededParams(big, 1), { config: big });
+    await saveModel(join(kdir, "a"), seededParams(big, 2), { config: big });
+    await saveModel(join(kdir, "b"), seededParams(big, 3), { config: big });
+    const file = join(kdir, "ties.yaml");
+    await writeFile(file, `merge_method: ties\nbase_model: ${join(kdir, "base")}\nmodels:\n  - model: ${join(kdir, "a")}\n    parameters: { density: 0.3 }\n  - model: ${join(kdir, "b")}\n    parameters: { density: 0.3 }\n`);
+    const out = join(kdir, "merged");
+    const root = join(import.meta.dirname, "..", "..");
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), "merge", file, "--out", out, "--max-shard-mb", "2", "--quiet"], { cwd: root, stdio: "ignore" });
+    let sawPartial = false;
+    for (let i = 0; i < 2000 && !sawPartial; i++) {
+      const tmp = (await readdir(kdir)).find((f) => f.startsWith("merged.tmp-"));
+      if (tmp && (await readdir(join(kdir, tmp))).some((f) => f.startsWith("model-"))) sawPartial = true;
+      else await new Promise((res) => setTimeout(res, 5));
+    }
+    child.kill("SIGKILL");
+    await new Promise((res) => child.on("exit", res));
+    expect(sawPartial).toBe(true); // killed while shards were being written
+    expect(existsSync(out)).toBe(false);
+    const again = ftledger("merge", file, "--out", out, "--max-shard-mb", "2", "--quiet");
+    expect(again.code).toBe(0);
+    expect((await loadCheckpoint(out)).ok).toBe(true);
+    expect((await readdir(kdir)).filter((f) => f.startsWith("merged.tmp-"))).toEqual([]); // the killed run's leftovers are cleaned up
+  });
+});
