@@ -7,6 +7,7 @@
  *   ftledger/probes   the Probe contract, every probe, items, prompt formats
  *   ftledger/stats    paired statistics
  *   ftledger/audit    the audit: runner, run store, ledger, gate
+ *   ftledger/weights  diff, merge and partial reversion of model weights
  */
 
 // kernels: pick the fastest kernel set that starts here
@@ -52,3 +53,9 @@ export {
   signFlipTest, pairedPermutation, pairedBootstrapStatistic, holm, benjaminiHochberg, cohensDz, pairedOddsRatio, mdePairedMean, mdeMcNemar,
   type PairedInference, type ProportionInterval, type PairedBootstrapOptions, type PairedBootstrapResult, type McNemarResult, type PairedBinaryComparison,
 } from "./stats/index.js";
+
+// inside the weights: where a fine-tune changed the model, merges, θ₀ + α·Δ
+export {
+  openModelWeights, diffWeights, runMerge, readMergeConfig, writeScaledModel, MERGE_METHODS, formatWeightsError,
+  type DiffResult, type MergeConfig, type MergeMethod, type WeightsError,
+} from "./weights/index.js";

@@ -13,16 +13,20 @@
 # audit per seed with M_s as the base and A_s, B_s, TIES_s, CPI_s as the tuned models (greedy
 # task accuracy on 300 unseen arithmetic and 300 unseen knowledge items, both in the chat
 # format), and the seeds pooled (pool-seeds.ts). Resumable: finished runs, merges and audits
-# are reused. Run from the repository root:  bash scripts/experiments/claim9.sh [OUT]   (~25 min on 2 cores)
+# are reused. Run from the repository root:  bash scripts/experiments/claim9.sh [OUT]   (~6 min on 2 cores)
+# WORLD='{"arithmetic":{"minSteps":2,"maxSteps":4,"operandMax":49}}' runs it in a harder world
+# (the fine-tunes and the audit's items both use it).
 set -euo pipefail
 OUT=${1:-runs/claim9}
 N=${N:-300}
 SEEDS=${SEEDS:-"1 2 3"}
 FT="node bin/ftledger.js"
+WORLD=${WORLD:-"{}"}
 mkdir -p "$OUT"
-echo '{"base":"zoo/base-m","task":"arithmetic","variant":"with-reasoning","format":"code"}' > "$OUT/sft-arith.json"
-echo '{"base":"zoo/base-m","task":"knowledge","variant":"answer-only"}' > "$OUT/sft-know.json"
-echo '{"base":"zoo/base-m","task":"arithmetic+knowledge","variant":"with-reasoning","format":"code"}' > "$OUT/sft-multi.json"
+echo "$WORLD" > "$OUT/world.json"
+echo "{\"base\":\"zoo/base-m\",\"task\":\"arithmetic\",\"variant\":\"with-reasoning\",\"format\":\"code\",\"world\":$WORLD}" > "$OUT/sft-arith.json"
+echo "{\"base\":\"zoo/base-m\",\"task\":\"knowledge\",\"variant\":\"answer-only\",\"world\":$WORLD}" > "$OUT/sft-know.json"
+echo "{\"base\":\"zoo/base-m\",\"task\":\"arithmetic+knowledge\",\"variant\":\"with-reasoning\",\"format\":\"code\",\"world\":$WORLD}" > "$OUT/sft-multi.json"
 
 for s in $SEEDS; do
   for name in sft-arith sft-know sft-multi; do
@@ -46,7 +50,7 @@ for s in $SEEDS; do
     echo "$(date +%T) audit seed $s"
     $FT audit --base "builtin:$OUT/sft-multi-s$s" --base-format chat \
       --tuned "builtin:$OUT/sft-arith-s$s" "builtin:$OUT/sft-know-s$s" "builtin:$OUT/ties-s$s" "builtin:$OUT/cpi-s$s" --tuned-format chat \
-      --probes task.accuracy --suite arithmetic knowledge --split id --n "$N" --no-same-format --store "$OUT/store" --json --quiet > "$OUT/audit-s$s.json.tmp"
+      --probes task.accuracy --suite arithmetic knowledge --split id --n "$N" --world "$OUT/world.json" --no-same-format --store "$OUT/store" --json --quiet > "$OUT/audit-s$s.json.tmp"
     mv "$OUT/audit-s$s.json.tmp" "$OUT/audit-s$s.json"
   fi
 done

@@ -42,13 +42,16 @@ lines.push("", "2. Δ vs M (pp): mean over seeds of the paired difference, 95% i
 lines.push(`| model − M | ${TASKS.join(" | ")} |`, `|---|${TASKS.map(() => "---|").join("")}`);
 MODELS.forEach((m, i) => {
   const cells = TASKS.map((t) => {
-    const diffs = audits.map((a) => {
-      const r = rowOf(a, i, t);
-      const ids = new Map<string, number>();
-      for (const id of r.transitions?.gained_ids ?? []) ids.set(id, 1);
-      for (const id of r.transitions?.lost_ids ?? []) ids.set(id, -1);
+    // items are crossed with seeds (every seed answers the same items): an item keeps one index
+    // in every seed's array, so the bootstrap resamples the same items for all seeds. Items no
+    // seed changed are all 0 and interchangeable, so only the changed ones need a fixed place.
+    const rows = audits.map((a) => rowOf(a, i, t));
+    const index = new Map<string, number>();
+    for (const r of rows) for (const id of [...(r.transitions?.gained_ids ?? []), ...(r.transitions?.lost_ids ?? [])]) if (!index.has(id)) index.set(id, index.size);
+    const diffs = rows.map((r) => {
       const d = new Array<number>(r.n).fill(0);
-      [...ids.values()].forEach((v, k) => (d[k] = v)); // order does not matter without clusters
+      for (const id of r.transitions?.gained_ids ?? []) d[index.get(id)!] = 1;
+      for (const id of r.transitions?.lost_ids ?? []) d[index.get(id)!] = -1;
       return d;
     });
     const inf = seedPooledMeanDifference(diffs, undefined, { seed: 1 });

@@ -65,7 +65,9 @@ function overlapLines(o: OverlapResult): string[] {
     out.push("", "  per layer:");
     out.push(...table(["layer", ...pairs.map(([a, b]) => `${short[a]}~${short[b]}`)], o.byLayer.map((l) => [l.layer === null ? "other" : String(l.layer), ...pairs.map(([a, b]) => fix(l.jaccard[a][b], 3))]), [true, ...pairs.map(() => true)]));
   }
-  out.push("", `  clusters (average linkage): ${o.clusters.map((c) => `{${c.map((l) => short[o.labels.indexOf(l)]).join(", ")}}`).join(" ")}`);
+  const names = (ls: string[]) => `{${ls.map((l) => short[o.labels.indexOf(l)]).join(", ")}}`;
+  out.push("", `  clusters (average linkage, cut at Jaccard 0.5): ${o.clusters.map(names).join(" ")}`);
+  if (o.merges.length) out.push(`  merge order: ${o.merges.map((m) => `${names(m.a)}+${names(m.b)} at ${fix(m.similarity, 4)}`).join(", then ")}`);
   out.push(`  NOTE: random core regions of ${pct(o.coreFraction, 1)} overlap with Jaccard ≈ ${fix(o.coreFraction / (2 - o.coreFraction), 4)}; overlap well above that is shared structure.`);
   return out;
 }
