@@ -142,7 +142,7 @@ export async function dosePlot(s: SweepReport): Promise<string> {
   });
 }
 
-export async function renderSweepHtml(s: SweepReport): Promise<string> {
+export async function renderSweepHtml(s: SweepReport, diff?: DiffResult): Promise<string> {
   const keep = s.keep_alpha === null
     ? `<div class="alert">No dose keeps every capability non-inferior.</div>`
     : `<div class="ok">Keep α = ${s.keep_alpha}: the largest dose whose capabilities are all non-inferior (adjusted interval excludes a loss beyond each row's margin).</div>`;
@@ -157,6 +157,7 @@ export async function renderSweepHtml(s: SweepReport): Promise<string> {
   return page(
     `ftledger sweep: ${s.base} → ${s.tuned}${s.revert ? ` (reverted: ${s.revert})` : ""}`,
     `${keep}\n<figure>${await dosePlot(s)}</figure>\n<h2>each row at each dose</h2>\n${tableHtml(["row", "role", ...s.alphas.map((a) => `α = ${a}`)], rows, [false, false, ...s.alphas.map(() => true)])}
-<p class="note">audit run ${escapeHtml(s.run_id)}; Δ of shares in percentage points; ✓ = non-inferior. A single fine-tune's sweep is one seed: it shows this model's dose-response, not the recipe's.</p>`,
+<p class="note">audit run ${escapeHtml(s.run_id)}; Δ of shares in percentage points; ✓ = non-inferior. A single fine-tune's sweep is one seed: it shows this model's dose-response, not the recipe's.</p>
+${diff && diff.tuned[0] ? `<h2>where the fine-tune changed the weights (α = 1)</h2><figure>${await diffHeatmap(diff.tuned[0])}</figure><p class="note">${s.revert ? `reverted at every dose: ${escapeHtml(s.revert)}. ` : ""}ftledger diff gives every tensor's figures.</p>` : ""}`,
   );
 }

@@ -121,6 +121,16 @@ describe("models that do not match", () => {
     expect(formatWeightsError(r.error)).toMatch(/tensor "model\.embed_tokens\.weight" has shape \[112, 16\] in .*base but \[120, 16\] in .*wide/);
   });
 
+  it("names a tensor one model lacks", async () => {
+    const tiedConfig = { ...TINY, tiedEmbeddings: true };
+    await saveModel(join(dir, "tied"), seededParams(tiedConfig, 2), { config: tiedConfig });
+    const opened = await openAllWeights([join(dir, "base"), join(dir, "tied")]);
+    if (!opened.ok) throw new Error("open");
+    const r = await diffWeights(opened.value[0], [opened.value[1]]);
+    await closeAll(opened.value);
+    expect(!r.ok && formatWeightsError(r.error)).toMatch(/tensor "lm_head\.weight" is in .*base but not in .*tied/);
+  });
+
   it("names a missing folder and a model spec that cannot be read tensor by tensor", async () => {
     const r = await openAllWeights([join(dir, "nope")]);
     expect(r.ok).toBe(false);

@@ -84,6 +84,13 @@ describe("merge writes a loadable folder", () => {
     await src.value.close();
   });
 
+  it("reads bf16 sharded inputs", async () => {
+    await saveModel(join(dir, "b-bf16"), b, { dtype: "BF16", maxShardBytes: 4096 });
+    const { params } = await merged(`merge_method: linear\nmodels:\n  - model: ${join(dir, "a")}\n  - model: ${join(dir, "b-bf16")}\n`, "mixed");
+    // b went through bf16 (8 significant bits): the mean moves by at most half of b's rounding
+    for (const i of [0, 99, base.length - 1]) expect(Math.abs(params[i] - (a[i] + b[i]) / 2)).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -9 + 1e-7);
+  });
+
   it("dare_ties is seeded: the same seed gives the same bytes, another seed other bytes", async () => {
     const yaml = (seed: number) => `merge_method: dare_ties\nbase_model: ${join(dir, "base")}\nmodels:\n  - model: ${join(dir, "a")}\n    parameters: { density: 0.5 }\n  - model: ${join(dir, "b")}\n    parameters: { density: 0.5 }\nseed: ${seed}\n`;
     const one = (await merged(yaml(1), "dare1")).params;

@@ -13,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import { writeTextAtomic } from "../../formats/index.js";
 import { sha256Text } from "../../random/index.js";
 import {
-  closeAll, formatWeightsError, NO_REVERT, openAllWeights, parseRevert, revertText, sharedTensors, WEIGHTS_MANIFEST, writeScaledModel, type ModelWeights, type RevertSpec,
+  closeAll, diffWeights, formatWeightsError, NO_REVERT, type DiffResult, openAllWeights, parseRevert, revertText, sharedTensors, WEIGHTS_MANIFEST, writeScaledModel, type ModelWeights, type RevertSpec,
 } from "../../weights/index.js";
 import { auditCommand, validateAuditConfig } from "./audit.js";
 import type { AuditResult } from "../../audit/index.js";
@@ -102,9 +102,13 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
   if (!opened.ok) return fail(formatWeightsError(opened.error));
   const [base, tuned] = opened.value;
   const specs: string[] = [];
+  let diff: DiffResult | undefined;
   try {
     const names = sharedTensors(base, [tuned]);
     if (!names.ok) return fail(formatWeightsError(names.error));
+    // where the fine-tune changed the weights, for the page (no spectra: one streaming pass)
+    const d = await diffWeights(base, [tuned], { rank: "none" });
+    if (d.ok) diff = d.value;
     const store = typeof o.audit.store === "string" ? o.audit.store : ".ftledger";
     const dir = o.models ?? join(store, "sweep", await sweepKey(base, tuned, revert.value));
     for (const a of o.alphas) {
@@ -129,7 +133,7 @@ export async function sweepCommand(o: SweepOptions): Promise<number> {
     process.stdout.write(`${[`dose-response: θ₀ + α·Δ, ${o.base} → ${o.tuned}${sweep.revert ? ` (reverted: ${sweep.revert})` : ""}   (run ${sweep.run_id})`, ...doseLines(dose)].join("\n")}\n`);
   }
   const { renderSweepHtml } = await import("../../report/index.js");
-  const html = await renderSweepHtml(sweep);
+  const html = await renderSweepHtml(sweep, diff);
   const targets = [join(c.value.store, "reports", `${sweep.run_id}-sweep.html`), ...(o.report ? [o.report] : [])];
   for (const t of targets) {
     try {
