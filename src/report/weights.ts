@@ -121,12 +121,12 @@ export async function dosePlot(s: SweepReport): Promise<string> {
     c.points.filter((p) => p.delta !== null && p.ci_low !== null && p.ci_high !== null).map((p) => {
       const k = (c.higher_is_better ? 1 : -1) * (c.unit === "share" ? 100 : 1);
       const [lo, hi] = [k * (p.ci_low as number), k * (p.ci_high as number)].sort((a, b) => a - b);
-      return { row: `${c.role === "proxy" ? "proxy" : "capability"}: ${c.key}`, alpha: p.alpha, delta: k * (p.delta as number), lo, hi, margin: -(c.unit === "share" ? 100 : 1) * c.margin, role: c.role };
+      return { row: `${c.role === "proxy" ? "proxy" : "capability"}: ${c.key}`, alpha: p.alpha, delta: k * (p.delta as number), lo, hi, margin: -(c.unit === "share" ? 100 : 1) * c.margin, role: c.role, keep: s.keep_alpha };
     }),
   );
   if (values.length === 0) return notMeasuredNote("a dose-response curve (no row has an interval)");
   return renderSvg({
-    title: { text: "dose-response: Δ vs base at θ₀ + α·Δ (up = better; shares in pp)", subtitle: [`error bars: adjusted intervals; dashed: −margin${s.keep_alpha !== null ? `; kept dose α = ${s.keep_alpha}` : ""}`] },
+    title: { text: "dose-response: Δ vs base at θ₀ + α·Δ (up = better; shares in pp)", subtitle: [`error bars: adjusted intervals; dashed: −margin${s.keep_alpha !== null ? `; green: the kept dose α = ${s.keep_alpha}` : "; no dose keeps every capability non-inferior"}`] },
     data: { values },
     facet: { field: "row", type: "nominal", title: null, header: { labelLimit: 320, labelFontSize: 10 } },
     columns: 3,
@@ -136,6 +136,7 @@ export async function dosePlot(s: SweepReport): Promise<string> {
         { mark: { type: "errorbar" }, encoding: { x: { field: "alpha", type: "quantitative", title: "α" }, y: { field: "lo", type: "quantitative", title: "Δ" }, y2: { field: "hi" } } },
         { mark: { type: "line", point: true }, encoding: { x: { field: "alpha", type: "quantitative" }, y: { field: "delta", type: "quantitative" }, color: { field: "role", type: "nominal", scale: { domain: ["proxy", "capability"], range: ["#2563eb", "#b45309"] } } } },
         { mark: { type: "rule", strokeDash: [4, 3], color: "#9ca3af" }, encoding: { y: { field: "margin", type: "quantitative", aggregate: "min" } } },
+        ...(s.keep_alpha !== null ? [{ mark: { type: "rule" as const, color: "#15803d" }, encoding: { x: { field: "keep", type: "quantitative" as const, aggregate: "min" as const } } }] : []),
       ],
     },
     resolve: { scale: { y: "independent" } },

@@ -51,6 +51,8 @@ describe("ftledger merge", () => {
     expect(r.stdout).toMatch(/wrote .*merged \(slerp, \d+ tensors: model\.safetensors\)/);
     expect(r.stdout).toMatch(/audit it: ftledger audit --base builtin:zoo\/base-s --tuned builtin:.*merged/);
     expect(existsSync(join(dir, "merged", "tokenizer.json"))).toBe(true);
+    const gguf = ftledger("export", "gguf", join(dir, "merged"), join(dir, "merged.gguf"));
+    expect(gguf.code).toBe(0); // the merged folder converts for llama.cpp
     const help = ftledger("merge", "--help");
     expect(help.stdout).toMatch(/Example config/);
   });
