@@ -4,8 +4,9 @@
  */
 export type {
   LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
-  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder,
 } from "./language-model.js";
+export { moveTrailingWhitespace } from "./boundary.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
 export {
   createOpenAIModel, parseOpenAISpec, BackendError, formatOpenAIError,

@@ -20,6 +20,19 @@ export interface Vocabulary {
   decode(ids: TokenIds): string;
   /** The text of one token, as a display string. */
   tokenText(id: number): string;
+  /** Tokens that end a generation (end of sequence, end of turn), where the backend knows them. */
+  readonly eosIds?: readonly number[];
+}
+
+/**
+ * Next-token distributions of one growing sequence, computed incrementally (a KV cache
+ * behind it): the decoding loop of decode-time compositions (src/compose) runs on these.
+ */
+export interface TokenDecoder {
+  /** Append `ids` (at least one); the full next-token log-probabilities after the last (one per vocabulary id). */
+  feed(ids: TokenIds): Promise<Float64Array>;
+  /** Tokens fed so far. */
+  readonly length: number;
 }
 
 export interface SamplingParams {
@@ -126,6 +139,8 @@ export interface LanguageModel {
    * (backends with token access; the server's `echo` / `prompt_logprobs` need it).
    */
   scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
+  /** An incremental decoder over the full vocabulary, where the backend has one (builtin). */
+  decoder?(): TokenDecoder;
   /**
    * The prompt text `generate({messages})` would feed the model (its chat template with
    * the assistant turn opened), where the backend knows the template. Sending this text

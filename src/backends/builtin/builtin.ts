@@ -10,7 +10,7 @@ import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
-  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenIds, TokenLogprobs,
+  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
@@ -217,6 +217,25 @@ class BuiltinModel implements LanguageModel {
       out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top });
     }
     return out;
+  }
+
+  /** One sequence with its own KV cache: each feed runs only the new tokens. */
+  decoder(): TokenDecoder {
+    const model = this.model;
+    const cache = new KvCache(model.config);
+    return {
+      get length() {
+        return cache.length;
+      },
+      async feed(ids: TokenIds): Promise<Float64Array> {
+        if (ids.length === 0) throw new Error("decoder.feed needs at least one token");
+        if (cache.length + ids.length > model.config.contextLength) {
+          throw new Error(`${cache.length + ids.length} tokens exceed the model's context length ${model.config.contextLength}`);
+        }
+        const [logits] = inferForward(model, [{ cache, tokens: Int32Array.from(ids), logits: "last" }]);
+        return logSoftmax(logits);
+      },
+    };
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,217 @@
+/**
+ * An emulated fine-tune as a LanguageModel (Mitchell et al. 2023, arXiv 2310.12962): three
+ * models decoded in lockstep, their next-token distributions combined at every step by
+ * ./combine.ts. Up-scaling (a large base with a small model's fine-tuning change) and
+ * down-scaling (a small base with a large model's change) are the same code with other specs.
+ *
+ *   generate      sample token by token from the composed distribution (seeded; greedy at T = 0)
+ *   score         teacher-forced log p̃(continuation | prompt) under the composition
+ *   next token    the composed distribution after a prefix
+ *
+ * The three models must share one vocabulary (./compatible.ts). Each keeps its own KV cache
+ * where its backend has a decoder (builtin); otherwise its full next-token distribution is
+ * asked for the whole prefix at every step (gguf).
+ */
+import { randomInt } from "node:crypto";
+import { moveTrailingWhitespace } from "../backends/index.js";
+import type {
+  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenDecoder, TokenIds, TokenLogprobs, Vocabulary,
+} from "../backends/index.js";
+import { argmax, sampleToken } from "../model/index.js";
+import { createRng, sha256Text } from "../random/index.js";
+import { composeLogprobs } from "./combine.js";
+import type { EftSpec } from "./spec.js";
+
+export interface EftParts {
+  base: LanguageModel;
+  tuned: LanguageModel;
+  ref: LanguageModel;
+}
+
+/** A decoder for a model without one: its full distribution for the whole prefix at every step. */
+function prefixDecoder(model: LanguageModel, size: number): TokenDecoder {
+  const prefix: number[] = [];
+  if (!model.nextTokenLogprobs) throw new Error(`${model.id}: the backend gives no next-token distribution; it cannot take part in a composition`);
+  return {
+    get length() {
+      return prefix.length;
+    },
+    async feed(ids: TokenIds): Promise<Float64Array> {
+      prefix.push(...ids);
+      const d = await model.nextTokenLogprobs!(prefix);
+      if (d.kind !== "full") throw new Error(`${model.id}: returned only its top-${d.entries.length} next tokens; a full-vocabulary composition needs the whole distribution`);
+      const out = new Float64Array(Math.max(size, ...d.entries.map((e) => e.id + 1))).fill(-Infinity);
+      for (const e of d.entries) out[e.id] = e.logprob;
+      return out;
+    },
+  };
+}
+
+export class EftModel implements LanguageModel {
+  readonly id: string;
+  readonly vocab: Vocabulary;
+
+  constructor(
+    private readonly parts: EftParts,
+    readonly beta: number,
+    readonly spec: EftSpec,
+  ) {
+    this.id = "eft:" + sha256Text(JSON.stringify([parts.base.id, parts.tuned.id, parts.ref.id, beta])).slice(0, 24);
+    const v = parts.base.vocab!;
+    // generation ends where the tuned model's turn ends (behaviour comes from the fine-tune) or the base's
+    const eos = [...new Set([...(parts.tuned.vocab?.eosIds ?? []), ...(v.eosIds ?? [])])];
+    this.vocab = {
+      size: v.size, eosIds: eos,
+      encode: (t) => v.encode(t), encodePrompt: (t) => v.encodePrompt(t), decode: (ids) => v.decode(ids), tokenText: (id) => v.tokenText(id),
+    };
+  }
+
+  /** The chat template of the fine-tune (whose behaviour is composed in), else the base's. */
+  chatPrompt(messages: ChatMessage[]): string {
+    const m = this.parts.tuned.chatPrompt ? this.parts.tuned : this.parts.base;
+    if (!m.chatPrompt) throw new Error(`${this.spec.tuned}: no chat template to render messages with; send a prompt`);
+    return m.chatPrompt(messages);
+  }
+
+  /** Three decoders in lockstep: feed the same tokens to each, return the composed log-probs. */
+  private lockstep(): { feed(ids: TokenIds): Promise<Float64Array>; readonly length: number } {
+    const size = this.vocab.size;
+    const ds = [this.parts.base, this.parts.tuned, this.parts.ref].map((m) => m.decoder?.() ?? prefixDecoder(m, size));
+    return {
+      get length() {
+        return ds[0].length;
+      },
+      feed: async (ids) => {
+        const [b, t, r] = await Promise.all(ds.map((d) => d.feed(ids)));
+        return composeLogprobs(b, t, r, this.beta);
+      },
+    };
+  }
+
+  private promptIds(req: GenerateRequest): number[] {
+    const ids = req.messages ? this.vocab.encode(this.chatPrompt(req.messages)) : this.vocab.encodePrompt(req.prompt);
+    if (ids.length === 0) throw new Error("an empty prompt needs a BOS token to condition on, and this vocabulary adds none; give a prompt");
+    return ids;
+  }
+
+  async generate(req: GenerateRequest): Promise<Generation> {
+    const prompt = this.promptIds(req);
+    const stop = req.stop ?? [];
+    if (stop.some((x) => x === "")) throw new Error("an empty stop string would end generation at once; remove it");
+    const seed = req.seed ?? randomInt(2 ** 31);
+    const eos = new Set(this.vocab.eosIds);
+    const samples: Sample[] = [];
+    for (let i = 0; i < (req.n ?? 1); i++) {
+      const rng = createRng(seed + i);
+      const dec = this.lockstep();
+      let lp = await dec.feed(prompt);
+      const tokens: number[] = [];
+      const logprobs: number[] = [];
+      let finish: Sample["finishReason"] = "length";
+      for (let step = 0; step < req.maxTokens; step++) {
+        const tok = sampleToken(lp, { temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1 }, rng);
+        if (eos.has(tok)) {
+          finish = "stop";
+          break;
+        }
+        tokens.push(tok);
+        logprobs.push(lp[tok]);
+        const text = this.vocab.decode(tokens);
+        if (stop.some((x) => text.includes(x))) {
+          finish = "stop";
+          break;
+        }
+        if (step + 1 >= req.maxTokens) break;
+        try {
+          lp = await dec.feed([tok]);
+        } catch (e) {
+          if (/context length/.test((e as Error).message)) {
+            finish = "context";
+            break;
+          }
+          throw e;
+        }
+      }
+      samples.push(this.sample(tokens, logprobs, finish, stop, req.logprobs));
+    }
+    return { samples };
+  }
+
+  private sample(tokens: number[], logprobs: number[], finish: Sample["finishReason"], stop: string[], withLogprobs: boolean | undefined): Sample {
+    let text = this.vocab.decode(tokens);
+    let kept = tokens.length;
+    const at = Math.min(...stop.map((x) => text.indexOf(x)).filter((i) => i >= 0));
+    if (Number.isFinite(at)) {
+      text = text.slice(0, at);
+      while (kept > 0 && this.vocab.decode(tokens.slice(0, kept)).length > at) kept--;
+    }
+    const s: Sample = { text, finishReason: finish };
+    if (withLogprobs) s.tokens = tokens.slice(0, kept).map((id, i) => ({ id, token: this.vocab.tokenText(id), logprob: logprobs[i] }));
+    return s;
+  }
+
+  async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
+    const out: Generation[] = [];
+    for (const r of reqs) out.push(await this.generate(r));
+    return out;
+  }
+
+  /** Prompt and continuation ids, split as the other backends split them (tokenised together). */
+  private split(req: ScoreRequest): { prompt: number[]; continuation: number[] } {
+    const { prompt, continuation } = moveTrailingWhitespace(req);
+    if (continuation.length === 0) throw new Error("the continuation is empty; there is nothing to score");
+    const whole = this.vocab.encodePrompt(prompt + continuation);
+    const context = this.vocab.encodePrompt(prompt);
+    if (context.length === 0) throw new Error("the prompt is empty and the vocabulary adds no BOS token to condition on; give a prompt");
+    const cont = whole.slice(context.length);
+    if (cont.length === 0) throw new Error(`the continuation "${continuation}" adds no token after the prompt's tokens`);
+    return { prompt: whole.slice(0, context.length), continuation: cont };
+  }
+
+  async score(req: ScoreRequest): Promise<ContinuationScore> {
+    const { prompt, continuation } = this.split(req);
+    const dec = this.lockstep();
+    let lp = await dec.feed(prompt);
+    const tokens: ContinuationScore["tokens"] = [];
+    for (let t = 0; t < continuation.length; t++) {
+      const id = continuation[t];
+      tokens.push({ id, token: this.vocab.tokenText(id), logprob: lp[id], isGreedy: argmax(lp) === id });
+      if (t + 1 < continuation.length) lp = await dec.feed([id]);
+    }
+    return { logprob: tokens.reduce((a, x) => a + x.logprob, 0), isGreedy: tokens.every((x) => x.isGreedy), tokens };
+  }
+
+  async scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
+    const out: ContinuationScore[] = [];
+    for (const r of reqs) out.push(await this.score(r));
+    return out;
+  }
+
+  async nextTokenLogprobs(prefix: TokenIds, k?: number): Promise<TokenLogprobs> {
+    const lp = await this.lockstep().feed(prefix);
+    const entries = Array.from(lp, (logprob, id) => ({ id, token: this.vocab.tokenText(id), logprob })).sort((a, b) => b.logprob - a.logprob || a.id - b.id);
+    return k !== undefined && k < entries.length ? { kind: "top-k", entries: entries.slice(0, k) } : { kind: "full", entries };
+  }
+
+  async scoreTokens(ids: TokenIds, topK: number): Promise<PositionScore[]> {
+    if (ids.length < 2) return [];
+    const dec = this.lockstep();
+    let lp = await dec.feed([ids[0]]);
+    const out: PositionScore[] = [];
+    for (let t = 1; t < ids.length; t++) {
+      const top = Array.from(lp, (logprob, id) => ({ id, logprob })).sort((a, b) => b.logprob - a.logprob || a.id - b.id).slice(0, topK)
+        .map((e) => ({ ...e, token: this.vocab.tokenText(e.id) }));
+      out.push({ id: ids[t], token: this.vocab.tokenText(ids[t]), logprob: lp[ids[t]], top });
+      if (t + 1 < ids.length) lp = await dec.feed([ids[t]]);
+    }
+    return out;
+  }
+
+  decoder(): TokenDecoder {
+    return this.lockstep();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.parts.base, this.parts.tuned, this.parts.ref].map((m) => m.close()));
+  }
+}
