@@ -5,7 +5,8 @@
  *      float32 tensors of 4096 × 4096 = 64 MiB, shards of 512 MiB) into a temporary folder
  *   2. memcpy bandwidth: Buffer copies of one 64 MiB tensor (the ceiling for any streaming pass)
  *   3. `diff` (no spectra: they are a separate, compute-bound cost) and a TIES merge
- *      (density 0.2), each in a child process so its peak RSS is its own
+ *      (density 0.2), each in a child process running the built package (dist/), so its peak
+ *      RSS is its own (the process's RSS after loading the package is printed beside it)
  *
  * GB/s counts the input bytes read (both models). Targets (issue): ≥ 0.5× memcpy and a peak
  * RSS ≤ 3 × the largest tensor + 200 MB. The last line is machine-readable:
@@ -13,7 +14,7 @@
  * Not run in CI (it writes ~3 GB). BENCH_WEIGHTS_KEEP=1 keeps the folder.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,8 +28,11 @@ const SHARD_BYTES = 512 * 1024 * 1024;
 const perModel = Math.max(1, Math.round((GB * 1e9) / 2 / TENSOR_BYTES));
 
 const dir = mkdtempSync(join(tmpdir(), "ftledger-bench-weights-"));
-const child = fileURLToPath(new URL("./weights/child.ts", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url));
+const child = fileURLToPath(new URL("./weights/child.mjs", import.meta.url));
+if (!existsSync(fileURLToPath(new URL("../dist/weights/index.js", import.meta.url)))) {
+  process.stderr.write("bench:weights runs the built package: run `npm run build` first\n");
+  process.exit(2);
+}
 
 /** A llama-like folder: config.json and perModel q_proj-shaped tensors over as many layers. */
 async function writeModel(path: string, seed: number, baseSeed?: number): Promise<void> {
@@ -58,9 +62,9 @@ function memcpyGbPerS(): number {
   return (reps * TENSOR_BYTES) / 1e9 / ((performance.now() - t0) / 1000);
 }
 
-function run(job: string, ...args: string[]): { seconds: number; maxRssMb: number } {
-  const out = execFileSync(process.execPath, [tsx, child, job, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  return JSON.parse(out.trim().split("\n").pop()!) as { seconds: number; maxRssMb: number };
+function run(job: string, ...args: string[]): { seconds: number; maxRssMb: number; startRssMb: number } {
+  const out = execFileSync(process.execPath, [child, job, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(out.trim().split("\n").pop()!) as { seconds: number; maxRssMb: number; startRssMb: number };
 }
 
 try {
@@ -82,7 +86,7 @@ try {
   ];
   const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   for (const r of rows) process.stdout.write(r.map((c, j) => (j === 0 ? c.padEnd(w[j]) : c.padStart(w[j]))).join("  ") + "\n");
-  process.stdout.write(`memcpy ${memcpy.toFixed(2)} GB/s (one 64 MiB Buffer copy); largest tensor ${largestMb} MiB\n`);
+  process.stdout.write(`memcpy ${memcpy.toFixed(2)} GB/s (one 64 MiB Buffer copy); largest tensor ${largestMb} MiB; RSS after loading the package: ${diff.startRssMb.toFixed(0)} MB\n`);
   process.stdout.write(
     `weights diff_gb_per_s=${(inputGb / diff.seconds).toFixed(2)} merge_gb_per_s=${(inputGb / merge.seconds).toFixed(2)} memcpy_gb_per_s=${memcpy.toFixed(2)} peak_rss_mb=${Math.max(diff.maxRssMb, merge.maxRssMb).toFixed(0)}\n`,
   );

@@ -55,10 +55,11 @@ export function electSign(weightedSum: number): 1 | -1 {
  * still poisons the output (NaN · 0 = NaN), as it does in torch; a NaN sum elects nothing and
  * gives NaN.
  */
-export function combineTaskVectors(base: Float32Array, terms: readonly TaskVectorTerm[], o: CombineOptions): Float32Array {
+export function combineTaskVectors(base: Float32Array, terms: readonly TaskVectorTerm[], o: CombineOptions, into?: Float32Array): Float32Array {
   const n = base.length;
   const m = terms.length;
-  const out = new Float32Array(n);
+  // `into`: a scratch array of the caller's (nothing else reads it) to write the result in, saving one tensor of memory
+  const out = into && into.length === n ? into : new Float32Array(n);
   const d = new Float64Array(m);
   // NOTE: the per-term fields are hoisted into arrays and the keep masks multiply instead of
   // branch (a random 0/1 mask defeats branch prediction): ~3× faster on large tensors

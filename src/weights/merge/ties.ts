@@ -36,9 +36,11 @@ const params = z.strictObject({
 });
 
 /** Step 1 for one model: its keep-mask (null = keep all), exported for the reference test. */
-export function tiesTrimMask(model: Float32Array, base: Float32Array, density: number): Uint8Array | null {
+export function tiesTrimMask(model: Float32Array, base: Float32Array, density: number, scratch?: { tau?: Float32Array }): Uint8Array | null {
   if (density >= 1) return null;
-  return topKMask(taskVector(model, base), countForFraction(density, base.length, "floor"));
+  const tau = taskVector(model, base);
+  if (scratch) scratch.tau = tau; // the caller may reuse it once the mask is made
+  return topKMask(tau, countForFraction(density, base.length, "floor"));
 }
 
 export const ties = {
@@ -52,10 +54,12 @@ export const ties = {
   merge(input: MergeTensorInput): Float32Array {
     const { base } = checkWithBase(ties, input);
     const p = params.parse(input.params);
+    const scratch: { tau?: Float32Array } = {};
     const terms: TaskVectorTerm[] = input.models.map((model, i) => {
       const mp = modelParams.parse(input.modelParams[i]);
-      return { model, weight: mp.weight, keep: tiesTrimMask(model, base, mp.density), scale: 1 };
+      return { model, weight: mp.weight, keep: tiesTrimMask(model, base, mp.density, scratch), scale: 1 };
     });
-    return combineTaskVectors(base, terms, { consensus: true, normalize: p.normalize, lambda: p.lambda });
+    // the last task vector is no longer needed once its mask exists: the result is written over it
+    return combineTaskVectors(base, terms, { consensus: true, normalize: p.normalize, lambda: p.lambda }, scratch.tau);
   },
 } satisfies MergeMethod;

@@ -1,7 +1,9 @@
-/** One pass of bench/weights.ts in its own process, so its peak RSS is its own: prints { seconds, maxRssMb }. */
-import { closeAll, diffWeights, openAllWeights, readMergeConfig, runMerge } from "../../src/weights/index.js";
+// One pass of bench/weights.ts in its own process, from the built package (dist/), so its peak
+// RSS is the command's own and not the TypeScript loader's: prints { seconds, maxRssMb, startRssMb }.
+import { closeAll, diffWeights, openAllWeights, readMergeConfig, runMerge } from "../../dist/weights/index.js";
 
 const [job, a, b] = process.argv.slice(2);
+const startRssMb = process.resourceUsage().maxRSS / 1024;
 const t0 = performance.now();
 if (job === "diff") {
   const opened = await openAllWeights([a, b]);
@@ -16,4 +18,4 @@ if (job === "diff") {
   if (!r.ok) throw new Error(JSON.stringify(r.error));
 }
 const seconds = (performance.now() - t0) / 1000;
-process.stdout.write(`${JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+process.stdout.write(`${JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, startRssMb })}\n`);
