@@ -5,7 +5,7 @@
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
-import { addItemOptions, int, ITEM_FLAG_KEYS, num, oneOf } from "./options.js";
+import { addItemOptions, betaList, expandBetas, int, ITEM_FLAG_KEYS, num, oneOf } from "./options.js";
 import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
@@ -16,7 +16,7 @@ import { addPlanCommand } from "./commands/plan.js";
 import { addWeightsCommands } from "./weights-commands.js";
 import { serveCommand } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
-import { SPEC_FORMS } from "../backends/index.js";
+import { MODEL_SPEC_FORMS as SPEC_FORMS } from "../compose/index.js";
 import { PROBE_IDS } from "../probes/index.js";
 import { PRESET_NAMES, SUITES } from "../audit/index.js";
 import { listCheckpoints } from "../formats/index.js";
@@ -35,7 +35,8 @@ export function buildProgram(): Command {
         "  ftledger audit --base SPEC --tuned SPEC                    the ledger of your own fine-tune\n" +
         "  ftledger view ftledger-demo/store                          browse past runs\n" +
         "  ftledger plan --store .ftledger --run ID                   how many items the next audit needs\n" +
-        "\nModel specs: builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL\n" +
+        "\nModel specs: builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL,\n" +
+        "  eft:base=SPEC,tuned=SPEC,ref=SPEC,beta=B (emulated fine-tuning: base + β·(tuned − ref) at decode time; docs/COMPOSE.md)\n" +
         "Exit codes: 0 ok, 1 a gate or check failed, 2 bad input or usage. Docs: README.md, docs/PROBES.md",
     );
 
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
     .option("--config <file>", "settings as YAML or JSON (keys as the flags without --, e.g. base:, tuned: [...], fail-on: [...]); flags win")
     .option("--fail-on <rules...>", 'CI gate: hidden-trade | lost | lost:SELECTOR | SELECTOR<VALUE (e.g. "capability.*<-2%"); exit 1 when one matches')
     .option("--alpha <a>", "significance level after adjustment (default 0.05)", num("--alpha", (n) => n > 0 && n < 1, "in (0, 1)"))
+    .option("--beta <list>", "eft: tuned models at each β (comma-separated, e.g. 0,0.5,1,1.5): the dose-response of an emulated fine-tune, as a trajectory", betaList)
     .option("--export-regressions <file>", "write the items the fine-tune lost as JSONL (the --data schema) for the next round")
     .option("--report <file>", "also write the self-contained HTML report here (it is always written to <store>/reports/<run-id>.html)")
     .option("--markdown <file>", "write the ledger as Markdown here (for a pull-request comment)")
@@ -115,6 +117,15 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
           return;
         }
         raw.tuned = [...((raw.tuned as string[] | undefined) ?? []), ...steps.map((d) => `builtin:${d}`)];
+      }
+      if (Array.isArray(o.beta)) {
+        const expanded = expandBetas((raw.tuned as string[] | undefined) ?? [], o.beta as number[]);
+        if (!expanded.ok) {
+          process.stderr.write(`ftledger audit: ${expanded.error}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        raw.tuned = expanded.value;
       }
       if (raw.tuned === undefined && (raw.preset !== undefined || raw["tuned-seeds"] !== undefined)) raw.tuned = []; // a preset's table can measure the base alone
       if (raw.base === undefined || raw.tuned === undefined) {

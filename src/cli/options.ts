@@ -6,6 +6,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { PRESET_NAMES, SUITES } from "../audit/index.js";
 import { PROBE_IDS } from "../probes/index.js";
+import { eftSpecText, isEftSpec, parseEftSpec } from "../compose/index.js";
 import { SPLITS } from "./commands/eval.js";
 
 export function int(name: string, min = 0) {
@@ -72,4 +73,26 @@ export function addItemOptions(cmd: Command): Command {
     .option("--store <dir>", "run store folder: runs.sqlite + cache.sqlite (default .ftledger)")
     .option("--adjust <method>", "multiple-comparison adjustment across the ledger: holm (default) or bh", oneOf("--adjust", ["holm", "bh"] as const))
     .option("--no-same-format", "do not also score the tuned model in the base's prompt format");
+}
+
+/** `--beta 0,0.5,1`: a list of finite numbers. */
+export function betaList(v: string): number[] {
+  return v.split(",").map((x) => {
+    const n = Number(x.trim());
+    if (x.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`--beta must be a comma-separated list of numbers (e.g. 0,0.5,1), got "${v}"`);
+    return n;
+  });
+}
+
+/** Each eft: tuned spec once per β (in the order given); any other tuned spec is an error. */
+export function expandBetas(tuned: readonly string[], betas: readonly number[]): { ok: true; value: string[] } | { ok: false; error: string } {
+  if (tuned.length === 0) return { ok: false, error: "--beta needs an eft: tuned model (--tuned eft:base=…,tuned=…,ref=…)" };
+  const out: string[] = [];
+  for (const t of tuned) {
+    if (!isEftSpec(t)) return { ok: false, error: `--beta applies to eft: tuned models; ${t} is not one` };
+    const p = parseEftSpec(t);
+    if (!p.ok) return { ok: false, error: p.error };
+    for (const beta of betas) out.push(eftSpecText({ ...p.value, beta }));
+  }
+  return { ok: true, value: out };
 }

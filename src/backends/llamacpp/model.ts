@@ -114,8 +114,10 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       chatTemplate: template?.type === "string" ? template.value : undefined,
       withSequence: (fn) => pool.use(fn),
     };
+    const ends = [model.tokens.eos, model.tokens.eot].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map(Number);
     const vocab: Vocabulary = {
       size: rt.vocabSize,
+      eosIds: [...new Set(ends)],
       encode: (text) => tokenize(rt, text),
       encodePrompt: (text) => promptIds(rt, text),
       decode: (ids) => detokenize(rt, ids),

@@ -13,7 +13,8 @@ import {
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { writeTextAtomic } from "../../formats/index.js";
-import { openModel, openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
+import { openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
+import { openAnyModel as openModel } from "../../compose/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
 import { gateText, summaryLines } from "../../report/index.js";
 import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";

@@ -1,5 +1,5 @@
 /** `ftledger serve SPEC`: any model as an OpenAI-compatible API on this machine. */
-import { openModel } from "../../backends/index.js";
+import { isEftSpec, openAnyModel as openModel } from "../../compose/index.js";
 import { startServer } from "../../serve/index.js";
 
 export async function serveCommand(spec: string, o: { port: number; host: string; name?: string }): Promise<number> {
@@ -10,7 +10,7 @@ export async function serveCommand(spec: string, o: { port: number; host: string
     process.stderr.write(`ftledger: ${(e as Error).message}\n`);
     return 2;
   }
-  const name = o.name ?? spec.replace(/^[a-z]+:/, "").replace(/\/+$/, "").split("/").pop() ?? model.id;
+  const name = o.name ?? (isEftSpec(spec) ? "eft" : undefined) ?? spec.replace(/^[a-z]+:/, "").replace(/\/+$/, "").split("/").pop() ?? model.id;
   let server;
   try {
     server = await startServer(model, { port: o.port, host: o.host, modelName: name });
