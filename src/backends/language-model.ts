@@ -141,6 +141,10 @@ export interface LanguageModel {
   scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
   /** An incremental decoder over the full vocabulary, where the backend has one (builtin). */
   decoder?(): TokenDecoder;
+  /** Text-level next-token top-k after `text` (servers without token ids): token text → log-prob. */
+  nextTokenTopK?(text: string, k: number): Promise<Map<string, number>>;
+  /** Text-level teacher forcing: the backend's tokens of `text`, each with its log-prob (first: null) and its position's top-k. */
+  textTopK?(text: string, k: number): Promise<{ token: string; logprob: number | null; top: Map<string, number> }[]>;
   /**
    * The prompt text `generate({messages})` would feed the model (its chat template with
    * the assistant turn opened), where the backend knows the template. Sending this text

@@ -7,3 +7,4 @@ export { EftModel, type EftParts } from "./eft.js";
 export { composeLogprobs, composeTopK, type TopK, type TopKComposition } from "./combine.js";
 export { parseEftSpec, eftSpecText, isEftSpec, EFT_FORM, type EftSpec } from "./spec.js";
 export { vocabularyDifference, type NamedVocab } from "./compatible.js";
+export { EftTopKModel, DEFAULT_TOP_K, type TopKApproximation } from "./eft-topk.js";

@@ -7,6 +7,7 @@ import { openModel, SPEC_FORMS, SpecError, type LanguageModel } from "../backend
 import type { Kernels } from "../tensor/index.js";
 import { vocabularyDifference } from "./compatible.js";
 import { EftModel } from "./eft.js";
+import { EftTopKModel } from "./eft-topk.js";
 import { EFT_FORM, isEftSpec, parseEftSpec } from "./spec.js";
 
 export const MODEL_SPEC_FORMS = `${SPEC_FORMS}, ${EFT_FORM}`;
@@ -24,6 +25,7 @@ export async function openAnyModel(spec: string, opts: { kernels?: Kernels } = {
     throw e;
   }
   const [base, tuned, ref] = opened;
+  if (opened.every((m) => !m.vocab && m.nextTokenTopK && m.textTopK)) return new EftTopKModel({ base, tuned, ref }, s.beta, s);
   const diff = vocabularyDifference([
     { role: "base", spec: s.base, vocab: base.vocab }, { role: "tuned", spec: s.tuned, vocab: tuned.vocab }, { role: "ref", spec: s.ref, vocab: ref.vocab },
   ]);

@@ -15,6 +15,7 @@ import { buildGenerate, parseGeneration } from "./generate.js";
 import { modelId, serverVersions } from "./identity.js";
 import { type Parsed, type ScoreMethod, echoBody, parseEcho, parseVllm, vllmBody } from "./score.js";
 import { type OpenAIModelOptions, checkOptions } from "./spec.js";
+import { echoTopKBody, nextTopKBody, parseEchoTopK, parseNextTopK, type TextTopK } from "./top-logprobs.js";
 import { Transport } from "./transport.js";
 
 const DEFAULTS = {
@@ -95,6 +96,34 @@ class OpenAIModel implements LanguageModel {
 
   scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
     return Promise.all(reqs.map((r) => this.score(r)));
+  }
+
+  /** The next token's top-k after `text`, as the server tokenises (./top-logprobs.ts). */
+  async nextTokenTopK(text: string, k: number): Promise<Map<string, number>> {
+    const { endpoint, done } = this.transport.pool.take();
+    try {
+      const reply = await this.transport.post(endpoint, "/completions", nextTopKBody(this.model, text, k));
+      if (!reply.ok) throw new BackendError(reply.error);
+      const r = parseNextTopK(reply.json, endpoint);
+      if (!r.ok) throw new BackendError(r.error);
+      return r.value;
+    } finally {
+      done();
+    }
+  }
+
+  /** The server's tokens of `text`, each with its log-prob and its position's top-k. */
+  async textTopK(text: string, k: number): Promise<TextTopK[]> {
+    const { endpoint, done } = this.transport.pool.take();
+    try {
+      const reply = await this.transport.post(endpoint, "/completions", echoTopKBody(this.model, text, k));
+      if (!reply.ok) throw new BackendError(reply.error);
+      const r = parseEchoTopK(reply.json, endpoint, text);
+      if (!r.ok) throw new BackendError(r.error);
+      return r.value;
+    } finally {
+      done();
+    }
   }
 
   async close(): Promise<void> {

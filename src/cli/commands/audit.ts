@@ -14,7 +14,7 @@ import {
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { writeTextAtomic } from "../../formats/index.js";
 import { openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
-import { openAnyModel as openModel } from "../../compose/index.js";
+import { EftTopKModel, openAnyModel as openModel } from "../../compose/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
 import { gateText, summaryLines } from "../../report/index.js";
 import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";
@@ -247,10 +247,14 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
   }
   const cache = openRequestCache(join(c.store, "cache.sqlite"));
   const opened: CachedLanguageModel[] = [];
+  // compositions over servers' top-k lists: said beside the ledger, with how approximate they were
+  const approximate: { spec: string; model: EftTopKModel }[] = [];
   try {
     const open = async (spec: string): Promise<CachedLanguageModel | string> => {
       try {
-        const m = withCache(await openModel(spec), cache);
+        const raw = await openModel(spec);
+        if (raw instanceof EftTopKModel) approximate.push({ spec, model: raw });
+        const m = withCache(raw, cache);
         opened.push(m);
         return m;
       } catch (e) {
@@ -308,6 +312,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       const out: string[] = [];
       if (preset && measures) out.push(...presetTable({ preset, result: result.json, measures, samples: c.samples }));
       if (!flags.tableOnly) out.push(...ledgerLines(c, result, rules.length > 0));
+      for (const a of approximate) out.push(`note: ${a.spec}: ${a.model.describe()}`);
       process.stdout.write(`${out.join("\n")}\n`);
     }
     await flags.onResult?.({ result, ...(measures ? { measures } : {}), items: items.items });
