@@ -4,7 +4,7 @@
  */
 export type {
   LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
-  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder, BatchDecoder,
 } from "./language-model.js";
 export { moveTrailingWhitespace } from "./boundary.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";

@@ -104,6 +104,12 @@ export interface TokenLogprobs {
   entries: { id: number; token: string; logprob: number }[];
 }
 
+/** Decoders for several sequences that step together: one evaluation of the model per `feed`. */
+export interface BatchDecoder {
+  /** Append tokens to some of the sequences (each at most once per call); the full next-token log-probs after each, in order. */
+  feed(steps: readonly { seq: number; ids: TokenIds }[]): Promise<Float64Array[]>;
+}
+
 /** A piece of generated text as it is produced; the last event of a sample has `finishReason`. */
 export interface StreamEvent {
   /** Which sample (0 … n−1). */
@@ -126,6 +132,8 @@ export interface LanguageModel {
   /** Content identity: hash of weights + tokenizer, or endpoint + model name + server version. */
   readonly id: string;
   readonly vocab?: Vocabulary;
+  /** Tokens one sequence may hold (prompt + generated), where the backend knows it. */
+  readonly contextLength?: number;
   generate(req: GenerateRequest): Promise<Generation>;
   generateBatch(reqs: GenerateRequest[]): Promise<Generation[]>;
   /** Incremental generation where the backend can produce it (the server streams it). */
@@ -141,6 +149,8 @@ export interface LanguageModel {
   scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
   /** An incremental decoder over the full vocabulary, where the backend has one (builtin). */
   decoder?(): TokenDecoder;
+  /** Several sequences decoded together: one evaluation per step for all of them (builtin). */
+  batchDecoder?(sequences: number): BatchDecoder;
   /** Text-level next-token top-k after `text` (servers without token ids): token text → log-prob. */
   nextTokenTopK?(text: string, k: number): Promise<Map<string, number>>;
   /** Text-level teacher forcing: the backend's tokens of `text`, each with its log-prob (first: null) and its position's top-k. */

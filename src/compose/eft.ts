@@ -15,7 +15,7 @@
 import { randomInt } from "node:crypto";
 import { moveTrailingWhitespace } from "../backends/index.js";
 import type {
-  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenDecoder, TokenIds, TokenLogprobs, Vocabulary,
+  BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenDecoder, TokenIds, TokenLogprobs, Vocabulary,
 } from "../backends/index.js";
 import { argmax, sampleToken } from "../model/index.js";
 import { createRng, sha256Text } from "../random/index.js";
@@ -88,6 +88,27 @@ export class EftModel implements LanguageModel {
     };
   }
 
+  /**
+   * The three parts stepping `n` sequences together: one batched evaluation per part per step
+   * where the backend has `batchDecoder`, else a decoder per sequence; composed row by row.
+   */
+  private lockstepBatch(n: number): { feed(steps: { seq: number; ids: TokenIds }[]): Promise<Float64Array[]>; capacity: number } {
+    const size = this.vocab.size;
+    const parts = [this.parts.base, this.parts.tuned, this.parts.ref];
+    const batches = parts.map((m): BatchDecoder => {
+      if (m.batchDecoder) return m.batchDecoder(n);
+      const ds = Array.from({ length: n }, () => m.decoder?.() ?? prefixDecoder(m, size));
+      return { feed: (steps) => Promise.all(steps.map((s) => ds[s.seq].feed(s.ids))) };
+    });
+    return {
+      capacity: Math.min(...parts.map((m) => m.contextLength ?? Infinity)),
+      feed: async (steps) => {
+        const [b, t, r] = await Promise.all(batches.map((d) => d.feed(steps)));
+        return steps.map((_, i) => composeLogprobs(b[i], t[i], r[i], this.beta));
+      },
+    };
+  }
+
   private promptIds(req: GenerateRequest): number[] {
     const ids = req.messages ? this.vocab.encode(this.chatPrompt(req.messages)) : this.vocab.encodePrompt(req.prompt);
     if (ids.length === 0) throw new Error("an empty prompt needs a BOS token to condition on, and this vocabulary adds none; give a prompt");
@@ -95,46 +116,57 @@ export class EftModel implements LanguageModel {
   }
 
   async generate(req: GenerateRequest): Promise<Generation> {
-    const prompt = this.promptIds(req);
-    const stop = req.stop ?? [];
-    if (stop.some((x) => x === "")) throw new Error("an empty stop string would end generation at once; remove it");
-    const seed = req.seed ?? randomInt(2 ** 31);
+    return (await this.generateBatch([req]))[0];
+  }
+
+  /**
+   * Every sample of every request decoded together: at each step the live sequences go through
+   * each part in one batched evaluation (`batchDecoder`, builtin), then each sequence's three
+   * rows are composed and sampled with its own seeded generator (request seed + sample index).
+   */
+  async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
+    const rows = reqs.flatMap((req, r) => {
+      const prompt = this.promptIds(req);
+      const stop = req.stop ?? [];
+      if (stop.some((x) => x === "")) throw new Error("an empty stop string would end generation at once; remove it");
+      const seed = req.seed ?? randomInt(2 ** 31);
+      return Array.from({ length: req.n ?? 1 }, (_, i) => ({
+        r, req, prompt, stop, rng: createRng(seed + i), tokens: [] as number[], logprobs: [] as number[], finish: "length" as Sample["finishReason"], live: req.maxTokens > 0,
+      }));
+    });
+    const dec = this.lockstepBatch(rows.length);
+    let lps = await dec.feed(rows.map((row, seq) => ({ seq, ids: row.prompt })));
+    let live = rows.map((_, seq) => seq).filter((seq) => rows[seq].live);
     const eos = new Set(this.vocab.eosIds);
-    const samples: Sample[] = [];
-    for (let i = 0; i < (req.n ?? 1); i++) {
-      const rng = createRng(seed + i);
-      const dec = this.lockstep();
-      let lp = await dec.feed(prompt);
-      const tokens: number[] = [];
-      const logprobs: number[] = [];
-      let finish: Sample["finishReason"] = "length";
-      for (let step = 0; step < req.maxTokens; step++) {
-        const tok = sampleToken(lp, { temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1 }, rng);
+    while (live.length > 0) {
+      const next: { seq: number; ids: number[] }[] = [];
+      for (const [j, seq] of live.entries()) {
+        const row = rows[seq];
+        const lp = lps[j];
+        const tok = sampleToken(lp, { temperature: row.req.temperature ?? 1, topK: row.req.topK ?? 0, topP: row.req.topP ?? 1 }, row.rng);
         if (eos.has(tok)) {
-          finish = "stop";
-          break;
+          row.finish = "stop";
+          continue;
         }
-        tokens.push(tok);
-        logprobs.push(lp[tok]);
-        const text = this.vocab.decode(tokens);
-        if (stop.some((x) => text.includes(x))) {
-          finish = "stop";
-          break;
+        row.tokens.push(tok);
+        row.logprobs.push(lp[tok]);
+        if (row.stop.length > 0 && row.stop.some((x) => this.vocab.decode(row.tokens).includes(x))) {
+          row.finish = "stop";
+          continue;
         }
-        if (step + 1 >= req.maxTokens) break;
-        try {
-          lp = await dec.feed([tok]);
-        } catch (e) {
-          if (/context length/.test((e as Error).message)) {
-            finish = "context";
-            break;
-          }
-          throw e;
+        if (row.tokens.length >= row.req.maxTokens) continue;
+        if (row.prompt.length + row.tokens.length >= dec.capacity) {
+          row.finish = "context"; // no position left to feed this token
+          continue;
         }
+        next.push({ seq, ids: [tok] });
       }
-      samples.push(this.sample(tokens, logprobs, finish, stop, req.logprobs));
+      live = next.map((x) => x.seq);
+      lps = live.length > 0 ? await dec.feed(next) : [];
     }
-    return { samples };
+    const out: Generation[] = reqs.map(() => ({ samples: [] }));
+    for (const row of rows) out[row.r].samples.push(this.sample(row.tokens, row.logprobs, row.finish, row.stop, row.req.logprobs));
+    return out;
   }
 
   private sample(tokens: number[], logprobs: number[], finish: Sample["finishReason"], stop: string[], withLogprobs: boolean | undefined): Sample {
@@ -148,12 +180,6 @@ export class EftModel implements LanguageModel {
     const s: Sample = { text, finishReason: finish };
     if (withLogprobs) s.tokens = tokens.slice(0, kept).map((id, i) => ({ id, token: this.vocab.tokenText(id), logprob: logprobs[i] }));
     return s;
-  }
-
-  async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
-    const out: Generation[] = [];
-    for (const r of reqs) out.push(await this.generate(r));
-    return out;
   }
 
   /** Prompt and continuation ids, split as the other backends split them (tokenised together). */

@@ -10,7 +10,7 @@ import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
-  ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
+  BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
@@ -56,6 +56,10 @@ class BuiltinModel implements LanguageModel {
 
   get config(): ModelConfig {
     return this.model.config;
+  }
+
+  get contextLength(): number {
+    return this.model.config.contextLength;
   }
 
   /** NOTE: equal to sending `messages` when the tokenizer adds no special tokens of its own to a prompt (true of the lab's). */
@@ -234,6 +238,25 @@ class BuiltinModel implements LanguageModel {
         }
         const [logits] = inferForward(model, [{ cache, tokens: Int32Array.from(ids), logits: "last" }]);
         return logSoftmax(logits);
+      },
+    };
+  }
+
+  /** `sequences` KV caches; each feed runs the new tokens of every sequence given in one ragged batch. */
+  batchDecoder(sequences: number): BatchDecoder {
+    const model = this.model;
+    const caches = Array.from({ length: sequences }, () => new KvCache(model.config));
+    return {
+      async feed(steps): Promise<Float64Array[]> {
+        if (steps.length === 0) return [];
+        for (const s of steps) {
+          if (s.ids.length === 0) throw new Error(`sequence ${s.seq}: feed needs at least one token`);
+          if (caches[s.seq].length + s.ids.length > model.config.contextLength) {
+            throw new Error(`sequence ${s.seq}: ${caches[s.seq].length + s.ids.length} tokens exceed the model's context length ${model.config.contextLength}`);
+          }
+        }
+        const logits = inferForward(model, steps.map((s) => ({ cache: caches[s.seq], tokens: Int32Array.from(s.ids), logits: "last" as const })));
+        return logits.map((l) => logSoftmax(l));
       },
     };
   }

@@ -130,6 +130,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       // options that change results are part of the identity (the file hash alone is not enough)
       id: rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`,
       vocab,
+      contextLength: rt.contextSize,
       generate: (req: GenerateRequest): Promise<Generation> => live(() => generateOne(rt, req)),
       generateBatch: (reqs: GenerateRequest[]): Promise<Generation[]> => live(() => settled(reqs.map((r) => generateOne(rt, r)))),
       score: (req: ScoreRequest): Promise<ContinuationScore> => live(() => scoreOne(rt, req)),
