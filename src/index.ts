@@ -8,6 +8,7 @@
  *   ftledger/stats    paired statistics
  *   ftledger/audit    the audit: runner, run store, ledger, gate
  *   ftledger/weights  diff, merge and partial reversion of model weights
+ *   ftledger/compose  decode-time composition (emulated fine-tuning) and `openAnyModel`
  */
 
 // kernels: pick the fastest kernel set that starts here
@@ -59,3 +60,6 @@ export {
   openModelWeights, diffWeights, runMerge, readMergeConfig, writeScaledModel, MERGE_METHODS, formatWeightsError,
   type DiffResult, type MergeConfig, type MergeMethod, type WeightsError,
 } from "./weights/index.js";
+
+// decode-time composition: eft: specs, and one opener for every kind of model spec
+export { openAnyModel, EftModel, EftTopKModel, composeLogprobs, composeTopK, parseEftSpec, type EftSpec } from "./compose/index.js";

@@ -47,6 +47,9 @@ function prefixDecoder(model: LanguageModel, size: number): TokenDecoder {
   };
 }
 
+/** Score requests decoded together: enough rows for the matmuls, a KV cache each per part. */
+const SCORE_GROUP = 64;
+
 export class EftModel implements LanguageModel {
   readonly id: string;
   readonly vocab: Vocabulary;
@@ -195,21 +198,30 @@ export class EftModel implements LanguageModel {
   }
 
   async score(req: ScoreRequest): Promise<ContinuationScore> {
-    const { prompt, continuation } = this.split(req);
-    const dec = this.lockstep();
-    let lp = await dec.feed(prompt);
-    const tokens: ContinuationScore["tokens"] = [];
-    for (let t = 0; t < continuation.length; t++) {
-      const id = continuation[t];
-      tokens.push({ id, token: this.vocab.tokenText(id), logprob: lp[id], isGreedy: argmax(lp) === id });
-      if (t + 1 < continuation.length) lp = await dec.feed([id]);
-    }
-    return { logprob: tokens.reduce((a, x) => a + x.logprob, 0), isGreedy: tokens.every((x) => x.isGreedy), tokens };
+    return (await this.scoreBatch([req]))[0];
   }
 
+  /** Teacher-forced, every request in lockstep: one batched evaluation per part per position. */
   async scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
     const out: ContinuationScore[] = [];
-    for (const r of reqs) out.push(await this.score(r));
+    for (let at = 0; at < reqs.length; at += SCORE_GROUP) {
+      const rows = reqs.slice(at, at + SCORE_GROUP).map((r) => ({ ...this.split(r), tokens: [] as ContinuationScore["tokens"] }));
+      const dec = this.lockstepBatch(rows.length);
+      let lps = await dec.feed(rows.map((row, seq) => ({ seq, ids: row.prompt })));
+      let live = rows.map((_, seq) => seq);
+      for (let t = 0; live.length > 0; t++) {
+        const next: { seq: number; ids: number[] }[] = [];
+        live.forEach((seq, j) => {
+          const row = rows[seq];
+          const id = row.continuation[t];
+          row.tokens.push({ id, token: this.vocab.tokenText(id), logprob: lps[j][id], isGreedy: argmax(lps[j]) === id });
+          if (t + 1 < row.continuation.length) next.push({ seq, ids: [id] });
+        });
+        live = next.map((x) => x.seq);
+        lps = live.length > 0 ? await dec.feed(next) : [];
+      }
+      for (const row of rows) out.push({ logprob: row.tokens.reduce((a, x) => a + x.logprob, 0), isGreedy: row.tokens.every((x) => x.isGreedy), tokens: row.tokens });
+    }
     return out;
   }
 
