@@ -84,6 +84,8 @@ export async function runMerge(config: MergeConfig, o: MergeRunOptions): Promise
     });
     // one reused buffer per input: tensors are read into it, merged, and forgotten before the next
     const buffers = new Map<ModelWeights, Scratch>(all.map((m) => [m, new Scratch()]));
+    // the method's result buffer: written to the shard before the next tensor is produced
+    const output = new Scratch();
     const read = async (m: ModelWeights, name: string): Promise<Float32Array> => {
       const info = m.source.info(name)!;
       const r = await m.source.readTensor(name, buffers.get(m)!.get(info.shape.reduce((a, b) => a * b, 1)));
@@ -104,7 +106,7 @@ export async function runMerge(config: MergeConfig, o: MergeRunOptions): Promise
       const inputs = [];
       for (const m of models) inputs.push(await read(m, name));
       return method.merge({
-        name, shape: plan[i].shape, base: useBase && base ? await read(base, name) : null, models: inputs, modelParams, params: params.data,
+        name, shape: plan[i].shape, scratch: output.get(plan[i].shape.reduce((a, b) => a * b, 1)), base: useBase && base ? await read(base, name) : null, models: inputs, modelParams, params: params.data,
         rng: createRng(hash32(`${config.seed}:${name}`)),
       });
     };

@@ -25,6 +25,12 @@ export interface MergeTensorInput {
   readonly params: Readonly<Record<string, number | boolean>>;
   /** Seeded per tensor (from the config's seed and the tensor's name): same config → same bytes. */
   readonly rng: Rng;
+  /**
+   * A buffer of the tensor's length that the driver reuses from tensor to tensor (never an
+   * input), which a method may fill and return as its result: the merge then makes no garbage
+   * the size of a tensor. Absent: allocate.
+   */
+  readonly scratch?: Float32Array;
 }
 
 export interface MergeMethod {

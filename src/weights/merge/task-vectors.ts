@@ -27,8 +27,8 @@ export interface CombineOptions {
 }
 
 /** τ = θ − θ_base as float32 (what magnitude trimming ranks). */
-export function taskVector(model: Float32Array, base: Float32Array): Float32Array {
-  const out = new Float32Array(base.length);
+export function taskVector(model: Float32Array, base: Float32Array, into?: Float32Array): Float32Array {
+  const out = into && into.length === base.length ? into : new Float32Array(base.length);
   for (let j = 0; j < base.length; j++) out[j] = model[j] - base[j];
   return out;
 }

@@ -36,9 +36,9 @@ const params = z.strictObject({
 });
 
 /** Step 1 for one model: its keep-mask (null = keep all), exported for the reference test. */
-export function tiesTrimMask(model: Float32Array, base: Float32Array, density: number, scratch?: { tau?: Float32Array }): Uint8Array | null {
+export function tiesTrimMask(model: Float32Array, base: Float32Array, density: number, scratch?: { tau?: Float32Array; into?: Float32Array }): Uint8Array | null {
   if (density >= 1) return null;
-  const tau = taskVector(model, base);
+  const tau = taskVector(model, base, scratch?.into);
   if (scratch) scratch.tau = tau; // the caller may reuse it once the mask is made
   return topKMask(tau, countForFraction(density, base.length, "floor"));
 }
@@ -54,12 +54,13 @@ export const ties = {
   merge(input: MergeTensorInput): Float32Array {
     const { base } = checkWithBase(ties, input);
     const p = params.parse(input.params);
-    const scratch: { tau?: Float32Array } = {};
+    // every model's task vector goes through the driver's scratch in turn: only its mask is kept
+    const scratch: { tau?: Float32Array; into?: Float32Array } = input.scratch ? { into: input.scratch } : {};
     const terms: TaskVectorTerm[] = input.models.map((model, i) => {
       const mp = modelParams.parse(input.modelParams[i]);
       return { model, weight: mp.weight, keep: tiesTrimMask(model, base, mp.density, scratch), scale: 1 };
     });
     // the last task vector is no longer needed once its mask exists: the result is written over it
-    return combineTaskVectors(base, terms, { consensus: true, normalize: p.normalize, lambda: p.lambda }, scratch.tau);
+    return combineTaskVectors(base, terms, { consensus: true, normalize: p.normalize, lambda: p.lambda }, scratch.tau ?? input.scratch);
   },
 } satisfies MergeMethod;

@@ -68,4 +68,17 @@ describe("ties", () => {
     expect(ties.params.parse({})).toEqual({ normalize: true, lambda: 1, int8_mask: false });
     expect(() => ties.merge(makeInput({ models: [t1] }))).toThrow(/needs a base/);
   });
+
+  it("gives the same bytes with the driver's scratch buffer as without, and returns that buffer", () => {
+    const base = randomValues(257, 1);
+    const models = [randomValues(257, 2), randomValues(257, 3), randomValues(257, 4)];
+    const modelParams = [{ density: 0.2 }, { density: 0.5 }, { density: 1 }];
+    const plain = ties.merge(makeInput({ base, models, modelParams }));
+    const scratch = new Float32Array(257).fill(123);
+    const input = { ...makeInput({ base, models, modelParams }), scratch };
+    const reused = ties.merge(input);
+    expect(reused).toBe(scratch);
+    expect(Buffer.from(reused.buffer).equals(Buffer.from(plain.buffer))).toBe(true);
+    expect(models[0][0]).toBe(randomValues(257, 2)[0]); // inputs untouched
+  });
 });
