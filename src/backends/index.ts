@@ -7,6 +7,8 @@ export type {
   Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder, BatchDecoder,
 } from "./language-model.js";
 export { moveTrailingWhitespace } from "./boundary.js";
+export { cutAtStop } from "./stop.js";
+export { splitForScoring, type SplitTokenizer, type Split } from "./builtin/split.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
 export {
   createOpenAIModel, parseOpenAISpec, BackendError, formatOpenAIError,

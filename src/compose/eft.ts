@@ -13,7 +13,7 @@
  * asked for the whole prefix at every step (gguf).
  */
 import { randomInt } from "node:crypto";
-import { moveTrailingWhitespace } from "../backends/index.js";
+import { cutAtStop, splitForScoring } from "../backends/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, TokenDecoder, TokenIds, TokenLogprobs, Vocabulary,
 } from "../backends/index.js";
@@ -76,17 +76,18 @@ export class EftModel implements LanguageModel {
     return m.chatPrompt(messages);
   }
 
-  /** Three decoders in lockstep: feed the same tokens to each, return the composed log-probs. */
-  private lockstep(): { feed(ids: TokenIds): Promise<Float64Array>; readonly length: number } {
-    const size = this.vocab.size;
-    const ds = [this.parts.base, this.parts.tuned, this.parts.ref].map((m) => m.decoder?.() ?? prefixDecoder(m, size));
+  /** One sequence through the three parts in lockstep (nextTokenLogprobs, scoreTokens, decoder). */
+  private lockstep(): TokenDecoder {
+    const one = this.lockstepBatch(1);
+    let length = 0;
     return {
       get length() {
-        return ds[0].length;
+        return length;
       },
       feed: async (ids) => {
-        const [b, t, r] = await Promise.all(ds.map((d) => d.feed(ids)));
-        return composeLogprobs(b, t, r, this.beta);
+        const [lp] = await one.feed([{ seq: 0, ids }]);
+        length += ids.length;
+        return lp;
       },
     };
   }
@@ -173,28 +174,17 @@ export class EftModel implements LanguageModel {
   }
 
   private sample(tokens: number[], logprobs: number[], finish: Sample["finishReason"], stop: string[], withLogprobs: boolean | undefined): Sample {
-    let text = this.vocab.decode(tokens);
-    let kept = tokens.length;
-    const at = Math.min(...stop.map((x) => text.indexOf(x)).filter((i) => i >= 0));
-    if (Number.isFinite(at)) {
-      text = text.slice(0, at);
-      while (kept > 0 && this.vocab.decode(tokens.slice(0, kept)).length > at) kept--;
-    }
+    const { text, kept } = cutAtStop((ids) => this.vocab.decode(ids), tokens, stop);
     const s: Sample = { text, finishReason: finish };
     if (withLogprobs) s.tokens = tokens.slice(0, kept).map((id, i) => ({ id, token: this.vocab.tokenText(id), logprob: logprobs[i] }));
     return s;
   }
 
-  /** Prompt and continuation ids, split as the other backends split them (tokenised together). */
+  /** Prompt and continuation ids, split as the engine splits them (tokenised together; no BOS to fall back on). */
   private split(req: ScoreRequest): { prompt: number[]; continuation: number[] } {
-    const { prompt, continuation } = moveTrailingWhitespace(req);
-    if (continuation.length === 0) throw new Error("the continuation is empty; there is nothing to score");
-    const whole = this.vocab.encodePrompt(prompt + continuation);
-    const context = this.vocab.encodePrompt(prompt);
-    if (context.length === 0) throw new Error("the prompt is empty and the vocabulary adds no BOS token to condition on; give a prompt");
-    const cont = whole.slice(context.length);
-    if (cont.length === 0) throw new Error(`the continuation "${continuation}" adds no token after the prompt's tokens`);
-    return { prompt: whole.slice(0, context.length), continuation: cont };
+    const s = splitForScoring({ encodeWithSpecial: (t) => this.vocab.encodePrompt(t), bosId: undefined }, req.prompt, req.continuation);
+    if (!s.ok) throw new Error(s.message);
+    return s.value;
   }
 
   async score(req: ScoreRequest): Promise<ContinuationScore> {

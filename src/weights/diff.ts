@@ -108,10 +108,13 @@ class Groups {
   }
 }
 
-/** Spectrum of Δ for a matrix, within the rank policy. */
-function spectrumOf(delta: Float32Array, shape: readonly number[], frobeniusSq: number, o: Required<Pick<DiffOptions, "rank" | "rankK" | "seed">>, name: string) {
-  if (shape.length !== 2 || o.rank === "none") return { stableRank: null, effectiveRank: null };
-  if (o.rank === "auto" && delta.length > RANK_AUTO_MAX) return { stableRank: null, effectiveRank: null };
+/** Whether a tensor gets a spectrum under the rank policy: matrices only, "auto" up to RANK_AUTO_MAX entries. */
+function wantsSpectrum(shape: readonly number[], numel: number, rank: NonNullable<DiffOptions["rank"]>): boolean {
+  return shape.length === 2 && (rank === "all" || (rank === "auto" && numel <= RANK_AUTO_MAX));
+}
+
+/** Spectrum of a matrix Δ (rows × cols); none for Δ = 0. */
+function spectrumOf(delta: Float32Array, shape: readonly number[], frobeniusSq: number, o: Required<Pick<DiffOptions, "rankK" | "seed">>, name: string) {
   if (frobeniusSq === 0) return { stableRank: null, effectiveRank: null };
   const [rows, cols] = shape;
   const rng = createRng(hash32(`${o.seed}:${name}`));
@@ -146,7 +149,7 @@ export async function diffWeights(base: ModelWeights, tuned: readonly ModelWeigh
       if (!r.ok) return wfail({ code: "format", error: r.error });
       const p = deltaPartial(theta0.value, theta1, { threshold: o.threshold });
       const stats = statsOf(p);
-      const wantSpectrum = info.shape.length === 2 && (o.rank === "all" || (o.rank === "auto" && numel <= RANK_AUTO_MAX));
+      const wantSpectrum = wantsSpectrum(info.shape, numel, o.rank);
       const delta = theta1;
       if (wantSpectrum || overlap) for (let j = 0; j < delta.length; j++) delta[j] -= theta0.value[j];
       const spectrum = wantSpectrum ? spectrumOf(delta, info.shape, stats.deltaNorm * stats.deltaNorm, o, name) : { stableRank: null, effectiveRank: null };

@@ -4,7 +4,7 @@
  * how the folder was made. The whole folder is built under a temporary name and renamed
  * into place, so a killed run never leaves a folder that looks complete.
  */
-import { copyFile, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { replaceDirAtomic, writeSafetensorsModelStream, writeTextAtomic, type TensorPlan } from "../formats/index.js";
 import { wfail, type WeightsError, type WeightsResult } from "./errors.js";
@@ -102,6 +102,3 @@ export async function writeModelFolder(w: WriteModelFolder): Promise<WeightsResu
   }
   return { ok: true, value: { dir: resolve(w.out), files } };
 }
-
-/** A file's text, or undefined when it cannot be read. */
-export const readTextOr = (path: string): Promise<string | undefined> => readFile(path, "utf8").catch(() => undefined);

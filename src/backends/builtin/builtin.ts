@@ -14,6 +14,7 @@ import type {
 } from "../language-model.js";
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
+import { cutAtStop } from "../stop.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;
@@ -138,14 +139,7 @@ class BuiltinModel implements LanguageModel {
 
   /** Decoded text cut before the first stop string, and how many tokens that keeps. */
   private cut(tokens: readonly number[], stop: string[]): { text: string; kept: number } {
-    let text = this.tok.decode(tokens);
-    let kept = tokens.length;
-    const at = Math.min(...stop.map((x) => text.indexOf(x)).filter((i) => i >= 0));
-    if (Number.isFinite(at)) {
-      text = text.slice(0, at);
-      while (kept > 0 && this.tok.decode(tokens.slice(0, kept)).length > at) kept--;
-    }
-    return { text, kept };
+    return cutAtStop((ids) => this.tok.decode(ids), tokens, stop);
   }
 
   /**

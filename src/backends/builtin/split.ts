@@ -8,9 +8,12 @@
 import { moveTrailingWhitespace } from "../boundary.js";
 import type { FolderTokenizer } from "./hf-tokenizer.js";
 
+/** What the split needs of a tokenizer: encoding with its special tokens, and a BOS for an empty prompt. */
+export type SplitTokenizer = Pick<FolderTokenizer, "encodeWithSpecial" | "bosId">;
+
 export type Split = { ok: true; value: { prompt: number[]; continuation: number[] } } | { ok: false; message: string };
 
-export function splitForScoring(tok: FolderTokenizer, prompt: string, continuation: string): Split {
+export function splitForScoring(tok: SplitTokenizer, prompt: string, continuation: string): Split {
   ({ prompt, continuation } = moveTrailingWhitespace({ prompt, continuation }));
   if (continuation.length === 0) return { ok: false, message: "the continuation is empty; there is nothing to score" };
   const whole = tok.encodeWithSpecial(prompt + continuation);

@@ -8,7 +8,7 @@
  */
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { doseResponse, type DoseResponse } from "../../audit/index.js";
+import { doseResponse, type AuditResult, type DoseResponse } from "../../audit/index.js";
 import { readFile } from "node:fs/promises";
 import { writeTextAtomic } from "../../formats/index.js";
 import { sha256Text } from "../../random/index.js";
@@ -16,7 +16,6 @@ import {
   closeAll, diffWeights, formatWeightsError, NO_REVERT, type DiffResult, openAllWeights, parseRevert, revertText, sharedTensors, WEIGHTS_MANIFEST, writeScaledModel, type ModelWeights, type RevertSpec,
 } from "../../weights/index.js";
 import { auditCommand, validateAuditConfig } from "./audit.js";
-import type { AuditResult } from "../../audit/index.js";
 import { deltaText } from "../../report/index.js";
 
 export const DEFAULT_ALPHAS = [0, 0.25, 0.5, 0.75, 1, 1.25];
@@ -76,8 +75,7 @@ export function doseLines(d: DoseResponse): string[] {
     ...d.alphas.map((a) => {
       const p = c.points.find((x) => x.alpha === a);
       if (!p || p.delta === null) return "—";
-      const row = { delta: p.delta, ci_low: p.ci_low, ci_high: p.ci_high, unit: c.unit, higher_is_better: c.higher_is_better };
-      return `${deltaText(row as Parameters<typeof deltaText>[0])}${p.non_inferior === true ? " ✓" : ""}`;
+      return `${deltaText({ unit: c.unit, delta: p.delta, ci_low: p.ci_low, ci_high: p.ci_high })}${p.non_inferior === true ? " ✓" : ""}`;
     }),
   ]);
   const w = head.map((h, j) => Math.max(h.length, ...cells.map((r) => r[j].length)));
