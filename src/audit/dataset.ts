@@ -12,9 +12,14 @@
  * Unknown fields are errors (a typo would otherwise be silently ignored). A bad line is
  * reported with its line number; `onBadLine: "skip"` drops it (and any variant of it),
  * "fail" (the default) rejects the file. Nothing half-parsed is ever returned.
+ *
+ * The file is read by formats' strict text reader, line by line: UTF-8 only, a line over
+ * 1 MiB is a bad line found before it is parsed, and a string with a lone surrogate is a
+ * bad line. A file that is not UTF-8 at all (an invalid byte, UTF-16), missing, empty or
+ * a folder is a whole-file error that skipping cannot get around (DatasetResult).
  */
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { formatTextError, loneSurrogateField, readTextLines, TEXT_LIMITS, type TextError } from "../formats/index.js";
 import { VERIFIERS, clusterOf, type Item } from "../probes/index.js";
 
 const lineSchema = z
@@ -37,14 +42,37 @@ const lineSchema = z
     if (v.options && !v.options.includes(v.answer)) ctx.addIssue({ code: "custom", path: ["options"], message: `must include the answer "${v.answer}"` });
     if (v.role === "question" && v.prompt.trim() === "") ctx.addIssue({ code: "custom", path: ["prompt"], message: "is empty (only reference items may have an empty prompt)" });
     if (v.role === "reference" && v.answer.trim() === "") ctx.addIssue({ code: "custom", path: ["answer"], message: "a reference item's answer is its text and must not be empty" });
+    // the json verifier parses the gold answer too: one that does not parse would score every response wrong
+    if (v.verifier === "json") {
+      const why = jsonError(v.answer);
+      if (why !== null) ctx.addIssue({ code: "custom", path: ["answer"], message: `of item "${v.id}" is not valid JSON (${why}), and verifier "json" compares parsed JSON; write the gold answer as JSON text` });
+    }
   });
+
+function jsonError(text: string): string | null {
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
 
 export interface BadLine {
   line: number;
   message: string;
 }
 
-export type DatasetResult = { ok: true; items: Item[]; skipped: BadLine[] } | { ok: false; errors: BadLine[] };
+export type DatasetResult =
+  | { ok: true; items: Item[]; skipped: BadLine[] }
+  /** Lines that `onBadLine: "skip"` could leave out. */
+  | { ok: false; kind: "lines"; errors: BadLine[] }
+  /**
+   * The file as a whole: missing, a folder, empty, too large, or not UTF-8 (an invalid
+   * byte, UTF-16). Not a bad line: in a file that is not UTF-8, skipping the lines with
+   * non-ASCII text would quietly keep only the ASCII items.
+   */
+  | { ok: false; kind: "file"; error: TextError };
 
 function toItem(v: z.infer<typeof lineSchema>): Item {
   const item: Item = { id: v.id, prompt: v.prompt, answer: v.answer, domain: v.domain };
@@ -71,7 +99,7 @@ function inheritClusters(items: Item[]): void {
     if (known !== undefined) return known;
     seen.add(item.id);
     const parent = item.variantOf === undefined ? undefined : byId.get(item.variantOf);
-    // NOTE: a variant_of cycle (a → b → a) has no root: the walk stops at the first item seen twice
+    // variantCycles drops loops (a → b → a) before this runs; the guard keeps the walk finite regardless
     const cluster = item.cluster ?? (parent && !seen.has(parent.id) ? resolve(parent, seen) : clusterOf(item));
     resolved.set(item.id, cluster);
     return cluster;
@@ -82,58 +110,122 @@ function inheritClusters(items: Item[]): void {
   }
 }
 
-/** Parse JSONL text; `source` names the file in messages. */
-export function parseDataset(text: string, source: string, onBadLine: "skip" | "fail" = "fail"): DatasetResult {
+/**
+ * Items whose variant_of chain comes back to themselves (a → a, a → b → a): none of them
+ * has an original to be compared with, and every variant is kept out of task.accuracy, so
+ * they would quietly measure nothing. Each gets a bad line naming the loop from itself.
+ */
+function variantCycles(parsed: readonly { line: number; item: Item }[], source: string): Map<string, BadLine> {
+  const byId = new Map(parsed.map((p) => [p.item.id, p]));
+  const bad = new Map<string, BadLine>();
+  const done = new Set<string>();
+  for (const start of parsed) {
+    const path: string[] = [];
+    const at = new Map<string, number>();
+    let cur: { item: Item } | undefined = start;
+    while (cur && !done.has(cur.item.id) && !at.has(cur.item.id)) {
+      at.set(cur.item.id, path.length);
+      path.push(cur.item.id);
+      cur = cur.item.variantOf === undefined ? undefined : byId.get(cur.item.variantOf);
+    }
+    if (cur && at.has(cur.item.id)) {
+      const loop = path.slice(at.get(cur.item.id));
+      loop.forEach((id, k) => {
+        const line = byId.get(id)!.line;
+        const message = loop.length === 1
+          ? `${source}:${line}: variant_of "${id}" names the item itself; an N-1 variant names the original item it changes, so point it there or remove variant_of`
+          : `${source}:${line}: variant_of makes a loop (${[...loop.slice(k), ...loop.slice(0, k), id].map((x) => `"${x}"`).join(" → ")}), so no item in it has an original; remove variant_of from the original item`;
+        bad.set(id, { line, message });
+      });
+    }
+    for (const id of path) done.add(id);
+  }
+  return bad;
+}
+
+/** The lines of one file, one at a time (a stream or a split string), then the result. */
+function datasetLines(source: string) {
   const bad: BadLine[] = [];
   const parsed: { line: number; item: Item }[] = [];
   const seen = new Map<string, number>();
-  // NOTE: editors on Windows save UTF-8 with a byte-order mark; JSON.parse rejects it on line 1
-  text.replace(/^\uFEFF/, "").split("\n").forEach((raw, i) => {
-    const line = i + 1;
-    if (raw.trim() === "") return;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (e) {
-      bad.push({ line, message: `${source}:${line}: not valid JSON (${(e as Error).message})` });
-      return;
-    }
-    const r = lineSchema.safeParse(json);
-    if (!r.success) {
-      const msgs = r.error.issues.map((is) => (is.code === "unrecognized_keys" ? `unknown field(s) ${is.keys.join(", ")}` : `${is.path.join(".") || "(line)"} ${is.message}`));
-      bad.push({ line, message: `${source}:${line}: ${msgs.join("; ")}` });
-      return;
-    }
-    const first = seen.get(r.data.id);
-    if (first !== undefined) {
-      bad.push({ line, message: `${source}:${line}: id "${r.data.id}" already used on line ${first}` });
-      return;
-    }
-    seen.set(r.data.id, line);
-    parsed.push({ line, item: toItem(r.data) });
-  });
-  // a variant needs its parent: drop variants of missing (or dropped) parents, repeatedly
-  let items = parsed;
-  for (;;) {
-    const ids = new Set(items.map((p) => p.item.id));
-    const orphans = items.filter((p) => p.item.variantOf !== undefined && !ids.has(p.item.variantOf));
-    if (orphans.length === 0) break;
-    for (const o of orphans) bad.push({ line: o.line, message: `${source}:${o.line}: variant_of "${o.item.variantOf}" names no valid item of this file` });
-    items = items.filter((p) => !orphans.includes(p));
-  }
-  inheritClusters(items.map((p) => p.item));
-  bad.sort((a, b) => a.line - b.line);
-  if (bad.length > 0 && onBadLine === "fail") return { ok: false, errors: bad };
-  if (items.length === 0) return { ok: false, errors: [...bad, { line: 0, message: `${source}: no valid items` }] };
-  return { ok: true, items: items.map((p) => p.item), skipped: bad };
+  let content = false;
+  return {
+    /** A line longer than the line limit, left unread. */
+    tooLong(line: number, error: TextError): void {
+      content = true;
+      bad.push({ line, message: formatTextError(error) });
+    },
+    add(line: number, raw: string): void {
+      if (raw.trim() === "") return;
+      content = true;
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (e) {
+        bad.push({ line, message: `${source}:${line}: not valid JSON (${(e as Error).message})` });
+        return;
+      }
+      const field = loneSurrogateField(json);
+      if (field !== null) {
+        bad.push({ line, message: formatTextError({ code: "lone_surrogate", file: source, line, field }) });
+        return;
+      }
+      const r = lineSchema.safeParse(json);
+      if (!r.success) {
+        const msgs = r.error.issues.map((is) => (is.code === "unrecognized_keys" ? `unknown field(s) ${is.keys.join(", ")}` : `${is.path.join(".") || "(line)"} ${is.message}`));
+        bad.push({ line, message: `${source}:${line}: ${msgs.join("; ")}` });
+        return;
+      }
+      const first = seen.get(r.data.id);
+      if (first !== undefined) {
+        bad.push({ line, message: `${source}:${line}: id "${r.data.id}" already used on line ${first}` });
+        return;
+      }
+      seen.set(r.data.id, line);
+      parsed.push({ line, item: toItem(r.data) });
+    },
+    finish(onBadLine: "skip" | "fail"): DatasetResult {
+      if (!content) return { ok: false, kind: "file", error: { code: "empty_file", file: source } };
+      const cycles = variantCycles(parsed, source);
+      bad.push(...cycles.values());
+      // a variant needs its parent: drop variants of missing (or dropped) parents, repeatedly
+      let items = parsed.filter((p) => !cycles.has(p.item.id));
+      for (;;) {
+        const ids = new Set(items.map((p) => p.item.id));
+        const orphans = items.filter((p) => p.item.variantOf !== undefined && !ids.has(p.item.variantOf));
+        if (orphans.length === 0) break;
+        for (const o of orphans) bad.push({ line: o.line, message: `${source}:${o.line}: variant_of "${o.item.variantOf}" names no valid item of this file` });
+        items = items.filter((p) => !orphans.includes(p));
+      }
+      inheritClusters(items.map((p) => p.item));
+      bad.sort((a, b) => a.line - b.line);
+      if (bad.length > 0 && onBadLine === "fail") return { ok: false, kind: "lines", errors: bad };
+      if (items.length === 0) return { ok: false, kind: "lines", errors: [...bad, { line: 0, message: `${source}: no valid items` }] };
+      return { ok: true, items: items.map((p) => p.item), skipped: bad };
+    },
+  };
 }
 
+/** Parse JSONL text already in memory; `source` names the file in messages. */
+export function parseDataset(text: string, source: string, onBadLine: "skip" | "fail" = "fail"): DatasetResult {
+  const d = datasetLines(source);
+  const limit = TEXT_LIMITS.line;
+  // NOTE: editors on Windows save UTF-8 with a byte-order mark; JSON.parse rejects it on line 1
+  text.replace(/^\uFEFF/, "").split("\n").forEach((raw, i) => {
+    const bytes = Buffer.byteLength(raw);
+    if (bytes > limit.bytes) d.tooLong(i + 1, { code: "line_too_long", file: source, line: i + 1, bytes, limit: limit.bytes, reason: limit.reason });
+    else d.add(i + 1, raw);
+  });
+  return d.finish(onBadLine);
+}
+
+/** Read a JSONL file line by line through the strict text reader (a line over the limit is never parsed). */
 export async function readDataset(path: string, onBadLine: "skip" | "fail" = "fail"): Promise<DatasetResult> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    return { ok: false, errors: [{ line: 0, message: `${path}: cannot read the dataset (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a JSONL file.` }] };
+  const d = datasetLines(path);
+  for await (const ev of readTextLines(path, { limit: TEXT_LIMITS.jsonl })) {
+    if (ev.kind === "error") return { ok: false, kind: "file", error: ev.error };
+    if (ev.kind === "too_long") d.tooLong(ev.line, ev.error);
+    else d.add(ev.line, ev.text);
   }
-  return parseDataset(text, path, onBadLine);
+  return d.finish(onBadLine);
 }

@@ -8,7 +8,10 @@ export { buildLedgers, MEASURABLE, type Ledger, type LedgerRow, type Measured, t
 export { VERDICTS, MIN_EQUIVALENT_N, verdictOf, adjustAndJudge, type Verdict } from "./verdict.js";
 export { rowStats, DEFAULT_STATS, type RowStats, type StatsSettings } from "./row-stats.js";
 export { parseGateRule, evaluateGate, type GateRule, type GateResult, type GateFailure } from "./gate.js";
-export { openRunStore, StoreError, type RunStore, type RunSummary, type RunStatus } from "./store.js";
+export {
+  openRunStore, StoreError, formatStoreError, type OpenRunStoreOptions, type RunStore, type RunSummary, type RunStatus,
+  type StoreErrorDetail, type StoreErrorCode, type StoreAccess,
+} from "./store.js";
 export { parseDataset, readDataset, type DatasetResult, type BadLine } from "./dataset.js";
 export { SUITES, DEFAULT_SUITES, suiteItems, type SuiteName } from "./suites.js";
 export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow, type CallCounts, type LedgerJsonShape } from "./json.js";

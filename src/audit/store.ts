@@ -6,15 +6,21 @@
  *
  * WAL journal and one INSERT per record (SQLite commits each atomically), so a process
  * killed at any moment leaves whole records or none; a file that is not our store is
- * refused and left untouched.
+ * refused and left untouched. Opening runs SQLite's integrity check, so a damaged file is
+ * an error before anything is written into it; every SQLite error names the file
+ * (store-errors.ts). Readers (`ftledger view`) open it read-only (store-sqlite.ts).
  */
 import { mkdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Item, ItemRecord } from "../probes/index.js";
+import { StoreError, type StoreAccess } from "./store-errors.js";
+import { BUSY_TIMEOUT_MS, integrityProblems, openFailure, openReadOnly, operationFailure, type Sqlite } from "./store-sqlite.js";
+
+export { StoreError, formatStoreError, type StoreErrorDetail, type StoreErrorCode, type StoreAccess } from "./store-errors.js";
 
 const SCHEMA = "ftledger.runs/1";
-const BUSY_TIMEOUT_MS = 10_000;
+const STORE_FILE = "runs.sqlite";
 
 const CREATE = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,41 +65,100 @@ export interface RunStore {
   close(): void;
 }
 
-export class StoreError extends Error {}
+/** What each method was doing, for the error that names the file. */
+const OPERATIONS: Record<Exclude<keyof RunStore, "path">, string> = {
+  beginRun: "storing a new run", doneItems: "reading which records are stored", putRecord: "writing a record",
+  records: "reading records", items: "reading a run's items", finishRun: "storing a run's result", run: "reading a run",
+  runs: "listing the runs", countRecords: "counting a run's records", close: "closing it",
+};
+
+export interface OpenRunStoreOptions {
+  /**
+   * A reader's open (`ftledger view`): the file must exist, and is never created, written or
+   * switched to another journal mode, so a store in a read-only folder can be read.
+   */
+  readonly?: boolean;
+  /** Run SQLite's integrity check when opening (default true; a reader that checked once may skip it). */
+  check?: boolean;
+}
 
 function now(): string {
   return new Date().toISOString();
 }
 
-/** Open (or create) the store folder's runs.sqlite. */
-export function openRunStore(dir: string): RunStore {
-  const root = resolve(dir);
-  try {
-    mkdirSync(root, { recursive: true });
-  } catch (e) {
-    throw new StoreError(`${root}: cannot create the store folder (${(e as Error).message}); give --store a writable folder.`);
+/** Refuse a SQLite file that is not our store (read-only: nothing has been written yet). */
+function checkSchema(db: Sqlite, path: string, access: StoreAccess): { empty: boolean } {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  if (tables.length === 0) {
+    if (access === "read") throw new StoreError({ code: "not_a_store", path, found: "it has no tables" }, access);
+    return { empty: true };
   }
-  const path = join(root, "runs.sqlite");
-  let db: Database.Database | undefined;
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new Error("it is a folder");
-    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    if (tables.length > 0) {
-      const meta = tables.some((t) => t.name === "meta") ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined) : undefined;
-      if (meta?.value !== SCHEMA) {
-        db.close();
-        throw new Error(`it is a SQLite file but not an ftledger run store (schema ${meta?.value ?? "missing"}, expected ${SCHEMA})`);
-      }
+  const meta = tables.some((t) => t.name === "meta") ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined) : undefined;
+  if (meta?.value !== SCHEMA) throw new StoreError({ code: "not_a_store", path, found: `schema ${meta?.value ?? "missing"}, expected ${SCHEMA}` }, access);
+  return { empty: false };
+}
+
+/**
+ * Open (or create) the store folder's runs.sqlite; with `readonly`, open an existing one
+ * without writing it (`dir` may then name the runs.sqlite file itself). Throws a
+ * `StoreError` naming the file for a file that is not our store or is damaged, and every
+ * method throws one for a SQLite error.
+ */
+export function openRunStore(dir: string, o: OpenRunStoreOptions = {}): RunStore {
+  const access: StoreAccess = o.readonly ? "read" : "write";
+  let root = resolve(dir);
+  if (access === "write") {
+    try {
+      mkdirSync(root, { recursive: true });
+    } catch (e) {
+      throw new StoreError({ code: "cannot_create", path: root, cause: (e as Error).message }, access);
     }
-    db.pragma("journal_mode = WAL");
-    db.exec(CREATE);
-    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
+  } else {
+    // a reader may name the file itself; a missing path is an error, never a new store
+    const st = statSync(root, { throwIfNoEntry: false });
+    if (st?.isFile() && basename(root) === STORE_FILE) root = dirname(root);
+    else if (!st?.isDirectory()) throw new StoreError({ code: "no_folder", path: root, found: st ? "a file" : "nothing" }, access);
+  }
+  const path = join(root, STORE_FILE);
+  let db: Sqlite | undefined;
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st?.isDirectory()) throw new Error("it is a folder");
+    if (!st && access === "read") throw new StoreError({ code: "missing", path }, access);
+    db = access === "read" ? openReadOnly(path) : new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    const { empty } = checkSchema(db, path, access);
+    // before any write: records must never go into a damaged file (and a damaged file is left as it was)
+    const problems = empty || o.check === false ? null : integrityProblems(db);
+    if (problems) throw new StoreError({ code: "damaged", path, problems }, access);
+    if (access === "write") {
+      db.pragma("journal_mode = WAL");
+      db.exec(CREATE);
+      db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
+    }
+    return guarded(storeOver(db, path, access), path, access);
   } catch (e) {
     if (db?.open) db.close(); // NOTE: "file is not a database" throws on the first query, with the file still open
-    throw new StoreError(`${path}: cannot open the run store (${(e as Error).message}); give --store another folder, or move this file away.`);
+    throw openFailure(e, path, access);
   }
+}
 
+/** Every method's SQLite error as a StoreError naming the file and what the store was doing. */
+function guarded(store: RunStore, path: string, access: StoreAccess): RunStore {
+  const out: Record<string, unknown> = { path: store.path };
+  for (const [name, operation] of Object.entries(OPERATIONS)) {
+    const method = store[name as keyof typeof OPERATIONS] as (...args: unknown[]) => unknown;
+    out[name] = (...args: unknown[]) => {
+      try {
+        return method(...args);
+      } catch (e) {
+        throw operationFailure(e, path, access, operation);
+      }
+    };
+  }
+  return out as unknown as RunStore;
+}
+
+function storeOver(db: Sqlite, path: string, access: StoreAccess): RunStore {
   const insertRecord = db.prepare("INSERT OR IGNORE INTO records (run_id, arm, probe, item_id, record) VALUES (?, ?, ?, ?, ?)");
   const selectDone = db.prepare("SELECT item_id FROM records WHERE run_id = ? AND arm = ? AND probe = ?");
   const selectRecords = db.prepare("SELECT record FROM records WHERE run_id = ? AND arm = ? AND probe = ? ORDER BY item_id");
@@ -145,6 +210,17 @@ export function openRunStore(dir: string): RunStore {
       return (db.prepare("SELECT COUNT(*) AS n FROM records WHERE run_id = ?").get(runId) as { n: number }).n;
     },
     close() {
+      if (access === "write") {
+        // The last connection to close turns the store back into one self-contained file (a
+        // rollback journal), which a reader can open even in a read-only folder (store-sqlite.ts).
+        // Another connection still open makes this fail at once (no busy wait): it does it later.
+        try {
+          db.pragma("busy_timeout = 0");
+          db.pragma("journal_mode = DELETE");
+        } catch {
+          // NOTE: SQLITE_BUSY here is the expected case of a store shared by several processes
+        }
+      }
       db.close();
     },
   };

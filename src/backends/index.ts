@@ -12,9 +12,9 @@ export { splitForScoring, type SplitTokenizer, type Split } from "./builtin/spli
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
 export {
   createOpenAIModel, parseOpenAISpec, BackendError, formatOpenAIError,
-  type OpenAISpec, type OpenAIModelOptions, type PromptLogprobsMode, type OpenAIError, type OpenAIErrorCode,
+  type OpenAISpec, type OpenAIConnection, type OpenAIModelOptions, type PromptLogprobsMode, type OpenAIError, type OpenAIErrorCode,
 } from "./openai/index.js";
-export { openModel, SpecError, SPEC_FORMS } from "./spec.js";
+export { openModel, SpecError, SPEC_FORMS, type OpenModelOptions } from "./spec.js";
 export { openGgufModel, type GgufModelOptions, GgufLoadError, checkGguf, formatGgufCheckError, type GgufCheckError, type GgufCheck, ggufFileId } from "./llamacpp/index.js";
 export {
   openRequestCache, withCache, isCacheableGenerate, requestKey, canonicalJson,

@@ -9,7 +9,7 @@ import type { Kernels } from "../tensor/index.js";
 import { openBuiltinModel } from "./builtin/index.js";
 import type { LanguageModel } from "./language-model.js";
 import { openGgufModel } from "./llamacpp/index.js";
-import { createOpenAIModel, formatOpenAIError, parseOpenAISpec } from "./openai/index.js";
+import { createOpenAIModel, formatOpenAIError, type OpenAIConnection, parseOpenAISpec } from "./openai/index.js";
 
 export const SPEC_FORMS = "builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL";
 
@@ -24,19 +24,25 @@ async function builtinFolder(path: string): Promise<string> {
   throw new SpecError(`builtin:${r.path}: the folder has no config.json and no checkpoints/; give an HF-layout model folder or a lab run folder.`);
 }
 
-export async function openModel(spec: string, opts: { kernels?: Kernels } = {}): Promise<LanguageModel> {
+/** How to open models: the kernels for builtin:, how to talk to the servers of openai: specs. */
+export interface OpenModelOptions {
+  kernels?: Kernels;
+  openai?: OpenAIConnection;
+}
+
+export async function openModel(spec: string, opts: OpenModelOptions = {}): Promise<LanguageModel> {
   const colon = spec.indexOf(":");
   const kind = colon > 0 ? spec.slice(0, colon) : "";
   const rest = spec.slice(colon + 1);
   switch (kind) {
     case "builtin":
-      return openBuiltinModel(await builtinFolder(rest), opts);
+      return openBuiltinModel(await builtinFolder(rest), opts.kernels ? { kernels: opts.kernels } : {});
     case "gguf":
       return openGgufModel(rest);
     case "openai": {
       const parsed = parseOpenAISpec(spec);
       if (!parsed.ok) throw new SpecError(formatOpenAIError(parsed.error));
-      return createOpenAIModel(parsed.value);
+      return createOpenAIModel({ ...parsed.value, ...opts.openai });
     }
     default:
       throw new SpecError(`"${spec}" is not a model spec; use one of: ${SPEC_FORMS}`);

@@ -6,6 +6,7 @@ import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { addItemOptions, betaList, expandBetas, int, ITEM_FLAG_KEYS, num, oneOf } from "./options.js";
+import { addOpenAIOptions, OPENAI_FLAG_KEYS } from "./openai-options.js";
 import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
@@ -14,7 +15,7 @@ import { exportGgufCommand } from "./commands/export.js";
 import { labSample, labTrain } from "./commands/lab.js";
 import { addPlanCommand } from "./commands/plan.js";
 import { addWeightsCommands } from "./weights-commands.js";
-import { serveCommand } from "./commands/serve.js";
+import { addServeOptions, allowHostOption, serveCommand, type ServeCommandOptions } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { MODEL_SPEC_FORMS as SPEC_FORMS } from "../compose/index.js";
 import { PROBE_IDS } from "../probes/index.js";
@@ -58,7 +59,7 @@ export function buildProgram(): Command {
       process.exitCode = await demo(o);
     });
 
-  const auditCmd = addItemOptions(program.command("audit"))
+  const auditCmd = addOpenAIOptions(addItemOptions(program.command("audit")))
     .description(
       "the ledger: put a base model and its fine-tune(s) through the same items and report, per probe, what the fine-tune gained " +
         "on the proxy and what it lost on the capability underneath, with paired CIs and adjusted p-values; resumes an interrupted " +
@@ -91,7 +92,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        ...ITEM_FLAG_KEYS, base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", failOn: "fail-on", alpha: "alpha",
+        ...ITEM_FLAG_KEYS, ...OPENAI_FLAG_KEYS, base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", failOn: "fail-on", alpha: "alpha",
         exportRegressions: "export-regressions", report: "report", markdown: "markdown",
       };
       let raw: Record<string, unknown> = {};
@@ -184,8 +185,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .action(async (run: string, o: { seed: number }) => {
       process.exitCode = await labSummary(run, o);
     });
-  lab
-    .command("eval")
+  addOpenAIOptions(lab.command("eval"))
     .description(
       "what lab models can do on the world (the audit's lab preset): arithmetic accuracy (greedy), knowledge recall by ranking " +
         "and by generation, the solution formats by sampling at T=1, each k/n with a 95% Wilson interval; each SPEC after the " +
@@ -213,15 +213,15 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
       process.exitCode = await labEval(specs, { ...rest, formats: frame ?? format });
     });
 
-  program
+  addServeOptions(program
     .command("serve")
     .description("any model as an OpenAI-compatible API: /v1/models, /v1/completions (echo, logprobs, prompt_logprobs), /v1/chat/completions")
     .argument("<spec>", SPEC_FORMS)
     .option("--port <n>", "port (0 = any free one)", int("--port"), 8000)
     .option("--host <host>", "address to listen on", "127.0.0.1")
-    .option("--name <name>", "model name clients send (default: the folder or file name)")
+    .option("--name <name>", "model name clients send (default: the folder or file name)"))
     .addHelpText("after", "\nExamples:\n  ftledger serve builtin:zoo/base-m --port 8000\n  ftledger serve gguf:model.gguf --port 0 --name m     # any free port; prints the URL\n  ftledger audit --base openai:http://127.0.0.1:8000/v1#base-m --tuned builtin:runs/sft --base-format raw --tuned-format chat")
-    .action(async (spec: string, o: { port: number; host: string; name?: string }) => {
+    .action(async (spec: string, o: ServeCommandOptions) => {
       process.exitCode = await serveCommand(spec, o);
     });
 
@@ -231,6 +231,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     .argument("[store]", "run store folder (the --store of ftledger audit)", ".ftledger")
     .option("--port <n>", "port (0 = any free one)", int("--port"), 8080)
     .option("--host <host>", "address to listen on", "127.0.0.1")
+    .addOption(allowHostOption("viewer"))
     .addHelpText(
       "after",
       `
@@ -240,7 +241,7 @@ Examples:
 
 Exit codes: 0 stopped with Ctrl-C, 2 no run store there or the port is taken.`,
     )
-    .action(async (store: string, o: { port: number; host: string }) => {
+    .action(async (store: string, o: { port: number; host: string; allowHost: string[] }) => {
       process.exitCode = await viewCommand(store, o);
     });
 

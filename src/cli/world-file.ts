@@ -4,9 +4,9 @@
  * run.json) whose recipe config recorded them, so a model is measured in the world it
  * was trained in. A bad setting is reported with its field.
  */
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { RUN_MANIFEST_FILE } from "../formats/index.js";
+import { formatTextError, readJsonText, RUN_MANIFEST_FILE, TEXT_LIMITS } from "../formats/index.js";
 import { worldSettingsSchema, type WorldSettings } from "../world/index.js";
 
 export interface WorldFile {
@@ -18,12 +18,16 @@ export interface WorldFile {
 export async function readWorldFile(path: string): Promise<{ ok: true; value: WorldFile } | { ok: false; message: string }> {
   const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
   const file = isDir ? join(path, RUN_MANIFEST_FILE) : path;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    return { ok: false, message: `--world ${path}: cannot read ${file} (${(e as Error).message}); give a JSON file of world settings or a lab run folder.` };
+  const read = await readJsonText(file, { limit: TEXT_LIMITS.settings });
+  if (!read.ok && read.error.code === "no_such_file") {
+    // either kind of --world is meant: a folder without run.json is not a run folder
+    return { ok: false, message: `--world ${path}: cannot read ${file} (no such file); give a JSON file of world settings or a lab run folder.` };
   }
+  if (!read.ok) {
+    const role = { flag: "--world", kind: "a JSON file of world settings or a lab run folder", holds: "a JSON object of world settings ({ seed?, arithmetic?, knowledge? })" };
+    return { ok: false, message: formatTextError(read.error, role) };
+  }
+  const raw = read.value.value;
   // a run.json: the world its recipe config recorded (a recipe without one ran in the default world)
   const recorded = raw !== null && typeof raw === "object" && "recipeConfig" in raw ? (raw as { recipeConfig?: { world?: unknown } }).recipeConfig : undefined;
   const given = recorded !== undefined ? recorded.world ?? {} : raw;

@@ -3,8 +3,7 @@
  * backends and checks their vocabularies before any request; every other spec goes to the
  * backends as it is.
  */
-import { openModel, SPEC_FORMS, SpecError, type LanguageModel } from "../backends/index.js";
-import type { Kernels } from "../tensor/index.js";
+import { openModel, SPEC_FORMS, SpecError, type LanguageModel, type OpenModelOptions } from "../backends/index.js";
 import { vocabularyDifference } from "./compatible.js";
 import { EftModel } from "./eft.js";
 import { EftTopKModel } from "./eft-topk.js";
@@ -12,7 +11,8 @@ import { EFT_FORM, isEftSpec, parseEftSpec } from "./spec.js";
 
 export const MODEL_SPEC_FORMS = `${SPEC_FORMS}, ${EFT_FORM}`;
 
-export async function openAnyModel(spec: string, opts: { kernels?: Kernels } = {}): Promise<LanguageModel> {
+/** `opts` reaches every part of a composed spec (an eft: over openai: servers uses the same connection settings). */
+export async function openAnyModel(spec: string, opts: OpenModelOptions = {}): Promise<LanguageModel> {
   if (!isEftSpec(spec)) return openModel(spec, opts);
   const parsed = parseEftSpec(spec);
   if (!parsed.ok) throw new SpecError(parsed.error);

@@ -122,6 +122,14 @@ export async function loadWeights(dir: string, config: ModelConfig): Promise<Res
   if (!opened.ok) return opened;
   const src = opened.value;
   try {
+    // num_hidden_layers is config.json's claim, and the table below has 9 entries per layer:
+    // more layers than the weights have tensors is a wrong count, refused before the table
+    // is built (a corrupt 2^53 would never finish); a smaller gap lists the missing tensors
+    const names = src.names();
+    if (config.nLayers > names.length) {
+      const layers = new Set(names.map((n) => /^model\.layers\.(\d+)\./.exec(n)?.[1]).filter((l) => l !== undefined)).size;
+      return fail({ code: "bad_config", file: join(dir, "config.json"), field: "num_hidden_layers", message: `${config.nLayers} layers, but the weights (${src.path}) hold ${names.length} tensors, of ${layers} layers` });
+    }
     const table = parameterTable(config);
     const expected = new Set(table.map((s) => s.name));
     const missing = table.map((s) => s.name).filter((n) => !src.info(n));

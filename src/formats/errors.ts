@@ -4,6 +4,8 @@
  * renders it as a message that ends with what to do next.
  */
 
+import { formatTextError, type TextError } from "./text-errors.js";
+
 export type FormatError =
   /** A file the format needs is absent (`what` says which role it plays). */
   | { code: "missing_file"; file: string; what: string }
@@ -25,6 +27,8 @@ export type FormatError =
   | { code: "size_mismatch"; file: string; tensor: string; dtype: string; shape: number[]; expectedBytes: number; gotBytes: number }
   /** The file ends before the bytes of `tensor`. */
   | { code: "truncated"; file: string; tensor: string; neededBytes: number; fileSize: number }
+  /** A tensor larger than one typed array can be in this Node.js (`limit` elements); the file is that large (or sparse), so the header did not lie. */
+  | { code: "tensor_too_large"; file: string; tensor: string; elements: number; limit: number }
   /** A tensor was asked for by name and is not in the file. */
   | { code: "no_such_tensor"; file: string; tensor: string }
   /** A sharded model's `*.safetensors.index.json` is malformed or disagrees with its shards. */
@@ -38,7 +42,9 @@ export type FormatError =
   /** Tensors the weights have that the config does not explain. */
   | { code: "unexpected_tensors"; file: string; tensors: string[] }
   /** tokenizer.json is not ftledger's character tokenizer. */
-  | { code: "bad_tokenizer"; file: string; message: string };
+  | { code: "bad_tokenizer"; file: string; message: string }
+  /** A JSON file that is not strict UTF-8 text (another encoding, an invalid byte, a lone surrogate, too large; text-errors.ts). */
+  | { code: "bad_text"; file: string; error: TextError };
 
 export type FormatErrorCode = FormatError["code"];
 
@@ -70,6 +76,8 @@ export function formatFormatError(e: FormatError): string {
       return `${e.file}: tensor "${e.tensor}" (${e.dtype}, shape [${e.shape.join(", ")}]) needs ${e.expectedBytes} bytes but its data offsets span ${e.gotBytes}. The header is corrupt; re-export the file.`;
     case "truncated":
       return `${e.file}: the file is ${e.fileSize} bytes but tensor "${e.tensor}" needs bytes up to ${e.neededBytes}. The file was cut off (interrupted download or copy); fetch or write it again.`;
+    case "tensor_too_large":
+      return `${e.file}: tensor "${e.tensor}" has ${e.elements} elements, more than ftledger can read into one typed array in this Node.js (at most ${e.limit}, memory permitting). Use a model with smaller tensors, or run it through llama.cpp as a gguf:FILE spec (llama.cpp's convert_hf_to_gguf.py converts a safetensors model).`;
     case "no_such_tensor":
       return `${e.file}: there is no tensor named "${e.tensor}". List the file's tensors to find the right name.`;
     case "bad_index":
@@ -84,5 +92,7 @@ export function formatFormatError(e: FormatError): string {
       return `${e.file}: ${e.tensors.length} tensor(s) are not part of the llama layout config.json describes: ${list(e.tensors)}. Check tie_word_embeddings and num_hidden_layers, or remove the extra tensors.`;
     case "bad_tokenizer":
       return `${e.file}: ${e.message}. ftledger's engine uses its own character tokenizer; re-export the checkpoint with ftledger.`;
+    case "bad_text":
+      return formatTextError(e.error);
   }
 }

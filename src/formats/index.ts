@@ -10,11 +10,17 @@
 
 // files: atomic writes (temporary file, then rename)
 export { writeBytesAtomic, writeTextAtomic, replaceDirAtomic } from "./io.js";
+export { removeStaleTemps, processGone } from "./stale-temps.js";
 
 // results and errors
 export { type Result, ok, fail } from "./result.js";
 export { type FormatError, type FormatErrorCode, formatFormatError } from "./errors.js";
 export { type FloatDType, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from "./dtype.js";
+
+// strict text input: every user file read as text (JSONL, settings, a model's JSON) goes through here
+export { type TextResult, type TextLimit, type ReadTextOptions, type ReadLinesOptions, type TextLine, TEXT_LIMITS, readTextFile, readJsonText, parseJsonText, readTextLines } from "./text.js";
+export { type TextError, type TextErrorCode, type TextRole, formatTextError, textErrorDetail, formatBytes } from "./text-errors.js";
+export { type OtherEncoding, firstInvalidUtf8, sniffOtherEncoding, hasLoneSurrogate, loneSurrogateField } from "./utf8.js";
 
 // safetensors
 export { type TensorInfo, DTYPE_SIZES, READABLE_DTYPES } from "./safetensors/header.js";

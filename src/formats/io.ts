@@ -5,16 +5,19 @@
  * a file writes it through here.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, stat, readFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { FormatError } from "./errors.js";
 import { fail, ok, type Result } from "./result.js";
+import { readJsonText, TEXT_LIMITS } from "./text.js";
+import { removeStaleTemps } from "./stale-temps.js";
 
 /** Read exactly out.byteLength bytes at `position`; returns the count actually read (short at EOF). */
 export async function readAt(fh: FileHandle, out: Uint8Array, position: number): Promise<number> {
   let done = 0;
   while (done < out.byteLength) {
-    const { bytesRead } = await fh.read(out, done, out.byteLength - done, position + done);
+    // one read of 2 GiB or more aborts the process inside Node (its length must be an int32)
+    const { bytesRead } = await fh.read(out, done, Math.min(out.byteLength - done, 2 ** 30), position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
   }
@@ -54,20 +57,19 @@ export async function openForRead(file: string, what: string): Promise<Result<{ 
   }
 }
 
-/** Read a small JSON file (config, index, tokenizer); parse errors come back as `bad_header`. */
+/**
+ * Read a model folder's JSON file (config, index, tokenizer) as strict UTF-8 text (text.ts);
+ * a missing file is `missing_file`, a parse error `bad_header`, and anything else wrong
+ * with the text (another encoding, an invalid byte, a lone surrogate) `bad_text`.
+ */
 export async function readJsonFile(file: string, what: string): Promise<Result<unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    const err = ioError(file, e);
-    return fail(err.code === "missing_file" ? { ...err, what } : err);
-  }
-  try {
-    return ok(JSON.parse(text) as unknown);
-  } catch (e) {
-    return fail({ code: "bad_header", file, message: `not valid JSON (${(e as Error).message})` });
-  }
+  const r = await readJsonText(file, { limit: TEXT_LIMITS.modelJson });
+  if (r.ok) return ok(r.value.value);
+  const e = r.error;
+  if (e.code === "no_such_file") return fail({ code: "missing_file", file, what });
+  if (e.code === "unreadable") return fail({ code: "io_error", file, message: e.message });
+  if (e.code === "bad_json") return fail({ code: "bad_header", file, message: `not valid JSON (${e.message})` });
+  return fail({ code: "bad_text", file, error: e });
 }
 
 export async function exists(path: string): Promise<boolean> {
@@ -112,10 +114,13 @@ export async function writeBytesAtomic(path: string, write: (fh: FileHandle) => 
  * directories in one step: a crash between the two renames leaves no `dir`, with the
  * old folder intact as `dir.old-<pid>` (rename it back by hand). Lab runs avoid that
  * window by writing each checkpoint to a new step folder (src/train/run.ts).
+ * Leftovers of earlier killed writes to `dir` (`dir.tmp-<pid>`, `dir.old-<pid>` of a
+ * process that no longer runs) are removed first (stale-temps.ts).
  */
 export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
+  await removeStaleTemps(dirname(dir), { of: [basename(dir)] });
   await rm(tmp, { recursive: true, force: true });
   try {
     await build(tmp);

@@ -4,7 +4,8 @@
  *
  * Each checkpoint folder is built under a temporary name and renamed into place under a
  * new step name, so a run killed at any moment leaves only complete checkpoints (the
- * newest one at worst missing, never half-written). The newest two are kept.
+ * newest one at worst missing, never half-written). The newest two are kept. A killed
+ * run's half-built `step-N.tmp-<pid>` folders are removed when the run starts again.
  * Resuming loads the newest complete checkpoint and continues with the batches the run
  * would have seen (a batch is a pure function of the step).
  */
@@ -14,8 +15,8 @@ import { createRng, sha256Of } from "../random/index.js";
 import { CharTokenizer, Llama, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import {
-  METRICS_FILE, RUN_MANIFEST_FILE, formatFormatError, latestCheckpoint, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson,
-  readRunManifest, resolveCheckpointDir, saveCheckpoint, stepDir, writeSafetensors, writeTextAtomic, type RunManifest,
+  METRICS_FILE, RUN_MANIFEST_FILE, checkpointsDir, formatFormatError, latestCheckpoint, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson,
+  readRunManifest, removeStaleTemps, resolveCheckpointDir, saveCheckpoint, stepDir, writeSafetensors, writeTextAtomic, type RunManifest,
 } from "../formats/index.js";
 import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
@@ -79,6 +80,11 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   let config: ModelConfig;
   let model: Llama<Float32Array>;
   let data: BatchSource | Objective;
+
+  // 0. what a killed run left half-written (a checkpoint folder under its temporary name, a
+  // run.json or metrics.jsonl being replaced); never the files of a process that still runs
+  await removeStaleTemps(checkpointsDir(o.dir));
+  await removeStaleTemps(o.dir, { of: [RUN_MANIFEST_FILE, METRICS_FILE] });
 
   // 1. a fresh run, or the newest checkpoint of an earlier one (whose manifest rules)
   const latest = await latestCheckpoint(o.dir);

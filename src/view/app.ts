@@ -6,51 +6,43 @@
  *   GET /compare?a=RUN&b=RUN     two runs' ledgers side by side, and what changed
  *   GET /api/runs, /api/runs/:id the same data as JSON
  * Pages load nothing from the network (inline CSS and SVG) and every string from the
- * store is escaped. The store is opened per request and closed after it, so runs an
- * audit adds while the viewer is open show up on reload, and no handle is left behind.
+ * store is escaped. The store is opened read-only per request and closed after it, so runs
+ * an audit adds while the viewer is open show up on reload, no handle is left behind, and
+ * the viewer never writes the store (it may sit in a read-only folder).
  */
-import { existsSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Hono, type Context } from "hono";
-import { openRunStore, type RunStore } from "../audit/index.js";
+import { openRunStore, StoreError, type RunStore } from "../audit/index.js";
 import { renderHtml, reportInputFromStore } from "../report/index.js";
 import { comparePage } from "./compare.js";
 import { hiddenTradeCount, navBar, overviewOf, runHref, verdictCounts, type RunOverview } from "./html.js";
 import { messagePage, runningRunPage, runsPage } from "./pages.js";
 import { capabilityPlot, checkpointsOf, singleCheckpointPage, trajectoryPage } from "./trajectory.js";
 
-export type ViewStoreCheck = { ok: true; dir: string } | { ok: false; error: string };
-
-const STORE_FILE = "runs.sqlite";
+export type ViewStoreCheck = { ok: true; dir: string } | { ok: false; error: string; cause: StoreError };
 
 /**
- * Is `dir` a run store the viewer can read? Unlike `openRunStore`, never creates one: a
- * mistyped path is an error, not a new empty store. `dir` may also name the runs.sqlite file.
+ * Is `dir` a run store the viewer can read? Opens it read-only and runs SQLite's integrity
+ * check once; never creates, writes or changes anything, so a mistyped path is an error (not
+ * a new empty store) and a store in a read-only folder (a CI artefact) can be viewed. `dir`
+ * may also name the runs.sqlite file.
  */
 export function checkViewStore(dir: string): ViewStoreCheck {
-  let root = resolve(dir);
-  const st = statSync(root, { throwIfNoEntry: false });
-  if (st?.isFile() && basename(root) === STORE_FILE) root = dirname(root);
-  else if (!st) return { ok: false, error: `${root}: no such folder; give the folder an audit stored its runs in (ftledger audit --store DIR; default .ftledger).` };
-  else if (!st.isDirectory()) return { ok: false, error: `${root} is a file, not a run store folder; give the folder an audit stored its runs in (it holds ${STORE_FILE}).` };
-  if (!existsSync(join(root, STORE_FILE))) {
-    return { ok: false, error: `${root}: no run store here (no ${STORE_FILE}); run ftledger audit --store ${dir} first, or give the folder an audit stored its runs in.` };
-  }
   try {
-    openRunStore(root).close();
+    const store = openRunStore(dir, { readonly: true });
+    store.close();
+    return { ok: true, dir: dirname(store.path) };
   } catch (e) {
-    // the store's advice names audit's --store; the viewer takes the folder as its argument
-    return { ok: false, error: (e as Error).message.replace(/; give --store .*$/, "; give ftledger view the folder an audit stored its runs in.") };
+    if (e instanceof StoreError) return { ok: false, error: e.message, cause: e };
+    throw e;
   }
-  return { ok: true, dir: root };
 }
 
-/** Open the store for one request and close it when `fn` is done (also when it throws). */
+/** Open the store read-only for one request and close it when `fn` is done (also when it throws). */
 async function withStore<T>(dir: string, fn: (store: RunStore) => T | Promise<T>): Promise<T> {
-  // NOTE: openRunStore would create a store where there is none; a store removed while
-  // the viewer runs is an error instead
-  if (!existsSync(join(dir, STORE_FILE))) throw new Error(`${join(dir, STORE_FILE)} is gone; restart ftledger view on a run store folder.`);
-  const store = openRunStore(dir);
+  // checkViewStore ran the integrity check when the viewer started; a read of a page
+  // damaged since is still an error naming the file
+  const store = openRunStore(dir, { readonly: true, check: false });
   try {
     return await fn(store);
   } finally {

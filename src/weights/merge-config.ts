@@ -20,9 +20,9 @@
  * `{ filter, value }` whose first entry with `filter` a substring of the tensor name wins
  * (an entry without filter matches every tensor).
  */
-import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { loneSurrogateField, readTextFile, TEXT_LIMITS, textErrorDetail, type TextError } from "../formats/index.js";
 import { wfail, type WeightsResult } from "./errors.js";
 import { MERGE_METHOD_NAMES } from "./merge/index.js";
 import type { ModuleKind } from "./names.js";
@@ -65,13 +65,16 @@ const UNSUPPORTED: Record<string, string> = {
 };
 
 export async function readMergeConfig(file: string): Promise<WeightsResult<MergeConfig>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    return wfail({ code: "bad_config", file, field: "(file)", message: `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check the path` });
-  }
-  return parseMergeConfig(text, file);
+  const text = await readTextFile(file, { limit: TEXT_LIMITS.settings });
+  if (!text.ok) return wfail({ code: "bad_config", file, field: textField(text.error), message: textErrorDetail(text.error, MERGE_FILE) });
+  return parseMergeConfig(text.value, file);
+}
+
+const MERGE_FILE = { kind: "a YAML merge config", holds: "a mapping with merge_method:, models: and (for most methods) base_model:" };
+
+/** Where in the file a text error is, as bad_config's field. */
+function textField(e: TextError): string {
+  return e.code === "invalid_utf8" ? `line ${e.line}, byte ${e.column}` : "(file)";
 }
 
 export function parseMergeConfig(text: string, file: string): WeightsResult<MergeConfig> {
@@ -84,6 +87,9 @@ export function parseMergeConfig(text: string, file: string): WeightsResult<Merg
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return wfail({ code: "bad_config", file, field: "(root)", message: "expected a mapping with merge_method:, models: and (for most methods) base_model:" });
   }
+  // YAML's "\ud800" escape decodes to half a character, as JSON's does
+  const surrogate = loneSurrogateField(raw);
+  if (surrogate !== null) return wfail({ code: "bad_config", file, field: surrogate, message: textErrorDetail({ code: "lone_surrogate", file, field: surrogate }) });
   for (const k of Object.keys(raw)) {
     if (k in UNSUPPORTED) return wfail({ code: "bad_config", file, field: k, message: UNSUPPORTED[k] });
   }

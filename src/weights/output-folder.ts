@@ -2,10 +2,11 @@
  * The HF-layout folders `merge` and `sweep` write: weights streamed tensor by tensor, the
  * reference model's config and tokenizer files copied beside them, and a manifest that says
  * how the folder was made. The whole folder is built under a temporary name and renamed
- * into place, so a killed run never leaves a folder that looks complete.
+ * into place, so a killed run never leaves a folder that looks complete; the next write
+ * removes a killed run's `OUT.tmp-<pid>` (formats' replaceDirAtomic).
  */
-import { copyFile, mkdir, readdir, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { copyFile, mkdir, stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { replaceDirAtomic, writeSafetensorsModelStream, writeTextAtomic, type TensorPlan } from "../formats/index.js";
 import { wfail, type WeightsError, type WeightsResult } from "./errors.js";
 
@@ -50,32 +51,8 @@ export interface WriteModelFolder {
   metadata?: Record<string, string>;
 }
 
-/** A process id that no longer runs (the owner of a folder a killed run left behind). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
-/** Remove `OUT.tmp-<pid>` folders left by killed runs (never one whose process still runs). */
-async function removeStaleTemps(out: string): Promise<void> {
-  const parent = dirname(out);
-  const prefix = `${basename(out)}.tmp-`;
-  const names = await readdir(parent).catch(() => [] as string[]);
-  for (const name of names) {
-    const pid = Number(name.slice(prefix.length));
-    if (name.startsWith(prefix) && Number.isInteger(pid) && pid > 0 && pid !== process.pid && isGone(pid)) {
-      await rm(join(parent, name), { recursive: true, force: true });
-    }
-  }
-}
-
 export async function writeModelFolder(w: WriteModelFolder): Promise<WeightsResult<{ dir: string; files: string[] }>> {
   const files: string[] = [];
-  await removeStaleTemps(resolve(w.out));
   try {
     await replaceDirAtomic(resolve(w.out), async (tmp) => {
       await mkdir(tmp, { recursive: true });

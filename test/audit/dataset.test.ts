@@ -3,23 +3,30 @@
  * items". Every bad line is reported with its 1-based line number; "fail" returns no
  * items at all, "skip" returns the good ones and lists what it dropped.
  */
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseDataset, readDataset, type BadLine, type DatasetResult } from "../../src/audit/index.js";
+import type { TextError } from "../../src/formats/index.js";
 import { clusterOf, type Item } from "../../src/probes/index.js";
 
 const jsonl = (...lines: unknown[]) => lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n");
 
 function items(r: DatasetResult): Item[] {
-  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.errors)}`);
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r)}`);
   return r.items;
 }
 
 function errors(r: DatasetResult): BadLine[] {
   if (r.ok) throw new Error(`expected errors, got ${r.items.length} items`);
+  if (r.kind === "file") throw new Error(`expected bad lines, got a file error ${JSON.stringify(r.error)}`);
   return r.errors;
+}
+
+function fileError(r: DatasetResult): TextError {
+  if (r.ok || r.kind !== "file") throw new Error(`expected a file error, got ${JSON.stringify(r)}`);
+  return r.error;
 }
 
 /** The one error of a file whose line 1 is good and line 2 is `bad`. */
@@ -183,24 +190,118 @@ describe("parseDataset: onBadLine", () => {
     expect(r.skipped.map((e) => e.line)).toEqual([2, 4, 5]);
   });
 
-  it('a file with no valid item is an error even with "skip"; so is an empty file', () => {
+  it('a file with no valid item is an error even with "skip"', () => {
     expect(errors(parseDataset("{oops\n", "d.jsonl", "skip"))).toEqual([
       { line: 1, message: expect.stringMatching(/^d\.jsonl:1: not valid JSON/) },
       { line: 0, message: "d.jsonl: no valid items" },
     ]);
-    expect(errors(parseDataset("\n\n", "d.jsonl"))).toEqual([{ line: 0, message: "d.jsonl: no valid items" }]);
+  });
+
+  it("a file of blank lines is empty: a file error, not a bad line that --on-bad-line skip could drop", () => {
+    expect(fileError(parseDataset("\n \n", "d.jsonl", "skip"))).toEqual({ code: "empty_file", file: "d.jsonl" });
   });
 });
 
-describe("readDataset", () => {
-  it("reads a file, and a missing file is an error naming the path", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "ftledger-dataset-"));
-    const path = join(dir, "items.jsonl");
-    await writeFile(path, jsonl({ id: "a", prompt: "p", answer: 1 }) + "\n");
-    expect(items(await readDataset(path))).toEqual([{ id: "a", prompt: "p", answer: "1", domain: "default" }]);
-    const missing = errors(await readDataset(join(dir, "none.jsonl")));
-    expect(missing).toHaveLength(1);
-    expect(missing[0].line).toBe(0);
-    expect(missing[0].message).toContain("none.jsonl: cannot read the dataset (ENOENT)");
+describe("parseDataset: lines that would measure something other than the file says", () => {
+  it("a lone surrogate (a \\ud800 escape without its pair) is a bad line naming the field", () => {
+    const e = secondLineError('{"id": "b", "prompt": "p", "answer": "\\ud800"}');
+    expect(e.message).toMatch(/^d\.jsonl:2: field "answer" holds a lone surrogate/);
+    // a full pair is a character and reads as one
+    const r = items(parseDataset('{"id": "a", "prompt": "p", "answer": "\\ud83d\\ude00"}', "d.jsonl"));
+    expect(r[0].answer).toBe("😀");
+  });
+
+  it("variant_of naming the item itself is a bad line", () => {
+    const e = secondLineError({ id: "b", prompt: "p", answer: "x", variant_of: "b" });
+    expect(e.message).toBe('d.jsonl:2: variant_of "b" names the item itself; an N-1 variant names the original item it changes, so point it there or remove variant_of');
+  });
+
+  it("a variant_of loop is a bad line on each of its items, naming the loop; a variant of the loop is dropped too", () => {
+    const r = parseDataset(jsonl(
+      { id: "ok", prompt: "p", answer: "x" },
+      { id: "a", prompt: "p", answer: "x", variant_of: "b" },
+      { id: "b", prompt: "p", answer: "x", variant_of: "c" },
+      { id: "c", prompt: "p", answer: "x", variant_of: "a" },
+      { id: "d", prompt: "p", answer: "x", variant_of: "a" },
+    ), "d.jsonl", "skip");
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    expect(r.items.map((it) => it.id)).toEqual(["ok"]);
+    expect(r.skipped.map((e) => e.message)).toEqual([
+      'd.jsonl:2: variant_of makes a loop ("a" → "b" → "c" → "a"), so no item in it has an original; remove variant_of from the original item',
+      'd.jsonl:3: variant_of makes a loop ("b" → "c" → "a" → "b"), so no item in it has an original; remove variant_of from the original item',
+      'd.jsonl:4: variant_of makes a loop ("c" → "a" → "b" → "c"), so no item in it has an original; remove variant_of from the original item',
+      'd.jsonl:5: variant_of "a" names no valid item of this file',
+    ]);
+  });
+
+  it('a "json" item whose gold answer is not JSON is a bad line naming the item and the parse error', () => {
+    const e = secondLineError({ id: "knap-1", prompt: "p", answer: "{items: [1]}", verifier: "json" });
+    expect(e.message).toMatch(/^d\.jsonl:2: answer of item "knap-1" is not valid JSON \(.+\), and verifier "json" compares parsed JSON; write the gold answer as JSON text$/);
+    // a number answer is JSON text
+    expect(items(parseDataset(jsonl({ id: "n", prompt: "p", answer: 5, verifier: "json" }), "d.jsonl"))[0].answer).toBe("5");
+  });
+
+  it("a line over 1 MiB is a bad line found before it is parsed", () => {
+    const big = JSON.stringify({ id: "big", prompt: "x".repeat(1 << 20), answer: "1" });
+    const e = secondLineError(big);
+    expect(e.message).toMatch(/^d\.jsonl:2: the line is 1\.0 MiB, over the 1 MiB limit for one line \(/);
+  });
+});
+
+describe("readDataset: the file, read strictly", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "ftledger-dataset-"));
+  });
+  const file = async (name: string, bytes: string | Uint8Array) => {
+    const path = join(dir, name);
+    await writeFile(path, bytes);
+    return path;
+  };
+  const line = (o: unknown) => Buffer.from(JSON.stringify(o) + "\n");
+
+  it("reads a file (a UTF-8 byte-order mark and CRLF line ends included)", async () => {
+    const path = await file("items.jsonl", `\uFEFF${jsonl({ id: "a", prompt: "p", answer: 1 }, { id: "é", prompt: "ü", answer: "ß" }).replace("\n", "\r\n")}\n`);
+    expect(items(await readDataset(path))).toEqual([
+      { id: "a", prompt: "p", answer: "1", domain: "default" },
+      { id: "é", prompt: "ü", answer: "ß", domain: "default" },
+    ]);
+  });
+
+  it("missing, a folder, empty: one file error each", async () => {
+    const missing = join(dir, "none.jsonl");
+    expect(fileError(await readDataset(missing))).toEqual({ code: "no_such_file", file: missing });
+    const folder = join(dir, "folder");
+    await mkdir(folder);
+    expect(fileError(await readDataset(folder, "skip"))).toEqual({ code: "is_directory", file: folder });
+    const empty = await file("empty.jsonl", "");
+    expect(fileError(await readDataset(empty, "skip"))).toEqual({ code: "empty_file", file: empty });
+  });
+
+  it("an invalid UTF-8 byte is a file error naming line, byte and offset, even with skip (never a U+FFFD in the item)", async () => {
+    const bad = Buffer.concat([line({ id: "a", prompt: "p", answer: "x" }), Buffer.from('{"id":"b","prompt":"p","answer":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    const path = await file("latin1.jsonl", bad);
+    const offset = bad.indexOf(0xff);
+    const lineStart = bad.indexOf(10) + 1;
+    for (const mode of ["fail", "skip"] as const) {
+      expect(fileError(await readDataset(path, mode))).toEqual({ code: "invalid_utf8", file: path, line: 2, column: offset - lineStart + 1, offset, byte: 0xff });
+    }
+  });
+
+  it("a UTF-16 file (with or without a byte-order mark) is named as UTF-16, not reported as broken JSON", async () => {
+    const text = jsonl({ id: "a", prompt: "p", answer: "x" }) + "\n";
+    const withBom = await file("utf16-bom.jsonl", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+    expect(fileError(await readDataset(withBom))).toEqual({ code: "other_encoding", file: withBom, encoding: "UTF-16LE", bom: true });
+    const noBom = await file("utf16.jsonl", Buffer.from(text, "utf16le"));
+    expect(fileError(await readDataset(noBom))).toEqual({ code: "other_encoding", file: noBom, encoding: "UTF-16LE", bom: false });
+  });
+
+  it("a 10 MB line is a bad line (the rest of the file still reads with skip)", async () => {
+    const path = await file("big.jsonl", Buffer.concat([line({ id: "big", prompt: "x".repeat(10 << 20), answer: "1" }), line({ id: "b", prompt: "q", answer: "2" })]));
+    expect(errors(await readDataset(path)).map((e) => e.line)).toEqual([1]);
+    const r = await readDataset(path, "skip");
+    if (!r.ok) throw new Error(JSON.stringify(r));
+    expect(r.items.map((it) => it.id)).toEqual(["b"]);
+    expect(r.skipped[0].message).toMatch(/big\.jsonl:1: the line is 10\.0 MiB, over the 1 MiB limit for one line/);
   });
 });

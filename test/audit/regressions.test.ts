@@ -84,7 +84,7 @@ describe("regressionLines", () => {
 
   it("the lines parse back as a dataset without errors", () => {
     const r = parseDataset(lines.map((l) => JSON.stringify(l)).join("\n"), "regressions.jsonl");
-    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    if (!r.ok) throw new Error(JSON.stringify(r));
     expect(r.skipped).toEqual([]);
     expect(r.items).toEqual([
       items[0],

@@ -1,8 +1,10 @@
 /**
  * The run store (src/audit/store.ts): a file that is not our store is refused and left
- * byte-for-byte as it was; runs resume with their records; a record is written once.
+ * byte-for-byte as it was; runs resume with their records; a record is written once; a
+ * damaged file is refused on open, and every SQLite error names the file; read-only opens
+ * never write.
  */
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -175,4 +177,118 @@ describe("runs and records", () => {
       expect(s.run("missing")).toBeUndefined();
       expect(s.runs().map((r) => [r.id, r.status])).toEqual([["r1", "complete"]]);
     }));
+});
+
+/** A store with `n` records of a few hundred bytes each (several pages of records), closed. */
+async function filledStore(n: number): Promise<{ dir: string; path: string }> {
+  const dir = await tempDir();
+  const s = openRunStore(dir);
+  s.beginRun("r1", { m: 1 }, Array.from({ length: n }, (_, i) => ({ id: `q${i}`, prompt: "p".repeat(100), answer: "1", domain: "math" })));
+  for (let i = 0; i < n; i++) s.putRecord("r1", "base", "p", rec(`q${i}`, 1, { response: "x".repeat(300) }));
+  s.close();
+  return { dir, path: join(dir, "runs.sqlite") };
+}
+
+const PAGE = 4096;
+
+/** Garbage over a page's header and cell pointers (past the 100-byte file header on page 1). */
+function damagePage(path: string, page: number): void {
+  const fd = openSync(path, "r+");
+  try {
+    writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, (page - 1) * PAGE + 8);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe("a damaged store", () => {
+  it("a page damaged in the middle of the file: the open fails naming the file and what to do, and writes nothing", async () => {
+    const { dir, path } = await filledStore(200);
+    const pages = statSync(path).size / PAGE;
+    expect(pages).toBeGreaterThan(10);
+    damagePage(path, Math.floor(pages / 2));
+    const bytes = await readFile(path);
+    const e = openError(dir);
+    expect(e.code).toBe("damaged");
+    expect(e.path).toBe(path);
+    expect(e.message).toContain(`${path}: the run store is damaged (SQLite's integrity check: `);
+    expect(e.message).toContain(`restore ${path} from a backup, or move it aside (mv ${path} ${path}.damaged) and rerun the audit`);
+    expect((await readFile(path)).equals(bytes)).toBe(true);
+    expect(readdirSync(dir)).toEqual(["runs.sqlite"]);
+    // the advice works: moved aside, the folder takes a new store
+    renameSync(path, `${path}.damaged`);
+    openRunStore(dir).close();
+  });
+
+  it("a write that fails later (the file damaged while the store is open) names the file", async () => {
+    const { dir, path } = await filledStore(200);
+    const s = openRunStore(dir);
+    try {
+      s.beginRun("r2", {}, items);
+      // another connection moves every record into the main file, which is then damaged
+      // everywhere but the header page and the meta table; its next commit makes the store
+      // re-read its pages
+      const other = new Database(path);
+      other.pragma("wal_checkpoint(TRUNCATE)");
+      const keep = (other.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'meta'").get() as { rootpage: number }).rootpage;
+      for (let p = 2; p <= statSync(path).size / PAGE; p++) if (p !== keep) damagePage(path, p);
+      other.prepare("INSERT INTO meta (key, value) VALUES ('touched', 'yes')").run();
+      other.close();
+      let err: unknown;
+      try {
+        for (let i = 0; i < 20; i++) s.putRecord("r1", "tuned1", "p", rec(`q${i}`, 1));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(StoreError);
+      const e = err as StoreError;
+      expect(e.code).toBe("failed");
+      expect(e.message).toContain(`${path}: the run store failed while writing a record (SQLITE_CORRUPT`);
+      expect(e.message).toContain(`restore ${path} from a backup`);
+    } finally {
+      s.close();
+    }
+  });
+});
+
+describe("the store at rest, and read-only opens", () => {
+  it("an audit's close leaves one self-contained file: rollback journal, no -wal or -shm", async () => {
+    const { dir, path } = await filledStore(20);
+    expect(readdirSync(dir)).toEqual(["runs.sqlite"]);
+    const header = await readFile(path);
+    expect([header[18], header[19]]).toEqual([1, 1]); // 2, 2 would be WAL
+    const again = openRunStore(dir);
+    expect(again.countRecords("r1")).toBe(20);
+    again.close();
+  });
+
+  it("while another connection is open, close does not wait for it, and the last one switches", async () => {
+    const { dir, path } = await filledStore(5);
+    const a = openRunStore(dir), b = openRunStore(dir);
+    a.close(); // b still open: stays WAL, without waiting the busy timeout
+    expect((await readFile(path))[18]).toBe(2);
+    b.close();
+    expect((await readFile(path))[18]).toBe(1);
+  });
+
+  it("readonly: reads every run and record, and leaves the file's bytes and mtime as they were", async () => {
+    const { dir, path } = await filledStore(30);
+    const before = { bytes: await readFile(path), mtime: statSync(path).mtimeMs };
+    const s = openRunStore(dir, { readonly: true });
+    expect(s.runs().map((r) => r.id)).toEqual(["r1"]);
+    expect(s.records("r1", "base", "p")).toHaveLength(30);
+    expect(s.items("r1")).toHaveLength(30);
+    expect(() => s.putRecord("r1", "base", "p", rec("new", 1))).toThrow(`${path}: the run store failed while writing a record (SQLITE_READONLY`);
+    s.close();
+    expect((await readFile(path)).equals(before.bytes)).toBe(true);
+    expect(statSync(path).mtimeMs).toBe(before.mtime);
+    expect(readdirSync(dir)).toEqual(["runs.sqlite"]);
+  });
+
+  it("readonly: a missing folder or store is an error, and nothing is created", async () => {
+    const dir = await tempDir();
+    expect(() => openRunStore(join(dir, "nope"), { readonly: true })).toThrow(`${join(dir, "nope")}: no such folder`);
+    expect(() => openRunStore(dir, { readonly: true })).toThrow(`${join(dir, "runs.sqlite")}: no run store here`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });

@@ -18,6 +18,7 @@ const samples: { [C in FormatErrorCode]: Extract<FormatError, { code: C }> } = {
   overlapping_tensors: { code: "overlapping_tensors", file: f, tensor: "w", other: "v" },
   size_mismatch: { code: "size_mismatch", file: f, tensor: "w", dtype: "F32", shape: [3], expectedBytes: 12, gotBytes: 16 },
   truncated: { code: "truncated", file: f, tensor: "w", neededBytes: 200, fileSize: 100 },
+  tensor_too_large: { code: "tensor_too_large", file: f, tensor: "w", elements: 2 ** 34, limit: 2 ** 32 },
   no_such_tensor: { code: "no_such_tensor", file: f, tensor: "w" },
   bad_index: { code: "bad_index", file: f, tensor: "w", message: "shard missing" },
   bad_config: { code: "bad_config", file: f, field: "rope_scaling", message: "not supported" },
@@ -25,6 +26,7 @@ const samples: { [C in FormatErrorCode]: Extract<FormatError, { code: C }> } = {
   missing_tensors: { code: "missing_tensors", file: f, tensors: ["w", "v"] },
   unexpected_tensors: { code: "unexpected_tensors", file: f, tensors: ["w"] },
   bad_tokenizer: { code: "bad_tokenizer", file: f, message: "different vocab" },
+  bad_text: { code: "bad_text", file: f, error: { code: "invalid_utf8", file: f, line: 1, column: 2, offset: 1, byte: 0xff } },
 };
 
 describe("formatFormatError", () => {

@@ -3,10 +3,10 @@
  * (`@huggingface/tokenizers`, the tokenizers library in JS), and its chat template
  * through `@huggingface/jinja`: the same files transformers reads, read the same way.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { formatTextError, readTextFile, TEXT_LIMITS, type TextResult } from "../../formats/index.js";
 import type { ChatMessage, TokenIds, Vocabulary } from "../language-model.js";
 
 export interface FolderTokenizer extends Vocabulary {
@@ -24,15 +24,22 @@ export interface FolderTokenizer extends Vocabulary {
 
 type Json = Record<string, unknown>;
 
+/**
+ * A model folder's file as strict UTF-8 text (formats' text reader). NOTE: no lone-surrogate
+ * check on the parsed JSON here: a tokenizer's vocabulary is the model's, not the user's
+ * text, and a piece that is half a character is legal there; refusing it would refuse the model.
+ */
+function readModelText(path: string): Promise<TextResult<string>> {
+  return readTextFile(path, { limit: TEXT_LIMITS.modelJson });
+}
+
+/** An optional JSON file of the folder: null when absent, an Error naming the file when unreadable or not JSON. */
 async function readJson(path: string, what: string): Promise<Json | null> {
-  let text: string;
+  const text = await readModelText(path);
+  if (!text.ok && text.error.code === "no_such_file") return null;
+  if (!text.ok) throw new Error(`the ${what}: ${formatTextError(text.error)}`);
   try {
-    text = await readFile(path, "utf8");
-  } catch {
-    return null;
-  }
-  try {
-    return JSON.parse(text) as Json;
+    return JSON.parse(text.value) as Json;
   } catch (e) {
     throw new Error(`${path}: the ${what} is not valid JSON (${(e as Error).message}); re-export the model folder.`);
   }
@@ -47,12 +54,12 @@ function tokenString(v: unknown): string | undefined {
 
 export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer> {
   const tokPath = join(dir, "tokenizer.json");
-  let source: string;
-  try {
-    source = await readFile(tokPath, "utf8");
-  } catch {
+  const read = await readModelText(tokPath);
+  if (!read.ok && read.error.code === "no_such_file") {
     throw new Error(`${tokPath}: missing; the builtin backend needs the model's tokenizer.json (Hugging Face tokenizers format).`);
   }
+  if (!read.ok) throw new Error(formatTextError(read.error));
+  const source = read.value;
   let json: Json;
   try {
     json = JSON.parse(source) as Json;
@@ -73,7 +80,14 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
   const eosIds = Array.isArray(eosRaw)
     ? eosRaw.filter((x): x is number => typeof x === "number")
     : typeof eosRaw === "number" ? [eosRaw] : [idOf(tokenString(config.eos_token))].filter((x): x is number => x !== undefined);
-  const template = typeof config.chat_template === "string" ? new Template(config.chat_template) : null;
+  const configPath = join(dir, "tokenizer_config.json");
+  let template: Template | null = null;
+  try {
+    template = typeof config.chat_template === "string" ? new Template(config.chat_template) : null;
+  } catch (e) {
+    // @huggingface/jinja throws a bare TypeError or SyntaxError that names no file
+    throw new Error(`${configPath}: the chat_template does not parse (${(e as Error).message}); fix the template, or remove chat_template to send plain prompts.`);
+  }
   const size = tok.get_vocab(true).size;
 
   return {
@@ -89,11 +103,16 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     decode: (ids: TokenIds) => (ids.length === 0 ? "" : tok.decode([...ids], { skip_special_tokens: false })),
     tokenText: (id) => tok.id_to_token(id) ?? "",
     applyChatTemplate(messages) {
-      if (!template) throw new Error(`${join(dir, "tokenizer_config.json")}: the model has no chat_template; send a plain prompt instead of messages.`);
-      return template.render({
-        messages, add_generation_prompt: true,
-        bos_token: tokenString(config.bos_token) ?? "", eos_token: tokenString(config.eos_token) ?? "",
-      });
+      if (!template) throw new Error(`${configPath}: the model has no chat_template; send a plain prompt instead of messages.`);
+      try {
+        return template.render({
+          messages, add_generation_prompt: true,
+          bos_token: tokenString(config.bos_token) ?? "", eos_token: tokenString(config.eos_token) ?? "",
+        });
+      } catch (e) {
+        // a template may refuse messages on purpose (raise_exception); either way, say whose template it was
+        throw new Error(`${configPath}: the chat_template failed on these messages (${(e as Error).message}); check the messages' roles and order, or send a plain prompt.`);
+      }
     },
   };
 }

@@ -9,6 +9,8 @@
  *    transactions instead of failing with SQLITE_BUSY.
  * 3. Every write is INSERT OR IGNORE in one transaction: a row is there whole or not
  *    at all, and when two processes compute the same request the first row stays.
+ * 4. An existing cache passes SQLite's integrity check (quick_check) before it is used, so
+ *    a damaged file is refused and left as it was; later SQLite errors name the file too.
  */
 import { closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -19,6 +21,8 @@ import { CREATE_SCHEMA, inspectSchema } from "./schema.js";
 
 /** How long a process waits for another's write lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
+/** Problems the integrity check lists at most (it reads every page either way). */
+const MAX_PROBLEMS = 3;
 const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
 
 export interface CacheEntry {
@@ -80,17 +84,33 @@ function sqliteCode(e: unknown): string | undefined {
 function translate(e: unknown, path: string): never {
   if (e instanceof RequestCacheError) throw e;
   const code = sqliteCode(e);
-  if (code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT")) fail({ code: "not_sqlite", path, reason: `SQLite: ${(e as Error).message}` });
+  if (code === "SQLITE_NOTADB") fail({ code: "not_sqlite", path, reason: `SQLite: ${(e as Error).message}` });
+  if (code?.startsWith("SQLITE_CORRUPT")) fail({ code: "damaged", path, problems: (e as Error).message });
   if (code?.startsWith("SQLITE_CANTOPEN") || code?.startsWith("SQLITE_READONLY") || code?.startsWith("SQLITE_PERM")) {
     fail({ code: "cannot_open", path, cause: (e as Error).message });
   }
   throw e;
 }
 
+/** SQLite's quick_check (every page's structure): null when sound, else the first problems. */
+function integrityProblems(db: Database.Database): string | null {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = db.pragma(`quick_check(${MAX_PROBLEMS})`) as Record<string, unknown>[];
+  } catch (e) {
+    const code = sqliteCode(e);
+    if (code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT")) return (e as Error).message;
+    throw e;
+  }
+  const lines = rows.map((r) => String(Object.values(r)[0]));
+  if (lines.length === 1 && lines[0] === "ok") return null;
+  return lines.join("; ").replace(/\*\*\* in database main \*\*\*\s*/g, "").replace(/\s*\n\s*/g, "; ");
+}
+
 /**
  * Open (or create) the request cache at `path`, creating parent folders. Throws a
- * `RequestCacheError` for a file that is not SQLite or holds another schema; such a
- * file is never written to.
+ * `RequestCacheError` for a file that is not SQLite, holds another schema or is damaged;
+ * such a file is never written to.
  */
 export function openRequestCache(path: string): RequestCache {
   const abs = resolve(path);
@@ -111,6 +131,9 @@ export function openRequestCache(path: string): RequestCache {
     // Step 1b: read-only schema check before any pragma that writes the header.
     const before = inspectSchema(db, abs);
     if (before.state === "foreign") fail(before.error);
+    // Step 1c: a damaged cache is refused before anything is written into it
+    const problems = before.state === "ours" ? integrityProblems(db) : null;
+    if (problems) fail({ code: "damaged", path: abs, problems });
     // Step 2. NOTE: journal_mode=WAL is persistent (it rewrites header bytes 18-19), so it comes only after the check.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
@@ -120,11 +143,11 @@ export function openRequestCache(path: string): RequestCache {
       const after = inspectSchema(db, abs);
       if (after.state === "foreign") fail(after.error);
     }
+    return createStore(db, abs);
   } catch (e) {
     db.close();
     translate(e, abs);
   }
-  return createStore(db, abs);
 }
 
 function createStore(db: Database.Database, path: string): RequestCache {
@@ -137,16 +160,27 @@ function createStore(db: Database.Database, path: string): RequestCache {
     const now = new Date().toISOString();
     for (const e of entries) insert.run(e.key, e.kind, e.modelId, canonicalJson(e.request), canonicalJson(e.response), now);
   });
+  // every SQLite error names the file and what the cache was doing
+  const guard = <T>(operation: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      const code = sqliteCode(e);
+      if (code === undefined) throw e;
+      fail({ code: "failed", path, operation, sqlite: code, cause: (e as Error).message });
+    }
+  };
   return {
     path,
-    get(key) {
-      const row = select.get(key);
-      return row === undefined ? undefined : { response: fromCacheJson(row.response) };
-    },
+    get: (key) =>
+      guard("reading a cached response", () => {
+        const row = select.get(key);
+        return row === undefined ? undefined : { response: fromCacheJson(row.response) };
+      }),
     put(entries) {
-      if (entries.length > 0) putAll.immediate(entries);
+      if (entries.length > 0) guard("storing responses", () => putAll.immediate(entries));
     },
-    size: () => count.get()?.n ?? 0,
-    close: () => db.close(),
+    size: () => guard("counting responses", () => count.get()?.n ?? 0),
+    close: () => guard("closing it", () => db.close()),
   };
 }

@@ -17,8 +17,8 @@ export type OpenAIError =
   | { code: "auth"; endpoint: string; status: number; env?: string; serverMessage: string }
   /** A 4xx other than 401/403/408/429: the request itself is wrong; never retried. */
   | { code: "http_error"; endpoint: string; status: number; serverMessage: string }
-  /** 429 / 5xx still failing after every retry. */
-  | { code: "server_error"; endpoint: string; status: number; serverMessage: string; attempts: number }
+  /** 429 / 408 / 5xx still failing after every retry; `retryAfterMs`: the server's Retry-After. */
+  | { code: "server_error"; endpoint: string; status: number; serverMessage: string; attempts: number; retryAfterMs?: number }
   /** Connection refused / reset / hang up, after every retry. */
   | { code: "connection"; endpoint: string; cause: string; attempts: number }
   /** No complete response within `timeoutMs`, on every attempt. */
@@ -38,7 +38,9 @@ export type OpenAIError =
   /** Scoring needs a non-empty prompt: a server gives the first token no log-probability. */
   | { code: "empty_prompt"; endpoint: string }
   /** The model was closed before or while the request ran. */
-  | { code: "closed"; endpoint: string };
+  | { code: "closed"; endpoint: string }
+  /** Several endpoints (replicas), and every one failed the request, each with its last failure. */
+  | { code: "endpoints_down"; failures: { endpoint: string; error: OpenAIError }[]; attempts: number };
 
 export type OpenAIErrorCode = OpenAIError["code"];
 
@@ -55,15 +57,15 @@ export function formatOpenAIError(e: OpenAIError): string {
     case "missing_api_key":
       return `${e.endpoint}: the API key variable ${e.env} is not set (or is empty). Export ${e.env}=<key> in the environment that runs ftledger.`;
     case "auth":
-      return `${e.endpoint}: the server refused the credentials (HTTP ${e.status}: ${clip(e.serverMessage)}). ${e.env ? `Check the key in ${e.env}.` : "The server wants an API key: pass apiKeyEnv naming the environment variable that holds it."}`;
+      return `${e.endpoint}: the server refused the credentials (HTTP ${e.status}: ${clip(e.serverMessage)}). ${e.env ? `Check the key in ${e.env}.` : "The server wants an API key: put it in an environment variable and pass that variable's name with --api-key-env NAME (apiKeyEnv when calling createOpenAIModel)."}`;
     case "http_error":
       return `${e.endpoint}: the server rejected the request (HTTP ${e.status}: ${clip(e.serverMessage)}). Check the model name and request parameters against what this server supports.`;
     case "server_error":
-      return `${e.endpoint}: the server kept failing (HTTP ${e.status}: ${clip(e.serverMessage)}) after ${e.attempts} attempt(s). Check the server's logs and load, or raise maxRetries.`;
+      return `${e.endpoint}: the server kept failing (HTTP ${e.status}: ${clip(e.serverMessage)}) after ${e.attempts} attempt(s). Check the server's logs and load, or allow more attempts with --retries N (maxRetries).`;
     case "connection":
       return `${e.endpoint}: could not complete the connection (${e.cause}) after ${e.attempts} attempt(s). Check that the server is running and reachable at this URL.`;
     case "timeout":
-      return `${e.endpoint}: no response within ${e.timeoutMs} ms after ${e.attempts} attempt(s). The server is overloaded or the request is too large; raise timeoutMs or lower concurrency.`;
+      return `${e.endpoint}: no response within ${e.timeoutMs} ms (the timeout) after ${e.attempts} attempt(s). The server is hung or overloaded, or the request is too large; give it longer with --timeout SECONDS (timeoutMs) or send fewer requests at once with --concurrency N.`;
     case "bad_json":
       return `${e.endpoint}: the server's response was not valid JSON after ${e.attempts} attempt(s) (starts: ${JSON.stringify(clip(e.snippet, 80))}). Check that the URL points at an OpenAI-compatible API (it should end in /v1).`;
     case "bad_response":
@@ -80,6 +82,24 @@ export function formatOpenAIError(e: OpenAIError): string {
       return `${e.endpoint}: cannot score a continuation after an empty prompt (the server gives the first token no log-probability). Start the prompt with the model's BOS text or a newline.`;
     case "closed":
       return `${e.endpoint}: the model was closed while the request was pending. Do not call it after close().`;
+    case "endpoints_down":
+      return `every endpoint failed the request (${e.attempts} attempt(s) over ${e.failures.length} endpoints): ${e.failures.map((f) => `${f.endpoint}: ${lastFailure(f.error)}`).join("; ")}. Check that the servers are running and reachable at these URLs; give them longer with --timeout SECONDS or more attempts with --retries N.`;
+  }
+}
+
+/** One endpoint's last failure, short, for the list in "endpoints_down". */
+function lastFailure(e: OpenAIError): string {
+  switch (e.code) {
+    case "connection":
+      return `could not connect (${e.cause})`;
+    case "timeout":
+      return `no response within ${e.timeoutMs} ms (the timeout)`;
+    case "server_error":
+      return `HTTP ${e.status}: ${clip(e.serverMessage, 120)}`;
+    case "bad_json":
+      return `a response that is not JSON (starts: ${JSON.stringify(clip(e.snippet, 40))})`;
+    default:
+      return formatOpenAIError(e);
   }
 }
 

@@ -5,9 +5,10 @@
  *   spec        options, and the CLI spec openai:URL[,URL…]#MODEL
  *   model       createOpenAIModel: generate (completions / chat), score (echo or vLLM prompt_logprobs)
  *   score       the prompt-logprob parsers and the boundary split
- *   transport   bounded concurrency, timeouts, retries with backoff + jitter
+ *   transport   one attempt: bounded concurrency, timeouts, what a failure means
+ *   failover    retries across replicas, backoff + jitter; pool: endpoint health (benched, held)
  *   errors      OpenAIError (data), formatOpenAIError, BackendError
  */
-export { type OpenAISpec, type OpenAIModelOptions, type PromptLogprobsMode, type TransportTuning, type SpecResult, parseOpenAISpec } from "./spec.js";
+export { type OpenAISpec, type OpenAIConnection, type OpenAIModelOptions, type PromptLogprobsMode, type TransportTuning, type SpecResult, parseOpenAISpec } from "./spec.js";
 export { createOpenAIModel } from "./model.js";
 export { type OpenAIError, type OpenAIErrorCode, formatOpenAIError, BackendError } from "./errors.js";

@@ -7,6 +7,8 @@
  * log-probabilities) by echo or vLLM's prompt_logprobs (score.ts); with "auto" the
  * method that works is found per endpoint and remembered. Every failure rejects with a
  * BackendError; there is no `nextTokenLogprobs` (token ids are unknown over this API).
+ * Each call runs on one endpoint at a time and moves to another replica when that one
+ * fails (failover.ts).
  */
 import { moveTrailingWhitespace } from "../boundary.js";
 import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, ScoreRequest } from "../language-model.js";
@@ -14,10 +16,13 @@ import { BackendError, type OpenAIError } from "./errors.js";
 import { buildGenerate, parseGeneration } from "./generate.js";
 import { modelId, serverVersions } from "./identity.js";
 import { type Parsed, type ScoreMethod, echoBody, parseEcho, parseVllm, vllmBody } from "./score.js";
+import { Failover } from "./failover.js";
+import { EndpointPool } from "./pool.js";
 import { type OpenAIModelOptions, checkOptions } from "./spec.js";
 import { echoTopKBody, nextTopKBody, parseEchoTopK, parseNextTopK, type TextTopK } from "./top-logprobs.js";
 import { Transport } from "./transport.js";
 
+/** The reasons for each default are beside the option in spec.ts. */
 const DEFAULTS = {
   concurrency: 8,
   timeoutMs: 60_000,
@@ -25,26 +30,27 @@ const DEFAULTS = {
   retryBaseMs: 500,
   retryMaxMs: 30_000,
   retryAfterMaxMs: 60_000,
+  benchBaseMs: 5_000,
+  benchMaxMs: 60_000,
 };
 
 export async function createOpenAIModel(options: OpenAIModelOptions): Promise<LanguageModel> {
   const checked = checkOptions(options);
   if (!checked.ok) throw new BackendError(checked.error);
   const o = { ...DEFAULTS, ...definedOnly(checked.value), endpoints: checked.value.endpoints, model: checked.value.model };
-  const transport = new Transport({
-    endpoints: o.endpoints,
-    concurrency: o.concurrency,
-    timeoutMs: o.timeoutMs,
-    maxRetries: o.maxRetries,
-    apiKeyEnv: o.apiKeyEnv,
-    backoff: { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs, retryAfterMaxMs: o.retryAfterMaxMs, rng: o.rng ?? Math.random },
-  });
+  const transport = new Transport({ concurrency: o.concurrency, timeoutMs: o.timeoutMs, apiKeyEnv: o.apiKeyEnv, retryAfterMaxMs: o.retryAfterMaxMs });
+  const pool = new EndpointPool(o.endpoints, { benchBaseMs: o.benchBaseMs, benchMaxMs: o.benchMaxMs });
+  const backoff = { retryBaseMs: o.retryBaseMs, retryMaxMs: o.retryMaxMs, retryAfterMaxMs: o.retryAfterMaxMs, rng: o.rng ?? Math.random };
+  const failover = new Failover(pool, { maxRetries: o.maxRetries, backoff }, transport.signal);
   const v = await serverVersions(transport, o.endpoints, o.model, o.timeoutMs);
   if (!v.ok) {
     transport.close();
     throw new BackendError(v.error);
   }
-  return new OpenAIModel(modelId(o.endpoints, o.model, v.versions, o.chat ?? false), transport, o.model, o.chat ?? false, o.promptLogprobs ?? "auto");
+  // a replica that cannot be reached now starts benched, so the first requests go elsewhere
+  for (const e of v.unreachable) pool.markFailed(e);
+  const id = modelId(o.endpoints, o.model, v.versions, o.chat ?? false);
+  return new OpenAIModel(id, transport, failover, o.model, o.chat ?? false, o.promptLogprobs ?? "auto");
 }
 
 /** Drop keys whose value is undefined, so they do not override the defaults. */
@@ -61,37 +67,32 @@ class OpenAIModel implements LanguageModel {
   constructor(
     readonly id: string,
     private readonly transport: Transport,
+    private readonly failover: Failover,
     private readonly model: string,
     private readonly chat: boolean,
     private readonly mode: "auto" | ScoreMethod,
   ) {}
 
-  async generate(req: GenerateRequest): Promise<Generation> {
-    const { endpoint, done } = this.transport.pool.take();
-    try {
-      const built = buildGenerate(this.model, req, this.chat);
+  generate(req: GenerateRequest): Promise<Generation> {
+    const built = buildGenerate(this.model, req, this.chat);
+    return this.failover.run(async (endpoint) => {
       const reply = await this.transport.post(endpoint, built.path, built.body);
       if (!reply.ok) throw new BackendError(reply.error);
       const g = parseGeneration(reply.json, built, req, endpoint);
       if (!g.ok) throw new BackendError(g.error);
       return g.value;
-    } finally {
-      done();
-    }
+    });
   }
 
   generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
     return Promise.all(reqs.map((r) => this.generate(r)));
   }
 
-  async score(req: ScoreRequest): Promise<ContinuationScore> {
-    const { endpoint, done } = this.transport.pool.take();
-    try {
+  score(req: ScoreRequest): Promise<ContinuationScore> {
+    return this.failover.run(async (endpoint) => {
       if (req.prompt === "") throw new BackendError({ code: "empty_prompt", endpoint });
-      return await this.scoreOn(endpoint, moveTrailingWhitespace(req));
-    } finally {
-      done();
-    }
+      return this.scoreOn(endpoint, moveTrailingWhitespace(req));
+    });
   }
 
   scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
@@ -99,31 +100,25 @@ class OpenAIModel implements LanguageModel {
   }
 
   /** The next token's top-k after `text`, as the server tokenises (./top-logprobs.ts). */
-  async nextTokenTopK(text: string, k: number): Promise<Map<string, number>> {
-    const { endpoint, done } = this.transport.pool.take();
-    try {
+  nextTokenTopK(text: string, k: number): Promise<Map<string, number>> {
+    return this.failover.run(async (endpoint) => {
       const reply = await this.transport.post(endpoint, "/completions", nextTopKBody(this.model, text, k));
       if (!reply.ok) throw new BackendError(reply.error);
       const r = parseNextTopK(reply.json, endpoint);
       if (!r.ok) throw new BackendError(r.error);
       return r.value;
-    } finally {
-      done();
-    }
+    });
   }
 
   /** The server's tokens of `text`, each with its log-prob and its position's top-k. */
-  async textTopK(text: string, k: number): Promise<TextTopK[]> {
-    const { endpoint, done } = this.transport.pool.take();
-    try {
+  textTopK(text: string, k: number): Promise<TextTopK[]> {
+    return this.failover.run(async (endpoint) => {
       const reply = await this.transport.post(endpoint, "/completions", echoTopKBody(this.model, text, k));
       if (!reply.ok) throw new BackendError(reply.error);
       const r = parseEchoTopK(reply.json, endpoint, text);
       if (!r.ok) throw new BackendError(r.error);
       return r.value;
-    } finally {
-      done();
-    }
+    });
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,10 @@
  *   openai:http://127.0.0.1:8000/v1#model-name
  *   openai:http://gpu1:8000/v1,http://gpu2:8000/v1#model-name    (replicas of one model)
  *
+ * A spec names where the model is; how to talk to it (`OpenAIConnection`: the key's
+ * variable, timeout, retries, concurrency) comes from the caller (the CLI's --api-key-env,
+ * --timeout, --retries, --concurrency), never from the spec text.
+ *
  * The API key is never part of a spec: `apiKeyEnv` names the environment variable that
  * holds it, read at request time (so it never sits in an object that is logged).
  */
@@ -13,7 +17,7 @@ import type { OpenAIError } from "./errors.js";
 export type PromptLogprobsMode = "auto" | "echo" | "vllm";
 
 export interface OpenAISpec {
-  /** Base URLs ending in /v1; several = replicas of one model, requests are spread. */
+  /** Base URLs ending in /v1; several = replicas of one model: requests are spread, and a failed attempt moves to another. */
   endpoints: string[];
   /** The model name the server knows (vLLM: --served-model-name). */
   model: string;
@@ -25,11 +29,18 @@ export interface OpenAISpec {
   concurrency?: number;
   /** Per attempt. Default 60000: a long generation on a busy server still fits. */
   timeoutMs?: number;
-  /** Retries after the first attempt. Default 5: ~30 s of backoff at the defaults. */
+  /**
+   * Retry rounds after the first: a round tries each endpoint once (so moving off a failed
+   * replica costs no retry), then backs off. Default 5: up to ~15 s of backoff at the
+   * defaults, enough to ride out a server restart without hiding a dead one.
+   */
   maxRetries?: number;
   /** Default "auto": try echo, then vLLM's prompt_logprobs, and remember per endpoint. */
   promptLogprobs?: PromptLogprobsMode;
 }
+
+/** How to talk to the servers, as the CLI sets it for every openai: model it opens. */
+export type OpenAIConnection = Pick<OpenAISpec, "apiKeyEnv" | "timeoutMs" | "maxRetries" | "concurrency">;
 
 /** Knobs for tests and tuning; none of them changes what is computed. */
 export interface TransportTuning {
@@ -39,6 +50,10 @@ export interface TransportTuning {
   retryMaxMs?: number;
   /** Largest Retry-After honoured. Default 60000 ms. */
   retryAfterMaxMs?: number;
+  /** First bench of a failed endpoint. Default 5000 ms: a dead replica costs a request every few seconds, a restarted one is back soon. */
+  benchBaseMs?: number;
+  /** Longest bench (it doubles per consecutive failure). Default 60000 ms: a replica that comes back is used again within a minute. */
+  benchMaxMs?: number;
   /** Jitter source in [0, 1). Default Math.random (jitter only spreads retries; it never changes a result). */
   rng?: () => number;
 }
@@ -59,7 +74,7 @@ export function checkEndpoint(url: string): { ok: true; value: string } | { ok: 
   }
   if (u.protocol !== "http:" && u.protocol !== "https:") return { ok: false, message: `"${url}" must use http:// or https://` };
   if (u.username || u.password) {
-    return { ok: false, message: `"${u.host}" has credentials in the URL; put the API key in an environment variable and pass its name as apiKeyEnv instead` };
+    return { ok: false, message: `"${u.host}" has credentials in the URL; put the API key in an environment variable and pass its name with --api-key-env NAME (apiKeyEnv) instead` };
   }
   if (u.search || u.hash) return { ok: false, message: `"${url}" must not have a query or fragment` };
   const base = url.replace(/\/+$/, "");
@@ -99,8 +114,11 @@ export function checkOptions(o: OpenAIModelOptions): { ok: true; value: OpenAIMo
   if (!o.model) return bad(where, "the model name is empty");
   const positiveInt = (v: number | undefined, name: string, min: number): string | undefined =>
     v === undefined || (Number.isInteger(v) && v >= min) ? undefined : `${name} must be an integer ≥ ${min} (got ${v})`;
-  const problem =
-    positiveInt(o.concurrency, "concurrency", 1) ?? positiveInt(o.timeoutMs, "timeoutMs", 1) ?? positiveInt(o.maxRetries, "maxRetries", 0);
+  // NOTE: Node's timers treat a delay past 2^31 − 1 ms as 1 ms, which would time out every request
+  const tooLong = o.timeoutMs !== undefined && o.timeoutMs > 2 ** 31 - 1 ? `timeoutMs must be at most ${2 ** 31 - 1} (got ${o.timeoutMs})` : undefined;
+  const problem = tooLong ??
+    positiveInt(o.concurrency, "concurrency", 1) ?? positiveInt(o.timeoutMs, "timeoutMs", 1) ?? positiveInt(o.maxRetries, "maxRetries", 0) ??
+    positiveInt(o.benchBaseMs, "benchBaseMs", 0) ?? positiveInt(o.benchMaxMs, "benchMaxMs", 0);
   if (problem) return bad(where, problem);
   if (o.promptLogprobs && !["auto", "echo", "vllm"].includes(o.promptLogprobs)) {
     return bad(where, `promptLogprobs must be auto, echo or vllm (got ${String(o.promptLogprobs)})`);

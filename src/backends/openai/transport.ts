@@ -1,10 +1,11 @@
 /**
- * HTTP to OpenAI-compatible servers: one JSON request with bounded concurrency, a
- * per-attempt timeout, and retries where a retry can help.
+ * HTTP to OpenAI-compatible servers: one JSON request to one endpoint, under the shared
+ * concurrency bound and a per-attempt timeout. Retrying, and moving to another replica, is
+ * failover.ts's job; this file only says what one attempt came to.
  *
- *   retried   429 and 408 (honouring Retry-After), 5xx, connection refused / reset /
- *             hang up, timeouts, a body that is not JSON
- *   not       401 / 403 (credentials) and every other 4xx (the request is wrong)
+ *   retryable   429 and 408 (with the server's Retry-After), 5xx, connection refused / reset /
+ *               hang up, timeouts, a body that is not JSON (`isRetryable`)
+ *   final       401 / 403 (credentials) and every other 4xx (the request is wrong)
  *
  * Returns data (`Reply`); the model turns a failure into a BackendError. A failed
  * request never yields a value.
@@ -12,39 +13,40 @@
  * NOTE: the API key is read from the environment at each attempt and goes only into
  * the Authorization header; every server message is redacted before it is kept.
  */
-import { type BackoffOptions, backoffDelay, parseRetryAfter, sleep } from "./backoff.js";
+import { parseRetryAfter } from "./backoff.js";
 import { type OpenAIError, redact } from "./errors.js";
-import { EndpointPool, Semaphore } from "./pool.js";
+import { Semaphore } from "./pool.js";
 
 export type Reply = { ok: true; json: unknown } | { ok: false; error: OpenAIError };
 
 export interface TransportConfig {
-  endpoints: readonly string[];
   concurrency: number;
   timeoutMs: number;
-  maxRetries: number;
   apiKeyEnv?: string;
-  backoff: BackoffOptions;
+  /** Largest Retry-After honoured. */
+  retryAfterMaxMs: number;
 }
 
-/** What one attempt came to. */
-type Attempt =
-  | { kind: "ok"; json: unknown }
-  | { kind: "fail"; error: OpenAIError }
-  | { kind: "retry"; error: (attempts: number) => OpenAIError; retryAfterMs?: number };
+/** Failures another attempt (on this endpoint later, or on another replica) can cure. */
+export function isRetryable(e: OpenAIError): e is OpenAIError & { code: "connection" | "timeout" | "server_error" | "bad_json" } {
+  return e.code === "connection" || e.code === "timeout" || e.code === "server_error" || e.code === "bad_json";
+}
 
 export class Transport {
   private readonly closing = new AbortController();
   private readonly semaphore: Semaphore;
-  readonly pool: EndpointPool;
 
   constructor(private readonly config: TransportConfig) {
     this.semaphore = new Semaphore(config.concurrency);
-    this.pool = new EndpointPool(config.endpoints);
   }
 
   get closed(): boolean {
     return this.closing.signal.aborted;
+  }
+
+  /** Aborts when the model is closed (for waits between attempts). */
+  get signal(): AbortSignal {
+    return this.closing.signal;
   }
 
   /** Abort everything in flight; later requests fail with "closed". */
@@ -52,40 +54,27 @@ export class Transport {
     this.closing.abort(new Error("closed"));
   }
 
-  /** POST `body` as JSON to `endpoint + path`, retrying as described above. */
+  /** One POST of `body` as JSON to `endpoint + path`, holding a concurrency slot while it runs. */
   async post(endpoint: string, path: string, body: unknown): Promise<Reply> {
-    const { maxRetries, backoff } = this.config;
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
-      const release = await this.semaphore.acquire();
-      let result: Attempt;
-      try {
-        result = await this.attempt(endpoint, path, "POST", body, this.config.timeoutMs);
-      } finally {
-        release();
-      }
-      if (result.kind === "ok") return { ok: true, json: result.json };
-      if (result.kind === "fail") return { ok: false, error: result.error };
-      if (attempt >= maxRetries) return { ok: false, error: result.error(attempt + 1) };
-      try {
-        await sleep(result.retryAfterMs ?? backoffDelay(attempt, backoff), this.closing.signal);
-      } catch {
-        return { ok: false, error: { code: "closed", endpoint } };
-      }
+    if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
+    const release = await this.semaphore.acquire();
+    try {
+      return await this.attempt(endpoint, path, "POST", body, this.config.timeoutMs);
+    } finally {
+      release();
     }
   }
 
-  /** One GET with no retries (used for best-effort metadata: /v1/models, /version). */
-  async get(endpoint: string, path: string, timeoutMs: number): Promise<Reply> {
-    const r = await this.attempt(endpoint, path, "GET", undefined, timeoutMs);
-    if (r.kind === "ok") return { ok: true, json: r.json };
-    return { ok: false, error: r.kind === "fail" ? r.error : r.error(1) };
+  /** One GET (best-effort metadata: /v1/models, /version). */
+  get(endpoint: string, path: string, timeoutMs: number): Promise<Reply> {
+    return this.attempt(endpoint, path, "GET", undefined, timeoutMs);
   }
 
-  private async attempt(endpoint: string, path: string, method: "GET" | "POST", body: unknown, timeoutMs: number): Promise<Attempt> {
+  private async attempt(endpoint: string, path: string, method: "GET" | "POST", body: unknown, timeoutMs: number): Promise<Reply> {
+    if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
     const env = this.config.apiKeyEnv;
     const key = env ? process.env[env] : undefined;
-    if (env && !key) return { kind: "fail", error: { code: "missing_api_key", endpoint, env } };
+    if (env && !key) return { ok: false, error: { code: "missing_api_key", endpoint, env } };
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (key) headers.authorization = `Bearer ${key}`;
@@ -101,27 +90,25 @@ export class Transport {
       retryAfter = res.headers.get("retry-after");
       text = await res.text(); // the timeout covers the body too
     } catch (err) {
-      if (this.closed) return { kind: "fail", error: { code: "closed", endpoint } };
-      if (timeout.aborted) return { kind: "retry", error: (attempts) => ({ code: "timeout", endpoint, timeoutMs, attempts }) };
-      const cause = redact(networkCause(err), key);
-      return { kind: "retry", error: (attempts) => ({ code: "connection", endpoint, cause, attempts }) };
+      if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
+      if (timeout.aborted) return { ok: false, error: { code: "timeout", endpoint, timeoutMs, attempts: 1 } };
+      return { ok: false, error: { code: "connection", endpoint, cause: redact(networkCause(err), key), attempts: 1 } };
     }
 
     if (status >= 200 && status < 300) {
       try {
-        return { kind: "ok", json: JSON.parse(text) as unknown };
+        return { ok: true, json: JSON.parse(text) as unknown };
       } catch {
-        const snippet = redact(text.slice(0, 200), key);
-        return { kind: "retry", error: (attempts) => ({ code: "bad_json", endpoint, attempts, snippet }) };
+        return { ok: false, error: { code: "bad_json", endpoint, attempts: 1, snippet: redact(text.slice(0, 200), key) } };
       }
     }
     const serverMessage = redact(messageOf(text), key);
-    if (status === 401 || status === 403) return { kind: "fail", error: { code: "auth", endpoint, status, env, serverMessage } };
+    if (status === 401 || status === 403) return { ok: false, error: { code: "auth", endpoint, status, env, serverMessage } };
     if (status === 429 || status === 408 || status >= 500) {
-      const retryAfterMs = parseRetryAfter(retryAfter, this.config.backoff.retryAfterMaxMs);
-      return { kind: "retry", retryAfterMs, error: (attempts) => ({ code: "server_error", endpoint, status, serverMessage, attempts }) };
+      const retryAfterMs = parseRetryAfter(retryAfter, this.config.retryAfterMaxMs);
+      return { ok: false, error: { code: "server_error", endpoint, status, serverMessage, attempts: 1, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) } };
     }
-    return { kind: "fail", error: { code: "http_error", endpoint, status, serverMessage } };
+    return { ok: false, error: { code: "http_error", endpoint, status, serverMessage } };
   }
 }
 

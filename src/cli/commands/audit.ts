@@ -3,7 +3,6 @@
  * and what it traded away, on the same items, with paired statistics; resumable; a CI
  * gate with --fail-on. Exit codes: 0 ok, 1 the gate failed, 2 bad input.
  */
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
@@ -12,7 +11,7 @@ import {
   writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName,
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
-import { writeTextAtomic } from "../../formats/index.js";
+import { formatTextError, loneSurrogateField, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
 import { openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { EftTopKModel, openAnyModel as openModel } from "../../compose/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
@@ -21,6 +20,7 @@ import { ledgerTable, trajectoryTable, useColour } from "../ledger-table.js";
 import { presetTable } from "../preset-table.js";
 import { progressBar, type Progress } from "../progress.js";
 import { readWorldFile } from "../world-file.js";
+import { openaiConnection, openaiSettingsShape } from "../openai-options.js";
 
 /** Settings from flags, a config file, or both (flags win). */
 export const auditConfigSchema = z.strictObject({
@@ -64,6 +64,8 @@ export const auditConfigSchema = z.strictObject({
   report: z.string().min(1).optional(),
   /** Write the ledger as Markdown here (for a pull-request comment). */
   markdown: z.string().min(1).optional(),
+  /** How to talk to openai: servers: api-key-env, timeout (seconds), retries, concurrency (openai-options.ts). */
+  ...openaiSettingsShape,
 }).superRefine((c, ctx) => {
   if (c.tuned.length === 0 && c.preset === undefined && c["tuned-seeds"] === undefined) ctx.addIssue({ code: "custom", path: ["tuned"], message: "needs at least one tuned model" });
   if (c.tuned.length > 0 && c["tuned-seeds"] !== undefined) ctx.addIssue({ code: "custom", path: ["tuned-seeds"], message: "give either tuned (models compared one by one) or tuned-seeds (fine-tunes of one recipe, pooled), not both" });
@@ -81,15 +83,14 @@ function fail(message: string): number {
 
 /** The config file's settings (YAML or JSON), for merging under the flags. */
 export async function readAuditConfig(path: string): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: string }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (e) {
-    return { ok: false, error: `--config ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-  }
+  const read = await readTextFile(path, { limit: TEXT_LIMITS.settings });
+  if (!read.ok) return { ok: false, error: formatTextError(read.error, { flag: "--config", kind: "a YAML or JSON file", holds: "a mapping of settings (base:, tuned:, …)" }) };
+  const text = read.value;
   try {
     const v = parseYaml(text) as unknown;
     if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: `--config ${path}: expected a mapping of settings (base:, tuned:, …)` };
+    const field = loneSurrogateField(v); // YAML's "\ud800" escape, like JSON's
+    if (field !== null) return { ok: false, error: formatTextError({ code: "lone_surrogate", file: path, field }, { flag: "--config" }) };
     return { ok: true, value: v as Record<string, unknown> };
   } catch (e) {
     return { ok: false, error: `--config ${path}: not valid YAML (${(e as Error).message.split("\n")[0]})` };
@@ -115,6 +116,9 @@ async function worldOf(c: AuditConfig): Promise<{ ok: true; value: WorldSettings
   return { ok: true, value: world };
 }
 
+/** How --data files are named in errors (a whole-file error: --on-bad-line cannot skip it). */
+const DATA_FILE: TextRole = { flag: "--data", kind: "a .jsonl file", holds: "one JSON item per line (docs/PROBES.md, \"Your own items\")" };
+
 async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true; items: Item[]; sources: string[]; notes: string[] } | { ok: false; error: string }> {
   const preset = c.preset !== undefined ? PRESETS[c.preset] : undefined;
   const suites: SuiteName[] = c.suite ?? (c.data.length > 0 ? [] : [...(preset?.suites ?? DEFAULT_SUITES)]);
@@ -127,6 +131,7 @@ async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true
   }
   for (const path of c.data) {
     const r = await readDataset(path, c["on-bad-line"]);
+    if (!r.ok && r.kind === "file") return { ok: false, error: formatTextError(r.error, DATA_FILE) };
     if (!r.ok) {
       const shown = r.errors.slice(0, 10).map((e) => `  ${e.message}`).join("\n");
       const more = r.errors.length > 10 ? `\n  … and ${r.errors.length - 10} more` : "";
@@ -252,7 +257,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
   try {
     const open = async (spec: string): Promise<CachedLanguageModel | string> => {
       try {
-        const raw = await openModel(spec);
+        const raw = await openModel(spec, { openai: openaiConnection(c) });
         if (raw instanceof EftTopKModel) approximate.push({ spec, model: raw });
         const m = withCache(raw, cache);
         opened.push(m);

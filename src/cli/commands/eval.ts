@@ -13,11 +13,13 @@ import { writeTextAtomic } from "../../formats/index.js";
 import { PRESETS } from "../../audit/index.js";
 import type { Split } from "../../world/index.js";
 import { readWorldFile } from "../world-file.js";
-import { auditCommand, auditConfigSchema } from "./audit.js";
+import { type OpenAIFlagValues, settingsOfFlags } from "../openai-options.js";
+import { auditCommand, validateAuditConfig } from "./audit.js";
 
 export const SPLITS = ["id", "n1", "ood"] as const satisfies readonly Split[];
 
-export interface EvalOptions {
+/** With the openai: connection flags (--api-key-env, --timeout, --retries, --concurrency). */
+export interface EvalOptions extends OpenAIFlagValues {
   n: number;
   /** The world seed (unless --world gives one) and the seed of sampling and the statistics. */
   seed: number;
@@ -57,13 +59,18 @@ export async function labEval(specs: string[], o: EvalOptions): Promise<number> 
 
   // 2. the audit's lab preset
   const formats = o.formats.length === 1 ? o.formats[0] : o.formats.join(",");
-  process.stdout.write(`lab eval: ${o.n} ${o.split} items per task (world seed ${worldSeed}${o.world !== undefined ? ", world settings from --world" : ""}), prompt format ${formats}\n`);
-  const config = auditConfigSchema.parse({
+  const checked = validateAuditConfig({
     base: specs[0], tuned: specs.slice(1), preset: "lab", "base-format": formatOf(0),
     ...(specs.length > 1 ? { "tuned-format": specs.slice(1).map((_, i) => formatOf(i + 1)) } : {}),
     split: o.split, n: o.n, seed: o.seed, "world-seed": worldSeed, samples: o.samples, store: o.store,
-    ...(o.world !== undefined ? { world: o.world } : {}),
-  });
+    ...(o.world !== undefined ? { world: o.world } : {}), ...settingsOfFlags(o),
+  }, "flags");
+  if (!checked.ok) {
+    err(checked.error.replace(/^flags: /, "--"));
+    return 2;
+  }
+  const config = checked.value;
+  process.stdout.write(`lab eval: ${o.n} ${o.split} items per task (world seed ${worldSeed}${o.world !== undefined ? ", world settings from --world" : ""}), prompt format ${formats}\n`);
   return auditCommand(config, {
     json: false, quiet: o.quiet === true, tableOnly: true,
     onResult: async ({ result, measures }) => {

@@ -1,8 +1,7 @@
 /** `ftledger lab train RECIPE` and `ftledger lab sample CKPT`. */
-import { readFile } from "node:fs/promises";
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
-import { formatFormatError, loadCheckpoint, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
+import { formatFormatError, formatTextError, loadCheckpoint, readJsonText, TEXT_LIMITS, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
 import { resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
 import { progressBar, type Progress } from "../progress.js";
 
@@ -19,11 +18,9 @@ async function readRecipeConfig(o: { out: string; config?: string; resume: boole
     const m = await readRunManifest(o.out);
     return { ok: true, json: m.ok ? m.value.recipeConfig : undefined }; // no usable run.json: runLab says what is wrong
   }
-  try {
-    return { ok: true, json: JSON.parse(await readFile(o.config, "utf8")) };
-  } catch (e) {
-    return { ok: false, message: `${o.config}: cannot read the recipe config (${(e as Error).message}); give a JSON file with the fields to change.` };
-  }
+  const read = await readJsonText(o.config, { limit: TEXT_LIMITS.settings });
+  if (!read.ok) return { ok: false, message: formatTextError(read.error, { flag: "--config", kind: "a JSON file of recipe settings", holds: "a JSON object with the recipe fields to change" }) };
+  return { ok: true, json: read.value.value };
 }
 
 export async function labTrain(

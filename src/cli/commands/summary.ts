@@ -5,8 +5,8 @@
  * the difference, a rising-trend permutation test over all rollouts, the solution-format
  * shares of those quarters, and the final KL to the reference.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { formatTextError, readTextLines, TEXT_LIMITS } from "../../formats/index.js";
 import { bootstrapMeanDifference, risingTrend } from "../../stats/index.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
@@ -29,17 +29,18 @@ const signed = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Ma
 /** The lines of a run's metrics.jsonl; a line cut short by a kill is skipped. */
 async function readMetrics(run: string): Promise<{ ok: true; lines: MetricsLine[] } | { ok: false; message: string }> {
   const file = join(run, "metrics.jsonl");
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    return { ok: false, message: `${file}: cannot read it (${(e as Error).message}); give a lab run folder (ftledger lab train --out).` };
-  }
   const lines: MetricsLine[] = [];
-  for (const raw of text.split("\n")) {
-    if (!raw.trim()) continue;
+  // streamed: a long run's log need not fit in memory as one string
+  for await (const ev of readTextLines(file, { limit: TEXT_LIMITS.jsonl, allowEmpty: true })) {
+    if (ev.kind === "error") {
+      // the argument is a run folder: a missing log means the folder is not one
+      if (ev.error.code === "no_such_file") return { ok: false, message: `${file}: cannot read it (no such file); give a lab run folder (ftledger lab train --out).` };
+      return { ok: false, message: formatTextError(ev.error) };
+    }
+    if (ev.kind === "too_long") return { ok: false, message: formatTextError(ev.error) };
+    if (!ev.text.trim()) continue;
     try {
-      lines.push(JSON.parse(raw) as MetricsLine);
+      lines.push(JSON.parse(ev.text) as MetricsLine);
     } catch {
       // a partial last line of a killed run
     }

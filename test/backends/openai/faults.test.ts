@@ -81,7 +81,7 @@ describe("openai transport fails clearly", () => {
     s.always = { kind: "delay", ms: 400 };
     const e = await rejection(m.score(REQ));
     expect(e.code).toBe("timeout");
-    expect(e.message).toMatch(/no response within 60 ms after 2 attempt\(s\).*raise timeoutMs/);
+    expect(e.message).toMatch(/no response within 60 ms \(the timeout\) after 2 attempt\(s\).*--timeout SECONDS/);
   });
 
   it("malformed JSON every time", async () => {
@@ -178,6 +178,15 @@ describe("openai API key", () => {
     expect(e.code).toBe("auth");
     expect(e.message).not.toContain(BAD);
     expect(s.requests).toHaveLength(1);
+  });
+
+  it("a server that wants a key, given none: the 401 says which flag passes one", async () => {
+    const s = await startFakeOpenAIServer({ apiKey: GOOD });
+    servers.push(s);
+    const e = await rejection(createOpenAIModel({ endpoints: [s.url], model: "toy" }));
+    expect(e.code).toBe("auth");
+    expect(e.message).toContain("--api-key-env NAME");
+    expect(e.message).not.toContain("pass apiKeyEnv");
   });
 
   it("an unset variable is named, with what to do", async () => {

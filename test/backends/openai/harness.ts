@@ -1,7 +1,8 @@
 /**
  * Fake servers and clients for one test file: `setup` starts a server and a client on
- * it; clients close after each test, servers after the file. `servers` and `models`
- * are exposed for tests that start or retire one by hand.
+ * it; clients close after each test, servers after the file. `server`, `open` and
+ * `deadUrl` are for tests with several endpoints (replicas); `servers` and `models` are
+ * exposed for tests that start or retire one by hand.
  */
 import { afterAll, afterEach } from "vitest";
 import type { LanguageModel } from "../../../src/backends/language-model.js";
@@ -17,12 +18,26 @@ export function useFakeServers(defaults: Partial<OpenAIModelOptions>) {
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
   });
-  async function setup(server: FakeServerOptions = {}, client: Partial<OpenAIModelOptions> = {}) {
-    const s = await startFakeOpenAIServer(server);
+  async function server(opts: FakeServerOptions = {}): Promise<FakeServer> {
+    const s = await startFakeOpenAIServer(opts);
     servers.push(s);
-    const m = await createOpenAIModel({ endpoints: [s.url], model: "toy", ...defaults, ...client });
+    return s;
+  }
+  async function open(endpoints: string[], client: Partial<OpenAIModelOptions> = {}): Promise<LanguageModel> {
+    const m = await createOpenAIModel({ endpoints, model: "toy", ...defaults, ...client });
     models.push(m);
+    return m;
+  }
+  async function setup(opts: FakeServerOptions = {}, client: Partial<OpenAIModelOptions> = {}) {
+    const s = await server(opts);
+    const m = await open([s.url], client);
     return { s, m };
   }
-  return { setup, servers, models };
+  /** The URL of a server that was started and closed: connections to it are refused. */
+  async function deadUrl(): Promise<string> {
+    const s = await startFakeOpenAIServer();
+    await s.close();
+    return s.url;
+  }
+  return { setup, server, open, deadUrl, servers, models };
 }

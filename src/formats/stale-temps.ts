@@ -1,0 +1,63 @@
+/**
+ * What a write killed mid-way leaves next to its target, and its removal:
+ *
+ *   NAME.tmp-PID           a folder being built (replaceDirAtomic, lab checkpoints)
+ *   NAME.old-PID           the previous NAME, between replaceDirAtomic's two renames
+ *   .NAME.PID.HEX.tmp      a file being written (writeBytesAtomic)
+ *
+ * A leftover is removed only when process PID no longer runs on this machine: a live
+ * process may still be writing it (another run in the same folder, or this one). A
+ * `NAME.old-PID` is removed only when NAME exists: otherwise it is the one complete
+ * copy left, and stays for the user to rename back.
+ */
+import { readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+const DIR_TEMP = /^(.+)\.(tmp|old)-(\d+)$/;
+const FILE_TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+
+/** Does process `pid` no longer run? (EPERM: it runs, as another user.) */
+export function processGone(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+interface Leftover {
+  /** The name the write was for: NAME (for `.old-`, what must exist before the copy may go). */
+  replaces: string;
+  kind: "tmp" | "old" | "file";
+  pid: number;
+}
+
+function leftoverOf(name: string): Leftover | null {
+  const d = DIR_TEMP.exec(name);
+  const f = d ? null : FILE_TEMP.exec(name);
+  const m = d ?? f;
+  if (!m) return null;
+  const pid = Number(d ? d[3] : m[2]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  return { replaces: m[1], kind: d ? (d[2] as "tmp" | "old") : "file", pid };
+}
+
+/**
+ * Remove the leftovers of dead processes in folder `parent` (not below it); with `of`,
+ * only those of writes to these names. Returns the paths removed. A missing or unreadable
+ * folder has nothing to remove.
+ */
+export async function removeStaleTemps(parent: string, o: { of?: readonly string[] } = {}): Promise<string[]> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const l = leftoverOf(name);
+    if (!l || (o.of && !o.of.includes(l.replaces)) || !processGone(l.pid)) continue;
+    if (l.kind === "old" && !(await stat(join(parent, l.replaces)).then(() => true, () => false))) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+    removed.push(join(parent, name));
+  }
+  return removed;
+}
