@@ -52,6 +52,13 @@ export interface SamplingParams {
   n?: number;
   /** Return per-token log-probabilities of the generated tokens. */
   logprobs?: boolean;
+  /**
+   * Aborts the request (the server passes the HTTP request's signal, which fires when
+   * the client goes away). The builtin backend checks it between decoding steps and
+   * rejects with an AbortError (the signal's reason, when that is an Error); other
+   * backends may ignore it and finish the request.
+   */
+  signal?: AbortSignal;
 }
 
 export type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
@@ -82,6 +89,8 @@ export interface Generation {
 export interface ScoreRequest {
   prompt: string;
   continuation: string;
+  /** As GenerateRequest's: the builtin backend checks it before each batch it scores; others may ignore it. */
+  signal?: AbortSignal;
 }
 
 export interface ScoredToken extends TokenLogprob {

@@ -90,9 +90,11 @@ function tempNameFor(path: string): string {
  * Write a file atomically: `write(fh)` fills a temporary file next to `path`, which is
  * synced and renamed over `path` (rename is atomic within one file system, POSIX
  * rename(2)), so a reader sees the old file or the new one, never half of one. On any
- * failure the temporary file is removed and `path` is untouched.
+ * failure the temporary file is removed and `path` is untouched. A temporary file that a
+ * killed earlier write of `path` left behind (its process no longer runs) is removed first.
  */
 export async function writeBytesAtomic(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
+  await removeStaleTemps(dirname(path), { of: [basename(path)] }); // what a killed earlier write of this file left
   const tmp = tempNameFor(path);
   const fh = await open(tmp, "w");
   try {

@@ -5,22 +5,39 @@
  *   POST /v1/chat/completions   the model's chat template; logprobs (chosen tokens); stream
  * Streaming is token by token when the backend has `generateStream` (and the request
  * asks for no log-probs); otherwise the finished choices are sent as SSE chunks.
- * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500.
+ * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500,
+ * and the guards' 401 (API key), 403 (Host / Origin), 413 (body size), 415 (not JSON),
+ * 429 (queue full, with Retry-After).
+ *
+ * Bounded under abuse: the body and each prompt are measured in bytes before anything is
+ * tokenized (limits.ts), at most --max-concurrent requests compute while --max-queue wait
+ * (queue.ts), and a client that goes away stops its request: the HTTP request's signal
+ * reaches the backend, which the builtin one checks between decoding steps.
  */
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ZodType } from "zod";
 import type { LanguageModel, StreamEvent } from "../backends/index.js";
+import { bearerAuth } from "./auth.js";
+import { jsonBody } from "./body.js";
 import { completionChoice, type CompletionChoice } from "./completions.js";
+import { apiError, clientGone } from "./errors.js";
+import { hostGuard } from "./guard.js";
+import { DEFAULT_LIMITS, bytesOf, isBig, promptLimit, requestWork, type ServeLimits } from "./limits.js";
+import { WorkQueue } from "./queue.js";
 import { chatRequest, completionRequest } from "./schema.js";
 
 export interface ServeOptions {
   /** The name clients put in `model` (default: the model's id). */
   modelName?: string;
-}
-
-function apiError(c: Context, status: 400 | 404 | 500, message: string, param: string | null = null) {
-  return c.json({ error: { message, type: status === 500 ? "server_error" : "invalid_request_error", param, code: null } }, status);
+  /** Request limits; each one not given takes its default (DEFAULT_LIMITS). */
+  limits?: Partial<ServeLimits>;
+  /** The address the server listens on (its Host is answered; startServer sets it). */
+  boundHost?: string;
+  /** Host names answered besides loopback and the bound address, each with any port; "*" = any. */
+  allowHosts?: string[];
+  /** When set, every request needs `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
 }
 
 async function parseBody<T>(c: Context, schema: ZodType<T>): Promise<{ ok: true; value: T } | { ok: false; res: Response }> {
@@ -46,18 +63,21 @@ const finishOf = (e: StreamEvent): string | null =>
  * response starts, so a request the backend rejects (prompt too long …) still gets a
  * 400 with a message rather than a broken stream.
  */
-async function streamEvents(c: Context, events: AsyncIterable<StreamEvent>, chunk: (e: StreamEvent) => unknown): Promise<Response> {
-  const it = events[Symbol.asyncIterator]();
+async function streamEvents(c: Context, open: () => AsyncIterable<StreamEvent>, chunk: (e: StreamEvent) => unknown, release: () => void): Promise<Response> {
+  const signal = c.req.raw.signal;
+  let it: AsyncIterator<StreamEvent>;
   let first: IteratorResult<StreamEvent>;
   try {
+    it = open()[Symbol.asyncIterator]();
     first = await it.next();
   } catch (e) {
-    return apiError(c, 400, (e as Error).message);
+    release();
+    return signal.aborted ? clientGone() : apiError(c, 400, (e as Error).message);
   }
   return streamSSE(c, async (s) => {
     try {
       for (let r = first; !r.done; r = await it.next()) {
-        if (s.aborted) {
+        if (s.aborted || signal.aborted) {
           await it.return?.(); // the client left: stop generating
           return;
         }
@@ -66,7 +86,9 @@ async function streamEvents(c: Context, events: AsyncIterable<StreamEvent>, chun
       await s.writeSSE({ data: "[DONE]" });
     } catch (e) {
       // the response has started, so the error travels as an event in OpenAI's error shape
-      await s.writeSSE({ data: JSON.stringify({ error: { message: (e as Error).message, type: "server_error", param: null, code: null } }) });
+      if (!signal.aborted) await s.writeSSE({ data: JSON.stringify({ error: { message: (e as Error).message, type: "server_error", param: null, code: null } }) });
+    } finally {
+      release();
     }
   });
 }
@@ -78,10 +100,39 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
   let counter = 0;
   const newId = (prefix: string) => `${prefix}-${created}-${++counter}`;
   const checkModel = (c: Context, m: string | undefined) => (m !== undefined && m !== name ? apiError(c, 404, `model "${m}" is not served here; this server serves "${name}"`, "model") : null);
+  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const queue = new WorkQueue(limits.maxConcurrent, limits.maxQueue);
+  const promptCap = promptLimit(model, limits.maxPromptBytes); // once: it reads the whole vocabulary
+
+  app.use("*", hostGuard({ boundHost: opts.boundHost, allowHosts: opts.allowHosts, refuse: (c, m) => apiError(c, 403, m) }));
+  if (opts.apiKey !== undefined) app.use("*", bearerAuth(opts.apiKey, (c, m) => apiError(c, 401, m)));
+  const json = jsonBody(limits.maxBodyBytes, (c, status, m) => apiError(c, status, m));
+
+  /** 400 for a prompt (or chat's messages together) longer than the server takes, before any tokenizing. */
+  const tooLong = (c: Context, texts: string[], param: "prompt" | "messages"): Response | null => {
+    for (const [i, t] of texts.entries()) {
+      const b = bytesOf(t);
+      if (b > promptCap.bytes) {
+        const what = param === "messages" ? "the messages are" : texts.length > 1 ? `prompt ${i} is` : "the prompt is";
+        return apiError(c, 400, `${what} ${b} bytes, more than ${promptCap.bytes}: ${promptCap.why}.`, param);
+      }
+    }
+    return null;
+  };
+
+  /** A slot in the work queue, or the answer when there is none (429 with Retry-After, or the client left). */
+  const admit = async (c: Context, work: number): Promise<{ release: () => void } | Response> => {
+    const a = await queue.enter(isBig(work, model.contextLength), c.req.raw.signal);
+    if (a.ok) return a;
+    if (a.reason === "gone") return clientGone();
+    const { running, waiting } = queue.state;
+    c.header("Retry-After", "1");
+    return apiError(c, 429, `the server is busy: ${running} requests are computing and ${waiting} waiting, as many as it takes (--max-concurrent ${limits.maxConcurrent}, --max-queue ${limits.maxQueue}); retry after a second, or restart the server with a larger --max-queue`);
+  };
 
   app.get("/v1/models", (c) => c.json({ object: "list", data: [{ id: name, object: "model", created, owned_by: "ftledger", root: model.id }] }));
 
-  app.post("/v1/completions", async (c) => {
+  app.post("/v1/completions", json, async (c) => {
     const body = await parseBody(c, completionRequest);
     if (!body.ok) return body.res;
     const req = body.value;
@@ -91,30 +142,46 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
       return apiError(c, 400, "this backend cannot return log-probabilities (no token access)", req.logprobs != null ? "logprobs" : "prompt_logprobs");
     }
     const prompts = typeof req.prompt === "string" ? [req.prompt] : req.prompt;
+    if (prompts.length > limits.maxPrompts) {
+      return apiError(c, 400, `the prompt list has ${prompts.length} prompts; this server takes at most ${limits.maxPrompts} per request (--max-prompts). Send the rest in further requests, or restart the server with a larger --max-prompts.`, "prompt");
+    }
+    const long = tooLong(c, prompts, "prompt");
+    if (long) return long;
+    const slot = await admit(c, requestWork(prompts.map(bytesOf), req.n, req.max_tokens, model.contextLength));
+    if (slot instanceof Response) return slot;
+    const signal = c.req.raw.signal;
     const plain = !req.echo && req.logprobs == null && req.prompt_logprobs === undefined && prompts.length === 1;
     if (req.stream && plain && model.generateStream && req.max_tokens > 0) {
       // token-by-token: each event is sent as soon as the backend produces it
-      const events = model.generateStream({
+      const generateStream = model.generateStream.bind(model);
+      const events = () => generateStream({
         prompt: prompts[0], maxTokens: req.max_tokens, temperature: req.temperature, topP: req.top_p,
-        topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0, seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
+        topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0, seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, signal,
       });
       const head = { id: newId("cmpl"), object: "text_completion", created: Math.floor(Date.now() / 1000), model: name };
-      return streamEvents(c, events, (e) => ({ ...head, choices: [{ index: e.index, text: e.delta, logprobs: null, finish_reason: finishOf(e) }] }));
+      return streamEvents(c, events, (e) => ({ ...head, choices: [{ index: e.index, text: e.delta, logprobs: null, finish_reason: finishOf(e) }] }), slot.release);
     }
     const choices: CompletionChoice[] = [];
     try {
       for (const prompt of prompts) {
+        signal.throwIfAborted(); // a backend that ignores the signal still stops at the next prompt
         const gen = req.max_tokens > 0
           ? (await model.generate({
               prompt, maxTokens: req.max_tokens, temperature: req.temperature, topP: req.top_p, topK: req.top_k !== undefined && req.top_k > 0 ? req.top_k : 0,
               seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
               logprobs: req.logprobs != null || req.prompt_logprobs !== undefined, // generated ids are needed to score them
+              signal,
             })).samples
           : Array.from({ length: req.n }, () => null);
-        for (const sample of gen) choices.push(await completionChoice(model, req, prompt, sample, choices.length));
+        for (const sample of gen) {
+          signal.throwIfAborted();
+          choices.push(await completionChoice(model, req, prompt, sample, choices.length));
+        }
       }
     } catch (e) {
-      return apiError(c, 400, (e as Error).message);
+      return signal.aborted ? clientGone() : apiError(c, 400, (e as Error).message);
+    } finally {
+      slot.release();
     }
     const response = { id: newId("cmpl"), object: "text_completion", created: Math.floor(Date.now() / 1000), model: name, choices };
     if (!req.stream) return c.json(response);
@@ -124,7 +191,7 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     });
   });
 
-  app.post("/v1/chat/completions", async (c) => {
+  app.post("/v1/chat/completions", json, async (c) => {
     const body = await parseBody(c, chatRequest);
     if (!body.ok) return body.res;
     const req = body.value;
@@ -132,10 +199,16 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     if (wrong) return wrong;
     if (req.top_logprobs) return apiError(c, 400, "top_logprobs is not supported on chat completions yet; use /v1/completions with logprobs for alternatives", "top_logprobs");
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 256;
+    const long = tooLong(c, [req.messages.map((m) => m.content).join("")], "messages");
+    if (long) return long;
+    const slot = await admit(c, requestWork([bytesOf(req.messages.map((m) => m.content).join(""))], req.n, maxTokens, model.contextLength));
+    if (slot instanceof Response) return slot;
+    const signal = c.req.raw.signal;
     if (req.stream && !req.logprobs && model.generateStream) {
-      const events = model.generateStream({
+      const generateStream = model.generateStream.bind(model);
+      const events = () => generateStream({
         messages: req.messages, maxTokens, temperature: req.temperature, topP: req.top_p, seed: req.seed,
-        stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n,
+        stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, signal,
       });
       const head = { id: newId("chatcmpl"), object: "chat.completion.chunk", created: Math.floor(Date.now() / 1000), model: name };
       const started = new Set<number>();
@@ -143,16 +216,18 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
         const delta = started.has(e.index) ? { content: e.delta } : { role: "assistant", content: e.delta };
         started.add(e.index);
         return { ...head, choices: [{ index: e.index, delta, finish_reason: finishOf(e) }] };
-      });
+      }, slot.release);
     }
     let samples;
     try {
       samples = (await model.generate({
         messages: req.messages, maxTokens, temperature: req.temperature, topP: req.top_p,
-        seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: req.logprobs,
+        seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: req.logprobs, signal,
       })).samples;
     } catch (e) {
-      return apiError(c, 400, (e as Error).message);
+      return signal.aborted ? clientGone() : apiError(c, 400, (e as Error).message);
+    } finally {
+      slot.release();
     }
     const id = newId("chatcmpl");
     const choices = samples.map((s, index) => ({

@@ -9,14 +9,15 @@ export interface RunningServer {
 }
 
 export function startServer(model: LanguageModel, o: ServeOptions & { port: number; host?: string }): Promise<RunningServer> {
-  const app = createOpenAIApp(model, o);
   const host = o.host ?? "127.0.0.1";
+  const app = createOpenAIApp(model, { boundHost: host, ...o });
+  const urlHost = host.includes(":") ? `[${host}]` : host; // an IPv6 address goes in brackets
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {
       server = serve({ fetch: app.fetch, port: o.port, hostname: host }, (info) => {
         resolve({
-          url: `http://${host}:${info.port}/v1`,
+          url: `http://${urlHost}:${info.port}/v1`,
           close: () => new Promise((res) => server.close(() => res())),
         });
       });

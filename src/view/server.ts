@@ -1,7 +1,9 @@
 /** Start `ftledger view` on a port (Hono on Node's HTTP server). */
 import { serve, type ServerType } from "@hono/node-server";
-import { StoreError } from "../audit/index.js";
+import { Hono } from "hono";
+import { hostGuard } from "../serve/index.js";
 import { checkViewStore, viewApp } from "./app.js";
+import { messagePage } from "./pages.js";
 
 export interface RunningViewServer {
   /** The viewer's address, e.g. http://127.0.0.1:8080/ */
@@ -13,12 +15,23 @@ export interface RunningViewServer {
  * Serve the viewer over the run store in `storeDir`. Rejects with a StoreError when the
  * folder holds no run store (checkViewStore says why; callers that want the reason as
  * data call it first), and with the listen error when the port is taken.
+ *
+ * Only requests whose Host (and Origin, when sent) name this machine, the bound address
+ * or one of `allowHosts` are answered (403 otherwise): a web page on another site must
+ * not read the store through DNS rebinding (see src/serve's guard).
  */
-export function startViewServer(storeDir: string, o: { port: number; host?: string }): Promise<RunningViewServer> {
+export function startViewServer(storeDir: string, o: { port: number; host?: string; allowHosts?: string[] }): Promise<RunningViewServer> {
   const check = checkViewStore(storeDir);
-  if (!check.ok) return Promise.reject(new StoreError(check.error));
-  const app = viewApp(check.dir);
+  if (!check.ok) return Promise.reject(check.cause);
   const host = o.host ?? "127.0.0.1";
+  const inner = viewApp(check.dir);
+  const app = new Hono();
+  app.use("*", hostGuard({
+    boundHost: host,
+    allowHosts: o.allowHosts,
+    refuse: (c, message) => (c.req.path.startsWith("/api/") ? c.json({ error: { message } }, 403) : c.html(messagePage(403, "Not answered", message), 403)),
+  }));
+  app.all("*", (c) => inner.fetch(c.req.raw, c.env));
   const urlHost = host.includes(":") ? `[${host}]` : host; // an IPv6 address goes in brackets
   return new Promise((resolve, reject) => {
     let server: ServerType;

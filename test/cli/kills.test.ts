@@ -82,5 +82,8 @@ describe("SIGKILL mid-work", () => {
       if (existsSync(out)) expect((await readFile(out)).equals(want), `${out} exists but differs from a whole export`).toBe(true);
     }
     expect(killed, "every export finished before its kill; the moments are too late for this machine").toBeGreaterThan(0);
+    // exporting again to the same names completes each, and removes what the killed writes left
+    for (const ms of [150, 400, 700, 1000, 1300, 1600]) expect(ftledger("export", "gguf", ckpt, join(dir, `k-${ms}.gguf`)).code).toBe(0);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   }, 180_000);
 });

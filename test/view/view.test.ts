@@ -5,6 +5,7 @@
  * read with plain fetch; markup from the store must only ever appear escaped.
  */
 import { spawn } from "node:child_process";
+import { request } from "node:http";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -199,6 +200,42 @@ describe("ftledger view", () => {
     const one = await get(`/api/runs/${trajectoryRun}`);
     expect((JSON.parse(one.text) as { result: AuditResultJson }).result.ledgers).toHaveLength(2);
     expect((await get("/api/runs/nope")).status).toBe(404);
+  });
+});
+
+/** A GET with the given Host / Origin headers (fetch cannot set Host). */
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; type: string; text: string }> {
+  const url = new URL(path, server.url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), text }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("ftledger view: Host and Origin (DNS rebinding)", () => {
+  it("answers only this machine's host names, and pages from them", async () => {
+    const port = new URL(server.url).port;
+    const evil = await rawGet("/api/runs", { host: "evil.example" });
+    expect(evil.status).toBe(403);
+    expect(evil.type).toMatch(/application\/json/);
+    expect(evil.text).toMatch(/--allow-host evil.example/);
+    expect(evil.text).not.toContain(trajectoryRun);
+    const page = await rawGet("/", { host: `evil.example:${port}` });
+    expect(page.status).toBe(403);
+    expect(page.text).not.toContain(trajectoryRun);
+    const fromSite = await rawGet("/api/runs", { host: `127.0.0.1:${port}`, origin: "https://evil.example" });
+    expect(fromSite.status).toBe(403);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      const ok = await rawGet("/api/runs", { host });
+      expect(ok.status, host).toBe(200);
+      expect(ok.text).toContain(trajectoryRun);
+    }
   });
 });
 

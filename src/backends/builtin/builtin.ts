@@ -15,6 +15,7 @@ import type {
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
 import { cutAtStop } from "../stop.js";
+import { takeTurn, throwIfAborted } from "./turns.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;
@@ -38,6 +39,12 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
     JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }),
   ).slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
+}
+
+/** The signal of a batch: it aborts when any request's signal does (the batch's results come back together). */
+function oneSignal(reqs: readonly { signal?: AbortSignal }[]): AbortSignal | undefined {
+  const signals = reqs.flatMap((r) => (r.signal ? [r.signal] : []));
+  return signals.length === 0 ? undefined : signals.every((x) => x === signals[0]) ? signals[0] : AbortSignal.any(signals);
 }
 
 /** Sequences decoded together by generateBatch: enough rows for the matmuls, a KV cache each. */
@@ -89,9 +96,19 @@ class BuiltinModel implements LanguageModel {
   }
 
   async generate(req: GenerateRequest): Promise<Generation> {
+    throwIfAborted(req.signal);
     const { prompts, opts, stop } = this.prepare(req);
-    const seqs = generateTokens(this.model, prompts, opts);
+    const seqs = req.signal ? await this.decodeInTurns(prompts, opts, req.signal) : generateTokens(this.model, prompts, opts);
     return { samples: seqs.map((s) => this.sample(s, stop, req.logprobs)) };
+  }
+
+  /** generateTokens one decoding step per turn (turns.ts): the signal is checked before each step. */
+  private async decodeInTurns(prompts: number[][], opts: GenerateOptions, signal: AbortSignal): Promise<GeneratedSequence[]> {
+    const steps = decodeSteps(this.model, prompts, opts);
+    for (;;) {
+      const r = await takeTurn(signal, () => steps.next());
+      if (r.done) return r.value;
+    }
   }
 
   private sample(s: GeneratedSequence, stop: string[], logprobs: boolean | undefined): Sample {
@@ -106,12 +123,13 @@ class BuiltinModel implements LanguageModel {
    * until it cannot, so a client never sees a stop string or what follows it.
    */
   async *generateStream(req: GenerateRequest): AsyncIterable<StreamEvent> {
+    throwIfAborted(req.signal);
     const { prompts, opts, stop } = this.prepare(req);
     const holdback = Math.max(0, ...stop.map((x) => x.length - 1));
     const sent = prompts.map(() => 0);
     const steps = decodeSteps(this.model, prompts, opts);
     for (;;) {
-      const r = steps.next();
+      const r = req.signal ? await takeTurn(req.signal, () => steps.next()) : steps.next();
       const seqs = r.value;
       for (let i = 0; i < seqs.length; i++) {
         if (sent[i] < 0) continue; // finished earlier
@@ -133,7 +151,8 @@ class BuiltinModel implements LanguageModel {
         }
       }
       if (r.done) return;
-      await new Promise((resolve) => setImmediate(resolve)); // let the server flush
+      // let the server flush (a request with a signal goes through the event loop at its next turn)
+      if (!req.signal) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
@@ -148,6 +167,8 @@ class BuiltinModel implements LanguageModel {
    * `generate` up to floating-point rounding (the matmuls see more rows at once).
    */
   async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
+    const signal = oneSignal(reqs);
+    throwIfAborted(signal);
     const prepared = reqs.map((r) => this.prepare(r));
     const groups = new Map<string, number[]>();
     prepared.forEach((p, i) => {
@@ -161,7 +182,9 @@ class BuiltinModel implements LanguageModel {
       const rows = members.flatMap((i) => prepared[i].prompts.map((prompt, j) => ({ req: i, prompt, seed: prepared[i].opts.seed! + j })));
       for (let at = 0; at < rows.length; at += BATCH_SEQUENCES) {
         const chunk = rows.slice(at, at + BATCH_SEQUENCES);
-        const seqs = generateTokens(this.model, chunk.map((r) => r.prompt), { ...first.opts, seed: undefined, seeds: chunk.map((r) => r.seed) });
+        const chunkOpts: GenerateOptions = { ...first.opts, seed: undefined, seeds: chunk.map((r) => r.seed) };
+        const prompts = chunk.map((r) => r.prompt);
+        const seqs = signal ? await this.decodeInTurns(prompts, chunkOpts, signal) : generateTokens(this.model, prompts, chunkOpts);
         seqs.forEach((s, k) => out[chunk[k].req].samples.push(this.sample(s, first.stop, reqs[chunk[k].req].logprobs)));
       }
     }
@@ -173,6 +196,8 @@ class BuiltinModel implements LanguageModel {
   }
 
   async scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
+    const signal = oneSignal(reqs);
+    throwIfAborted(signal);
     const items = reqs.map((r, i) => {
       const s = splitForScoring(this.tok, r.prompt, r.continuation);
       if (!s.ok) throw new Error(`score request ${i}: ${s.message}`);
@@ -182,7 +207,8 @@ class BuiltinModel implements LanguageModel {
     const results: ContinuationScore[] = [];
     const GROUP = 32;
     for (let g = 0; g < items.length; g += GROUP) {
-      const scored = scoreContinuations(this.model, items.slice(g, g + GROUP));
+      const group = items.slice(g, g + GROUP);
+      const scored = signal ? await takeTurn(signal, () => scoreContinuations(this.model, group)) : scoreContinuations(this.model, group);
       scored.forEach((s, j) => {
         const cont = items[g + j].continuation;
         const tokens = cont.map((id, t) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[t], isGreedy: s.greedy[t] }));

@@ -26,7 +26,8 @@ function normalise(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(value).sort()) {
     const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === "function") continue;
+    // a request's AbortSignal says when to stop the call, not what is asked: never part of the key
+    if (v === undefined || typeof v === "function" || v instanceof AbortSignal) continue;
     out[k] = normalise(v);
   }
   return out;

@@ -30,6 +30,14 @@ function expectRefused(path: string, code: string, message: RegExp): RequestCach
   return e;
 }
 
+describe("requestKey", () => {
+  it("ignores a request's AbortSignal (how to stop a call is not what it asks)", () => {
+    const plain = requestKey("m", "generate", { prompt: "p", maxTokens: 4 });
+    expect(requestKey("m", "generate", { prompt: "p", maxTokens: 4, signal: new AbortController().signal })).toBe(plain);
+    expect(canonicalJson({ prompt: "p", signal: AbortSignal.abort() })).toBe(canonicalJson({ prompt: "p" }));
+  });
+});
+
 describe("openRequestCache", () => {
   it("creates parent folders, a WAL database with a schema version table, and stores rows as specified", () => {
     const path = join(tempDir(), "a", "b", "cache.sqlite");
