@@ -21,6 +21,7 @@
 import { z } from "zod";
 import { formatTextError, loneSurrogateField, readTextLines, TEXT_LIMITS, type TextError } from "../formats/index.js";
 import { VERIFIERS, clusterOf, type Item } from "../probes/index.js";
+import { describeLoop, resolveVariants, type VariantFate } from "./variants.js";
 
 const lineSchema = z
   .strictObject({
@@ -85,62 +86,11 @@ function toItem(v: z.infer<typeof lineSchema>): Item {
   return item;
 }
 
-/**
- * A variant without a `cluster` of its own joins its parent's cluster: clusterOf's
- * default (variant_of) names the parent, which is right unless the parent names another
- * cluster (or is itself a variant). Only those variants get an explicit `cluster`, so a
- * file that names no cluster reads back to exactly the items it always did.
- */
-function inheritClusters(items: Item[]): void {
-  const byId = new Map(items.map((it) => [it.id, it]));
-  const resolved = new Map<string, string>();
-  const resolve = (item: Item, seen: Set<string>): string => {
-    const known = resolved.get(item.id);
-    if (known !== undefined) return known;
-    seen.add(item.id);
-    const parent = item.variantOf === undefined ? undefined : byId.get(item.variantOf);
-    // variantCycles drops loops (a → b → a) before this runs; the guard keeps the walk finite regardless
-    const cluster = item.cluster ?? (parent && !seen.has(parent.id) ? resolve(parent, seen) : clusterOf(item));
-    resolved.set(item.id, cluster);
-    return cluster;
-  };
-  for (const item of items) {
-    const cluster = resolve(item, new Set());
-    if (cluster !== clusterOf(item)) item.cluster = cluster;
-  }
-}
-
-/**
- * Items whose variant_of chain comes back to themselves (a → a, a → b → a): none of them
- * has an original to be compared with, and every variant is kept out of task.accuracy, so
- * they would quietly measure nothing. Each gets a bad line naming the loop from itself.
- */
-function variantCycles(parsed: readonly { line: number; item: Item }[], source: string): Map<string, BadLine> {
-  const byId = new Map(parsed.map((p) => [p.item.id, p]));
-  const bad = new Map<string, BadLine>();
-  const done = new Set<string>();
-  for (const start of parsed) {
-    const path: string[] = [];
-    const at = new Map<string, number>();
-    let cur: { item: Item } | undefined = start;
-    while (cur && !done.has(cur.item.id) && !at.has(cur.item.id)) {
-      at.set(cur.item.id, path.length);
-      path.push(cur.item.id);
-      cur = cur.item.variantOf === undefined ? undefined : byId.get(cur.item.variantOf);
-    }
-    if (cur && at.has(cur.item.id)) {
-      const loop = path.slice(at.get(cur.item.id));
-      loop.forEach((id, k) => {
-        const line = byId.get(id)!.line;
-        const message = loop.length === 1
-          ? `${source}:${line}: variant_of "${id}" names the item itself; an N-1 variant names the original item it changes, so point it there or remove variant_of`
-          : `${source}:${line}: variant_of makes a loop (${[...loop.slice(k), ...loop.slice(0, k), id].map((x) => `"${x}"`).join(" → ")}), so no item in it has an original; remove variant_of from the original item`;
-        bad.set(id, { line, message });
-      });
-    }
-    for (const id of path) done.add(id);
-  }
-  return bad;
+function variantMessage(source: string, line: number, item: Item, f: Exclude<VariantFate, { kind: "kept" }>): string {
+  if (f.kind === "orphan") return `${source}:${line}: variant_of "${f.parent}" names no valid item of this file`;
+  return f.loop.length === 1
+    ? `${source}:${line}: variant_of "${item.id}" names the item itself; an N-1 variant names the original item it changes, so point it there or remove variant_of`
+    : `${source}:${line}: variant_of makes a loop (${describeLoop(f.loop, item.id)}), so no item in it has an original; remove variant_of from the original item`;
 }
 
 /** The lines of one file, one at a time (a stream or a split string), then the result. */
@@ -186,18 +136,16 @@ function datasetLines(source: string) {
     },
     finish(onBadLine: "skip" | "fail"): DatasetResult {
       if (!content) return { ok: false, kind: "file", error: { code: "empty_file", file: source } };
-      const cycles = variantCycles(parsed, source);
-      bad.push(...cycles.values());
-      // a variant needs its parent: drop variants of missing (or dropped) parents, repeatedly
-      let items = parsed.filter((p) => !cycles.has(p.item.id));
-      for (;;) {
-        const ids = new Set(items.map((p) => p.item.id));
-        const orphans = items.filter((p) => p.item.variantOf !== undefined && !ids.has(p.item.variantOf));
-        if (orphans.length === 0) break;
-        for (const o of orphans) bad.push({ line: o.line, message: `${source}:${o.line}: variant_of "${o.item.variantOf}" names no valid item of this file` });
-        items = items.filter((p) => !orphans.includes(p));
+      // a variant needs an original: loops and variants of missing (or bad) items are bad lines
+      const fates = resolveVariants(parsed.map((p) => p.item));
+      const items: { line: number; item: Item }[] = [];
+      for (const p of parsed) {
+        const f = fates.get(p.item.id)!;
+        if (f.kind === "kept") {
+          if (f.cluster !== clusterOf(p.item)) p.item.cluster = f.cluster; // only where the default would be wrong
+          items.push(p);
+        } else bad.push({ line: p.line, message: variantMessage(source, p.line, p.item, f) });
       }
-      inheritClusters(items.map((p) => p.item));
       bad.sort((a, b) => a.line - b.line);
       if (bad.length > 0 && onBadLine === "fail") return { ok: false, kind: "lines", errors: bad };
       if (items.length === 0) return { ok: false, kind: "lines", errors: [...bad, { line: 0, message: `${source}: no valid items` }] };

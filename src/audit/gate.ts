@@ -63,8 +63,16 @@ function selectorOf(text: string): RegExp | string {
   if (!/^(proxy|capability|\*)\.[A-Za-z0-9_.*@-]+$/.test(text)) {
     return `selector "${text}" must be ROLE.PROBE.METRIC with ROLE proxy, capability or *, and * for any text (e.g. capability.*)`;
   }
-  const escaped = text.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`);
+  // a run of * is one * ("a**b" means "a*b"): as consecutive ".*" the pattern backtracks
+  // exponentially on a row it does not match (10 stars took a second, 16 took minutes)
+  const escaped = text.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*+/g, ".*");
+  const re = new RegExp(`^${escaped}$`);
+  try {
+    re.test(""); // V8 compiles on first use: a selector too large to compile fails here, not in the gate
+  } catch (e) {
+    return `selector "${text.length > 80 ? `${text.slice(0, 80)}…` : text}" (${text.length} characters) cannot be matched (${(e as Error).message}); shorten it, using * for any text`;
+  }
+  return re;
 }
 
 const USAGE = 'use hidden-trade, lost, lost:SELECTOR, SELECTOR<VALUE (e.g. "capability.*<-2%") or SELECTOR<VALUE:significant';
@@ -83,6 +91,8 @@ export function parseGateRule(text: string): { ok: true; value: GateRule } | { o
   if (typeof s === "string") return { ok: false, error: `--fail-on "${text}": ${s}` };
   const percent = m[4] === "%";
   const value = Number(m[3]) / (percent ? 100 : 1);
+  // "1e999" matches the number pattern but is Infinity, a threshold no row can be tested against
+  if (!Number.isFinite(value)) return { ok: false, error: `--fail-on "${text}": the threshold ${m[3]}${m[4]} is not a finite number; give a value such as -2% or -0.05` };
   return { ok: true, value: { text: t, kind: "threshold", selector: s, op: m[2] as "<" | "<=" | ">" | ">=", value, percent, significant: m[5] !== undefined } };
 }
 

@@ -76,22 +76,30 @@ export function hasLoneSurrogate(s: string): boolean {
  * JSON.parse accepts `"\ud800"`, but it is half a character: printed or sent to a model
  * it becomes U+FFFD, so the item would not be what the file says.
  */
-export function loneSurrogateField(value: unknown, path = ""): string | null {
-  if (typeof value === "string") return hasLoneSurrogate(value) ? path || "(value)" : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = loneSurrogateField(value[i], `${path}[${i}]`);
-      if (found !== null) return found;
+export function loneSurrogateField(value: unknown): string | null {
+  // NOTE: an explicit stack and a visited set, not recursion: JSON.parse builds values nested
+  // deeper than the call stack, and a YAML alias inside its own anchor makes a cyclic value
+  type Entry = { v: unknown; path: string; badName?: true };
+  const stack: Entry[] = [{ v: value, path: "" }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { v, path, badName } = stack.pop()!;
+    if (badName) return `${path} (its name)`;
+    if (typeof v === "string") {
+      if (hasLoneSurrogate(v)) return path || "(value)";
+      continue;
     }
-    return null;
-  }
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
-      const at = path === "" ? k : `${path}.${k}`;
-      if (hasLoneSurrogate(k)) return `${at} (its name)`;
-      const found = loneSurrogateField(v, at);
-      if (found !== null) return found;
+    if (v === null || typeof v !== "object" || seen.has(v)) continue;
+    seen.add(v);
+    const children: Entry[] = [];
+    if (Array.isArray(v)) v.forEach((x, i) => children.push({ v: x, path: `${path}[${i}]` }));
+    else {
+      for (const [k, x] of Object.entries(v)) {
+        const at = path === "" ? k : `${path}.${k}`;
+        children.push(hasLoneSurrogate(k) ? { v: x, path: at, badName: true } : { v: x, path: at });
+      }
     }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]); // first child on top: the first field found is reported
   }
   return null;
 }

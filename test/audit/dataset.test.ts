@@ -216,6 +216,22 @@ describe("parseDataset: lines that would measure something other than the file s
     expect(e.message).toBe('d.jsonl:2: variant_of "b" names the item itself; an N-1 variant names the original item it changes, so point it there or remove variant_of');
   });
 
+  it("a chain of 100,000 variants and a loop of 20,000 resolve in one pass (no stack overflow, no n² messages)", () => {
+    const N = 100_000;
+    const lines = [JSON.stringify({ id: "v0", prompt: "p", answer: "x", cluster: "c" })];
+    for (let i = 1; i < N; i++) lines.push(JSON.stringify({ id: `v${i}`, prompt: "p", answer: "x", variant_of: `v${i - 1}` }));
+    const chain = parseDataset(lines.join("\n"), "chain.jsonl");
+    if (!chain.ok) throw new Error(JSON.stringify(chain).slice(0, 300));
+    expect(chain.items.length).toBe(N);
+    expect(chain.items[N - 1].cluster).toBe("c"); // the original's cluster reaches the last variant
+    const L = 20_000;
+    const loop = Array.from({ length: L }, (_, i) => JSON.stringify({ id: `l${i}`, prompt: "p", answer: "x", variant_of: `l${(i + 1) % L}` }));
+    const r = parseDataset([JSON.stringify({ id: "ok", prompt: "p", answer: "x" }), ...loop].join("\n"), "loop.jsonl", "skip");
+    if (!r.ok) throw new Error("expected the loop skipped");
+    expect(r.skipped.length).toBe(L);
+    expect(r.skipped[0].message).toBe('loop.jsonl:2: variant_of makes a loop ("l0" → "l1" → "l2" → "l3" → "l4" → … 19995 more → "l0"), so no item in it has an original; remove variant_of from the original item');
+  });
+
   it("a variant_of loop is a bad line on each of its items, naming the loop; a variant of the loop is dropped too", () => {
     const r = parseDataset(jsonl(
       { id: "ok", prompt: "p", answer: "x" },

@@ -130,6 +130,11 @@ describe("JSON", () => {
     expect(loneSurrogateField(JSON.parse('{"\\ud800": 1}'))).toBe("\ud800 (its name)");
     expect(loneSurrogateField(JSON.parse('"\\ud800"'))).toBe("(value)");
     expect(loneSurrogateField(JSON.parse('{"a": "\\ud83d\\ude00", "b": [1, null, true]}'))).toBeNull();
+    // a cyclic value (a YAML alias inside its own anchor) and one nested deeper than the call stack
+    const cyclic: Record<string, unknown> = { a: "ok" };
+    cyclic.self = [cyclic, { b: "x\udc00" }];
+    expect(loneSurrogateField(cyclic)).toBe("self[1].b");
+    expect(loneSurrogateField(JSON.parse("[".repeat(200_000) + '"\\ud800"' + "]".repeat(200_000)))).toBe("[0]".repeat(200_000));
   });
 
   it("parseJsonText: a lone surrogate is an error with the line it was given; a syntax error names its line", () => {

@@ -52,6 +52,31 @@ function tokenString(v: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The library lays tokens out in one array indexed by id, so one id of 10^9 costs a billion
+ * slots (measured: 70 s to load); real vocabularies stay under a million ids.
+ */
+const MAX_TOKEN_ID = 2 ** 24 - 1;
+
+/** The first token id in tokenizer.json that is not an integer in [0, MAX_TOKEN_ID], described; null when all are. */
+function badTokenId(json: unknown): string | null {
+  if (json === null || typeof json !== "object") return null; // the library refuses it, with its own message
+  const isId = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TOKEN_ID;
+  const want = `not an integer from 0 to ${MAX_TOKEN_ID}`;
+  const model = (json as Json).model;
+  const vocab = model !== null && typeof model === "object" ? (model as Json).vocab : undefined;
+  if (vocab !== null && typeof vocab === "object" && !Array.isArray(vocab)) {
+    for (const [token, id] of Object.entries(vocab)) if (!isId(id)) return `model.vocab gives token ${JSON.stringify(token)} the id ${JSON.stringify(id)}, ${want}`;
+  }
+  const added = (json as Json).added_tokens;
+  if (Array.isArray(added)) {
+    for (const a of added) {
+      if (a !== null && typeof a === "object" && !isId((a as Json).id)) return `added token ${JSON.stringify((a as Json).content)} has the id ${JSON.stringify((a as Json).id)}, ${want}`;
+    }
+  }
+  return null;
+}
+
 export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer> {
   const tokPath = join(dir, "tokenizer.json");
   const read = await readModelText(tokPath);
@@ -68,6 +93,9 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
   }
   const config = (await readJson(join(dir, "tokenizer_config.json"), "tokenizer config")) ?? {};
   const generation = (await readJson(join(dir, "generation_config.json"), "generation config")) ?? {};
+  // ids index the embedding: the library builds a vocab that maps a token to "BPE" or -1 (and encodes to it), or to 10^9
+  const badId = badTokenId(json);
+  if (badId !== null) throw new Error(`${tokPath}: ${badId}; re-export the model folder.`);
   let tok: Tokenizer;
   try {
     tok = new Tokenizer(json, config);

@@ -10,6 +10,7 @@ import { decodeFloats } from "../dtype.js";
 import { ioError, openForRead, readAt } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
 import { parseGgufHeader, NeedMore, type GgufHeader } from "./parse.js";
+import { allocTensor } from "../safetensors/reader.js";
 import { GGML_TYPES, type GgufValue } from "./types.js";
 
 export interface GgufTensorInfo {
@@ -67,8 +68,10 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
       if (!t) return fail({ code: "no_such_tensor", file: path, tensor: name });
       const dtype = READABLE[t.type as keyof typeof READABLE];
       if (!dtype) return fail({ code: "unsupported_dtype", file: path, tensor: name, dtype: t.typeName, supported: Object.values(READABLE) });
-      const out = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
-      const bytes = new Uint8Array(t.bytes!);
+      const numel = t.shape.reduce((a, b) => a * b, 1);
+      const allocated = allocTensor(path, name, numel, t.bytes!, () => ({ out: new Float32Array(numel), bytes: new Uint8Array(t.bytes!) }));
+      if (!allocated.ok) return allocated;
+      const { out, bytes } = allocated.value;
       try {
         const got = await readAt(fh, bytes, h.dataStart + t.offset);
         if (got < bytes.length) return fail({ code: "truncated", file: path, tensor: name, neededBytes: h.dataStart + t.offset + bytes.length, fileSize: h.dataStart + t.offset + got });
@@ -82,6 +85,13 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
   };
   return ok(file);
 }
+
+/**
+ * The largest header read: the bound safetensors' reference implementation puts on its
+ * header. Real GGUF headers (a 256k-token vocabulary with its merges) stay near 10 MB; a
+ * length or count that needs more is corrupt, and is refused before the bytes are read.
+ */
+export const MAX_GGUF_HEADER_BYTES = 100_000_000;
 
 /** Read a growing prefix of the file until the header parses (headers are usually < 10 MB). */
 async function readGgufHeader(fh: FileHandle, path: string, size: number): Promise<Result<GgufHeader & { tensors: GgufTensorInfo[] }>> {
@@ -100,8 +110,12 @@ async function readGgufHeader(fh: FileHandle, path: string, size: number): Promi
       return checked ? fail(checked) : ok(h.value as GgufHeader & { tensors: GgufTensorInfo[] });
     } catch (e) {
       if (!(e instanceof NeedMore)) throw e;
-      if (chunk >= size) return fail({ code: "truncated", file: path, tensor: e.where, neededBytes: e.needed, fileSize: size });
-      chunk = Math.min(size, Math.max(chunk * 2, e.needed));
+      // a claim past the end of the file is judged without reading the file
+      if (chunk >= size || e.needed > size) return fail({ code: "truncated", file: path, tensor: e.where, neededBytes: e.needed, fileSize: size });
+      if (e.needed > MAX_GGUF_HEADER_BYTES) {
+        return fail({ code: "bad_header", file: path, message: `${e.where} needs a header of ${e.needed} bytes, more than the ${MAX_GGUF_HEADER_BYTES}-byte limit (a corrupt length or count)` });
+      }
+      chunk = Math.min(size, MAX_GGUF_HEADER_BYTES, Math.max(chunk * 2, e.needed));
     }
   }
 }

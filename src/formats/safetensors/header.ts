@@ -72,13 +72,18 @@ export function parseHeader(file: string, json: string, headerLength: number, fi
     if (!Array.isArray(shape) || !shape.every(isCount)) return bad(`"shape" must be an array of non-negative integers`);
     if (!Array.isArray(offs) || offs.length !== 2) return bad(`"data_offsets" must be [begin, end]`);
     const [begin, end] = offs as unknown[];
-    const size = DTYPE_SIZES[dtype];
+    // own keys only: "__proto__" or "toString" must be unknown dtypes, not Object.prototype's members
+    const size = Object.hasOwn(DTYPE_SIZES, dtype) ? DTYPE_SIZES[dtype] : undefined;
     if (size === undefined) return fail({ code: "unknown_dtype", file, tensor: name, dtype, known: Object.keys(DTYPE_SIZES) });
+    if (typeof begin !== "number" || typeof end !== "number") return bad(`"data_offsets" must be two integers [begin, end], got ${JSON.stringify(offs)}`);
     if (!isCount(begin) || !isCount(end)) {
-      return fail({ code: "bad_offsets", file, tensor: name, begin: Number(begin), end: Number(end), message: "offsets must be non-negative integers" });
+      return fail({ code: "bad_offsets", file, tensor: name, begin, end, message: "offsets must be non-negative integers" });
     }
     if (end < begin) return fail({ code: "bad_offsets", file, tensor: name, begin, end, message: "end is before begin" });
-    const expectedBytes = (shape as number[]).reduce((a, b) => a * b, 1) * size;
+    // a zero dimension first: [2^60, 2^60, …, 0] is empty, though its running product overflows to NaN
+    const numel = (shape as number[]).includes(0) ? 0 : (shape as number[]).reduce((a, b) => a * b, 1);
+    const expectedBytes = numel * size;
+    if (!Number.isSafeInteger(expectedBytes)) return bad(`"shape" [${(shape as number[]).join(", ")}] holds more bytes than any file can`);
     if (end - begin !== expectedBytes) {
       return fail({ code: "size_mismatch", file, tensor: name, dtype, shape: shape as number[], expectedBytes, gotBytes: end - begin });
     }

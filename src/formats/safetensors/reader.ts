@@ -3,7 +3,9 @@
  * JSON header; each `readTensor` then reads that tensor's bytes with one positioned
  * read. Memory stays at one tensor, so multi-GB files are fine.
  */
+import { constants } from "node:buffer";
 import type { FileHandle } from "node:fs/promises";
+import type { FormatError } from "../errors.js";
 import { assertLittleEndianHost, decodeFloats } from "../dtype.js";
 import { ioError, openForRead, readAt } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
@@ -81,10 +83,15 @@ async function readTensorAt(fh: FileHandle, path: string, dataStart: number, inf
   const dtype = info.dtype as ReadableDType;
   const n = info.shape.reduce((a, b) => a * b, 1);
   if (out && out.length !== n) throw new Error(`readTensor("${info.name}"): out has ${out.length} elements, the tensor ${n}`);
-  const result = out ?? new Float32Array(n);
   const nbytes = info.end - info.begin;
-  // F32 reads straight into the result's memory; other dtypes go through a scratch buffer
-  const bytes = dtype === "F32" ? new Uint8Array(result.buffer, result.byteOffset, nbytes) : new Uint8Array(nbytes);
+  const allocated = allocTensor(path, info.name, n, nbytes, () => {
+    const result = out ?? new Float32Array(n);
+    // F32 reads straight into the result's memory; other dtypes go through a scratch buffer
+    const bytes = dtype === "F32" ? new Uint8Array(result.buffer, result.byteOffset, nbytes) : new Uint8Array(nbytes);
+    return { result, bytes };
+  });
+  if (!allocated.ok) return allocated;
+  const { result, bytes } = allocated.value;
   try {
     const got = await readAt(fh, bytes, dataStart + info.begin);
     if (got < nbytes) {
@@ -96,4 +103,22 @@ async function readTensorAt(fh: FileHandle, path: string, dataStart: number, inf
   }
   if (dtype !== "F32") decodeFloats(bytes, dtype, result);
   return ok(result);
+}
+
+/**
+ * Allocate a tensor's buffers, refusing one larger than a buffer can be instead of throwing a
+ * RangeError: the header was checked against the file's size, but a file can be that large
+ * (or sparse), and a tensor past the limit can never be read into one buffer.
+ */
+export function allocTensor<T>(file: string, tensor: string, numel: number, storedBytes: number, alloc: () => T): Result<T> {
+  // MAX_LENGTH bounds a typed array's length (elements) as well as a Buffer's bytes
+  const tooLarge: FormatError = { code: "tensor_too_large", file, tensor, elements: numel, limit: constants.MAX_LENGTH };
+  if (Math.max(numel, storedBytes) > constants.MAX_LENGTH) return fail(tooLarge);
+  try {
+    return ok(alloc());
+  } catch (e) {
+    // below the limit, the allocation itself can still fail (memory); that is the same answer
+    if (e instanceof RangeError) return fail(tooLarge);
+    throw e;
+  }
 }
