@@ -5,7 +5,7 @@
  * without a key says which flag passes one; a hung server fails in about --timeout; bad
  * values exit 2 without ever printing what was given as a key name.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,6 +58,13 @@ describe("ftledger audit with openai: connection settings", () => {
     expect(live.requests.every((q) => q.authorization === `Bearer ${KEY}`)).toBe(true);
     expect(live.maxInFlight).toBe(2); // the default, 8, shows 8 here
     expect(r.stdout + r.stderr).not.toContain(KEY);
+    // nor anywhere on disk: the run store, the request cache, the report
+    const store = join(dir, "store");
+    const files: string[] = [];
+    for (const f of await readdir(store, { recursive: true })) if ((await stat(join(store, f))).isFile()) files.push(f);
+    expect(files).toEqual(expect.arrayContaining(["runs.sqlite", "cache.sqlite"]));
+    expect(files.some((f) => f.endsWith(".html"))).toBe(true);
+    for (const f of files) expect((await readFile(join(store, f))).includes(KEY), f).toBe(false);
   }, 120_000);
 
   it("a key-protected server without --api-key-env: exit 2, and the message names --api-key-env", async () => {
