@@ -48,7 +48,10 @@ export async function openGguf(path: string): Promise<Result<GgufFile>> {
   const opened = await openForRead(path, "GGUF model");
   if (!opened.ok) return opened;
   const { fh, size } = opened.value;
-  const header = await readGgufHeader(fh, path, size);
+  const header = await readGgufHeader(fh, path, size).catch(async (e: unknown) => {
+    await fh.close(); // a bug's exception must not leak the file handle either
+    throw e;
+  });
   if (!header.ok) {
     await fh.close();
     return header;
