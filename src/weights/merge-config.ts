@@ -20,9 +20,8 @@
  * `{ filter, value }` whose first entry with `filter` a substring of the tensor name wins
  * (an entry without filter matches every tensor).
  */
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { loneSurrogateField, readTextFile, TEXT_LIMITS, textErrorDetail, type TextError } from "../formats/index.js";
+import { loneSurrogateField, parseYamlText, readTextFile, TEXT_LIMITS, textErrorDetail, type TextError } from "../formats/index.js";
 import { wfail, type WeightsResult } from "./errors.js";
 import { MERGE_METHOD_NAMES } from "./merge/index.js";
 import type { ModuleKind } from "./names.js";
@@ -78,12 +77,9 @@ function textField(e: TextError): string {
 }
 
 export function parseMergeConfig(text: string, file: string): WeightsResult<MergeConfig> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    return wfail({ code: "bad_config", file, field: "(yaml)", message: `not valid YAML: ${(e as Error).message.split("\n")[0]}` });
-  }
+  const parsed = parseYamlText(text);
+  if (!parsed.ok) return wfail({ code: "bad_config", file, field: parsed.line === undefined ? "(yaml)" : `line ${parsed.line}`, message: `not valid YAML: ${parsed.message}` });
+  const raw = parsed.value;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     return wfail({ code: "bad_config", file, field: "(root)", message: "expected a mapping with merge_method:, models: and (for most methods) base_model:" });
   }

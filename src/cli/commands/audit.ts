@@ -4,14 +4,13 @@
  * gate with --fail-on. Exit codes: 0 ok, 1 the gate failed, 2 bad input.
  */
 import { join, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import {
   armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, readDataset, regressionLines, suiteItems, SUITES,
   writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName,
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
-import { formatTextError, loneSurrogateField, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
+import { formatTextError, loneSurrogateField, parseYamlText, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
 import { openRequestCache, withCache, type CachedLanguageModel, type LanguageModel } from "../../backends/index.js";
 import { EftTopKModel, openAnyModel as openModel } from "../../compose/index.js";
 import { parsePromptFormat, PROBE_IDS, renderer, selectProbes, type Item, type PromptFormat } from "../../probes/index.js";
@@ -86,15 +85,13 @@ export async function readAuditConfig(path: string): Promise<{ ok: true; value: 
   const read = await readTextFile(path, { limit: TEXT_LIMITS.settings });
   if (!read.ok) return { ok: false, error: formatTextError(read.error, { flag: "--config", kind: "a YAML or JSON file", holds: "a mapping of settings (base:, tuned:, …)" }) };
   const text = read.value;
-  try {
-    const v = parseYaml(text) as unknown;
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: `--config ${path}: expected a mapping of settings (base:, tuned:, …)` };
-    const field = loneSurrogateField(v); // YAML's "\ud800" escape, like JSON's
-    if (field !== null) return { ok: false, error: formatTextError({ code: "lone_surrogate", file: path, field }, { flag: "--config" }) };
-    return { ok: true, value: v as Record<string, unknown> };
-  } catch (e) {
-    return { ok: false, error: `--config ${path}: not valid YAML (${(e as Error).message.split("\n")[0]})` };
-  }
+  const parsed = parseYamlText(text);
+  if (!parsed.ok) return { ok: false, error: `--config ${path}${parsed.line === undefined ? "" : `:${parsed.line}`}: not valid YAML (${parsed.message}); fix it, or write the settings as JSON` };
+  const v = parsed.value;
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: `--config ${path}: expected a mapping of settings (base:, tuned:, …)` };
+  const field = loneSurrogateField(v); // YAML's "\ud800" escape, like JSON's
+  if (field !== null) return { ok: false, error: formatTextError({ code: "lone_surrogate", file: path, field }, { flag: "--config" }) };
+  return { ok: true, value: v as Record<string, unknown> };
 }
 
 export function validateAuditConfig(raw: Record<string, unknown>, where: string): { ok: true; value: AuditConfig } | { ok: false; error: string } {
