@@ -40,6 +40,9 @@ export function modelDims(c: ModelConfig): ModelDims {
 export type ConfigError = { code: "bad_config"; field: keyof ModelConfig; message: string };
 
 /** Check a config; every problem is returned, each naming its field. */
+/** The longest context the engine takes: 2²⁰ positions (the longest real llama contexts, ~1M, fit). */
+export const MAX_CONTEXT = 1 << 20;
+
 export function validateConfig(c: ModelConfig): ConfigError[] {
   const errors: ConfigError[] = [];
   const bad = (field: keyof ModelConfig, message: string) => errors.push({ code: "bad_config", field, message });
@@ -48,6 +51,7 @@ export function validateConfig(c: ModelConfig): ConfigError[] {
     if (!Number.isInteger(c[f]) || c[f] <= 0) bad(f, `${f} must be a positive integer, got ${String(c[f])}`);
   }
   if (errors.length) return errors;
+  if (c.contextLength > MAX_CONTEXT) bad("contextLength", `contextLength ${c.contextLength} is more than the engine takes (${MAX_CONTEXT}): it allocates its RoPE table for the whole context, so a corrupt value would exhaust memory`);
   if (c.dim % c.nHeads !== 0) bad("nHeads", `dim ${c.dim} is not divisible by nHeads ${c.nHeads}`);
   else if (headDim(c) % 2 !== 0) bad("nHeads", `head size ${headDim(c)} must be even for RoPE`);
   if (c.nHeads % c.nKvHeads !== 0) bad("nKvHeads", `nHeads ${c.nHeads} is not a multiple of nKvHeads ${c.nKvHeads}`);

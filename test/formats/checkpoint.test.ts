@@ -105,6 +105,9 @@ describe("readModelConfig", () => {
     expect(field({ ...hf, hidden_size: "32" })).toBe("hidden_size");
     expect(field({ ...hf, num_key_value_heads: 3 })).toBe("num_key_value_heads");
     expect(field({ ...hf, attention_bias: true })).toBe("attention_bias");
+    // a corrupt context length would size the engine's RoPE table: refused before it is built
+    expect(field({ ...hf, max_position_embeddings: 2 ** 40 })).toBe("max_position_embeddings");
+    expect(field({ ...hf, max_position_embeddings: 131072 })).toBeNull(); // a real long-context llama's
     const e = errorOf(readModelConfig({ ...hf, rope_scaling: { type: "yarn" } }, "x/config.json"));
     expect(formatFormatError(e)).toMatch(/x\/config\.json.*rope_scaling/);
   });
