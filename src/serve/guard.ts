@@ -33,6 +33,17 @@ export function hostnameOf(host: string): string {
   return h.replace(/\.$/, ""); // "localhost." is localhost
 }
 
+/**
+ * The host to print in a server's URL: the bound address, in brackets when IPv6, and a
+ * loopback address for a wildcard bind (0.0.0.0 and :: are where it listens, not names it
+ * answers to: a browser that reaches 0.0.0.0 is refused like any foreign name).
+ */
+export function urlHostOf(boundHost: string): string {
+  const h = hostnameOf(boundHost);
+  if (WILDCARDS.has(h)) return h.includes(":") ? "[::1]" : "127.0.0.1";
+  return h;
+}
+
 /** The host names a server bound to `boundHost` answers to. */
 export function allowedHosts(boundHost: string | undefined, allowHosts: readonly string[] = []): Set<string> {
   const names = new Set(LOOPBACK);

@@ -173,9 +173,15 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
               signal,
             })).samples
           : Array.from({ length: req.n }, () => null);
+        let unsampled: CompletionChoice | undefined; // max_tokens 0: the n choices are one and the same
         for (const sample of gen) {
+          // scoring is one synchronous pass: go through the event loop between choices, so other
+          // requests take their turns and a client that left is noticed
+          await new Promise((resolve) => setImmediate(resolve));
           signal.throwIfAborted();
-          choices.push(await completionChoice(model, req, prompt, sample, choices.length));
+          const choice = sample === null && unsampled ? { ...unsampled, index: choices.length } : await completionChoice(model, req, prompt, sample, choices.length);
+          if (sample === null) unsampled = choice;
+          choices.push(choice);
         }
       }
     } catch (e) {

@@ -2,6 +2,7 @@
 import { serve, type ServerType } from "@hono/node-server";
 import type { LanguageModel } from "../backends/index.js";
 import { createOpenAIApp, type ServeOptions } from "./openai-app.js";
+import { urlHostOf } from "./guard.js";
 
 export interface RunningServer {
   url: string;
@@ -11,7 +12,7 @@ export interface RunningServer {
 export function startServer(model: LanguageModel, o: ServeOptions & { port: number; host?: string }): Promise<RunningServer> {
   const host = o.host ?? "127.0.0.1";
   const app = createOpenAIApp(model, { boundHost: host, ...o });
-  const urlHost = host.includes(":") ? `[${host}]` : host; // an IPv6 address goes in brackets
+  const urlHost = urlHostOf(host);
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {

@@ -1,7 +1,7 @@
 /** Start `ftledger view` on a port (Hono on Node's HTTP server). */
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
-import { hostGuard } from "../serve/index.js";
+import { hostGuard, urlHostOf } from "../serve/index.js";
 import { checkViewStore, viewApp } from "./app.js";
 import { messagePage } from "./pages.js";
 
@@ -32,7 +32,7 @@ export function startViewServer(storeDir: string, o: { port: number; host?: stri
     refuse: (c, message) => (c.req.path.startsWith("/api/") ? c.json({ error: { message } }, 403) : c.html(messagePage(403, "Not answered", message), 403)),
   }));
   app.all("*", (c) => inner.fetch(c.req.raw, c.env));
-  const urlHost = host.includes(":") ? `[${host}]` : host; // an IPv6 address goes in brackets
+  const urlHost = urlHostOf(host);
   return new Promise((resolve, reject) => {
     let server: ServerType;
     try {

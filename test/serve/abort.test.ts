@@ -72,6 +72,7 @@ describe("builtin backend: AbortSignal", () => {
 describe("ftledger serve: a client that disconnects", () => {
   let server: RunningServer;
   const calls: { settled?: string }[] = [];
+  let scorings = 0;
 
   beforeAll(async () => {
     // the builtin model, with each generate call's outcome recorded
@@ -87,6 +88,10 @@ describe("ftledger serve: a client that disconnects", () => {
         call.settled = (e as Error).name;
         throw e;
       }
+    };
+    spy.scoreTokens = async (ids, k) => {
+      scorings++;
+      return builtin.scoreTokens!(ids, k);
     };
     server = await startServer(spy, { port: 0, modelName: "tiny", limits: { maxConcurrent: 1 } });
   });
@@ -110,5 +115,28 @@ describe("ftledger serve: a client that disconnects", () => {
     const next = await fetch(server.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tiny", prompt: "x", max_tokens: 2 }) });
     expect(next.status).toBe(200);
     expect(calls.length).toBe(settledBefore + 1);
+  }, 30_000);
+
+  it("echo scoring: n identical choices are scored once, and the work stops when the client goes away", async () => {
+    const one = await fetch(server.url + "/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tiny", prompt: "a b c", max_tokens: 0, echo: true, logprobs: 1, n: 16 }) });
+    expect(one.status).toBe(200);
+    const body = (await one.json()) as { choices: { index: number; logprobs: unknown }[] };
+    expect(body.choices.map((c) => c.index)).toEqual([...Array(16).keys()]);
+    expect(new Set(body.choices.map((c) => JSON.stringify(c.logprobs))).size).toBe(1);
+    expect(scorings).toBe(1);
+    scorings = 0;
+    const prompts = Array.from({ length: 64 }, (_, i) => `${"long prompt ".repeat(5)}${i}`);
+    const payload = JSON.stringify({ model: "tiny", prompt: prompts, max_tokens: 0, echo: true, logprobs: 5, n: 1 });
+    const url = new URL(server.url + "/completions");
+    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } });
+    req.on("error", () => {}); // destroyed below
+    req.end(payload);
+    await until(() => scorings >= 2, "the first scorings");
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    const after = scorings;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(scorings).toBe(after); // stopped
+    expect(scorings).toBeLessThan(prompts.length);
   }, 30_000);
 });

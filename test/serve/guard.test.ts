@@ -4,7 +4,7 @@
  * cannot reach the server through DNS rebinding or send it requests from its own origin.
  */
 import { describe, expect, it } from "vitest";
-import { createOpenAIApp, hostnameOf } from "../../src/serve/index.js";
+import { createOpenAIApp, hostnameOf, startServer } from "../../src/serve/index.js";
 import { fakeModel, post, type ErrorBody } from "./helpers.js";
 
 const get = (app: { fetch: (r: Request) => Response | Promise<Response> }, headers: Record<string, string>) =>
@@ -17,6 +17,18 @@ describe("serve: Host and Origin", () => {
     expect(hostnameOf("::1")).toBe("[::1]");
     expect(hostnameOf("127.0.0.1")).toBe("127.0.0.1");
     expect(hostnameOf("example.com.")).toBe("example.com");
+  });
+
+  it("bound to a wildcard address, the URL it prints is one it answers (0.0.0.0 itself is refused)", async () => {
+    const server = await startServer(fakeModel(), { port: 0, host: "0.0.0.0", modelName: "m" });
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+      expect((await fetch(server.url + "/models")).status).toBe(200);
+      const port = new URL(server.url).port;
+      expect((await fetch(`http://0.0.0.0:${port}/v1/models`)).status).toBe(403);
+    } finally {
+      await server.close();
+    }
   });
 
   it("answers loopback names with any port, refuses another Host with 403", async () => {
