@@ -116,8 +116,8 @@ export async function writeBytesAtomic(path: string, write: (fh: FileHandle) => 
  * directories in one step: a crash between the two renames leaves no `dir`, with the
  * old folder intact as `dir.old-<pid>` (rename it back by hand). Lab runs avoid that
  * window by writing each checkpoint to a new step folder (src/train/run.ts).
- * Leftovers of earlier killed writes to `dir` (`dir.tmp-<pid>`, `dir.old-<pid>` of a
- * process that no longer runs) are removed first (stale-temps.ts).
+ * A `dir.tmp-<pid>` that an earlier killed write left (its process no longer runs) is
+ * removed first (stale-temps.ts); a `dir.old-<pid>` is never removed automatically.
  */
 export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}`;

@@ -2,18 +2,18 @@
  * What a write killed mid-way leaves next to its target, and its removal:
  *
  *   NAME.tmp-PID           a folder being built (replaceDirAtomic, lab checkpoints)
- *   NAME.old-PID           the previous NAME, between replaceDirAtomic's two renames
  *   .NAME.PID.HEX.tmp      a file being written (writeBytesAtomic)
  *
  * A leftover is removed only when process PID no longer runs on this machine: a live
- * process may still be writing it (another run in the same folder, or this one). A
- * `NAME.old-PID` is removed only when NAME exists: otherwise it is the one complete
- * copy left, and stays for the user to rename back.
+ * process may still be writing it (another run in the same folder, or this one).
+ * NOTE: `NAME.old-PID` (the previous NAME, between replaceDirAtomic's two renames) is
+ * never removed: it may be the one complete copy left, and a user's own folder can carry
+ * such a name ("merged.old-2024"), which a recursive delete must never touch.
  */
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
-const DIR_TEMP = /^(.+)\.(tmp|old)-(\d+)$/;
+const DIR_TEMP = /^(.+)\.(tmp)-(\d+)$/;
 const FILE_TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]{8}\.tmp$/;
 
 /** Does process `pid` no longer run? (EPERM: it runs, as another user.) */
@@ -28,9 +28,9 @@ export function processGone(pid: number): boolean {
 }
 
 interface Leftover {
-  /** The name the write was for: NAME (for `.old-`, what must exist before the copy may go). */
+  /** The name the write was for. */
   replaces: string;
-  kind: "tmp" | "old" | "file";
+  kind: "tmp" | "file";
   pid: number;
 }
 
@@ -41,7 +41,7 @@ function leftoverOf(name: string): Leftover | null {
   if (!m) return null;
   const pid = Number(d ? d[3] : m[2]);
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
-  return { replaces: m[1], kind: d ? (d[2] as "tmp" | "old") : "file", pid };
+  return { replaces: m[1], kind: d ? "tmp" : "file", pid };
 }
 
 /**
@@ -55,7 +55,6 @@ export async function removeStaleTemps(parent: string, o: { of?: readonly string
   for (const name of names) {
     const l = leftoverOf(name);
     if (!l || (o.of && !o.of.includes(l.replaces)) || !processGone(l.pid)) continue;
-    if (l.kind === "old" && !(await stat(join(parent, l.replaces)).then(() => true, () => false))) continue;
     await rm(join(parent, name), { recursive: true, force: true });
     removed.push(join(parent, name));
   }

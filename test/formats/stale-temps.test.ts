@@ -69,13 +69,15 @@ describe("removeStaleTemps", () => {
     expect((await readdir(d)).sort()).toEqual([`other.tmp-${dead}`]);
   });
 
-  it("an .old- copy goes only when the folder it was replaced by exists (else it is the one copy left)", async () => {
+  it("never removes an .old- folder: it may be the one copy left, or a user's own folder of that name", async () => {
     const d = join(dir, "old");
     await folderWithFile(join(d, `a.old-${dead}`));
     await folderWithFile(join(d, "a"));
     await folderWithFile(join(d, `b.old-${dead}`));
+    await folderWithFile(join(d, "merged.old-2024"));
+    await folderWithFile(join(d, "merged"));
     await removeStaleTemps(d);
-    expect((await readdir(d)).sort()).toEqual(["a", `b.old-${dead}`]);
+    expect((await readdir(d)).sort()).toEqual(["a", `a.old-${dead}`, `b.old-${dead}`, "merged", "merged.old-2024"]);
   });
 
   it("a missing folder has nothing to remove", async () => {
