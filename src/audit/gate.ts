@@ -25,11 +25,12 @@
  */
 import { confidenceBound, holm } from "../stats/index.js";
 import type { Ledger, LedgerRow } from "./ledger.js";
+import { wildcard, type Selector } from "./wildcard.js";
 
 export type GateRule =
   | { text: string; kind: "hidden-trade" }
-  | { text: string; kind: "lost"; selector: RegExp }
-  | { text: string; kind: "threshold"; selector: RegExp; op: "<" | "<=" | ">" | ">="; value: number; percent: boolean; significant: boolean };
+  | { text: string; kind: "lost"; selector: Selector }
+  | { text: string; kind: "threshold"; selector: Selector; op: "<" | "<=" | ">" | ">="; value: number; percent: boolean; significant: boolean };
 
 /** A row that broke a rule, and why. */
 export interface GateRowFailure {
@@ -59,20 +60,11 @@ export interface GateResult {
   untested: { rule: string; tuned: number; rows: { probe: string; metric: string; domain?: string; reason: string }[] }[];
 }
 
-function selectorOf(text: string): RegExp | string {
+function selectorOf(text: string): Selector | string {
   if (!/^(proxy|capability|\*)\.[A-Za-z0-9_.*@-]+$/.test(text)) {
     return `selector "${text}" must be ROLE.PROBE.METRIC with ROLE proxy, capability or *, and * for any text (e.g. capability.*)`;
   }
-  // a run of * is one * ("a**b" means "a*b"): as consecutive ".*" the pattern backtracks
-  // exponentially on a row it does not match (10 stars took a second, 16 took minutes)
-  const escaped = text.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*+/g, ".*");
-  const re = new RegExp(`^${escaped}$`);
-  try {
-    re.test(""); // V8 compiles on first use: a selector too large to compile fails here, not in the gate
-  } catch (e) {
-    return `selector "${text.length > 80 ? `${text.slice(0, 80)}…` : text}" (${text.length} characters) cannot be matched (${(e as Error).message}); shorten it, using * for any text`;
-  }
-  return re;
+  return wildcard(text);
 }
 
 const USAGE = 'use hidden-trade, lost, lost:SELECTOR, SELECTOR<VALUE (e.g. "capability.*<-2%") or SELECTOR<VALUE:significant';
@@ -80,7 +72,7 @@ const USAGE = 'use hidden-trade, lost, lost:SELECTOR, SELECTOR<VALUE (e.g. "capa
 export function parseGateRule(text: string): { ok: true; value: GateRule } | { ok: false; error: string } {
   const t = text.trim();
   if (t === "hidden-trade") return { ok: true, value: { text: t, kind: "hidden-trade" } };
-  if (t === "lost") return { ok: true, value: { text: t, kind: "lost", selector: /.*/ } };
+  if (t === "lost") return { ok: true, value: { text: t, kind: "lost", selector: wildcard("*") } };
   if (t.startsWith("lost:")) {
     const s = selectorOf(t.slice(5));
     return typeof s === "string" ? { ok: false, error: `--fail-on "${text}": ${s}` } : { ok: true, value: { text: t, kind: "lost", selector: s } };
@@ -105,7 +97,7 @@ export const improvement = (r: Pick<LedgerRow, "delta" | "higherIsBetter">) => (
 
 /** The names a selector is matched against: the row's probe, and every probe that shares the row (MetricSpec.shared). */
 const keysOf = (r: LedgerRow) => [r.probe, ...(r.sharedBy ?? [])].map((probe) => `${r.role}.${probe}.${r.metric}`);
-const matches = (selector: RegExp, r: LedgerRow) => keysOf(r).some((k) => selector.test(k));
+const matches = (selector: Selector, r: LedgerRow) => keysOf(r).some((k) => selector.test(k));
 
 const rowKey = (r: LedgerRow) => ({ probe: r.probe, metric: r.metric, ...(r.domain ? { domain: r.domain } : {}) });
 const failure = (r: LedgerRow, reason: string, extra: Partial<GateRowFailure> = {}): GateRowFailure => ({ ...rowKey(r), delta: r.delta, verdict: r.verdict, reason, ...extra });

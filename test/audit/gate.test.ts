@@ -54,7 +54,7 @@ describe("parseGateRule", () => {
   it("hidden-trade and lost", () => {
     expect(rule("hidden-trade")).toEqual({ text: "hidden-trade", kind: "hidden-trade" });
     const lost = rule(" lost ");
-    expect(lost).toEqual({ text: "lost", kind: "lost", selector: /.*/ });
+    expect(lost).toMatchObject({ text: "lost", kind: "lost", selector: { source: "*" } });
   });
 
   it("lost:SELECTOR matches ROLE.PROBE.METRIC with * for any text", () => {
