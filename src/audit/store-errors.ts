@@ -7,6 +7,7 @@
  * NOTE: no case deletes, repairs or rewrites the file. A run store's records cost model
  * calls to recompute, so only the user decides to move one aside.
  */
+import { shellWord } from "../formats/index.js";
 
 export type StoreErrorDetail =
   /** The store folder cannot be created. `path` is the folder. */
@@ -36,7 +37,7 @@ const BUSY_SECONDS = 10;
 /** What to do with a damaged store: never "delete it", its records are not free to recompute. */
 function damagedAdvice(path: string): string {
   return `ftledger leaves it as it is, since its records cost model calls to recompute: restore ${path} from a backup, ` +
-    `or move it aside (mv ${path} ${path}.damaged) and rerun the audit, which starts a new store there ` +
+    `or move it aside (mv ${shellWord(path)} ${shellWord(`${path}.damaged`)}) and rerun the audit, which starts a new store there ` +
     "(model calls already in the request cache beside it are not repeated).";
 }
 
@@ -46,7 +47,11 @@ function failedAdvice(e: Extract<StoreErrorDetail, { code: "failed" }>, access: 
   if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) return `the file is damaged; ${damagedAdvice(e.path)}`;
   if (code.startsWith("SQLITE_FULL")) return `the disk is full: free some space, then ${again}.`;
   if (code.startsWith("SQLITE_IOERR")) return `the disk failed to read or write it: check the disk, then ${again}.`;
-  if (code.startsWith("SQLITE_READONLY")) return "the file or its folder became read-only: make it writable again, or copy the folder somewhere writable and give --store the copy.";
+  if (code.startsWith("SQLITE_READONLY")) {
+    return access === "write"
+      ? "the file or its folder became read-only: make it writable again, or copy the folder somewhere writable and give --store the copy."
+      : "the file or its folder cannot be read as it is now: copy the folder somewhere writable and view the copy.";
+  }
   if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return `another process held the store for more than ${BUSY_SECONDS} s: when it is done, ${again}.`;
   return `${again}; if it fails again, report this message.`;
 }

@@ -4,7 +4,9 @@
  * audit config keys (validated by the audit's schema), and their conversion into the
  * backend's `OpenAIConnection`. Other specs ignore them.
  *
- * NOTE: `serve` has none of them: its `--api-key-env` is the key its own clients must send.
+ * NOTE: on `serve` they are `--upstream-…` (`--upstream-api-key-env` and so on): there
+ * `--api-key-env` is the key its own clients must send; `forUpstream` renames the flags in
+ * the backend's messages to match.
  *
  * NOTE: `--api-key-env` takes the NAME of a variable. It is checked with the config keys
  * (`openaiSettingsShape`), not by a commander argument parser, because commander quotes a
@@ -55,12 +57,32 @@ function numberFlag(flag: string, rule: z.ZodType) {
   };
 }
 
-export function addOpenAIOptions(cmd: Command): Command {
+/** The four flags on `cmd`, each named `--PREFIX…` (serve uses the prefix "upstream-"). */
+export function addOpenAIOptions(cmd: Command, prefix = ""): Command {
+  const f = (name: string) => `--${prefix}${name}`;
   return cmd
-    .addOption(new Option("--api-key-env <NAME>", "openai: models: the environment variable that holds the API key, sent as a Bearer token and never printed or stored (default: none, no key sent)"))
-    .option("--timeout <seconds>", "openai: models: seconds one request may take before it is given up and retried (default 60: a long generation on a busy server still fits)", numberFlag("--timeout", openaiSettingsShape.timeout))
-    .option("--retries <n>", "openai: models: retry rounds once every endpoint has failed a request; moving to another replica is free (default 5: up to ~15 s of backoff, rides out a restart)", numberFlag("--retries", openaiSettingsShape.retries))
-    .option("--concurrency <n>", "openai: models: requests in flight at once over all of a model's endpoints (default 8: fills a small vLLM batch without queueing)", numberFlag("--concurrency", openaiSettingsShape.concurrency));
+    .addOption(new Option(`${f("api-key-env")} <NAME>`, "openai: models: the environment variable that holds the API key, sent as a Bearer token and never printed or stored (default: none, no key sent)"))
+    .option(`${f("timeout")} <seconds>`, "openai: models: seconds one request may take before it is given up and retried (default 60: a long generation on a busy server still fits)", numberFlag(f("timeout"), openaiSettingsShape.timeout))
+    .option(`${f("retries")} <n>`, "openai: models: retry rounds once every endpoint has failed a request; moving to another replica is free (default 5: up to ~15 s of backoff, rides out a restart)", numberFlag(f("retries"), openaiSettingsShape.retries))
+    .option(`${f("concurrency")} <n>`, "openai: models: requests in flight at once over all of a model's endpoints (default 8: fills a small vLLM batch without queueing)", numberFlag(f("concurrency"), openaiSettingsShape.concurrency));
+}
+
+/** serve's `--upstream-…` values (commander's camelCase) as the plain flag values. */
+export function upstreamFlags(o: { upstreamApiKeyEnv?: string; upstreamTimeout?: number; upstreamRetries?: number; upstreamConcurrency?: number }): OpenAIFlagValues {
+  return { apiKeyEnv: o.upstreamApiKeyEnv, timeout: o.upstreamTimeout, retries: o.upstreamRetries, concurrency: o.upstreamConcurrency };
+}
+
+/** A backend message with its flag advice renamed to serve's `--upstream-…` flags. */
+export function forUpstream(message: string): string {
+  return message.replace(/--(api-key-env|timeout|retries|concurrency)\b/g, "--upstream-$1");
+}
+
+/** Flag values checked by the config keys' rules (the key-variable name above all), as settings. */
+export function checkedSettings(o: OpenAIFlagValues, flagPrefix = ""): { ok: true; value: OpenAISettings } | { ok: false; error: string } {
+  const r = z.object(openaiSettingsShape).safeParse(settingsOfFlags(o));
+  if (r.success) return { ok: true, value: r.data };
+  const is = r.error.issues[0];
+  return { ok: false, error: `--${flagPrefix}${String(is.path[0])} ${is.message}` };
 }
 
 /** The flags given, as config keys (flags not given are left out, so a config file's value stands). */

@@ -45,7 +45,8 @@ export function formatBytes(n: number): string {
 }
 
 /** A path as one shell word. */
-const shellWord = (p: string) => (/^[\w./+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
+/** A path as one word of a POSIX shell command (quoted when it needs to be), for advice users paste. */
+export const shellWord = (p: string) => (/^[\w./+-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`);
 
 /** Where a converted copy could go: items.jsonl → items.utf8.jsonl. */
 function convertedName(file: string): string {

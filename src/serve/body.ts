@@ -15,7 +15,7 @@ export function jsonBody(maxBytes: number, refuse: Refuse): MiddlewareHandler {
     maxSize: maxBytes,
     onError: (c) => {
       const length = c.req.header("content-length");
-      const size = length !== undefined ? `${length} bytes` : "more than that";
+      const size = length !== undefined ? `${length} bytes` : `more than ${maxBytes} bytes`;
       return refuse(c, 413, `the request body is ${size}; this server takes at most ${maxBytes} bytes (--max-body-bytes). Send fewer or shorter prompts per request, or restart the server with a larger --max-body-bytes.`);
     },
   });

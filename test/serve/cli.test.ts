@@ -2,10 +2,11 @@
  * `ftledger serve`'s limit and guard flags reach the server: a real child process over
  * zoo/base-s, with --api-key-env and --max-prompts.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ftledger } from "../cli/run-cli.js";
+import { ftledger, ftledgerAsync } from "../cli/run-cli.js";
+import { startFakeOpenAIServer } from "../helpers/fake-openai-server.js";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -14,6 +15,32 @@ describe("ftledger serve flags", () => {
     const r = ftledger("serve", "builtin:zoo/base-s", "--port", "0", "--api-key-env", "FTLEDGER_TEST_NO_SUCH_KEY");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--api-key-env FTLEDGER_TEST_NO_SUCH_KEY: that environment variable is not set/);
+  });
+
+  it("an openai: model behind serve takes --upstream-… settings, and its errors name those flags", async () => {
+    const upstream = await startFakeOpenAIServer({ apiKey: "sk-upstream-0123" });
+    try {
+      const r = await ftledgerAsync("serve", `openai:${upstream.url}#toy`, "--port", "0", "--upstream-timeout", "5", "--upstream-retries", "0");
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/HTTP 401/);
+      expect(r.stderr).toContain("--upstream-api-key-env NAME");
+      expect(r.stderr).not.toMatch(/ --api-key-env/);
+    } finally {
+      await upstream.close();
+    }
+    const bad = ftledger("serve", "openai:http://127.0.0.1:1/v1#m", "--upstream-api-key-env", "sk-abc 123");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--upstream-api-key-env must be the NAME of an environment variable/);
+    expect(bad.stderr).not.toContain("sk-abc 123");
+  }, 60_000);
+
+  it("refuses an API key with whitespace, which no Authorization header could match", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src", "cli", "main.ts"), "serve", "builtin:zoo/base-s", "--port", "0", "--api-key-env", "FTLEDGER_TEST_KEY"], {
+      cwd: root, env: { ...process.env, FTLEDGER_TEST_KEY: "two words" }, encoding: "utf8", timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/the key holds whitespace/);
+    expect(r.stderr).not.toContain("two words");
   });
 
   it("serves with an API key and a prompt cap, never printing the key", async () => {

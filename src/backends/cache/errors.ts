@@ -7,6 +7,7 @@
  * it advises instead is moving the file aside: a cache holds only model responses, so the
  * next run starts a new one at the same path and asks the models again.
  */
+import { shellWord } from "../../formats/index.js";
 
 export type RequestCacheErrorDetail =
   /** The file exists but does not start with the SQLite header (or SQLite calls it corrupt). */
@@ -29,7 +30,7 @@ const BUSY_SECONDS = 10;
 
 /** The advice that works for any cache file: it holds only responses, which are asked for again. */
 function moveAside(path: string, suffix: string): string {
-  return `move it aside (mv ${path} ${path}.${suffix}): a request cache holds only model responses, and the next run starts a new one there and asks the models again`;
+  return `move it aside (mv ${shellWord(path)} ${shellWord(`${path}.${suffix}`)}): a request cache holds only model responses, and the next run starts a new one there and asks the models again`;
 }
 
 function failedAdvice(e: Extract<RequestCacheErrorDetail, { code: "failed" }>): string {
