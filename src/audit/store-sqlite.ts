@@ -15,37 +15,15 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
+import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "../backends/index.js";
 import { StoreError, type StoreAccess, type StoreErrorDetail } from "./store-errors.js";
 
-/** How long a process waits for another's write lock before SQLITE_BUSY. */
-export const BUSY_TIMEOUT_MS = 10_000;
-/** Problems the integrity check lists at most (its cost is one pass over every page either way). */
-const MAX_PROBLEMS = 3;
+/** How long a process waits for another's write lock before SQLITE_BUSY (the request cache's too). */
+export const BUSY_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS;
 
 export type Sqlite = Database.Database;
 
-export function sqliteCode(e: unknown): string | undefined {
-  return e instanceof Database.SqliteError ? e.code : undefined;
-}
-
-const isDamage = (code: string | undefined) => code === "SQLITE_NOTADB" || !!code?.startsWith("SQLITE_CORRUPT");
-
-/**
- * SQLite's quick_check: every page's structure, without the index-content cross-check of
- * integrity_check. null when the file is sound, else the first problems it found.
- */
-export function integrityProblems(db: Sqlite): string | null {
-  let rows: unknown[];
-  try {
-    rows = db.pragma(`quick_check(${MAX_PROBLEMS})`, { simple: false }) as unknown[];
-  } catch (e) {
-    if (isDamage(sqliteCode(e))) return (e as Error).message;
-    throw e;
-  }
-  const lines = rows.map((r) => String(Object.values(r as Record<string, unknown>)[0]));
-  if (lines.length === 1 && lines[0] === "ok") return null;
-  return lines.join("; ").replace(/\*\*\* in database main \*\*\*\s*/g, "").replace(/\s*\n\s*/g, "; ");
-}
+export { integrityProblems };
 
 /** Is a failure to read in place the read-only-folder case a copy in memory can serve? */
 function needsCopy(e: unknown): boolean {

@@ -19,9 +19,9 @@ export { type FloatDType, f32ToF16Bits, f16BitsToF32, f32ToBf16Bits } from "./dt
 
 // strict text input: every user file read as text (JSONL, settings, a model's JSON) goes through here
 export { type TextResult, type TextLimit, type ReadTextOptions, type ReadLinesOptions, type TextLine, TEXT_LIMITS, readTextFile, readJsonText, parseJsonText, readTextLines } from "./text.js";
-export { type TextError, type TextErrorCode, type TextRole, formatTextError, textErrorDetail, formatBytes, shellWord } from "./text-errors.js";
+export { type TextError, type TextErrorCode, type TextRole, formatTextError, textErrorDetail, shellWord } from "./text-errors.js";
 export { type YamlResult, parseYamlText } from "./yaml.js";
-export { type OtherEncoding, firstInvalidUtf8, sniffOtherEncoding, hasLoneSurrogate, loneSurrogateField } from "./utf8.js";
+export { type OtherEncoding, firstInvalidUtf8, sniffOtherEncoding, loneSurrogateField } from "./utf8.js";
 
 // safetensors
 export { type TensorInfo, DTYPE_SIZES, READABLE_DTYPES } from "./safetensors/header.js";

@@ -2,4 +2,4 @@
 export { createOpenAIApp, type ServeOptions } from "./openai-app.js";
 export { startServer, type RunningServer } from "./serve.js";
 export { DEFAULT_LIMITS, type ServeLimits } from "./limits.js";
-export { hostGuard, allowedHosts, hostnameOf, urlHostOf, type HostGuardOptions } from "./guard.js";
+export { hostGuard, hostnameOf, urlHostOf } from "./guard.js";

@@ -18,11 +18,8 @@ import Database from "better-sqlite3";
 import { canonicalJson, fromCacheJson, type RequestKind } from "./canonical.js";
 import { RequestCacheError, type RequestCacheErrorDetail } from "./errors.js";
 import { CREATE_SCHEMA, inspectSchema } from "./schema.js";
+import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "./sqlite.js";
 
-/** How long a process waits for another's write lock before SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 10_000;
-/** Problems the integrity check lists at most (it reads every page either way). */
-const MAX_PROBLEMS = 3;
 const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
 
 export interface CacheEntry {
@@ -76,9 +73,6 @@ function checkHeader(path: string): void {
   }
 }
 
-function sqliteCode(e: unknown): string | undefined {
-  return e instanceof Database.SqliteError ? e.code : undefined;
-}
 
 /** Map SQLite's open/read failures to user-facing errors; rethrow anything else. */
 function translate(e: unknown, path: string): never {
@@ -92,20 +86,6 @@ function translate(e: unknown, path: string): never {
   throw e;
 }
 
-/** SQLite's quick_check (every page's structure): null when sound, else the first problems. */
-function integrityProblems(db: Database.Database): string | null {
-  let rows: Record<string, unknown>[];
-  try {
-    rows = db.pragma(`quick_check(${MAX_PROBLEMS})`) as Record<string, unknown>[];
-  } catch (e) {
-    const code = sqliteCode(e);
-    if (code === "SQLITE_NOTADB" || code?.startsWith("SQLITE_CORRUPT")) return (e as Error).message;
-    throw e;
-  }
-  const lines = rows.map((r) => String(Object.values(r)[0]));
-  if (lines.length === 1 && lines[0] === "ok") return null;
-  return lines.join("; ").replace(/\*\*\* in database main \*\*\*\s*/g, "").replace(/\s*\n\s*/g, "; ");
-}
 
 /**
  * Open (or create) the request cache at `path`, creating parent folders. Throws a
@@ -123,7 +103,7 @@ export function openRequestCache(path: string): RequestCache {
 
   let db: Database.Database;
   try {
-    db = new Database(abs, { timeout: BUSY_TIMEOUT_MS });
+    db = new Database(abs, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   } catch (e) {
     translate(e, abs);
   }
@@ -135,7 +115,7 @@ export function openRequestCache(path: string): RequestCache {
     const problems = before.state === "ours" ? integrityProblems(db) : null;
     if (problems) fail({ code: "damaged", path: abs, problems });
     // Step 2. NOTE: journal_mode=WAL is persistent (it rewrites header bytes 18-19), so it comes only after the check.
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL"); // WAL + NORMAL: a power loss may drop the last writes, never corrupts
     if (before.state === "empty") {
