@@ -54,9 +54,10 @@ export interface SamplingParams {
   logprobs?: boolean;
   /**
    * Aborts the request (the server passes the HTTP request's signal, which fires when
-   * the client goes away). The builtin backend checks it between decoding steps and
-   * rejects with an AbortError (the signal's reason, when that is an Error); other
-   * backends may ignore it and finish the request.
+   * the client goes away). The builtin backend checks it between decoding steps, the
+   * openai backend cancels its HTTP request and starts no retry; both reject with an
+   * AbortError (the signal's reason, when that is an Error). Others (gguf) may ignore it
+   * and finish the request.
    */
   signal?: AbortSignal;
 }
@@ -89,7 +90,7 @@ export interface Generation {
 export interface ScoreRequest {
   prompt: string;
   continuation: string;
-  /** As GenerateRequest's: the builtin backend checks it before each batch it scores; others may ignore it. */
+  /** As GenerateRequest's: the builtin backend checks it before each batch it scores, the openai backend cancels its request; others may ignore it. */
   signal?: AbortSignal;
 }
 

@@ -10,20 +10,11 @@
  * for all of them, not treated as new at each prompt.
  */
 
+import { abortError, throwIfAborted } from "../abort.js";
+
+export { throwIfAborted };
+
 const used = new WeakMap<AbortSignal, number>();
-
-/**
- * The error an aborted request rejects with: the signal's reason when it is an Error, else
- * an AbortError carrying it (@hono/node-server aborts with a plain string).
- */
-export function abortError(signal: AbortSignal): Error {
-  const r: unknown = signal.reason;
-  return r instanceof Error ? r : new DOMException(typeof r === "string" ? r : "the request was aborted", "AbortError");
-}
-
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw abortError(signal);
-}
 
 interface Waiter {
   signal: AbortSignal;

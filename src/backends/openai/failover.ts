@@ -18,6 +18,7 @@ import { type BackoffOptions, backoffDelay, sleep } from "./backoff.js";
 import { BackendError, type OpenAIError } from "./errors.js";
 import type { EndpointPool } from "./pool.js";
 import { isRetryable } from "./transport.js";
+import { throwIfAborted } from "../abort.js";
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -31,27 +32,32 @@ export class Failover {
     private readonly signal: AbortSignal,
   ) {}
 
-  /** Run `op` on an endpoint, moving to another (and retrying) as described above. */
-  async run<T>(op: (endpoint: string) => Promise<T>): Promise<T> {
+  /**
+   * Run `op` on an endpoint, moving to another (and retrying) as described above. When
+   * `request` (the caller's signal) aborts, no further attempt starts and waits end: the
+   * run rejects with an AbortError.
+   */
+  async run<T>(op: (endpoint: string) => Promise<T>, request?: AbortSignal): Promise<T> {
     const last = new Map<string, OpenAIError>();
     const tried = new Set<string>();
     let attempts = 0;
     let lastError: OpenAIError | undefined;
     for (let round = 0; ; ) {
+      throwIfAborted(request);
       const lease = this.pool.take(tried);
       if (!lease) {
         // every endpoint failed this round
         if (round >= this.policy.maxRetries) throw new BackendError(this.finalError(last, lastError!, attempts));
         const held = [...last.values()].every((e) => e.code === "server_error" && e.retryAfterMs !== undefined);
         // a Retry-After is waited out as a hold when the endpoint is taken again
-        await this.pause(held ? 0 : backoffDelay(round, this.policy.backoff), lastError!);
+        await this.pause(held ? 0 : backoffDelay(round, this.policy.backoff), lastError!, request);
         round++;
         tried.clear();
         continue;
       }
       let error: OpenAIError;
       try {
-        if (lease.waitMs > 0) await this.pause(lease.waitMs, { code: "closed", endpoint: lease.endpoint });
+        if (lease.waitMs > 0) await this.pause(lease.waitMs, { code: "closed", endpoint: lease.endpoint }, request);
         attempts++;
         const value = await op(lease.endpoint);
         lease.settle({ kind: "answered" });
@@ -74,11 +80,12 @@ export class Failover {
     }
   }
 
-  /** Sleep `ms`; a close() meanwhile ends the request with "closed". */
-  private async pause(ms: number, last: OpenAIError): Promise<void> {
+  /** Sleep `ms`; a close() meanwhile ends the request with "closed", the caller's abort with an AbortError. */
+  private async pause(ms: number, last: OpenAIError, request?: AbortSignal): Promise<void> {
     try {
-      await sleep(ms, this.signal);
+      await sleep(ms, request ? AbortSignal.any([this.signal, request]) : this.signal);
     } catch {
+      throwIfAborted(request);
       throw new BackendError({ code: "closed", endpoint: "endpoint" in last ? last.endpoint : this.pool.endpoints[0] });
     }
   }

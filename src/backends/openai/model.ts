@@ -76,12 +76,12 @@ class OpenAIModel implements LanguageModel {
   generate(req: GenerateRequest): Promise<Generation> {
     const built = buildGenerate(this.model, req, this.chat);
     return this.failover.run(async (endpoint) => {
-      const reply = await this.transport.post(endpoint, built.path, built.body);
+      const reply = await this.transport.post(endpoint, built.path, built.body, req.signal);
       if (!reply.ok) throw new BackendError(reply.error);
       const g = parseGeneration(reply.json, built, req, endpoint);
       if (!g.ok) throw new BackendError(g.error);
       return g.value;
-    });
+    }, req.signal);
   }
 
   generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
@@ -92,7 +92,7 @@ class OpenAIModel implements LanguageModel {
     return this.failover.run(async (endpoint) => {
       if (req.prompt === "") throw new BackendError({ code: "empty_prompt", endpoint });
       return this.scoreOn(endpoint, moveTrailingWhitespace(req));
-    });
+    }, req.signal);
   }
 
   scoreBatch(reqs: ScoreRequest[]): Promise<ContinuationScore[]> {
@@ -161,10 +161,10 @@ class OpenAIModel implements LanguageModel {
   private async scoreEcho(endpoint: string, req: ScoreRequest): Promise<Parsed> {
     const text = req.prompt + req.continuation;
     const zero = this.zeroTokensOk.get(endpoint) ?? true;
-    let reply = await this.transport.post(endpoint, "/completions", echoBody(this.model, text, zero ? 0 : 1));
+    let reply = await this.transport.post(endpoint, "/completions", echoBody(this.model, text, zero ? 0 : 1), req.signal);
     if (!reply.ok && zero && reply.error.code === "http_error" && (reply.error.status === 400 || reply.error.status === 422)) {
       // NOTE: some servers (vLLM among them) refuse max_tokens 0; the one generated token is then ignored.
-      const again = await this.transport.post(endpoint, "/completions", echoBody(this.model, text, 1));
+      const again = await this.transport.post(endpoint, "/completions", echoBody(this.model, text, 1), req.signal);
       if (again.ok) this.zeroTokensOk.set(endpoint, false);
       reply = again;
     }
@@ -172,7 +172,7 @@ class OpenAIModel implements LanguageModel {
   }
 
   private async scoreVllm(endpoint: string, req: ScoreRequest): Promise<Parsed> {
-    const reply = await this.transport.post(endpoint, "/completions", vllmBody(this.model, req.prompt + req.continuation));
+    const reply = await this.transport.post(endpoint, "/completions", vllmBody(this.model, req.prompt + req.continuation), req.signal);
     return reply.ok ? parseVllm(reply.json, { endpoint, ...req }) : failed(reply.error);
   }
 }

@@ -16,6 +16,7 @@
 import { parseRetryAfter } from "./backoff.js";
 import { type OpenAIError, redact } from "./errors.js";
 import { Semaphore } from "./pool.js";
+import { throwIfAborted } from "../abort.js";
 
 export type Reply = { ok: true; json: unknown } | { ok: false; error: OpenAIError };
 
@@ -54,12 +55,17 @@ export class Transport {
     this.closing.abort(new Error("closed"));
   }
 
-  /** One POST of `body` as JSON to `endpoint + path`, holding a concurrency slot while it runs. */
-  async post(endpoint: string, path: string, body: unknown): Promise<Reply> {
+  /**
+   * One POST of `body` as JSON to `endpoint + path`, holding a concurrency slot while it
+   * runs. `request` is the caller's signal: when it aborts, the HTTP request is cancelled
+   * and the promise rejects with an AbortError (never a retryable failure).
+   */
+  async post(endpoint: string, path: string, body: unknown, request?: AbortSignal): Promise<Reply> {
     if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
     const release = await this.semaphore.acquire();
     try {
-      return await this.attempt(endpoint, path, "POST", body, this.config.timeoutMs);
+      throwIfAborted(request);
+      return await this.attempt(endpoint, path, "POST", body, this.config.timeoutMs, request);
     } finally {
       release();
     }
@@ -70,7 +76,7 @@ export class Transport {
     return this.attempt(endpoint, path, "GET", undefined, timeoutMs);
   }
 
-  private async attempt(endpoint: string, path: string, method: "GET" | "POST", body: unknown, timeoutMs: number): Promise<Reply> {
+  private async attempt(endpoint: string, path: string, method: "GET" | "POST", body: unknown, timeoutMs: number, request?: AbortSignal): Promise<Reply> {
     if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
     const env = this.config.apiKeyEnv;
     const key = env ? process.env[env] : undefined;
@@ -80,7 +86,7 @@ export class Transport {
     if (key) headers.authorization = `Bearer ${key}`;
 
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = AbortSignal.any([this.closing.signal, timeout]);
+    const signal = AbortSignal.any([this.closing.signal, timeout, ...(request ? [request] : [])]);
     let status: number;
     let text: string;
     let retryAfter: string | null;
@@ -90,6 +96,7 @@ export class Transport {
       retryAfter = res.headers.get("retry-after");
       text = await res.text(); // the timeout covers the body too
     } catch (err) {
+      throwIfAborted(request); // the caller went away: not a failure of the endpoint
       if (this.closed) return { ok: false, error: { code: "closed", endpoint } };
       if (timeout.aborted) return { ok: false, error: { code: "timeout", endpoint, timeoutMs, attempts: 1 } };
       return { ok: false, error: { code: "connection", endpoint, cause: redact(networkCause(err), key), attempts: 1 } };

@@ -118,3 +118,25 @@ describe("the model's id over replicas", () => {
     expect((await oneDown.score(REQ)).logprob).toBeCloseTo(WANT, 10);
   });
 });
+
+describe("the caller's AbortSignal", () => {
+  it("cancels the request in flight and starts no retry or failover: an AbortError, not an endpoint failure", async () => {
+    const slow = await server();
+    slow.always = { kind: "delay", ms: 5_000 };
+    const other = await server();
+    const m = await open([slow.url, other.url], { maxRetries: 3, timeoutMs: 10_000 });
+    const before = other.requests.length;
+    const ac = new AbortController();
+    const started = Date.now();
+    const pending = m.generate({ prompt: "ab", maxTokens: 2, temperature: 0, signal: ac.signal });
+    // the first attempt goes to the first healthy endpoint, the slow one; abort once it is in flight
+    await sleep(100);
+    ac.abort("the client went away");
+    const settled = await pending.then(() => "answered", (e: unknown) => e);
+    expect(settled).toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(4_000); // not the 5 s delay: the request was cancelled
+    await sleep(200);
+    expect(other.requests.length - before).toBe(0); // no failover to the other replica after the abort
+    await expect(m.generate({ prompt: "ab", maxTokens: 2, temperature: 0, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
