@@ -4,6 +4,7 @@
  * file or report), and I/O failures turned into `FormatError`s. Every module that writes
  * a file writes it through here.
  */
+import { constants } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -145,4 +146,22 @@ export async function replaceDirAtomic(dir: string, build: (tmpDir: string) => P
 export async function writeTextAtomic(path: string, text: string, o: { mkdir?: boolean } = {}): Promise<void> {
   if (o.mkdir) await mkdir(dirname(resolve(path)), { recursive: true });
   await writeBytesAtomic(path, (fh) => writeAll(fh, Buffer.from(text, "utf8")));
+}
+
+/**
+ * Allocate a tensor's buffers, refusing one larger than a buffer can be instead of throwing a
+ * RangeError: the header was checked against the file's size, but a file can be that large
+ * (or sparse), and a tensor past the limit can never be read into one buffer.
+ */
+export function allocTensor<T>(file: string, tensor: string, numel: number, storedBytes: number, alloc: () => T): Result<T> {
+  // MAX_LENGTH bounds a typed array's length (elements) as well as a Buffer's bytes
+  const tooLarge: FormatError = { code: "tensor_too_large", file, tensor, elements: numel, limit: constants.MAX_LENGTH };
+  if (Math.max(numel, storedBytes) > constants.MAX_LENGTH) return fail(tooLarge);
+  try {
+    return ok(alloc());
+  } catch (e) {
+    // below the limit, the allocation itself can still fail (memory); that is the same answer
+    if (e instanceof RangeError) return fail(tooLarge);
+    throw e;
+  }
 }

@@ -7,10 +7,9 @@
 import type { FileHandle } from "node:fs/promises";
 import type { FormatError } from "../errors.js";
 import { decodeFloats } from "../dtype.js";
-import { ioError, openForRead, readAt } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
 import { parseGgufHeader, NeedMore, type GgufHeader } from "./parse.js";
-import { allocTensor } from "../safetensors/reader.js";
+import { allocTensor, ioError, openForRead, readAt } from "../io.js";
 import { GGML_TYPES, type GgufValue } from "./types.js";
 
 export interface GgufTensorInfo {

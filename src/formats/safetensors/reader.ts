@@ -3,11 +3,10 @@
  * JSON header; each `readTensor` then reads that tensor's bytes with one positioned
  * read. Memory stays at one tensor, so multi-GB files are fine.
  */
-import { constants } from "node:buffer";
 import type { FileHandle } from "node:fs/promises";
 import type { FormatError } from "../errors.js";
 import { assertLittleEndianHost, decodeFloats } from "../dtype.js";
-import { ioError, openForRead, readAt } from "../io.js";
+import { allocTensor, ioError, openForRead, readAt } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
 import { checkHeaderLength, parseHeader, READABLE_DTYPES, type ReadableDType, type TensorInfo } from "./header.js";
 
@@ -105,20 +104,3 @@ async function readTensorAt(fh: FileHandle, path: string, dataStart: number, inf
   return ok(result);
 }
 
-/**
- * Allocate a tensor's buffers, refusing one larger than a buffer can be instead of throwing a
- * RangeError: the header was checked against the file's size, but a file can be that large
- * (or sparse), and a tensor past the limit can never be read into one buffer.
- */
-export function allocTensor<T>(file: string, tensor: string, numel: number, storedBytes: number, alloc: () => T): Result<T> {
-  // MAX_LENGTH bounds a typed array's length (elements) as well as a Buffer's bytes
-  const tooLarge: FormatError = { code: "tensor_too_large", file, tensor, elements: numel, limit: constants.MAX_LENGTH };
-  if (Math.max(numel, storedBytes) > constants.MAX_LENGTH) return fail(tooLarge);
-  try {
-    return ok(alloc());
-  } catch (e) {
-    // below the limit, the allocation itself can still fail (memory); that is the same answer
-    if (e instanceof RangeError) return fail(tooLarge);
-    throw e;
-  }
-}
