@@ -174,10 +174,12 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
             })).samples
           : Array.from({ length: req.n }, () => null);
         let unsampled: CompletionChoice | undefined; // max_tokens 0: the n choices are one and the same
+        const scores = req.logprobs != null || req.prompt_logprobs !== undefined;
         for (const sample of gen) {
-          // scoring is one synchronous pass: go through the event loop between choices, so other
-          // requests take their turns and a client that left is noticed
-          await new Promise((resolve) => setImmediate(resolve));
+          // scoring is one synchronous pass: go through the event loop between scored choices,
+          // so other requests take their turns and a client that left is noticed (a plain
+          // choice costs nothing, and an extra pass would only hold its queue slot longer)
+          if (scores) await new Promise((resolve) => setImmediate(resolve));
           signal.throwIfAborted();
           const choice = sample === null && unsampled ? { ...unsampled, index: choices.length } : await completionChoice(model, req, prompt, sample, choices.length);
           if (sample === null) unsampled = choice;
