@@ -4,7 +4,7 @@
  * damaged file is refused on open, and every SQLite error names the file; read-only opens
  * never write.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, statSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openRunStore, StoreError, type RunStore } from "../../src/audit/index.js";
 import type { Item, ItemRecord } from "../../src/probes/index.js";
+import { damagePage, damageUnderOpenConnection, pageCount } from "../helpers/sqlite-damage.js";
 
 const tempDir = () => mkdtemp(join(tmpdir(), "ftledger-store-"));
 
@@ -189,22 +190,12 @@ async function filledStore(n: number): Promise<{ dir: string; path: string }> {
   return { dir, path: join(dir, "runs.sqlite") };
 }
 
-const PAGE = 4096;
 
-/** Garbage over a page's header and cell pointers (past the 100-byte file header on page 1). */
-function damagePage(path: string, page: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, (page - 1) * PAGE + 8);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 describe("a damaged store", () => {
   it("a page damaged in the middle of the file: the open fails naming the file and what to do, and writes nothing", async () => {
     const { dir, path } = await filledStore(200);
-    const pages = statSync(path).size / PAGE;
+    const pages = pageCount(path);
     expect(pages).toBeGreaterThan(10);
     damagePage(path, Math.floor(pages / 2));
     const bytes = await readFile(path);
@@ -228,12 +219,7 @@ describe("a damaged store", () => {
       // another connection moves every record into the main file, which is then damaged
       // everywhere but the header page and the meta table; its next commit makes the store
       // re-read its pages
-      const other = new Database(path);
-      other.pragma("wal_checkpoint(TRUNCATE)");
-      const keep = (other.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'meta'").get() as { rootpage: number }).rootpage;
-      for (let p = 2; p <= statSync(path).size / PAGE; p++) if (p !== keep) damagePage(path, p);
-      other.prepare("INSERT INTO meta (key, value) VALUES ('touched', 'yes')").run();
-      other.close();
+      damageUnderOpenConnection(path, "meta", "INSERT INTO meta (key, value) VALUES ('touched', 'yes')");
       let err: unknown;
       try {
         for (let i = 0; i < 20; i++) s.putRecord("r1", "tuned1", "p", rec(`q${i}`, 1));

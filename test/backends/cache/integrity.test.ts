@@ -3,16 +3,16 @@
  * left as it was; a failure on an open cache names the file; and the advice — move the
  * file aside — works, also through `ftledger audit`.
  */
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openRequestCache, RequestCacheError, requestKey, type CacheEntry } from "../../../src/backends/cache/index.js";
 import { ftledger } from "../../cli/run-cli.js";
 import { useTempDirs } from "./helpers.js";
+import { damagePage, damageUnderOpenConnection, pageCount } from "../../helpers/sqlite-damage.js";
 
 const tempDir = useTempDirs();
-const PAGE = 4096;
 
 function entry(i: number): CacheEntry {
   const request = { prompt: `prompt ${i} `.repeat(20), continuation: "c" };
@@ -28,15 +28,6 @@ function filledCache(n: number): string {
   return path;
 }
 
-/** Garbage over a page's header and cell pointers. */
-function damagePage(path: string, page: number): void {
-  const fd = openSync(path, "r+");
-  try {
-    writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, (page - 1) * PAGE + 8);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function openError(path: string): RequestCacheError {
   try {
@@ -51,7 +42,7 @@ function openError(path: string): RequestCacheError {
 describe("a damaged request cache", () => {
   it("a page damaged in the middle: refused naming the file, left untouched; moved aside as advised, a new cache starts", () => {
     const path = filledCache(300);
-    const pages = statSync(path).size / PAGE;
+    const pages = pageCount(path);
     expect(pages).toBeGreaterThan(10);
     damagePage(path, Math.floor(pages / 2));
     const bytes = readFileSync(path);
@@ -80,12 +71,7 @@ describe("a damaged request cache", () => {
       // another connection moves every row into the main file, which is then damaged
       // everywhere but the header page and cache_schema; its next commit makes this
       // connection re-read its pages
-      const other = new Database(path);
-      other.pragma("wal_checkpoint(TRUNCATE)");
-      const keep = (other.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'cache_schema'").get() as { rootpage: number }).rootpage;
-      for (let p = 2; p <= statSync(path).size / PAGE; p++) if (p !== keep) damagePage(path, p);
-      other.prepare("UPDATE cache_schema SET app = app WHERE id = 1").run();
-      other.close();
+      damageUnderOpenConnection(path, "cache_schema", "UPDATE cache_schema SET app = app WHERE id = 1");
       let err: unknown;
       try {
         for (let i = 0; i < 300; i++) cache.get(entry(i).key);
