@@ -7,6 +7,7 @@
  * NOTE: no case deletes, repairs or rewrites the file. A run store's records cost model
  * calls to recompute, so only the user decides to move one aside.
  */
+import { SQLITE_BUSY_TIMEOUT_MS } from "../backends/index.js";
 import { shellWord } from "../formats/index.js";
 
 export type StoreErrorDetail =
@@ -32,7 +33,6 @@ export type StoreErrorDetail =
 export type StoreErrorCode = StoreErrorDetail["code"];
 export type StoreAccess = "read" | "write";
 
-const BUSY_SECONDS = 10;
 
 /** What to do with a damaged store: never "delete it", its records are not free to recompute. */
 function damagedAdvice(path: string): string {
@@ -52,7 +52,7 @@ function failedAdvice(e: Extract<StoreErrorDetail, { code: "failed" }>, access: 
       ? "the file or its folder became read-only: make it writable again, or copy the folder somewhere writable and give --store the copy."
       : "the file or its folder cannot be read as it is now: copy the folder somewhere writable and view the copy.";
   }
-  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return `another process held the store for more than ${BUSY_SECONDS} s: when it is done, ${again}.`;
+  if (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED")) return `another process held the store for more than ${SQLITE_BUSY_TIMEOUT_MS / 1000} s: when it is done, ${again}.`;
   return `${again}; if it fails again, report this message.`;
 }
 

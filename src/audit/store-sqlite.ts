@@ -15,15 +15,12 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "../backends/index.js";
+import { SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "../backends/index.js";
 import { StoreError, type StoreAccess, type StoreErrorDetail } from "./store-errors.js";
 
-/** How long a process waits for another's write lock before SQLITE_BUSY (the request cache's too). */
-export const BUSY_TIMEOUT_MS = SQLITE_BUSY_TIMEOUT_MS;
 
 export type Sqlite = Database.Database;
 
-export { integrityProblems };
 
 /** Is a failure to read in place the read-only-folder case a copy in memory can serve? */
 function needsCopy(e: unknown): boolean {
@@ -41,7 +38,7 @@ function copyInMemory(path: string): Sqlite {
 
 /** Open `path` read-only (never writes it, nor creates it) and make the first read. */
 export function openReadOnly(path: string): Sqlite {
-  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(path, { readonly: true, fileMustExist: true, timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {
     db.prepare("SELECT count(*) FROM sqlite_master").get();
     return db;

@@ -15,7 +15,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Item, ItemRecord } from "../probes/index.js";
 import { StoreError, type StoreAccess } from "./store-errors.js";
-import { BUSY_TIMEOUT_MS, integrityProblems, openFailure, openReadOnly, operationFailure, type Sqlite } from "./store-sqlite.js";
+import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS } from "../backends/index.js";
+import { openFailure, openReadOnly, operationFailure, type Sqlite } from "./store-sqlite.js";
 
 export { StoreError, formatStoreError, type StoreErrorDetail, type StoreErrorCode, type StoreAccess } from "./store-errors.js";
 
@@ -125,7 +126,7 @@ export function openRunStore(dir: string, o: OpenRunStoreOptions = {}): RunStore
     const st = statSync(path, { throwIfNoEntry: false });
     if (st?.isDirectory()) throw new Error("it is a folder");
     if (!st && access === "read") throw new StoreError({ code: "missing", path }, access);
-    db = access === "read" ? openReadOnly(path) : new Database(path, { timeout: BUSY_TIMEOUT_MS });
+    db = access === "read" ? openReadOnly(path) : new Database(path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
     const { empty } = checkSchema(db, path, access);
     // before any write: records must never go into a damaged file (and a damaged file is left as it was)
     const problems = empty || o.check === false ? null : integrityProblems(db);

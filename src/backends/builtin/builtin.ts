@@ -15,7 +15,8 @@ import type {
 import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
 import { splitForScoring } from "./split.js";
 import { cutAtStop } from "../stop.js";
-import { takeTurn, throwIfAborted } from "./turns.js";
+import { throwIfAborted } from "../abort.js";
+import { takeTurn } from "./turns.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;

@@ -12,8 +12,6 @@
 
 import { abortError, throwIfAborted } from "../abort.js";
 
-export { throwIfAborted };
-
 const used = new WeakMap<AbortSignal, number>();
 
 interface Waiter {
