@@ -146,9 +146,29 @@ describe("openGgufModel (llama.cpp) matches the engine", () => {
   });
 
   it("generateBatch runs on parallel sequences and keeps request order", async () => {
-    const reqs = ["a", "bb", "The", "x y", "zz", "q"].map((prompt) => ({ prompt, maxTokens: 8, temperature: 0 }));
+    // llama.cpp's kernels depend on the batch's shape, so a batched greedy decode may part
+    // from a single one where the top two tokens are within float noise. Each pair must
+    // agree token by token up to such a near-tie (judged by the engine), and most throughout
+    // (log-probs within the file's 1e-4).
+    const reqs = ["a", "bb", "The", "x y", "zz", "q"].map((prompt) => ({ prompt, maxTokens: 8, temperature: 0, logprobs: true }));
     const batch = await lm.generateBatch(reqs);
-    for (let i = 0; i < reqs.length; i++) expect(batch[i]).toEqual(await lm.generate(reqs[i]));
+    let identical = 0;
+    for (let i = 0; i < reqs.length; i++) {
+      const single = await lm.generate(reqs[i]);
+      const a = single.samples[0].tokens!.map((t) => t.id!);
+      const b = batch[i].samples[0].tokens!.map((t) => t.id!);
+      const split = a.findIndex((id, k) => id !== b[k]);
+      if (split < 0 && a.length === b.length) {
+        expect(batch[i].samples[0].text).toBe(single.samples[0].text);
+        expect(batch[i].samples[0].finishReason).toBe(single.samples[0].finishReason);
+        batch[i].samples[0].tokens!.forEach((t, k) => expect(Math.abs(t.logprob - single.samples[0].tokens![k].logprob)).toBeLessThan(1e-4));
+        identical++;
+        continue;
+      }
+      const lp = nextTokenLogprobs(engine, [...tok.encode(reqs[i].prompt), ...a.slice(0, split)]);
+      expect(Math.abs(lp[a[split]] - lp[b[split]]), `request ${i} parts at token ${split}`).toBeLessThan(1e-3);
+    }
+    expect(identical).toBeGreaterThanOrEqual(reqs.length - 2);
   });
 
   it("refuses prompt + continuation beyond the context (the last slot would shift the context)", async () => {
