@@ -17,6 +17,9 @@
  *    and nothing else; (b) the openai backend's `scoreBatch` over the same items at the
  *    same concurrency. Rounds are interleaved (order alternating) and each side's median
  *    taken: overhead_pct = 100 · (t_client − t_bare) / t_bare.
+ * 4. The 25M row (./score-25m.ts): a 25.7M-parameter llama made here, 48 requests × 240
+ *    tokens through builtin, gguf and node-llama-cpp directly; its line reads
+ *    `score builtin_tps=… gguf_tps=… llamacpp_direct_tps=… gguf_vs_direct=R`.
  * Last line (machine-readable): score client_overhead_pct=<P>
  *
  * Options (env): BENCH_ITEMS (score requests, default 256), BENCH_REPEATS (timed calls
@@ -25,7 +28,8 @@
  * default 0 = random init; the cost of a score does not depend on the weights), BENCH_BACKENDS (comma list, default builtin,gguf,openai), BENCH_SERVER
  * (`inproc`, default: the server in this process, as `startServer` is used in the tests;
  * `child`: `ftledger serve`'s server in a child process, so client and server do not
- * share one event loop).
+ * share one event loop); BENCH_25M=0 skips step 4, and BENCH_25M_* size it (see
+ * bench/score-25m.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -41,6 +45,7 @@ import { recipes, runLab, toyCorpus } from "../src/train/index.js";
 import { createOpenAIModel, openBuiltinModel, openGgufModel, type LanguageModel, type ScoreRequest } from "../src/backends/index.js";
 import { echoBody } from "../src/backends/openai/score.js";
 import { startServer, type RunningServer } from "../src/serve/index.js";
+import { runScore25m } from "./score-25m.js";
 
 const MODEL_NAME = "bench";
 
@@ -259,4 +264,7 @@ console.log(`  CPU s (${serverMode === "child" ? "client process" : "client + se
   `+${(((cClient - cBare) / nItems) * 1e3).toFixed(3)} ms per request (${((100 * (cClient - cBare)) / cBare).toFixed(1)}%)`);
 console.log(`  overhead ${overheadPct.toFixed(1)}% of the bare loop (target < 10%: ${overheadPct < 10 ? "met" : "NOT met"}); ` +
   `${(((tClient - tBare) / nItems) * 1e3).toFixed(3)} ms per request; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+
+// ---- 4. the 25M model (its own table and score line), then this run's last line
+await runScore25m();
 console.log(`score client_overhead_pct=${overheadPct.toFixed(1)}`);

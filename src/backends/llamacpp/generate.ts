@@ -16,7 +16,8 @@ import type { Token } from "node-llama-cpp";
 import { createRng } from "../../random/index.js";
 import { sampleToken } from "../../model/index.js";
 import type { ChatMessage, FinishReason, GenerateRequest, Generation, Sample } from "../language-model.js";
-import { detokenize, logprobsOf, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
+import { greedyOf, logprobsOf } from "./probs.js";
+import { detokenize, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
 
 /** The chat messages as prompt text, through the GGUF's chat template. */
 export function renderChat(rt: Runtime, messages: ChatMessage[]): string {
@@ -79,14 +80,23 @@ async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: Gene
     }
     const items = input.map((t, i) => (i === input.length - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
     const res = await seq.controlledEvaluate(items as Parameters<Sequence["controlledEvaluate"]>[0]);
-    const lp = logprobsOf(rt, res[input.length - 1]?.next.probabilities, `generated position ${out.length}`);
-    const tok = sampleToken(lp, sampling, rng);
+    const probs = res[input.length - 1]?.next.probabilities;
+    const where = `generated position ${out.length}`;
+    // greedy needs only the argmax (sampleToken's own rule at temperature 0, no draw); sampling the whole distribution
+    let tok: number;
+    let logprob: number;
+    if (sampling.temperature <= 0) ({ id: tok, logprob } = greedyOf(rt, probs, where));
+    else {
+      const lp = logprobsOf(rt, probs, where);
+      tok = sampleToken(lp, sampling, rng);
+      logprob = lp[tok];
+    }
     if (rt.model.isEogToken(tok as Token)) {
       finish = "stop";
       break;
     }
     out.push(tok);
-    logprobs.push(lp[tok]);
+    logprobs.push(logprob);
     text = detokenize(rt, out);
     const at = firstStop(text, req.stop);
     if (at >= 0) {
@@ -117,7 +127,7 @@ function keptTokens(rt: Runtime, ids: number[], logprobs: number[], text: string
   const tokens: NonNullable<Sample["tokens"]> = [];
   for (let i = 0; i < ids.length; i++) {
     if (cut && detokenize(rt, ids.slice(0, i)).length >= text.length) break;
-    tokens.push({ token: detokenize(rt, [ids[i]]), id: ids[i], logprob: logprobs[i] });
+    tokens.push({ token: rt.tokenText(ids[i]), id: ids[i], logprob: logprobs[i] });
   }
   return tokens;
 }

@@ -5,18 +5,19 @@
  * 1. Validate the file (./check.ts): header and metadata with ftledger's reader, then a
  *    real load in a child process, so a file that makes llama.cpp abort kills only the child.
  * 2. Identity: sha256 of the file (./file-id.ts).
- * 3. Load in-process; one context with `parallel` sequences. Exact scoring (the default)
+ * 3. Load in-process; `parallel` contexts of one sequence each (./layout.ts). Exact scoring (the default)
  *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
  *    forward pass to ~1e-6 (test/formats/gguf-llamacpp.test.ts); the default F16 cache
  *    is ~1e-3 off.
  */
 import { availableParallelism } from "node:os";
-import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContextOptions } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContext, type LlamaContextOptions } from "node-llama-cpp";
 import type { ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
 import { checkGguf, GgufLoadError } from "./check.js";
 import { ggufFileId } from "./file-id.js";
 import { generateOne, renderChat } from "./generate.js";
-import { detokenize, promptIds, SequencePool, tokenize, type Runtime } from "./runtime.js";
+import { defaultParallel, defaultThreads, kvCacheBytes } from "./layout.js";
+import { detokenize, promptIds, SequencePool, tokenize, tokenTexts, type Runtime } from "./runtime.js";
 import { nextTokenLogprobsOf, scoreOne, scoreTokensOf } from "./score.js";
 
 export interface GgufModelOptions {
@@ -25,17 +26,15 @@ export interface GgufModelOptions {
   /** F32 K/V cache and flash attention off, for log-probs that match a reference. Default true: scoring is this backend's main job. */
   exactScoring?: boolean;
   /**
-   * Context sequences evaluated together (batch requests run one per sequence). Default 1.
-   * NOTE: with 4, an audit's greedy generations (base-s / base-m GGUFs, context 256)
-   * sometimes took tokens the model ranks 0.6–12.8 nats below its best, at random items
-   * from run to run (test/audit/three-backends.test.ts); with 1 they match the engine
-   * every time, and on 2 cores the audit was no slower (7.7 s against 7.2 s).
+   * Requests evaluated at once, each in a llama.cpp context of its own (one sequence each:
+   * ./layout.ts says why not several sequences of one context). Default 4, fewer when
+   * their F32 K/V caches would pass 2 GiB. Each context holds `contextSize` tokens of K/V.
    */
   parallel?: number;
   /**
-   * CPU threads for evaluation. Default: the cores minus one, left to Node's own thread.
-   * NOTE: with node-llama-cpp's default (all cores) one tiny evaluation took ~400 ms on
-   * 2 vCPUs (workers contending with Node's thread), against ~2 ms with 1 thread.
+   * CPU threads per context. Default: the cores divided among the `parallel` contexts, at
+   * least 1 (so 1 on 2 cores). NOTE: more threads than cores per context stall on ggml's
+   * spinning barriers (one tiny evaluation took ~400 ms on 2 vCPUs against ~2 ms).
    */
   threads?: number;
   /**
@@ -80,8 +79,8 @@ async function settled<T>(work: Promise<T>[]): Promise<T[]> {
 }
 
 export async function openGgufModel(path: string, opts: GgufModelOptions = {}): Promise<LanguageModel> {
-  const parallel = opts.parallel ?? 1; // see GgufModelOptions.parallel
-  if (!(Number.isInteger(parallel) && parallel >= 1)) throw new Error(`openGgufModel: parallel must be a positive integer, got ${parallel}`);
+  if (opts.parallel !== undefined && !(Number.isInteger(opts.parallel) && opts.parallel >= 1)) throw new Error(`openGgufModel: parallel must be a positive integer, got ${opts.parallel}`);
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) throw new Error(`openGgufModel: threads must be a positive integer, got ${opts.threads}`);
   if (opts.contextSize !== undefined && !(Number.isInteger(opts.contextSize) && opts.contextSize >= 2)) {
     throw new Error(`openGgufModel: contextSize must be an integer ≥ 2, got ${opts.contextSize}`);
   }
@@ -92,15 +91,17 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
 
   const llama = await acquireLlama();
   let model: Awaited<ReturnType<LlamaCpp["loadModel"]>> | undefined;
+  const contexts: LlamaContext[] = [];
   try {
     model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
     const exact = opts.exactScoring ?? true;
     const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 2048);
-    const ctxOptions: LlamaContextOptions = { contextSize, sequences: parallel, threads: opts.threads ?? Math.max(1, availableParallelism() - 1) };
+    const parallel = opts.parallel ?? defaultParallel(kvCacheBytes(kv, contextSize, exact));
+    const ctxOptions: LlamaContextOptions = { contextSize, sequences: 1, threads: opts.threads ?? defaultThreads(availableParallelism(), parallel) };
     if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
-    const context = await model.createContext(ctxOptions);
-    const sequences = Array.from({ length: parallel }, () => context.getSequence());
-    const pool = new SequencePool(sequences);
+    for (let i = 0; i < parallel; i++) contexts.push(await model.createContext(ctxOptions));
+    const context = contexts[0];
+    const pool = new SequencePool(contexts.map((c) => c.getSequence()));
     const tokens = kv.get("tokenizer.ggml.tokens");
     const template = kv.get("tokenizer.chat_template");
     const bos = model.tokens.bos;
@@ -112,6 +113,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       bos: bos === null ? null : Number(bos),
       addBos: opts.addBos ?? model.tokens.shouldPrependBosToken,
       chatTemplate: template?.type === "string" ? template.value : undefined,
+      tokenText: tokenTexts(model, tokens?.type === "array" ? tokens.value.length : 0),
       withSequence: (fn) => pool.use(fn),
     };
     const ends = [model.tokens.eos, model.tokens.eot].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map(Number);
@@ -121,7 +123,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       encode: (text) => tokenize(rt, text),
       encodePrompt: (text) => promptIds(rt, text),
       decode: (ids) => detokenize(rt, ids),
-      tokenText: (tokenId) => detokenize(rt, [tokenId]),
+      tokenText: (tokenId) => rt.tokenText(tokenId),
     };
     let closed = false;
     const loaded = model;
@@ -141,12 +143,13 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       close: async () => {
         if (closed) return;
         closed = true;
-        await context.dispose();
+        for (const c of contexts) await c.dispose();
         await loaded.dispose();
         await releaseLlama();
       },
     };
   } catch (e) {
+    for (const c of contexts) await c.dispose();
     await model?.dispose();
     await releaseLlama();
     throw e;

@@ -1,7 +1,8 @@
 /**
  * What the scoring and generation code needs from an opened GGUF model: the
- * node-llama-cpp model, the evaluable context size, the BOS rule, and a pool of
- * context sequences (one request per sequence; `parallel` of them run together).
+ * node-llama-cpp model, the evaluable context size, the BOS rule, token texts, and a pool
+ * of context sequences (one request per sequence; `parallel` of them run together, each
+ * in a llama.cpp context of its own: see GgufModelOptions.parallel).
  */
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 
@@ -16,6 +17,8 @@ export interface Runtime {
   /** Prepend `bos` to every text prompt (the GGUF's add_bos_token, unless overridden). */
   readonly addBos: boolean;
   readonly chatTemplate: string | undefined;
+  /** One token's text (cached: every scored token needs it, and each is a call into llama.cpp). */
+  tokenText(id: number): string;
   /** Run `fn` on a free sequence with its history cleared; waits when all are busy. */
   withSequence<T>(fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T>;
 }
@@ -45,21 +48,13 @@ export function maxEvaluable(rt: Runtime): number {
   return rt.contextSize - 1;
 }
 
-/** node-llama-cpp's next-token probabilities → log-probs indexed by token id. */
-export function logprobsOf(rt: Runtime, probs: Map<Token, number> | undefined, where: string): Float64Array {
-  if (!probs || probs.size !== rt.vocabSize) {
-    throw new Error(`${rt.file}: llama.cpp returned ${probs?.size ?? 0} next-token probabilities at ${where}, expected the full vocabulary of ${rt.vocabSize}. This is a bug in ftledger's llamacpp backend; please report it.`);
-  }
-  const out = new Float64Array(rt.vocabSize).fill(-Infinity);
-  for (const [t, p] of probs) out[t] = Math.log(p);
-  return out;
-}
-
-/** Index of the largest value; ties go to the lowest id (as the engine's argmax). */
-export function argmax(x: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-  return best;
+/** A lazily filled cache of single-token texts, for `Runtime.tokenText`. */
+export function tokenTexts(model: LlamaModel, vocabSize: number): (id: number) => string {
+  const texts: (string | undefined)[] = new Array(vocabSize);
+  return (id) => {
+    if (!(id >= 0 && id < vocabSize)) return model.detokenize([id as Token], true);
+    return (texts[id] ??= model.detokenize([id as Token], true));
+  };
 }
 
 /** A sequence pool: `use` hands out a free sequence, queueing callers when none is free. */
@@ -70,7 +65,8 @@ export class SequencePool {
   async use<T>(fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T> {
     const seq = this.free.pop() ?? (await new Promise<LlamaContextSequence>((r) => this.waiting.push(r)));
     try {
-      await seq.clearHistory();
+      // NOTE: clearing waits for the context's lock; a fresh sequence has nothing to clear
+      if (seq.nextTokenIndex > 0) await seq.clearHistory();
       return await fn(seq);
     } finally {
       const next = this.waiting.shift();

@@ -13,7 +13,8 @@
 import type { Token } from "node-llama-cpp";
 import type { ContinuationScore, PositionScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
 import { moveTrailingWhitespace } from "../boundary.js";
-import { argmax, detokenize, logprobsOf, maxEvaluable, promptIds, tokenize, type Runtime } from "./runtime.js";
+import { ranked, tokenScore } from "./probs.js";
+import { detokenize, maxEvaluable, tokenize, type Runtime } from "./runtime.js";
 
 /** Token ids of prompt + continuation and the index of the first continuation token. */
 export function splitAtBoundary(rt: Runtime, prompt: string, continuation: string): { ids: number[]; start: number } {
@@ -36,8 +37,8 @@ export function splitAtBoundary(rt: Runtime, prompt: string, continuation: strin
   return { ids, start };
 }
 
-export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<ContinuationScore> {
-  if (req.continuation === "") throw new Error(`${rt.file}: score: the continuation is empty; there is nothing to score.`);
+/** The request's ids and first continuation index, checked to be scorable in the context. */
+function scorable(rt: Runtime, req: ScoreRequest): { ids: number[]; start: number } {
   const { ids, start } = splitAtBoundary(rt, req.prompt, req.continuation);
   if (start === 0) {
     throw new Error(`${rt.file}: score: the prompt is empty and the model has no BOS token, so the first continuation token has no context. Give a non-empty prompt.`);
@@ -45,14 +46,26 @@ export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<Continua
   if (ids.length > maxEvaluable(rt)) {
     throw new Error(`${rt.file}: score: prompt + continuation is ${ids.length} tokens but the context holds ${maxEvaluable(rt)} (context size ${rt.contextSize} minus one). Shorten the prompt or open the model with a larger contextSize.`);
   }
-  // evaluate all but the last token; ask for the distribution where a continuation token is predicted
-  const input = ids.slice(0, -1).map((t, i) => (i >= start - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
-  const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]));
+  return { ids, start };
+}
+
+export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<ContinuationScore> {
+  if (req.continuation === "") throw new Error(`${rt.file}: score: the continuation is empty; there is nothing to score.`);
+  let ids: number[] = [];
+  let start = 0;
+  const out = await rt.withSequence((seq) => {
+    // NOTE: tokenised once a context is free, so a batch's tokenising overlaps llama.cpp's
+    // work on the requests ahead of it (all up front, it held back the first evaluation)
+    ({ ids, start } = scorable(rt, req));
+    // evaluate all but the last token; ask for the distribution where a continuation token is predicted
+    const input = ids.slice(0, -1).map((t, i) => (i >= start - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
+    return seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]);
+  });
   const tokens: ContinuationScore["tokens"] = [];
   for (let j = start; j < ids.length; j++) {
-    const lp = logprobsOf(rt, out[j - 1]?.next.probabilities, `position ${j - 1}`);
     const id = ids[j];
-    tokens.push({ token: detokenize(rt, [id]), id, logprob: lp[id], isGreedy: argmax(lp) === id });
+    const { logprob, isGreedy } = tokenScore(rt, out[j - 1]?.next.probabilities, id, `position ${j - 1}`);
+    tokens.push({ token: rt.tokenText(id), id, logprob, isGreedy });
   }
   return { logprob: tokens.reduce((a, t) => a + t.logprob, 0), isGreedy: tokens.every((t) => t.isGreedy), tokens };
 }
@@ -67,12 +80,10 @@ export async function nextTokenLogprobsOf(rt: Runtime, prefix: TokenIds, k?: num
   if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw new Error(`nextTokenLogprobs: k must be a positive integer, got ${k}`);
   const input = prefix.map((t, i) => (i === prefix.length - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
   const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]));
-  const lp = logprobsOf(rt, out[prefix.length - 1]?.next.probabilities, `position ${prefix.length - 1}`);
-  const order = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a] || a - b);
-  const kept = k !== undefined && k < order.length ? order.slice(0, k) : order;
+  const kept = ranked(rt, out[prefix.length - 1]?.next.probabilities, k, `position ${prefix.length - 1}`);
   return {
-    kind: kept.length === order.length ? "full" : "top-k",
-    entries: kept.map((id) => ({ id, token: detokenize(rt, [id]), logprob: lp[id] })),
+    kind: kept.length === rt.vocabSize ? "full" : "top-k",
+    entries: kept.map(({ id, logprob }) => ({ id, token: rt.tokenText(id), logprob })),
   };
 }
 
@@ -88,9 +99,12 @@ export async function scoreTokensOf(rt: Runtime, ids: TokenIds, topK: number): P
   const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as unknown as Parameters<typeof seq.controlledEvaluate>[0]));
   const scores: PositionScore[] = [];
   for (let t = 1; t < ids.length; t++) {
-    const lp = logprobsOf(rt, out[t - 1]?.next.probabilities, `position ${t - 1}`);
-    const top = Array.from(lp.keys()).sort((a, b) => lp[b] - lp[a] || a - b).slice(0, Math.max(0, topK));
-    scores.push({ id: ids[t], token: detokenize(rt, [ids[t]]), logprob: lp[ids[t]], top: top.map((id) => ({ id, token: detokenize(rt, [id]), logprob: lp[id] })) });
+    const probs = out[t - 1]?.next.probabilities;
+    const where = `position ${t - 1}`;
+    const top = ranked(rt, probs, Math.max(0, topK), where);
+    // the token's own log-prob: from the ranking when it is in it, else one look-up
+    const own = top.find((e) => e.id === ids[t])?.logprob ?? tokenScore(rt, probs, ids[t], where).logprob;
+    scores.push({ id: ids[t], token: rt.tokenText(ids[t]), logprob: own, top: top.map(({ id, logprob }) => ({ id, token: rt.tokenText(id), logprob })) });
   }
   return scores;
 }

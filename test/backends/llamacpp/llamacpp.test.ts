@@ -145,30 +145,16 @@ describe("openGgufModel (llama.cpp) matches the engine", () => {
     expect(s.tokens!.map((t) => t.id)).toEqual(want.tokens);
   });
 
-  it("generateBatch runs on parallel sequences and keeps request order", async () => {
-    // llama.cpp's kernels depend on the batch's shape, so a batched greedy decode may part
-    // from a single one where the top two tokens are within float noise. Each pair must
-    // agree token by token up to such a near-tie (judged by the engine), and most throughout
-    // (log-probs within the file's 1e-4).
+  it("generateBatch runs requests in parallel, keeps request order, and decodes each as it would alone", async () => {
+    // every request has a llama.cpp context of its own, so each step is evaluated in the same
+    // batch shape as a single request's (NOTE: with several sequences in one context the
+    // kernels saw other shapes, and greedy decodes could part at near-ties)
     const reqs = ["a", "bb", "The", "x y", "zz", "q"].map((prompt) => ({ prompt, maxTokens: 8, temperature: 0, logprobs: true }));
     const batch = await lm.generateBatch(reqs);
-    let identical = 0;
     for (let i = 0; i < reqs.length; i++) {
-      const single = await lm.generate(reqs[i]);
-      const a = single.samples[0].tokens!.map((t) => t.id!);
-      const b = batch[i].samples[0].tokens!.map((t) => t.id!);
-      const split = a.findIndex((id, k) => id !== b[k]);
-      if (split < 0 && a.length === b.length) {
-        expect(batch[i].samples[0].text).toBe(single.samples[0].text);
-        expect(batch[i].samples[0].finishReason).toBe(single.samples[0].finishReason);
-        batch[i].samples[0].tokens!.forEach((t, k) => expect(Math.abs(t.logprob - single.samples[0].tokens![k].logprob)).toBeLessThan(1e-4));
-        identical++;
-        continue;
-      }
-      const lp = nextTokenLogprobs(engine, [...tok.encode(reqs[i].prompt), ...a.slice(0, split)]);
-      expect(Math.abs(lp[a[split]] - lp[b[split]]), `request ${i} parts at token ${split}`).toBeLessThan(1e-3);
+      const [single] = (await lm.generate(reqs[i])).samples;
+      expect(batch[i].samples[0]).toEqual(single);
     }
-    expect(identical).toBeGreaterThanOrEqual(reqs.length - 2);
   });
 
   it("refuses prompt + continuation beyond the context (the last slot would shift the context)", async () => {
