@@ -12,9 +12,12 @@
  *
  * Attention per head reads a strided (T, HS) block out of a (T, C) buffer, so those
  * cells use lda/ldb = C like the real call. Backends that cannot start are listed
- * with the reason and skipped.
+ * with the reason and skipped. Where the CPU has AVX512_BF16 a "native bf16" column
+ * shows the native kernels with bf16 products (operands rounded to bfloat16, float32
+ * sums); GFLOP/s counts the same 2·M·N·K for it.
  */
 import { loadKernels, type KernelsName, type Kernels, type MatmulArgs } from "../src/tensor/index.js";
+import type { NativeKernels } from "../src/tensor/native.js";
 
 const BT = 4096, C = 128, T = 128, HS = 32;
 const SECONDS = Number(process.env.FTLEDGER_BENCH_SECONDS ?? "0.3");
@@ -91,13 +94,36 @@ for (const name of names) {
     const { kernels } = await loadKernels(name);
     backends.push(kernels);
     console.log(`${name.padEnd(7)} ${kernels.description}`);
+    if (name === "native") {
+      const nk = kernels as NativeKernels;
+      if (nk.bf16Supported) backends.push(bf16View(nk));
+      else console.log("native bf16 skipped: this CPU lacks AVX512_BF16");
+    }
   } catch (e) {
     console.log(`${name.padEnd(7)} skipped: ${(e as Error).message}`);
   }
 }
 
+/** The native kernels with bf16 products switched on for each call (and off after). */
+function bf16View(nk: NativeKernels): Kernels {
+  return {
+    ...nk,
+    name: nk.name,
+    description: "native, bf16 products",
+    alloc: (n) => nk.alloc(n),
+    matmul(args) {
+      nk.setMatmulPrecision("bf16");
+      try {
+        nk.matmul(args);
+      } finally {
+        nk.setMatmulPrecision("f32");
+      }
+    },
+  };
+}
+
 console.log(`\nGFLOP/s (µs per call); ${SECONDS} s per cell\n`);
-console.log(["shape".padEnd(28), "M×N×K".padEnd(16), ...backends.map((k) => k.name.padStart(18))].join(""));
+console.log(["shape".padEnd(28), "M×N×K".padEnd(16), ...backends.map((k) => (k.description === "native, bf16 products" ? "native bf16" : k.name).padStart(18))].join(""));
 for (const c of cases) {
   const cells = backends.map((k) => {
     const { gflops, us } = measure(k, c);

@@ -3,20 +3,23 @@
  *
  * Times, per step (B 32 × T 128, the model of bench/train.ts): zeroGrad, forward,
  * backward, clip and AdamW, and inside forward / backward every matmul (grouped by
- * shape) and every fused op (rmsnorm, swiglu, attention, cross-entropy). What the
- * timers do not cover (rope, residual adds, embedding, the batch checks in
- * Llama.forward, the dispatch itself) is the "other" row of each pass.
+ * shape) and every kernel op (rmsnorm, swiglu, attention, cross-entropy, rope,
+ * residual, embedding). What the timers do not cover (the batch checks in
+ * Llama.forward, gradient-buffer fills, the dispatch itself) is the "other" row.
  *
  * Options:
  *   --backend NAME     kernel backend (default native)
  *   --steps N          timed steps (default 5, after 2 warm-up steps)
- *   --reference-ops    run rmsnorm, swiglu, attention and cross-entropy on the
- *                      TypeScript references even when the backend has fused kernels
- *                      (the profile before those kernels existed; AdamW stays fused)
+ *   --reference-ops    run every op on its TypeScript reference even when the backend
+ *                      has a kernel for it (the profile before those kernels existed;
+ *                      AdamW stays fused)
+ *   --ts-ops LIST      the same for the listed ops only, e.g. rope,residual,embedding
+ *                      (the profile before this change moved them into the addon)
  *   native only:
  *   --gemm own|openblas   which GEMM serves matmul (default: the backend's choice)
  *   --threads N           threads for OpenBLAS and the addon's pool
  *   --spin-us N           how long idle pool workers spin before sleeping
+ *   --bf16                bf16 products (AVX512_BF16 CPUs only)
  *
  * How: the model is given a wrapper around the backend's Kernels whose matmul and
  * fused entries time each call (performance.now). A call made inside another timed
@@ -28,8 +31,8 @@ import type { NativeKernels } from "../src/tensor/native.js";
 import { createRng } from "../src/random/index.js";
 import { Llama, decayMask, referenceConfig } from "../src/model/index.js";
 import {
-  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
-  rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
+  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward, embeddingBackward, embeddingForward,
+  residualBackward, residualForward, rmsnormBackward, rmsnormForward, ropeBackward, ropeForward, swigluBackward, swigluForward,
 } from "../src/model/ops/index.js";
 import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
 
@@ -44,6 +47,7 @@ function option(name: string): string | undefined {
 const backend = (option("--backend") ?? "native") as KernelsName;
 const steps = Number(option("--steps") ?? 5);
 const referenceOps = process.argv.includes("--reference-ops");
+const tsOps = new Set((option("--ts-ops") ?? "").split(",").filter((x) => x !== ""));
 
 type Phase = "zeroGrad" | "forward" | "backward" | "clip" | "adamw";
 let phase: Phase = "forward";
@@ -91,10 +95,12 @@ if (base.name === "native") {
   if (gemm) nk.setOwnGemm(gemm === "own");
   if (option("--threads")) nk.setThreads(Number(option("--threads")));
   if (option("--spin-us")) nk.setSpinMicros(Number(option("--spin-us")));
+  if (process.argv.includes("--bf16")) nk.setMatmulPrecision("bf16");
 }
 const fusedNames = [
   "rmsnormForward", "rmsnormBackward", "swigluForward", "swigluBackward",
   "attentionForward", "attentionBackward", "crossEntropyForward", "crossEntropyBackward",
+  "ropeForward", "ropeBackward", "residualForward", "residualBackward", "embeddingForward", "embeddingBackward",
 ] as const;
 
 /** The Kernels the model sees: the backend's, with every entry timed. */
@@ -110,10 +116,11 @@ const references: Required<Omit<FusedKernels, "adamw">> = {
   attentionForward: (a) => attentionForward(k, a),
   attentionBackward: (a) => attentionBackward(k, a),
   crossEntropyForward, crossEntropyBackward,
+  ropeForward, ropeBackward, residualForward, residualBackward, embeddingForward, embeddingBackward,
 };
 const fusedUsed: string[] = [];
 for (const name of fusedNames) {
-  const own = referenceOps ? undefined : base.fused[name];
+  const own = referenceOps || tsOps.has(name.replace(/(Forward|Backward)$/, "")) ? undefined : base.fused[name];
   if (own) fusedUsed.push(name);
   const fn = (own ?? references[name]) as (a: never) => unknown;
   (k.fused as Record<string, unknown>)[name] = timed(`${name.replace(/(Forward|Backward)$/, "")}${own ? "" : " (TS)"}`, fn);
@@ -192,7 +199,7 @@ for (const p of phases) {
       console.log(line(`    ${r.label.slice(7)}`, per(r.ms), String(r.calls / steps), (r.flops / r.ms / 1e6).toFixed(1)));
     }
   }
-  console.log(line("  other (rope, residual, embed, JS)", total - covered, ""));
+  console.log(line("  other (fills, checks, JS)", total - covered, ""));
 }
 console.log(line("step", stepMs, ""));
 console.log(`\n${((B * T) / (stepMs / 1000)).toFixed(0)} tokens/s from the timed steps (timers add a little overhead)`);

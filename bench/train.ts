@@ -1,16 +1,23 @@
 /**
  * `npm run bench:train`: trains the reference model (vocab 128, dim 128, 4 layers,
  * 4 heads, ffn 512, context 128, batch 32, AdamW) on every kernel backend that starts
- * here and prints tokens/s and achieved GFLOP/s; when Debian's python3-torch is
+ * here and prints tokens/s and achieved GFLOP/s; where the CPU has AVX512_BF16, also
+ * the native kernels with bf16 products (the "native bf16" row: operands rounded to
+ * bfloat16, float32 sums and master weights); when Debian's python3-torch is
  * importable, trains the same model in PyTorch with 1 and 2 threads in the same run.
- * Last line (machine-readable): train tokens_per_s=<N> torch_best=<M> ratio=<N/M>
+ * Last line (machine-readable):
+ *   train tokens_per_s=<N> torch_best=<M> ratio=<N/M> bf16_tokens_per_s=<B> bf16_ratio=<B/M>
+ * where N is the best float32 row and the bf16 fields read "none" without AVX512_BF16.
  *
- * Options (env): BENCH_STEPS (timed steps, default 8), BENCH_WARMUP (default 2),
- * BENCH_BACKENDS (comma list, default ts,wasm,native; ts runs 2 steps only).
+ * Options (env): BENCH_STEPS (timed steps, default 16: a step of the native kernels
+ * is ~0.1 s, and 8 of them were too few on a shared machine), BENCH_WARMUP (default 2),
+ * BENCH_BACKENDS (comma list, default ts,wasm,native; ts runs 2 steps only),
+ * BENCH_TORCH=0 (skip PyTorch: torch_best and the ratios then read "none").
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadKernels, type KernelsName } from "../src/tensor/index.js";
+import { loadKernels, type Kernels, type KernelsName } from "../src/tensor/index.js";
+import type { NativeKernels } from "../src/tensor/native.js";
 import { createRng } from "../src/random/index.js";
 import { Llama, referenceConfig, totalParameters, headDim, type ModelConfig } from "../src/model/index.js";
 import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
@@ -18,7 +25,7 @@ import { decayMask } from "../src/model/index.js";
 
 const B = 32;
 const T = 128;
-const steps = Number(process.env.BENCH_STEPS ?? 8);
+const steps = Number(process.env.BENCH_STEPS ?? 16);
 const warmup = Number(process.env.BENCH_WARMUP ?? 2);
 const backends = (process.env.BENCH_BACKENDS ?? "ts,wasm,native").split(",") as KernelsName[];
 
@@ -31,7 +38,7 @@ function trainFlops(c: ModelConfig): number {
   return 3 * forward;
 }
 
-async function benchBackend(name: KernelsName): Promise<number | null> {
+async function benchBackend(name: KernelsName, bf16 = false): Promise<number | null> {
   let kernels;
   try {
     kernels = (await loadKernels(name)).kernels;
@@ -39,6 +46,23 @@ async function benchBackend(name: KernelsName): Promise<number | null> {
     console.log(`${name.padEnd(7)} unavailable: ${(e as Error).message}`);
     return null;
   }
+  if (bf16) {
+    const nk = kernels as NativeKernels;
+    if (!nk.bf16Supported) {
+      console.log("native bf16 unavailable: this CPU lacks AVX512_BF16");
+      return null;
+    }
+    nk.setMatmulPrecision("bf16");
+    try {
+      return run(name, kernels, "native bf16");
+    } finally {
+      nk.setMatmulPrecision("f32");
+    }
+  }
+  return run(name, kernels, name);
+}
+
+function run(name: KernelsName, kernels: Kernels, label: string): number {
   const c = referenceConfig;
   const model = Llama.f32(c, kernels);
   model.initialize(createRng(1));
@@ -65,7 +89,7 @@ async function benchBackend(name: KernelsName): Promise<number | null> {
   const sec = (performance.now() - t0) / 1000;
   const tps = (n * B * T) / sec;
   const gflops = (n * trainFlops(c)) / sec / 1e9;
-  console.log(`${name.padEnd(7)} ${tps.toFixed(0).padStart(7)} tokens/s  ${gflops.toFixed(1).padStart(6)} GFLOP/s  (${kernels.description}; ${n} steps)`);
+  console.log(`${label.padEnd(7)} ${tps.toFixed(0).padStart(7)} tokens/s  ${gflops.toFixed(1).padStart(6)} GFLOP/s  (${kernels.description}; ${n} steps)`);
   return tps;
 }
 
@@ -102,6 +126,12 @@ function torchBench(threads: number, unsetBlasEnv: boolean): number | null {
 console.log(`reference model: ${totalParameters(referenceConfig)} parameters, batch ${B}×${T}, ${(trainFlops(referenceConfig) / 1e9).toFixed(2)} GFLOP per step`);
 let best = 0;
 for (const name of backends) best = Math.max(best, (await benchBackend(name)) ?? 0);
-const torch = [torchBench(1, false), torchBench(2, false), torchBench(1, true), torchBench(2, true)].filter((x): x is number => x !== null);
+const bf16 = backends.includes("native") ? await benchBackend("native", true) : null;
+const torch = process.env.BENCH_TORCH === "0" ? []
+  : [torchBench(1, false), torchBench(2, false), torchBench(1, true), torchBench(2, true)].filter((x): x is number => x !== null);
 const torchBest = torch.length ? Math.max(...torch) : null;
-console.log(`train tokens_per_s=${best.toFixed(0)} torch_best=${torchBest === null ? "none" : torchBest.toFixed(0)} ratio=${torchBest === null ? "none" : (best / torchBest).toFixed(2)}`);
+const ratio = (x: number | null): string => (x === null || torchBest === null ? "none" : (x / torchBest).toFixed(2));
+console.log(
+  `train tokens_per_s=${best.toFixed(0)} torch_best=${torchBest === null ? "none" : torchBest.toFixed(0)} ratio=${ratio(best)} ` +
+  `bf16_tokens_per_s=${bf16 === null ? "none" : bf16.toFixed(0)} bf16_ratio=${ratio(bf16)}`,
+);

@@ -15,12 +15,14 @@
 #                     loop rounding like the TypeScript reference (no fused
 #                     multiply-add), so the two agree to the last bit.
 # No -ffast-math anywhere: the kernels write their vector code explicitly (simd.h).
+# gemm_bf16.c compiles on any x86-64: its AVX512_BF16 code carries a target attribute
+# and only runs where the CPU says it has the instructions (checked at run time).
 {
   "targets": [
     {
       "target_name": "ftledger_kernels",
       "type": "static_library",
-      "sources": ["gemm.c", "pool.c", "ops.c", "attention.c"],
+      "sources": ["gemm.c", "gemm_bf16.c", "pool.c", "ops.c", "attention.c", "rope.c", "residual.c", "embedding.c"],
       "cflags!": ["-O2", "-O0"],
       "cflags": ["-O3", "-march=native", "-fno-math-errno", "-ffp-contract=fast", "-std=c11", "-D_GNU_SOURCE", "-pthread", "-Wall", "-Wextra"],
       "xcode_settings": {
@@ -29,7 +31,7 @@
     },
     {
       "target_name": "ftledger_native",
-      "sources": ["ftledger_native.c", "napi_fused.c"],
+      "sources": ["ftledger_native.c", "napi_fused.c", "napi_elementwise.c"],
       "dependencies": ["ftledger_kernels"],
       "defines": ["NAPI_VERSION=8"],
       "include_dirs": ["<!@(node -p \"process.env.FTLEDGER_OPENBLAS_INCLUDE || ''\")"],

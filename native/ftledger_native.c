@@ -5,8 +5,9 @@
  *   sgemm(c, a, b, M, N, K, lda, ldb, ldc, flags)   C (M, N) = / += op(A) · op(B)
  *   adamw(params, grads, m, v, mask, lr, b1, b2, eps, wd, step, gradScale)
  *   setNumThreads(n), getNumThreads(), setSerialBelow(mnk), config()
- *   setOwnGemm(on), setSpinMicros(us), misalignment(array)
- *   the fused kernels of napi_fused.c (rmsnorm, swiglu, cross-entropy, attention)
+ *   setOwnGemm(on), setSpinMicros(us), misalignment(array), setBf16(on)
+ *   the fused kernels of napi_fused.c (rmsnorm, swiglu, cross-entropy, attention) and
+ *   napi_elementwise.c (rope, residual adds, embedding gather and scatter)
  *
  * Row-major throughout (cblas_sgemm with CblasRowMajor). flags: bit 0 transA, bit 1
  * transB, bit 2 accumulate (beta = 1 instead of 0). src/tensor/native.ts validates
@@ -23,6 +24,10 @@
  * 2× faster per thread, measured 180–190 vs 85–95 GFLOP/s on the training shapes);
  * setOwnGemm(false) sends them back to OpenBLAS. Products with M < 8 (decoding one
  * token) always go to OpenBLAS: fl_gemm would transpose a whole weight for them.
+ *
+ * bf16: setBf16(true) sends the products with M ≥ 8 to fl_gemm_bf16 (gemm_bf16.c:
+ * operands rounded to bfloat16, float32 sums) where the CPU has AVX512_BF16, detected
+ * at run time; it is off by default and refused (returns false) on other CPUs.
  *
  * Threads: one setting, setNumThreads(n), for OpenBLAS and for our pool (pool.c).
  * OpenBLAS splits any sgemm above a small fixed size (M·N·K of a few 10^5) across
@@ -48,9 +53,11 @@
 #include <node_api.h>
 
 #include "gemm.h"
+#include "gemm_bf16.h"
 #include "pool.h"
 
-napi_status fl_register_fused(napi_env env, napi_value exports); /* napi_fused.c */
+napi_status fl_register_fused(napi_env env, napi_value exports);       /* napi_fused.c */
+napi_status fl_register_elementwise(napi_env env, napi_value exports); /* napi_elementwise.c */
 
 #define FLAG_TRANS_A 1
 #define FLAG_TRANS_B 2
@@ -87,6 +94,7 @@ static int g_own_gemm = 1;
 static int g_own_gemm = 0;
 #define OWN_GEMM_BUILT 0
 #endif
+static int g_bf16 = 0; /* products to fl_gemm_bf16; only ever set where the CPU has it */
 
 static void use_threads(int n) {
   if (n != g_current) {
@@ -138,6 +146,7 @@ static napi_value sgemm(napi_env env, napi_callback_info cbi) {
     return NULL;
   }
   if (M == 0 || N == 0) return NULL;
+  if (g_bf16 && M >= 8 && fl_gemm_bf16(tA, tB, M, N, K, a, lda, b, ldb, c, ldc, flags & FLAG_ACCUMULATE) == 0) return NULL;
   if (g_own_gemm && M >= 8 && fl_gemm(tA, tB, M, N, K, a, lda, b, ldb, c, ldc, flags & FLAG_ACCUMULATE) == 0) return NULL;
   use_threads((int64_t)M * N * K < g_serial_below ? 1 : g_threads);
   cblas_sgemm(CblasRowMajor, tA ? CblasTrans : CblasNoTrans, tB ? CblasTrans : CblasNoTrans, M, N, K,
@@ -227,6 +236,18 @@ static napi_value setOwnGemm(napi_env env, napi_callback_info cbi) {
   return NULL;
 }
 
+/* setBf16(on) → whether bf16 products are now on: false where the CPU lacks AVX512_BF16. */
+static napi_value setBf16(napi_env env, napi_callback_info cbi) {
+  size_t argc = 1;
+  napi_value arg, out;
+  bool on;
+  CHECK(napi_get_cb_info(env, cbi, &argc, &arg, NULL, NULL));
+  CHECK(napi_get_value_bool(env, arg, &on));
+  g_bf16 = on && fl_bf16_supported();
+  CHECK(napi_get_boolean(env, g_bf16, &out));
+  return out;
+}
+
 /* setSpinMicros(us): how long idle pool workers spin before they sleep. */
 static napi_value setSpinMicros(napi_env env, napi_callback_info cbi) {
   size_t argc = 1;
@@ -270,11 +291,12 @@ static napi_value misalignment(napi_env env, napi_callback_info cbi) {
   return out;
 }
 
-/* "OpenBLAS 0.3.21 DYNAMIC_ARCH ... MAX_THREADS=64", the kernel set in use, and
- * whether our GEMM is built (ownGemmBuilt) and in use (ownGemm). */
+/* "OpenBLAS 0.3.21 DYNAMIC_ARCH ... MAX_THREADS=64", the kernel set in use, whether
+ * our GEMM is built (ownGemmBuilt) and in use (ownGemm), and whether this CPU has
+ * AVX512_BF16 (bf16Supported) and the bf16 products are on (bf16). */
 static napi_value config(napi_env env, napi_callback_info cbi) {
   (void)cbi;
-  napi_value out, cfg, core, built, own;
+  napi_value out, cfg, core, built, own, bf16ok, bf16;
   CHECK(napi_create_object(env, &out));
   CHECK(napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &cfg));
   CHECK(napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &core));
@@ -284,6 +306,10 @@ static napi_value config(napi_env env, napi_callback_info cbi) {
   CHECK(napi_get_boolean(env, g_own_gemm, &own));
   CHECK(napi_set_named_property(env, out, "ownGemmBuilt", built));
   CHECK(napi_set_named_property(env, out, "ownGemm", own));
+  CHECK(napi_get_boolean(env, fl_bf16_supported(), &bf16ok));
+  CHECK(napi_get_boolean(env, g_bf16, &bf16));
+  CHECK(napi_set_named_property(env, out, "bf16Supported", bf16ok));
+  CHECK(napi_set_named_property(env, out, "bf16", bf16));
   return out;
 }
 
@@ -306,9 +332,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setOwnGemm", NULL, setOwnGemm, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setSpinMicros", NULL, setSpinMicros, NULL, NULL, NULL, napi_enumerable, NULL},
       {"misalignment", NULL, misalignment, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setBf16", NULL, setBf16, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props));
   CHECK(fl_register_fused(env, exports));
+  CHECK(fl_register_elementwise(env, exports));
   return exports;
 }
 

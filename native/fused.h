@@ -4,7 +4,7 @@
  * (backward adds into gradients, except where the reference overwrites: attention's
  * dq, cross-entropy's in-place dlogits); test/tensor/fused.test.ts compares them.
  *
- * Key: N rows, C channels, n flat elements, V vocabulary, Tq/Tk queries/keys,
+ * Key: N rows, C channels, n flat elements, V vocabulary, Tq/Tk queries/keys, H heads,
  * NH/KVH query/key-value heads, HS head size.
  *
  * Callers (ftledger_native.c) have checked every length; these functions trust them.
@@ -21,7 +21,8 @@ int fl_rmsnorm_backward(float* dinp, float* dweight, const float* dout, const fl
                         const float* rstd, int N, int C);
 
 void fl_swiglu_forward(float* out, const float* gate, const float* up, long n);
-void fl_swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, long n);
+/* accumulate 0 writes dgate and dup instead of adding into them */
+void fl_swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, long n, int accumulate);
 
 /* probs may be NULL, and may alias logits. Writes loss and count (as in CrossEntropyResult). */
 void fl_crossentropy_forward(float* logprobs, float* probs, const float* logits, const int32_t* targets,
@@ -36,5 +37,17 @@ int fl_attention_forward(const fl_attention_shape* s, float* out, float* att, co
                          const float* value);
 int fl_attention_backward(const fl_attention_shape* s, float* dq, float* dkey, float* dvalue, const float* dout,
                           const float* att, const float* q, const float* key, const float* value);
+
+/* rope.c: x (N, H·HS) rotated in place; row n at position pos[n]; cos, sin (maxPos, HS/2).
+ * sign +1 forward, −1 backward (the transpose). Callers checked every position. */
+void fl_rope(float* x, const int32_t* pos, const double* cos, const double* sin, int N, int H, int HS, int sign);
+
+/* residual.c: out = x + y (out may be x or y itself); dx += dout, dy += dout. */
+void fl_residual_forward(float* out, const float* x, const float* y, long n);
+void fl_residual_backward(float* dx, float* dy, const float* dout, long n);
+
+/* embedding.c: out[n] = wte[tokens[n]]; dwte[tokens[n]] += dout[n]. Callers checked the ids. */
+void fl_embedding_forward(float* out, const int32_t* tokens, const float* wte, int N, int C);
+void fl_embedding_backward(float* dwte, const float* dout, const int32_t* tokens, int N, int C);
 
 #endif

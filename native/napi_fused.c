@@ -5,7 +5,7 @@
  *   rmsnormForward(out, rstd, inp, weight, N, C, eps)
  *   rmsnormBackward(dinp, dweight, dout, inp, weight, rstd, N, C)
  *   swigluForward(out, gate, up, n)
- *   swigluBackward(dgate, dup, dout, gate, up, n)
+ *   swigluBackward(dgate, dup, dout, gate, up, n, accumulate)
  *   crossEntropyForward(result, logprobs, probs | null, logits, targets, mask | null, N, V)
  *       result: Float64Array(2) ← [loss, count]
  *   crossEntropyBackward(probs, targets, mask | null, count, N, V)
@@ -22,76 +22,7 @@
 #include <stdint.h>
 
 #include "fused.h"
-
-#define MAX_ARGS 14
-
-typedef struct {
-  napi_env env;
-  napi_value argv[MAX_ARGS];
-  size_t argc;
-  int bad; /* an exception is pending */
-} Args;
-
-static int start(napi_env env, napi_callback_info cbi, Args* a, size_t want) {
-  a->env = env;
-  a->bad = 0;
-  a->argc = MAX_ARGS;
-  if (napi_get_cb_info(env, cbi, &a->argc, a->argv, NULL, NULL) != napi_ok || a->argc != want) {
-    napi_throw_type_error(env, NULL, "ftledger_native: wrong number of arguments to a fused kernel");
-    return 0;
-  }
-  return 1;
-}
-
-static void fail(Args* a, const char* msg) {
-  if (!a->bad) napi_throw_range_error(a->env, NULL, msg);
-  a->bad = 1;
-}
-
-/* Typed array argument i of the given type with at least `need` elements; NULL if
- * `optional` and the argument is null. */
-static void* arr(Args* a, size_t i, napi_typedarray_type want, int64_t need, int optional) {
-  if (a->bad) return NULL;
-  if (optional) {
-    napi_valuetype t;
-    if (napi_typeof(a->env, a->argv[i], &t) == napi_ok && (t == napi_null || t == napi_undefined)) return NULL;
-  }
-  napi_typedarray_type type;
-  size_t len;
-  void* data;
-  if (napi_get_typedarray_info(a->env, a->argv[i], &type, &len, &data, NULL, NULL) != napi_ok || type != want) {
-    napi_throw_type_error(a->env, NULL, "ftledger_native: a fused kernel got a buffer of the wrong type");
-    a->bad = 1;
-    return NULL;
-  }
-  if ((int64_t)len < need) fail(a, "ftledger_native: a fused kernel buffer is too short for its shape");
-  return data;
-}
-
-static float* f32(Args* a, size_t i, int64_t need) { return arr(a, i, napi_float32_array, need, 0); }
-
-static int32_t int_arg(Args* a, size_t i, int32_t lo) {
-  int32_t v = 0;
-  if (a->bad) return 0;
-  if (napi_get_value_int32(a->env, a->argv[i], &v) != napi_ok) {
-    napi_throw_type_error(a->env, NULL, "ftledger_native: a fused kernel got a non-number size");
-    a->bad = 1;
-    return 0;
-  }
-  if (v < lo) fail(a, "ftledger_native: a fused kernel size is out of range");
-  return v;
-}
-
-static double num_arg(Args* a, size_t i) {
-  double v = 0;
-  if (!a->bad && napi_get_value_double(a->env, a->argv[i], &v) != napi_ok) {
-    napi_throw_type_error(a->env, NULL, "ftledger_native: a fused kernel got a non-number argument");
-    a->bad = 1;
-  }
-  return v;
-}
-
-static void oom(Args* a) { napi_throw_error(a->env, NULL, "ftledger_native: out of memory for kernel scratch"); }
+#include "napi_args.h"
 
 static napi_value rmsnormForward(napi_env env, napi_callback_info cbi) {
   Args a;
@@ -129,11 +60,16 @@ static napi_value swigluForward(napi_env env, napi_callback_info cbi) {
 
 static napi_value swigluBackward(napi_env env, napi_callback_info cbi) {
   Args a;
-  if (!start(env, cbi, &a, 6)) return NULL;
+  if (!start(env, cbi, &a, 7)) return NULL;
   const int32_t n = int_arg(&a, 5, 0);
+  bool accumulate = true;
+  if (!a.bad && napi_get_value_bool(env, a.argv[6], &accumulate) != napi_ok) {
+    napi_throw_type_error(env, NULL, "ftledger_native.swigluBackward: accumulate must be a boolean");
+    return NULL;
+  }
   float *dgate = f32(&a, 0, n), *dup = f32(&a, 1, n), *dout = f32(&a, 2, n), *gate = f32(&a, 3, n), *up = f32(&a, 4, n);
   if (a.bad) return NULL;
-  fl_swiglu_backward(dgate, dup, dout, gate, up, n);
+  fl_swiglu_backward(dgate, dup, dout, gate, up, n, accumulate);
   return NULL;
 }
 

@@ -130,7 +130,7 @@ typedef struct {
   float *out, *dgate, *dup;
   const float *gate, *up, *dout;
   long n;
-  int chunks;
+  int chunks, accumulate;
 } Glu;
 
 /* Chunk t as [lo, hi) with lo a multiple of VL, so only the last chunk has a tail. */
@@ -167,14 +167,16 @@ void fl_swiglu_forward(float* out, const float* gate, const float* up, long n) {
   run(glu_fwd, &a, a.chunks);
 }
 
-/* dup += dout · g σ(g);  dgate += dout · u · σ(g) (1 + g (1 − σ(g))) */
+/* dup += dout · g σ(g);  dgate += dout · u · σ(g) (1 + g (1 − σ(g)))
+ * (or = without accumulate: dgate and dup are then neither read nor need zeroing) */
 static inline void glu_bwd_vec(const Glu* a, long i, int k) {
   const int full = k == VL;
   const vf g = full ? vload(a->gate + i) : vload_part(a->gate + i, k, 0.0f);
   const vf u = full ? vload(a->up + i) : vload_part(a->up + i, k, 0.0f);
   const vf dy = full ? vload(a->dout + i) : vload_part(a->dout + i, k, 0.0f);
-  const vf du = full ? vload(a->dup + i) : vload_part(a->dup + i, k, 0.0f);
-  const vf dg = full ? vload(a->dgate + i) : vload_part(a->dgate + i, k, 0.0f);
+  const vf zero = {0};
+  const vf du = !a->accumulate ? zero : full ? vload(a->dup + i) : vload_part(a->dup + i, k, 0.0f);
+  const vf dg = !a->accumulate ? zero : full ? vload(a->dgate + i) : vload_part(a->dgate + i, k, 0.0f);
   const vf s = sigmoid(g);
   const vf nu = du + dy * g * s, ng = dg + dy * u * s * (vset(1.0f) + g * (vset(1.0f) - s));
   if (full) {
@@ -195,8 +197,8 @@ static void glu_bwd(void* v, int t, int tid) {
   if (i < hi) glu_bwd_vec(a, i, (int)(hi - i));
 }
 
-void fl_swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, long n) {
-  Glu a = {.dgate = dgate, .dup = dup, .dout = dout, .gate = gate, .up = up, .n = n};
+void fl_swiglu_backward(float* dgate, float* dup, const float* dout, const float* gate, const float* up, long n, int accumulate) {
+  Glu a = {.dgate = dgate, .dup = dup, .dout = dout, .gate = gate, .up = up, .n = n, .accumulate = accumulate};
   a.chunks = chunks_for(n, 1, 1 << 14);
   run(glu_bwd, &a, a.chunks);
 }

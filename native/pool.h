@@ -32,7 +32,8 @@ void fl_pool_set_spin_us(int us);
  * Slots by owner (no two users of a slot are ever active on one thread at once):
  *   0  the caller of fl_gemm (packed B) or of attention backward (dS), shared with tasks
  *   1  fl_gemm's caller (K-slice partial sums); attention tasks (transposed K or V)
- *   2  attention backward tasks (padded dout and q when HS is not a multiple of 32)
+ *   2  attention backward tasks (padded dout and q when HS is not a multiple of 32);
+ *      fl_gemm's tasks (the contiguous copy of a B micro-panel)
  *   3  the caller of rmsnorm backward (per-chunk dweight partials) */
 float* fl_scratch(int slot, size_t floats);
 

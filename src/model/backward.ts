@@ -7,10 +7,7 @@ import type { Buf, Kernels } from "../tensor/index.js";
 import type { Activations, GradScratch } from "./activations.js";
 import { modelDims, type ModelConfig } from "./config.js";
 import type { TrainBatch } from "./forward.js";
-import {
-  embeddingBackward, linearBackward, ropeBackward,
-  type RopeTable,
-} from "./ops/index.js";
+import { linearBackward, type RopeTable } from "./ops/index.js";
 import { run } from "./ops/dispatch.js";
 import type { ParamViews } from "./parameters.js";
 
@@ -36,10 +33,8 @@ export function trainBackward<B extends Buf>(
     const gw = g.layers[l];
     // next = resid2 + h · downᵀ   (dres is d next; the residual passes it to resid2 unchanged)
     linearBackward(k, { dinp: s.dh, dweight: gw.wDown, dout: s.dres, inp: a.h, weight: w.wDown, N, IN: F, OUT: C, accumulateInput: false });
-    // h = silu(gate) ⊙ up
-    s.dgate.fill(0);
-    s.dup.fill(0);
-    run.swigluBackward(k, { dgate: s.dgate, dup: s.dup, dout: s.dh, gate: a.gate, up: a.up, n: N * F });
+    // h = silu(gate) ⊙ up   (dgate, dup written, not added into: nothing else feeds them)
+    run.swigluBackward(k, { dgate: s.dgate, dup: s.dup, dout: s.dh, gate: a.gate, up: a.up, n: N * F, accumulate: false });
     // gate = ln2 · gateᵀ,  up = ln2 · upᵀ
     linearBackward(k, { dinp: s.dln, dweight: gw.wGate, dout: s.dgate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F, accumulateInput: false });
     linearBackward(k, { dinp: s.dln, dweight: gw.wUp, dout: s.dup, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F, accumulateInput: true });
@@ -65,8 +60,8 @@ export function trainBackward<B extends Buf>(
       });
     }
     // q = rope(ln1 · qᵀ), k = rope(ln1 · kᵀ)
-    ropeBackward({ dx: s.dq, positions, H: NH, HS, table: rope });
-    ropeBackward({ dx: s.dk, positions, H: KVH, HS, table: rope });
+    run.ropeBackward(k, { dx: s.dq, positions, H: NH, HS, table: rope });
+    run.ropeBackward(k, { dx: s.dk, positions, H: KVH, HS, table: rope });
     linearBackward(k, { dinp: s.dln, dweight: gw.wq, dout: s.dq, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD, accumulateInput: false });
     linearBackward(k, { dinp: s.dln, dweight: gw.wk, dout: s.dk, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD, accumulateInput: true });
     linearBackward(k, { dinp: s.dln, dweight: gw.wv, dout: s.dv, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD, accumulateInput: true });
@@ -74,5 +69,5 @@ export function trainBackward<B extends Buf>(
     run.rmsnormBackward(k, { dinp: s.dres, dweight: gw.inputNorm, dout: s.dln, inp: a.resid, weight: w.inputNorm, rstd: a.rstd1, N, C });
   }
   // resid₀ = embed[tokens]
-  embeddingBackward({ dwte: g.embed, dout: s.dres, tokens: batch.tokens, C });
+  run.embeddingBackward(k, { dwte: g.embed, dout: s.dres, tokens: batch.tokens, C });
 }

@@ -6,10 +6,7 @@
 import type { Buf, Kernels } from "../tensor/index.js";
 import type { Activations } from "./activations.js";
 import { modelDims, type ModelConfig } from "./config.js";
-import {
-  embeddingForward, linearForward, residualForward,
-  ropeForward, type CrossEntropyResult, type RopeTable,
-} from "./ops/index.js";
+import { linearForward, type CrossEntropyResult, type RopeTable } from "./ops/index.js";
 import { run } from "./ops/dispatch.js";
 import type { ParamViews } from "./parameters.js";
 
@@ -70,7 +67,7 @@ export function trainForward<B extends Buf>(
   const N = B * T;
   const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
 
-  embeddingForward({ out: acts.layers.length ? acts.layers[0].resid : acts.residOut, tokens: batch.tokens, wte: p.embed, C });
+  run.embeddingForward(k, { out: acts.layers.length ? acts.layers[0].resid : acts.residOut, tokens: batch.tokens, wte: p.embed, C });
   for (let l = 0; l < c.nLayers; l++) {
     const a = acts.layers[l];
     const w = p.layers[l];
@@ -80,8 +77,8 @@ export function trainForward<B extends Buf>(
     linearForward(k, { out: a.q, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: a.k, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: a.v, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD });
-    ropeForward({ x: a.q, positions, H: NH, HS, table: rope });
-    ropeForward({ x: a.k, positions, H: KVH, HS, table: rope });
+    run.ropeForward(k, { x: a.q, positions, H: NH, HS, table: rope });
+    run.ropeForward(k, { x: a.k, positions, H: KVH, HS, table: rope });
     for (let b = 0; b < B; b++) {
       run.attentionForward(k, {
         Tq: T, Tk: T, qOffset: 0, NH, KVH, HS,
@@ -93,14 +90,14 @@ export function trainForward<B extends Buf>(
       });
     }
     linearForward(k, { out: a.resid2, inp: a.y, weight: w.wo, N, IN: qD, OUT: C });
-    residualForward({ out: a.resid2, x: a.resid2, y: a.resid, n: N * C });
+    run.residualForward(k, { out: a.resid2, x: a.resid2, y: a.resid, n: N * C });
     // MLP block: next = resid2 + down(silu(gate(x)) ⊙ up(x)), x = rmsnorm(resid2)
     run.rmsnormForward(k, { out: a.ln2, rstd: a.rstd2, inp: a.resid2, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: a.gate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: a.up, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F });
     run.swigluForward(k, { out: a.h, gate: a.gate, up: a.up, n: N * F });
     linearForward(k, { out: next, inp: a.h, weight: w.wDown, N, IN: F, OUT: C });
-    residualForward({ out: next, x: next, y: a.resid2, n: N * C });
+    run.residualForward(k, { out: next, x: next, y: a.resid2, n: N * C });
   }
   run.rmsnormForward(k, { out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
   // logits are written into `probs`, which cross-entropy turns into the softmax in place

@@ -10,8 +10,7 @@ import type { Kernels } from "../tensor/index.js";
 import { modelDims } from "./config.js";
 import type { KvCache } from "./kvcache.js";
 import type { Llama } from "./model.js";
-import {
-  embeddingForward, linearForward, residualForward, ropeForward, } from "./ops/index.js";
+import { linearForward } from "./ops/index.js";
 import { run } from "./ops/dispatch.js";
 
 export interface Segment {
@@ -64,7 +63,7 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     const rows = x.subarray(row * C, (row + lens[i]) * C);
     if (s.tokens) {
       for (const t of s.tokens) if (!(t >= 0 && t < V)) throw new Error(`token id ${t} is outside the vocabulary [0, ${V})`);
-      embeddingForward({ out: rows, tokens: s.tokens, wte: p.embed, C });
+      run.embeddingForward(k, { out: rows, tokens: s.tokens, wte: p.embed, C });
     } else rows.set(s.embeds!);
     for (let t = 0; t < lens[i]; t++) positions[row + t] = starts[i] + t;
     row += lens[i];
@@ -85,8 +84,8 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     linearForward(k, { out: q, inp: ln, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: kk, inp: ln, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: vv, inp: ln, weight: w.wv, N, IN: C, OUT: kD });
-    ropeForward({ x: q, positions, H: NH, HS, table: model.rope });
-    ropeForward({ x: kk, positions, H: KVH, HS, table: model.rope });
+    run.ropeForward(k, { x: q, positions, H: NH, HS, table: model.rope });
+    run.ropeForward(k, { x: kk, positions, H: KVH, HS, table: model.rope });
     row = 0;
     segments.forEach((s, i) => {
       const n = lens[i], start = starts[i], Tk = start + n;
@@ -101,14 +100,14 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
       row += n;
     });
     linearForward(k, { out: branch, inp: y, weight: w.wo, N, IN: qD, OUT: C });
-    residualForward({ out: x, x, y: branch, n: N * C });
+    run.residualForward(k, { out: x, x, y: branch, n: N * C });
     // 3. MLP block
     run.rmsnormForward(k, { out: ln, rstd, inp: x, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: gate, inp: ln, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: up, inp: ln, weight: w.wUp, N, IN: C, OUT: F });
     run.swigluForward(k, { out: gate, gate, up, n: N * F });
     linearForward(k, { out: branch, inp: gate, weight: w.wDown, N, IN: F, OUT: C });
-    residualForward({ out: x, x, y: branch, n: N * C });
+    run.residualForward(k, { out: x, x, y: branch, n: N * C });
     opts.onHidden?.(l, x);
   }
   segments.forEach((s, i) => (s.cache.length = starts[i] + lens[i]));

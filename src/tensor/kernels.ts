@@ -75,7 +75,8 @@ export interface FusedKernels {
     dinp: Float32Array; dweight: Float32Array; dout: Float32Array; inp: Float32Array; weight: Float32Array; rstd: Float32Array; N: number; C: number;
   }): void;
   swigluForward?(a: { out: Float32Array; gate: Float32Array; up: Float32Array; n: number }): void;
-  swigluBackward?(a: { dgate: Float32Array; dup: Float32Array; dout: Float32Array; gate: Float32Array; up: Float32Array; n: number }): void;
+  /** Adds into dgate and dup, or writes them with `accumulate: false`. */
+  swigluBackward?(a: { dgate: Float32Array; dup: Float32Array; dout: Float32Array; gate: Float32Array; up: Float32Array; n: number; accumulate?: boolean }): void;
   /** One sequence, all heads: see src/model/ops/attention.ts for shapes. */
   attentionForward?(a: AttentionShape & { out: Float32Array; att: Float32Array; q: Float32Array; key: Float32Array; value: Float32Array }): void;
   attentionBackward?(a: AttentionShape & {
@@ -86,6 +87,26 @@ export interface FusedKernels {
     logprobs: Float32Array; probs?: Float32Array; logits: Float32Array; targets: Int32Array; mask: Float32Array | null; N: number; V: number;
   }): { loss: number; count: number };
   crossEntropyBackward?(a: { probs: Float32Array; targets: Int32Array; mask: Float32Array | null; count: number; N: number; V: number }): void;
+  /** RoPE in place over (positions.length, H·HS): see src/model/ops/rope.ts. */
+  ropeForward?(a: { x: Float32Array; positions: Int32Array; H: number; HS: number; table: RopeTable }): void;
+  ropeBackward?(a: { dx: Float32Array; positions: Int32Array; H: number; HS: number; table: RopeTable }): void;
+  /** out = x + y over n values; out may be x or y itself (src/model/ops/residual.ts). */
+  residualForward?(a: { out: Float32Array; x: Float32Array; y: Float32Array; n: number }): void;
+  residualBackward?(a: { dx: Float32Array; dy: Float32Array; dout: Float32Array; n: number }): void;
+  /** Rows of wte (V, C) gathered for tokens, and their scatter-add (src/model/ops/embedding.ts). */
+  embeddingForward?(a: { out: Float32Array; tokens: Int32Array; wte: Float32Array; C: number }): void;
+  embeddingBackward?(a: { dwte: Float32Array; dout: Float32Array; tokens: Int32Array; C: number }): void;
+}
+
+/**
+ * RoPE angles' cos and sin for positions 0 … maxPos−1, (maxPos, half) row-major with
+ * half = HS/2, in float64 (src/model/ops/rope.ts builds them; kernels only read them).
+ */
+export interface RopeTable {
+  cos: Float64Array;
+  sin: Float64Array;
+  half: number;
+  maxPos: number;
 }
 
 /**

@@ -3,9 +3,13 @@
  * scripts/build-native.mjs when OpenBLAS is present):
  *   - matmul: our AVX-512 GEMM (native/gemm.c) when the addon was compiled for
  *     AVX-512, else OpenBLAS cblas_sgemm; FTLEDGER_GEMM=openblas forces OpenBLAS;
- *   - every FusedKernels op in C: AdamW, RMSNorm, SwiGLU, cross-entropy and
- *     attention (one sequence, all heads), checked against the TypeScript references
- *     in test/tensor/fused.test.ts;
+ *   - every FusedKernels op in C: AdamW, RMSNorm, SwiGLU, cross-entropy, attention
+ *     (one sequence, all heads), RoPE, residual adds and the embedding's gather and
+ *     scatter, checked against the TypeScript references in test/tensor/fused.test.ts;
+ *   - optional bf16 products (setMatmulPrecision("bf16"), or FTLEDGER_MATMUL=bf16):
+ *     operands rounded to bfloat16, sums in float32, where the CPU has AVX512_BF16
+ *     (asked at run time); off by default, since it moves results by about 1e-3
+ *     relative (docs/PERFORMANCE.md, test/model/bf16.test.ts);
  *   - one thread setting (setThreads) for OpenBLAS and for the addon's own pool.
  *
  * This file checks every shape, leading dimension and buffer length before calling C,
@@ -30,6 +34,8 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { AdamwKernelArgs, AttentionShape, FusedKernels, Kernels, MatmulArgs } from "./kernels.js";
+import { INT32_MAX, need, size } from "./native-checks.js";
+import { elementwise, type ElementwiseAddon, type ElementwiseOp } from "./native-elementwise.js";
 import type { KernelsAttempt } from "./kernels.js";
 
 /** The native kernels' extras beyond the Kernels interface. */
@@ -46,12 +52,23 @@ export interface NativeKernels extends Kernels {
   ownGemm(): boolean;
   /** How long idle pool workers spin before sleeping, in microseconds (default 100). */
   setSpinMicros(us: number): void;
+  /** Whether this CPU runs bf16 products (AVX512_BF16, asked at run time). */
+  readonly bf16Supported: boolean;
+  /**
+   * "f32" (the default) or "bf16": products with M ≥ 8 then round both operands to
+   * bfloat16 and sum in float32 (the caller's buffers, weights included, stay float32).
+   * Throws, naming the missing CPU feature, for "bf16" where bf16Supported is false.
+   */
+  setMatmulPrecision(p: MatmulPrecision): void;
+  matmulPrecision(): MatmulPrecision;
 }
+
+export type MatmulPrecision = "f32" | "bf16";
 
 type F32 = Float32Array;
 
 /** What ftledger_native.c exports. */
-interface Addon {
+interface Addon extends ElementwiseAddon {
   sgemm(c: Float32Array, a: Float32Array, b: Float32Array, M: number, N: number, K: number,
     lda: number, ldb: number, ldc: number, flags: number): void;
   adamw(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, mask: Uint8Array,
@@ -62,11 +79,12 @@ interface Addon {
   setOwnGemm(on: boolean): void;
   setSpinMicros(us: number): void;
   misalignment(a: Float32Array): number;
-  config(): { config: string; corename: string; ownGemmBuilt: boolean; ownGemm: boolean };
+  config(): { config: string; corename: string; ownGemmBuilt: boolean; ownGemm: boolean; bf16Supported: boolean; bf16: boolean };
+  setBf16(on: boolean): boolean;
   rmsnormForward(out: F32, rstd: F32, inp: F32, weight: F32, N: number, C: number, eps: number): void;
   rmsnormBackward(dinp: F32, dweight: F32, dout: F32, inp: F32, weight: F32, rstd: F32, N: number, C: number): void;
   swigluForward(out: F32, gate: F32, up: F32, n: number): void;
-  swigluBackward(dgate: F32, dup: F32, dout: F32, gate: F32, up: F32, n: number): void;
+  swigluBackward(dgate: F32, dup: F32, dout: F32, gate: F32, up: F32, n: number, accumulate: boolean): void;
   crossEntropyForward(result: Float64Array, logprobs: F32, probs: F32 | null, logits: F32, targets: Int32Array,
     mask: F32 | null, N: number, V: number): void;
   crossEntropyBackward(probs: F32, targets: Int32Array, mask: F32 | null, count: number, N: number, V: number): void;
@@ -79,16 +97,18 @@ interface Addon {
 const ADDON_FUNCTIONS = [
   "sgemm", "adamw", "setNumThreads", "getNumThreads", "setSerialBelow", "setOwnGemm", "setSpinMicros", "misalignment", "config",
   "rmsnormForward", "rmsnormBackward", "swigluForward", "swigluBackward", "crossEntropyForward", "crossEntropyBackward",
-  "attentionForward", "attentionBackward",
+  "attentionForward", "attentionBackward", "setBf16",
+  "ropeForward", "ropeBackward", "residualForward", "residualBackward", "embeddingForward", "embeddingBackward",
 ] as const;
 
 const FLAG_TRANS_A = 1;
 const FLAG_TRANS_B = 2;
 const FLAG_ACCUMULATE = 4;
-const INT32_MAX = 2 ** 31 - 1;
 
 /** native/build/Release/ftledger_native.node, two levels above src/tensor or dist/tensor. */
 export const addonPath = fileURLToPath(new URL("../../native/build/Release/ftledger_native.node", import.meta.url));
+
+const BF16_MISSING = "this CPU lacks AVX512_BF16 (no avx512_bf16 in /proc/cpuinfo flags)";
 
 const FIX = "install libopenblas-dev (Debian/Ubuntu) and run `npm rebuild ftledger` or `node scripts/build-native.mjs`";
 
@@ -111,6 +131,13 @@ export async function createNativeKernels(): Promise<KernelsAttempt> {
     return { ok: false, reason: `FTLEDGER_GEMM="${gemm}" is not a GEMM choice; use own or openblas, or unset it` };
   }
   if (gemm === "openblas") mod.setOwnGemm(false);
+  const precision = process.env.FTLEDGER_MATMUL ?? "";
+  if (!["", "f32", "bf16"].includes(precision)) {
+    return { ok: false, reason: `FTLEDGER_MATMUL="${precision}" is not a matmul precision; use f32 or bf16, or unset it` };
+  }
+  if (precision === "bf16" && !mod.setBf16(true)) {
+    return { ok: false, reason: `FTLEDGER_MATMUL=bf16 asks for bf16 products, but ${BF16_MISSING}; unset FTLEDGER_MATMUL (or set it to f32)` };
+  }
   return { ok: true, kernels: wrap(mod, coreChoice) };
 }
 
@@ -127,17 +154,19 @@ function coreTypeSource(): string {
 }
 
 function wrap(addon: Addon, coreChoice: string): NativeKernels {
-  const { config, corename, ownGemmBuilt } = addon.config();
+  const { config, corename, ownGemmBuilt, bf16Supported } = addon.config();
   const core = `${corename} kernels (${coreChoice})`;
   return {
     name: "native",
     get description(): string {
-      const gemm = addon.config().ownGemm ? "own AVX-512 GEMM (OpenBLAS for M < 8)" : "OpenBLAS cblas_sgemm";
+      const now = addon.config();
+      const gemm = now.bf16 ? "bf16 GEMM (AVX512_BF16, f32 sums; OpenBLAS for M < 8)"
+        : now.ownGemm ? "own AVX-512 GEMM (OpenBLAS for M < 8)" : "OpenBLAS cblas_sgemm";
       return `${gemm}, fused ops in C, ${addon.getNumThreads()} threads; OpenBLAS ${core}; ${config.trim()}`;
     },
     alloc: (n) => alloc(addon, n),
     matmul: (args) => matmul(addon, args),
-    fused: { adamw: (args) => adamw(addon, args), ...fused(addon) },
+    fused: { adamw: (args) => adamw(addon, args), ...fused(addon), ...elementwise(addon) },
     setThreads(n: number): void {
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`native setThreads: n must be an integer in 1..1024, got ${n}`);
       addon.setNumThreads(n);
@@ -156,6 +185,13 @@ function wrap(addon: Addon, coreChoice: string): NativeKernels {
       if (!Number.isInteger(us) || us < 0 || us > 1e6) throw new Error(`native setSpinMicros: us must be an integer in 0..1000000, got ${us}`);
       addon.setSpinMicros(us);
     },
+    bf16Supported,
+    setMatmulPrecision(p: MatmulPrecision): void {
+      if (p !== "f32" && p !== "bf16") throw new Error(`native setMatmulPrecision: "${String(p)}" is not a precision; use "f32" or "bf16"`);
+      if (p === "bf16" && !bf16Supported) throw new Error(`native setMatmulPrecision("bf16"): ${BF16_MISSING}; keep "f32"`);
+      addon.setBf16(p === "bf16");
+    },
+    matmulPrecision: () => (addon.config().bf16 ? "bf16" : "f32"),
   };
 }
 
@@ -224,7 +260,7 @@ function adamw(addon: Addon, args: AdamwKernelArgs): void {
 // Fused kernels ------------------------------------------------------------------------
 
 /** The FusedKernels ops beyond AdamW, each argument checked before it reaches C. */
-function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw"> {
+function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw" | ElementwiseOp> {
   const ceResult = new Float64Array(2); // [loss, count], reused: no allocation per call
   return {
     rmsnormForward({ out, rstd, inp, weight, N, C, eps }) {
@@ -247,10 +283,10 @@ function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw"> {
       need("swigluForward", { out: [out, n], gate: [gate, n], up: [up, n] });
       addon.swigluForward(out, gate, up, n);
     },
-    swigluBackward({ dgate, dup, dout, gate, up, n }) {
+    swigluBackward({ dgate, dup, dout, gate, up, n, accumulate }) {
       size("swigluBackward", "n", n, 0);
       need("swigluBackward", { dgate: [dgate, n], dup: [dup, n], dout: [dout, n], gate: [gate, n], up: [up, n] });
-      addon.swigluBackward(dgate, dup, dout, gate, up, n);
+      addon.swigluBackward(dgate, dup, dout, gate, up, n, accumulate !== false);
     },
     crossEntropyForward({ logprobs, probs, logits, targets, mask, N, V }) {
       const op = "crossEntropyForward";
@@ -291,20 +327,7 @@ function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw"> {
   };
 }
 
-function size(op: string, name: string, x: number, min: number): void {
-  if (!Number.isInteger(x) || x < min || x > INT32_MAX) throw new Error(`native ${op}: ${name} must be an integer ≥ ${min}, got ${x}`);
-}
-
-/** Each named buffer must be a Float32Array holding at least its element count. */
-function need(op: string, bufs: Record<string, [Float32Array, number]>): void {
-  for (const name in bufs) {
-    const [buf, n] = bufs[name];
-    if (!(buf instanceof Float32Array)) throw new Error(`native ${op}: ${name} must be a Float32Array`);
-    if (n > INT32_MAX) throw new Error(`native ${op}: ${name} would need ${n} elements, more than the addon supports (2^31 − 1)`);
-    if (buf.length < n) throw new Error(`native ${op}: ${name} has ${buf.length} elements but the shape needs ${n}`);
-  }
-}
-
+/** RoPE, residual adds and the embedding (native/napi_elementwise.c), each argument checked. */
 function checkTargets(op: string, targets: Int32Array, N: number, V: number): void {
   if (!(targets instanceof Int32Array)) throw new Error(`native ${op}: targets must be an Int32Array`);
   if (targets.length < N) throw new Error(`native ${op}: targets has ${targets.length} elements but N is ${N}`);

@@ -114,6 +114,11 @@ const checks: Record<OpName, () => void> = {
     swigluBackward({ dgate, dup, dout: w, gate, up, n });
     gradcheck("swiglu dgate", gate, dgate, f);
     gradcheck("swiglu dup", up, dup, f);
+    // accumulate: false writes the same gradients over whatever the buffers held
+    const over = { dgate: new Float64Array(n).fill(NaN), dup: new Float64Array(n).fill(7) };
+    swigluBackward({ ...over, dout: w, gate, up, n, accumulate: false });
+    expect(over.dgate).toEqual(dgate);
+    expect(over.dup).toEqual(dup);
   },
   linear() {
     const r = mulberry32(6);

@@ -12,7 +12,8 @@
  * Backward kernels add into gradients: those buffers start non-zero here, except
  * where the reference overwrites (attention's dq starts as garbage, cross-entropy
  * works in place). A backend that cannot start is reported as in conformance.test.ts;
- * the set of ops each backend provides is itself checked.
+ * the set of ops each backend provides is itself checked. RoPE, residual adds and the
+ * embedding are checked in test/tensor/elementwise.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { mustStart } from "../helpers/required.js";
@@ -73,7 +74,8 @@ function withOp(k: Kernels, op: Op, title: string, body: () => void): void {
 const expectedOps: Record<"native" | "wasm", string[]> = {
   native: [
     "adamw", "attentionBackward", "attentionForward", "crossEntropyBackward", "crossEntropyForward",
-    "rmsnormBackward", "rmsnormForward", "swigluBackward", "swigluForward",
+    "embeddingBackward", "embeddingForward", "residualBackward", "residualForward",
+    "rmsnormBackward", "rmsnormForward", "ropeBackward", "ropeForward", "swigluBackward", "swigluForward",
   ],
   wasm: [],
 };
@@ -141,6 +143,16 @@ for (const name of ["native", "wasm"] as const) {
         const got = { dgate: f32(k, ref.dgate), dup: f32(k, ref.dup) };
         swigluBackward({ ...ref, dout, gate, up, n });
         F.swigluBackward!({ ...got, dout: f32(k, dout), gate: f32(k, gate), up: f32(k, up), n });
+        expectClose(got.dgate, ref.dgate, "dgate");
+        expectClose(got.dup, ref.dup, "dup");
+      });
+      withOp(k, "swigluBackward", `n=${n}, accumulate: false writes dgate and dup over garbage`, () => {
+        const up = uniform(n, 10, -2, 2);
+        const dout = uniform(n, 11);
+        const ref = { dgate: new Float64Array(n), dup: new Float64Array(n) };
+        const got = { dgate: k.alloc(n).fill(NaN), dup: k.alloc(n).fill(NaN) };
+        swigluBackward({ ...ref, dout, gate, up, n });
+        F.swigluBackward!({ ...got, dout: f32(k, dout), gate: f32(k, gate), up: f32(k, up), n, accumulate: false });
         expectClose(got.dgate, ref.dgate, "dgate");
         expectClose(got.dup, ref.dup, "dup");
       });

@@ -6,7 +6,10 @@
 import type { Buf, FusedKernels, Kernels } from "../../tensor/index.js";
 import { attentionBackward, attentionForward } from "./attention.js";
 import { crossEntropyBackward, crossEntropyForward, type CrossEntropyResult } from "./crossentropy.js";
+import { embeddingBackward, embeddingForward } from "./embedding.js";
+import { residualBackward, residualForward } from "./residual.js";
 import { rmsnormBackward, rmsnormForward } from "./rmsnorm.js";
+import { ropeBackward, ropeForward } from "./rope.js";
 import { swigluBackward, swigluForward } from "./swiglu.js";
 
 type Fused<K extends keyof FusedKernels> = Parameters<NonNullable<FusedKernels[K]>>[0];
@@ -54,5 +57,35 @@ export const run = {
     const f = fused(k, "crossEntropyBackward", a.probs);
     if (f) f(a as Fused<"crossEntropyBackward">);
     else crossEntropyBackward(a);
+  },
+  ropeForward(k: Kernels, a: Parameters<typeof ropeForward>[0]): void {
+    const f = fused(k, "ropeForward", a.x);
+    if (f) f(a as Fused<"ropeForward">);
+    else ropeForward(a);
+  },
+  ropeBackward(k: Kernels, a: Parameters<typeof ropeBackward>[0]): void {
+    const f = fused(k, "ropeBackward", a.dx);
+    if (f) f(a as Fused<"ropeBackward">);
+    else ropeBackward(a);
+  },
+  residualForward(k: Kernels, a: Parameters<typeof residualForward>[0]): void {
+    const f = fused(k, "residualForward", a.out);
+    if (f) f(a as Fused<"residualForward">);
+    else residualForward(a);
+  },
+  residualBackward(k: Kernels, a: Parameters<typeof residualBackward>[0]): void {
+    const f = fused(k, "residualBackward", a.dx);
+    if (f) f(a as Fused<"residualBackward">);
+    else residualBackward(a);
+  },
+  embeddingForward(k: Kernels, a: Parameters<typeof embeddingForward>[0]): void {
+    const f = fused(k, "embeddingForward", a.out);
+    if (f) f(a as Fused<"embeddingForward">);
+    else embeddingForward(a);
+  },
+  embeddingBackward(k: Kernels, a: Parameters<typeof embeddingBackward>[0]): void {
+    const f = fused(k, "embeddingBackward", a.dwte);
+    if (f) f(a as Fused<"embeddingBackward">);
+    else embeddingBackward(a);
   },
 };

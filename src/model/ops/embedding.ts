@@ -1,6 +1,7 @@
 /**
  * Token embedding lookup.
- * Shapes: N rows (B·T flattened), C channels, V vocabulary.
+ * Shapes: N rows (B·T flattened), C channels, V vocabulary. Native kernel:
+ * native/embedding.c (the same adds in the same order: bit-identical).
  */
 import type { Buf } from "../../tensor/index.js";
 

@@ -1,4 +1,7 @@
-/** Residual connection: out = a + b (element-wise over n values). */
+/**
+ * Residual connection (He et al. 2016, "Deep Residual Learning", eq. 1): out = x + y,
+ * element-wise over n values. Native kernel: native/residual.c.
+ */
 import type { Buf } from "../../tensor/index.js";
 
 export function residualForward(a: { out: Buf; x: Buf; y: Buf; n: number }): void {

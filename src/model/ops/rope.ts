@@ -1,18 +1,14 @@
 /**
- * Rotary position embedding (Su et al. 2021, RoFormer), in the Hugging Face
- * "rotate_half" layout: within each head of size HS the pair (i, i + HS/2) is rotated
- * by angle pos · θ^(−2i/HS). Applied in place to a (N, H·HS) buffer whose row n sits
- * at position positions[n].
+ * Rotary position embedding (Su et al. 2021, RoFormer, arXiv 2104.09864), in the
+ * Hugging Face "rotate_half" layout: within each head of size HS the pair (i, i + HS/2)
+ * is rotated by angle pos · θ^(−2i/HS). Applied in place to a (N, H·HS) buffer whose row n sits
+ * at position positions[n]. Key: N = positions.length rows, H heads, HS head size.
+ * Native kernel: native/rope.c (test/tensor/elementwise.test.ts compares the two).
  */
-import type { Buf } from "../../tensor/index.js";
+import type { Buf, RopeTable } from "../../tensor/index.js";
 
-/** cos/sin tables (T, HS/2) for positions 0..T−1. */
-export interface RopeTable {
-  cos: Float64Array;
-  sin: Float64Array;
-  half: number;
-  maxPos: number;
-}
+/** cos/sin tables (maxPos, HS/2) for positions 0 … maxPos−1 (the kernels' type). */
+export type { RopeTable };
 
 export function ropeTable(HS: number, maxPos: number, theta: number): RopeTable {
   const half = HS / 2;
