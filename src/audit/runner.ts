@@ -10,11 +10,16 @@
  *      each tuned model in the base's format (task.accuracy only: "learned the format"
  *      versus "gained the capability").
  *   3. For each arm and probe: the items it applies to, minus those already stored.
+ *   4. Every arm and probe at once (schedule.ts), each model behind one batching layer
+ *      (src/backends withBatching) shared by every arm that uses it, so the probes' batches
+ *      meet in full backend calls; or, with `schedule: "sequential"`, one after another on
+ *      the models as given. The records are the same either way.
  */
-import type { LanguageModel } from "../backends/index.js";
-import { promptFormatName, renderer, type Item, type Probe, type ProbeContext, type PromptFormat, type PromptedModel } from "../probes/index.js";
+import { CallQueue, withBatching, type LanguageModel } from "../backends/index.js";
+import { isContextError, promptFormatName, renderer, type Item, type Probe, type ProbeContext, type PromptFormat, type PromptedModel } from "../probes/index.js";
 import type { RunStore } from "./store.js";
 import { sha256Text } from "../random/index.js";
+import { OrderedProgress, runTasks, type Schedule, type Task } from "./schedule.js";
 
 export const MANIFEST_SCHEMA = "ftledger.audit/1";
 /** The probe run again in the base's format when the formats differ. */
@@ -158,20 +163,45 @@ export interface RunAuditOptions {
   sources: string[];
   settings: AuditSettings;
   store: RunStore;
+  /** Progress per arm and probe, always in the order of a sequential run (schedule.ts). */
   onProgress?: (p: AuditProgress) => void;
+  /** "concurrent" (default): every arm and probe at once, their calls merged; "sequential": one after another. */
+  schedule?: Schedule;
 }
 
-/** Steps 1–3: compute and store every missing record. */
+/**
+ * The models the probes call: each distinct model behind one batching layer (a context
+ * error is isolated to the caller whose prompt did not fit: probes/respond.ts then sends
+ * that batch's requests one by one), all in one queue, so no two models compute at once (a
+ * sequential audit never had them do so either: a server that serves both keeps to its
+ * --concurrency); the models as given for a sequential run.
+ */
+function callModels(o: RunAuditOptions): (m: LanguageModel) => LanguageModel {
+  if (o.schedule === "sequential") return (m) => m;
+  const queue = new CallQueue();
+  const wrapped = new Map<LanguageModel, LanguageModel>();
+  return (m) => {
+    let w = wrapped.get(m);
+    if (!w) wrapped.set(m, (w = withBatching(m, { isolate: isContextError, queue })));
+    return w;
+  };
+}
+
+/** Steps 1–4: compute and store every missing record. */
 export async function runAudit(o: RunAuditOptions): Promise<AuditRun> {
   const arms = armsOf(o.base, o.tuned, o.probes, o.settings);
   const manifest = manifestOf(o.base, o.tuned, arms, o.probes, o.items, o.sources, o.settings);
   const runId = runIdOf(manifest);
   const { existed } = o.store.beginRun(runId, manifest, o.items);
   const byId = new Map(o.items.map((it) => [it.id, it]));
-  const scorer: PromptedModel = { model: o.base.model, render: renderer(o.base.model, o.base.format), format: promptFormatName(o.base.format) };
+  const call = callModels(o);
+  const scorer: PromptedModel = { model: call(o.base.model), render: renderer(o.base.model, o.base.format), format: promptFormatName(o.base.format) };
   let computed = 0;
   const unavailable: UnavailableProbe[] = [];
+  const tasks: Task[] = [];
+  const pending: AuditProgress[] = [];
   for (const arm of arms) {
+    const model = call(arm.model.model);
     const ctx: ProbeContext = {
       render: renderer(arm.model.model, arm.format),
       scorer,
@@ -196,18 +226,29 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditRun> {
       const done = o.store.doneItems(runId, arm.key, probe.id);
       const todo = applicable.filter((it) => !done.has(it.id));
       const resumed = applicable.length - todo.length;
-      let count = resumed;
-      o.onProgress?.({ arm: arm.key, probe: probe.id, done: count, total: applicable.length, resumed });
-      if (todo.length === 0) continue;
-      const wanted = new Set(todo.map((it) => it.id));
-      for await (const record of probe.run(arm.model.model, todo, ctx)) {
-        if (!wanted.delete(record.itemId)) throw new Error(`probe ${probe.id} returned a record for item "${record.itemId}", which it was not given (or twice)`);
-        o.store.putRecord(runId, arm.key, probe.id, record);
-        computed++;
-        o.onProgress?.({ arm: arm.key, probe: probe.id, done: ++count, total: applicable.length, resumed });
-      }
-      if (wanted.size > 0) throw new Error(`probe ${probe.id} returned no record for ${wanted.size} item(s), e.g. "${[...wanted][0]}"`);
+      const at = (count: number): AuditProgress => ({ arm: arm.key, probe: probe.id, done: count, total: applicable.length, resumed });
+      pending.push(at(resumed));
+      const task = tasks.length;
+      tasks.push(async (stopped) => {
+        let count = resumed;
+        const wanted = new Set(todo.map((it) => it.id));
+        if (todo.length > 0) {
+          for await (const record of probe.run(model, todo, ctx)) {
+            if (stopped()) return; // another task failed: store nothing more
+            if (!wanted.delete(record.itemId)) throw new Error(`probe ${probe.id} returned a record for item "${record.itemId}", which it was not given (or twice)`);
+            o.store.putRecord(runId, arm.key, probe.id, record);
+            computed++;
+            progress.report(task, at(++count));
+          }
+        }
+        if (wanted.size > 0) throw new Error(`probe ${probe.id} returned no record for ${wanted.size} item(s), e.g. "${[...wanted][0]}"`);
+        progress.finish(task);
+      });
     }
   }
+  // the tasks report through this once they run (every task is known by now)
+  const progress = new OrderedProgress(tasks.length, o.onProgress);
+  pending.forEach((p, i) => progress.report(i, p));
+  await runTasks(tasks, o.schedule ?? "concurrent");
   return { runId, manifest, arms, resumed: existed, computed, unavailable };
 }

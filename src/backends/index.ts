@@ -23,3 +23,4 @@ export {
   type RequestCache, type CacheEntry, type CachedLanguageModel, type CacheStats,
   type RequestKind, type RequestCacheErrorDetail, type RequestCacheErrorCode,
 } from "./cache/index.js";
+export { withBatching, CallQueue, type BatchingOptions, type BatchingStats, type BatchedLanguageModel } from "./batch/index.js";

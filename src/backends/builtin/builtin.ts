@@ -17,6 +17,7 @@ import { splitForScoring } from "./split.js";
 import { cutAtStop } from "../stop.js";
 import { throwIfAborted } from "../abort.js";
 import { takeTurn } from "./turns.js";
+import { DECODE_SLOTS, decodeContinuous } from "../batch/index.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;
@@ -99,7 +100,10 @@ class BuiltinModel implements LanguageModel {
   async generate(req: GenerateRequest): Promise<Generation> {
     throwIfAborted(req.signal);
     const { prompts, opts, stop } = this.prepare(req);
-    const seqs = req.signal ? await this.decodeInTurns(prompts, opts, req.signal) : generateTokens(this.model, prompts, opts);
+    // without a signal: decoded as generateBatch decodes it, so the two give the same bits
+    const seqs = req.signal
+      ? await this.decodeInTurns(prompts, opts, req.signal)
+      : decodeContinuous(this.model, prompts.map((prompt, j) => ({ prompt, seed: opts.seed! + j, opts })), DECODE_SLOTS);
     return { samples: seqs.map((s) => this.sample(s, stop, req.logprobs)) };
   }
 
@@ -163,14 +167,24 @@ class BuiltinModel implements LanguageModel {
   }
 
   /**
-   * Requests that sample alike (temperature, top-k/p, length, stop strings) decode together
-   * in one ragged batch, each sequence with its own seed: a sample is the same as from
-   * `generate` up to floating-point rounding (the matmuls see more rows at once).
+   * Every sequence with its own seed. Without a signal, all requests decode in one continuous
+   * batch, and a sample is the same, bit for bit, as from `generate`. With one (the server),
+   * requests that sample alike (temperature, top-k/p, length, stop strings) decode together
+   * in turns, a group at a time: the same up to floating-point rounding.
    */
   async generateBatch(reqs: GenerateRequest[]): Promise<Generation[]> {
     const signal = oneSignal(reqs);
     throwIfAborted(signal);
     const prepared = reqs.map((r) => this.prepare(r));
+    if (!signal) {
+      // every sample of every request in one continuous batch (../batch/continuous.ts): a
+      // finished sequence's slot takes the next waiting one, whatever its sampling settings
+      const rows = prepared.flatMap((p, i) => p.prompts.map((prompt, j) => ({ req: i, prompt, seed: p.opts.seed! + j, opts: p.opts })));
+      const seqs = decodeContinuous(this.model, rows, DECODE_SLOTS);
+      const out: Generation[] = reqs.map(() => ({ samples: [] }));
+      seqs.forEach((s, k) => out[rows[k].req].samples.push(this.sample(s, prepared[rows[k].req].stop, reqs[rows[k].req].logprobs)));
+      return out;
+    }
     const groups = new Map<string, number[]>();
     prepared.forEach((p, i) => {
       const { maxTokens, temperature, topK, topP } = p.opts;
