@@ -247,7 +247,7 @@ export async function runAudit(o: RunAuditOptions): Promise<AuditRun> {
     }
   }
   // the tasks report through this once they run (every task is known by now)
-  const progress = new OrderedProgress(tasks.length, o.onProgress);
+  const progress = new OrderedProgress<AuditProgress>(tasks.length, o.onProgress);
   pending.forEach((p, i) => progress.report(i, p));
   await runTasks(tasks, o.schedule ?? "concurrent");
   return { runId, manifest, arms, resumed: existed, computed, unavailable };

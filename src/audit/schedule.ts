@@ -12,8 +12,6 @@
  * - errors: the first one stops the rest at their next record (nothing more is stored), the
  *   call returns once every task has stopped, and that first error is thrown.
  */
-import type { AuditProgress } from "./runner.js";
-
 export type Schedule = "concurrent" | "sequential";
 
 /** A task; it should return early once `stopped()` is true. */
@@ -36,18 +34,18 @@ export async function runTasks(tasks: readonly Task[], schedule: Schedule): Prom
   if (failure) throw failure.error;
 }
 
-/** Progress of tasks 0…n−1 that may run at once, passed on in task order (see the header). */
-export class OrderedProgress {
+/** Progress events `P` of tasks 0…n−1 that may run at once, passed on in task order (see the header). */
+export class OrderedProgress<P> {
   private current = 0;
-  private readonly waiting: AuditProgress[][];
+  private readonly waiting: P[][];
   private readonly finished: boolean[];
 
-  constructor(n: number, private readonly emit: ((p: AuditProgress) => void) | undefined) {
+  constructor(n: number, private readonly emit: ((p: P) => void) | undefined) {
     this.waiting = Array.from({ length: n }, () => []);
     this.finished = Array.from({ length: n }, () => false);
   }
 
-  report(task: number, p: AuditProgress): void {
+  report(task: number, p: P): void {
     if (!this.emit) return;
     if (task === this.current) this.emit(p);
     else this.waiting[task].push(p);

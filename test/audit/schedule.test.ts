@@ -103,7 +103,7 @@ describe("runTasks and OrderedProgress", () => {
 
   it("passes progress on in task order, replaying a later task's events once the earlier ones finish", () => {
     const seen: string[] = [];
-    const o = new OrderedProgress(3, (x) => seen.push(`${x.probe}${x.done}`));
+    const o = new OrderedProgress<AuditProgress>(3, (x) => seen.push(`${x.probe}${x.done}`));
     o.report(1, p("b", 1));
     o.report(0, p("a", 1));
     o.report(2, p("c", 1));
