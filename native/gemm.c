@@ -24,7 +24,7 @@
  *      they fall in a few L1 sets and evict each other; copied, the weight gradients
  *      (dW += dyᵀ x) went from 135–160 to 160–190 GFLOP/s on one core, cold.
  *   4. A long K over a small output (a weight gradient dW += dyᵀ x sums 4096 rows
- *      into 128 × 128) is cut into two or four K slices (ksplit_for), summed
+ *      into 128 × 128) is cut into two or four K slices (fl_gemm_ksplit), summed
  *      afterwards in fixed order: measured with cold caches (as in training) this
  *      beats splitting the output, which makes every thread read all of one operand.
  */
@@ -128,21 +128,26 @@ static void gemm_block(void* ctx, int task, int tid) {
   }
 }
 
-/* C (+)= Σ_s partial[s] over the rows of task t, slices in order */
+void fl_gemm_reduce_rows(float* C, int ldc, const float* partial, int M, int N, int ksplit, int accumulate, int r0,
+                         int r1) {
+  const ptrdiff_t plane = (ptrdiff_t)M * N;
+  for (int i = r0; i < r1; i++) {
+    float* c = C + (ptrdiff_t)i * ldc;
+    const float* p = partial + (ptrdiff_t)i * N;
+    for (int j = 0; j < N; j++) {
+      float x = accumulate ? c[j] + p[j] : p[j];
+      for (int s = 1; s < ksplit; s++) x += p[s * plane + j];
+      c[j] = x;
+    }
+  }
+}
+
+/* The reduction of task t of 8: its eighth of the rows */
 static void gemm_reduce(void* ctx, int task, int tid) {
   (void)tid;
   const Gemm* g = ctx;
   const int r0 = (int)((int64_t)g->M * task / 8), r1 = (int)((int64_t)g->M * (task + 1) / 8);
-  const ptrdiff_t plane = (ptrdiff_t)g->M * g->N;
-  for (int i = r0; i < r1; i++) {
-    float* c = g->C + (ptrdiff_t)i * g->ldc;
-    const float* p = g->partial + (ptrdiff_t)i * g->N;
-    for (int j = 0; j < g->N; j++) {
-      float x = g->accumulate ? c[j] + p[j] : p[j];
-      for (int s = 1; s < g->ksplit; s++) x += p[s * plane + j];
-      c[j] = x;
-    }
-  }
+  fl_gemm_reduce_rows(g->C, g->ldc, g->partial, g->M, g->N, g->ksplit, g->accumulate, r0, r1);
 }
 
 /* K slices of a long K over a small output (weight gradients dW += dyᵀ x: 128 × 128
@@ -150,7 +155,7 @@ static void gemm_reduce(void* ctx, int task, int tid) {
  * not depend on the thread count. Four slices for the smallest outputs: each task then
  * streams its own quarter of both operands (measured on 2 threads, 128×128×4096 cold:
  * 240 → 285–315 GFLOP/s; larger outputs are as fast or faster with two). */
-static int ksplit_for(int M, int N, int K) {
+int fl_gemm_ksplit(int M, int N, int K) {
   if (K < 2048 || K < 4 * (M > N ? M : N) || (size_t)4 * M * N > MAX_SCRATCH) return 1;
   return (long long)M * N <= 128 * 128 && K >= 4096 ? 4 : 2;
 }
@@ -188,7 +193,7 @@ int fl_gemm(int transA, int transB, int M, int N, int K, const float* A, int lda
   /* 2. a long K over a small output (weight gradients: 128×128 from 4096 rows) is
    *    split in K slices, each streaming its own part of A and B once; the split
    *    depends on the shape only, so the sum order does too */
-  g.ksplit = ksplit_for(M, N, K);
+  g.ksplit = fl_gemm_ksplit(M, N, K);
   if (g.ksplit > 1) {
     g.partial = fl_scratch(1, (size_t)g.ksplit * M * N);
     if (!g.partial) return -1;

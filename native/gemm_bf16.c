@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gemm.h"
 #include "pool.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -237,21 +238,12 @@ BF16 static void block_task(void* v, int task, int tid) {
   }
 }
 
-/* C (+)= Σ_s partial[s] over the rows of task t (8 tasks), slices in order */
+/* The reduction of task t of 8: its eighth of the rows (gemm.c) */
 static void reduce_task(void* v, int task, int tid) {
   (void)tid;
   const G* g = v;
   const int r0 = (int)((int64_t)g->M * task / 8), r1 = (int)((int64_t)g->M * (task + 1) / 8);
-  const ptrdiff_t plane = (ptrdiff_t)g->M * g->N;
-  for (int i = r0; i < r1; i++) {
-    float* c = g->C + (ptrdiff_t)i * g->ldc;
-    const float* p = g->partial + (ptrdiff_t)i * g->N;
-    for (int j = 0; j < g->N; j++) {
-      float x = g->accumulate ? c[j] + p[j] : p[j];
-      for (int s = 1; s < g->ksplit; s++) x += p[s * plane + j];
-      c[j] = x;
-    }
-  }
+  fl_gemm_reduce_rows(g->C, g->ldc, g->partial, g->M, g->N, g->ksplit, g->accumulate, r0, r1);
 }
 
 static void run(fl_task fn, G* g, int tasks, int threads) {
@@ -259,16 +251,6 @@ static void run(fl_task fn, G* g, int tasks, int threads) {
     for (int t = 0; t < tasks; t++) fn(g, t, 0);
   else
     fl_pool_run(fn, g, tasks);
-}
-
-/* K slices of a long K over a small output (weight gradients dW += dyᵀ x: 128 × 128
- * from 4096 rows), summed afterwards in slice order; by shape only, so the result does
- * not depend on the thread count. Four slices for the smallest outputs: each task then
- * streams its own quarter of both operands (measured on 2 threads, 128×128×4096 cold:
- * 240 → 285–315 GFLOP/s; larger outputs are as fast or faster with two). */
-static int ksplit_for(int M, int N, int K) {
-  if (K < 2048 || K < 4 * (M > N ? M : N) || (size_t)4 * M * N > MAX_SCRATCH) return 1;
-  return (long long)M * N <= 128 * 128 && K >= 4096 ? 4 : 2;
 }
 
 int fl_gemm_bf16(int transA, int transB, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C,
@@ -296,7 +278,7 @@ int fl_gemm_bf16(int transA, int transB, int M, int N, int K, const float* A, in
   g.packB = ((transB ? g.Np : g.Kh) + PACK_ROWS - 1) / PACK_ROWS;
   run(pack_task, &g, g.packA + g.packB, threads);
   /* 2. blocks, as in gemm.c: a long K over a small output is split in K slices */
-  g.ksplit = ksplit_for(M, N, K);
+  g.ksplit = fl_gemm_ksplit(M, N, K); /* the f32 GEMM's rule: same slices, same order */
   if (g.ksplit > 1) {
     g.partial = fl_scratch(1, (size_t)g.ksplit * M * N);
     if (!g.partial) return -1;
