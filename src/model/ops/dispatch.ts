@@ -18,27 +18,20 @@ function fused<K extends keyof FusedKernels>(k: Kernels, name: K, probe: Buf): F
   return probe instanceof Float32Array ? k.fused[name] : undefined;
 }
 
+/** An op whose reference takes only its arguments: the fused kernel `name` when `probe(a)` is Float32 and the set has it. */
+function viaFused<K extends keyof FusedKernels, A>(name: K, reference: (a: A) => void, probe: (a: A) => Buf) {
+  return (k: Kernels, a: A): void => {
+    const f = fused(k, name, probe(a)) as ((a: Fused<K>) => void) | undefined;
+    if (f) f(a as unknown as Fused<K>);
+    else reference(a);
+  };
+}
+
 export const run = {
-  rmsnormForward(k: Kernels, a: Parameters<typeof rmsnormForward>[0]): void {
-    const f = fused(k, "rmsnormForward", a.out);
-    if (f) f(a as Fused<"rmsnormForward">);
-    else rmsnormForward(a);
-  },
-  rmsnormBackward(k: Kernels, a: Parameters<typeof rmsnormBackward>[0]): void {
-    const f = fused(k, "rmsnormBackward", a.dinp);
-    if (f) f(a as Fused<"rmsnormBackward">);
-    else rmsnormBackward(a);
-  },
-  swigluForward(k: Kernels, a: Parameters<typeof swigluForward>[0]): void {
-    const f = fused(k, "swigluForward", a.out);
-    if (f) f(a as Fused<"swigluForward">);
-    else swigluForward(a);
-  },
-  swigluBackward(k: Kernels, a: Parameters<typeof swigluBackward>[0]): void {
-    const f = fused(k, "swigluBackward", a.dgate);
-    if (f) f(a as Fused<"swigluBackward">);
-    else swigluBackward(a);
-  },
+  rmsnormForward: viaFused("rmsnormForward", rmsnormForward, (a) => a.out),
+  rmsnormBackward: viaFused("rmsnormBackward", rmsnormBackward, (a) => a.dinp),
+  swigluForward: viaFused("swigluForward", swigluForward, (a) => a.out),
+  swigluBackward: viaFused("swigluBackward", swigluBackward, (a) => a.dgate),
   attentionForward(k: Kernels, a: Parameters<typeof attentionForward>[1]): void {
     const f = fused(k, "attentionForward", a.out);
     if (f) f(a as Fused<"attentionForward">);
@@ -53,39 +46,11 @@ export const run = {
     const f = fused(k, "crossEntropyForward", a.logits);
     return f ? f(a as Fused<"crossEntropyForward">) : crossEntropyForward(a);
   },
-  crossEntropyBackward(k: Kernels, a: Parameters<typeof crossEntropyBackward>[0]): void {
-    const f = fused(k, "crossEntropyBackward", a.probs);
-    if (f) f(a as Fused<"crossEntropyBackward">);
-    else crossEntropyBackward(a);
-  },
-  ropeForward(k: Kernels, a: Parameters<typeof ropeForward>[0]): void {
-    const f = fused(k, "ropeForward", a.x);
-    if (f) f(a as Fused<"ropeForward">);
-    else ropeForward(a);
-  },
-  ropeBackward(k: Kernels, a: Parameters<typeof ropeBackward>[0]): void {
-    const f = fused(k, "ropeBackward", a.dx);
-    if (f) f(a as Fused<"ropeBackward">);
-    else ropeBackward(a);
-  },
-  residualForward(k: Kernels, a: Parameters<typeof residualForward>[0]): void {
-    const f = fused(k, "residualForward", a.out);
-    if (f) f(a as Fused<"residualForward">);
-    else residualForward(a);
-  },
-  residualBackward(k: Kernels, a: Parameters<typeof residualBackward>[0]): void {
-    const f = fused(k, "residualBackward", a.dx);
-    if (f) f(a as Fused<"residualBackward">);
-    else residualBackward(a);
-  },
-  embeddingForward(k: Kernels, a: Parameters<typeof embeddingForward>[0]): void {
-    const f = fused(k, "embeddingForward", a.out);
-    if (f) f(a as Fused<"embeddingForward">);
-    else embeddingForward(a);
-  },
-  embeddingBackward(k: Kernels, a: Parameters<typeof embeddingBackward>[0]): void {
-    const f = fused(k, "embeddingBackward", a.dwte);
-    if (f) f(a as Fused<"embeddingBackward">);
-    else embeddingBackward(a);
-  },
+  crossEntropyBackward: viaFused("crossEntropyBackward", crossEntropyBackward, (a) => a.probs),
+  ropeForward: viaFused("ropeForward", ropeForward, (a) => a.x),
+  ropeBackward: viaFused("ropeBackward", ropeBackward, (a) => a.dx),
+  residualForward: viaFused("residualForward", residualForward, (a) => a.out),
+  residualBackward: viaFused("residualBackward", residualBackward, (a) => a.dx),
+  embeddingForward: viaFused("embeddingForward", embeddingForward, (a) => a.out),
+  embeddingBackward: viaFused("embeddingBackward", embeddingBackward, (a) => a.dwte),
 };
