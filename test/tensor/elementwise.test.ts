@@ -18,6 +18,7 @@ import { describe, expect, it } from "vitest";
 import { mustStart } from "../helpers/required.js";
 import { gradcheck, weightedSum } from "../helpers/gradcheck.js";
 import { mulberry32 } from "../helpers/rng.js";
+import { expectClose } from "../helpers/close.js";
 import {
   embeddingBackward, embeddingForward, residualBackward, residualForward, ropeBackward, ropeForward, ropeTable,
 } from "../../src/model/ops/index.js";
@@ -27,19 +28,6 @@ import type { NativeKernels } from "../../src/tensor/native.js";
 function uniform(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = mulberry32(seed);
   return Float64Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * r()));
-}
-
-function expectClose(got: Float32Array, ref: Float64Array, tol: number, what: string): void {
-  let err = 0;
-  let at = -1;
-  for (let i = 0; i < ref.length; i++) {
-    const e = Math.abs(got[i] - ref[i]) / (1 + Math.abs(ref[i]));
-    if (!(e <= err)) {
-      err = e;
-      at = i;
-    }
-  }
-  expect(err, `${what}: worst at index ${at} (got ${got[at]}, reference ${ref[at]})`).toBeLessThanOrEqual(tol);
 }
 
 function expectSameBits(got: Float32Array, ref: Float32Array, what: string): void {

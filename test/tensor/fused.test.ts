@@ -23,6 +23,7 @@ import {
 } from "../../src/model/ops/index.js";
 import { createTsKernels, loadKernels, type AttentionShape, type KernelsName, type FusedKernels, type Kernels } from "../../src/tensor/index.js";
 import { mulberry32 } from "../helpers/rng.js";
+import { expectClose as expectCloseTo } from "../helpers/close.js";
 
 const TOL = 1e-5;
 const ts = createTsKernels();
@@ -43,16 +44,7 @@ function f32(k: Kernels, src: Float64Array): Float32Array {
 }
 
 function expectClose(got: Float32Array, ref: Float64Array, what: string): void {
-  let err = 0;
-  let at = -1;
-  for (let i = 0; i < ref.length; i++) {
-    const e = Math.abs(got[i] - ref[i]) / (1 + Math.abs(ref[i]));
-    if (!(e <= err)) {
-      err = e;
-      at = i;
-    }
-  }
-  expect(err, `${what}: worst at index ${at} (got ${got[at]}, reference ${ref[at]})`).toBeLessThanOrEqual(TOL);
+  expectCloseTo(got, ref, TOL, what);
 }
 
 type Op = keyof Omit<FusedKernels, "adamw">;
