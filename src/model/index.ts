@@ -6,13 +6,14 @@ export {
   type ParamSpec, type ParamViews, type LayerParams, parameterTable, totalParameters, viewParameters, decayMask, numel,
 } from "./parameters.js";
 export { Llama, type DType, type ForwardResult } from "./model.js";
-export { type TrainBatch, defaultPositions, checkBatch, BatchError } from "./forward.js";
+export { type TrainBatch, type InputEmbeds, defaultPositions, checkBatch, BatchError } from "./forward.js";
 export * as ops from "./ops/index.js";
 export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";
 export { KvCache } from "./kvcache.js";
 export { inferForward, type Segment, type InferOptions } from "./infer.js";
-export { logSoftmax, argmax, sampleToken, type SamplingOptions } from "./sampling.js";
+export { logSoftmax, argmax, sampleToken, topIndices, type SamplingOptions } from "./sampling.js";
 export {
   generateTokens, decodeSteps, scoreContinuations, nextTokenLogprobs,
   type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,
 } from "./generate.js";
+export { LORA_MODULES, type LoraModule, type LoraConfig, type LoraPair, type LoraAdapter, loraScale } from "./lora.js";

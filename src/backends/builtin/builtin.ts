@@ -7,7 +7,7 @@
 import { randomInt } from "node:crypto";
 import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, type ModelConfig } from "../../model/index.js";
+import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
@@ -235,8 +235,9 @@ class BuiltinModel implements LanguageModel {
 
   async nextTokenLogprobs(prefix: TokenIds, k?: number): Promise<TokenLogprobs> {
     const lp = nextTokenLogprobs(this.model, [...prefix]);
-    const entries = Array.from(lp, (logprob, id) => ({ id, token: this.tok.tokenText(id), logprob })).sort((a, b) => b.logprob - a.logprob || a.id - b.id);
-    return k !== undefined && k < entries.length ? { kind: "top-k", entries: entries.slice(0, k) } : { kind: "full", entries };
+    const top = k !== undefined && k < lp.length;
+    const entries = Array.from(topIndices(lp, top ? k : lp.length), (id) => ({ id, token: this.tok.tokenText(id), logprob: lp[id] }));
+    return top ? { kind: "top-k", entries } : { kind: "full", entries };
   }
 
   async scoreTokens(ids: TokenIds, topK: number): Promise<PositionScore[]> {
@@ -249,10 +250,7 @@ class BuiltinModel implements LanguageModel {
     const out: PositionScore[] = [];
     for (let t = 1; t < ids.length; t++) {
       const lp = logSoftmax(logits.subarray((t - 1) * V, t * V));
-      const top = Array.from(lp, (logprob, id) => ({ id, logprob }))
-        .sort((a, b) => b.logprob - a.logprob || a.id - b.id)
-        .slice(0, topK)
-        .map((e) => ({ ...e, token: this.tok.tokenText(e.id) }));
+      const top = Array.from(topIndices(lp, topK), (id) => ({ id, token: this.tok.tokenText(id), logprob: lp[id] }));
       out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top });
     }
     return out;
