@@ -18,9 +18,23 @@ import { ioError } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
 import type { GgufValue } from "./types.js";
 import { ggufVocab } from "./vocab.js";
-import { writeGguf, type GgufTensorToWrite } from "./writer.js";
+import { quantizable } from "./quant.js";
+import { writeGguf, type GgufTensorToWrite, type GgufTensorType } from "./writer.js";
 
-export type GgufDType = "f32" | "f16";
+/** f32 / f16 floats, or ggml's Q8_0 / Q4_0 blocks for the matrices (./quant.ts); norms stay f32. */
+export type GgufDType = "f32" | "f16" | "q8_0" | "q4_0";
+export const GGUF_DTYPES: readonly GgufDType[] = ["f32", "f16", "q8_0", "q4_0"];
+
+/** llama.cpp's `general.file_type` (enum llama_ftype): ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0. */
+const FILE_TYPES: Record<GgufDType, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7 };
+
+/** How a tensor of this shape is stored under `dtype`: matrices take it, 1-D tensors stay f32. */
+function tensorType(dtype: GgufDType, shape: readonly number[]): GgufTensorType {
+  if (shape.length < 2 || dtype === "f32") return "F32";
+  if (dtype === "f16") return "F16";
+  // a row that is not a whole number of 32-value blocks cannot be quantised: f16 keeps it small
+  return quantizable(shape) ? (dtype === "q8_0" ? "Q8_0" : "Q4_0") : "F16";
+}
 
 /** HF tensor name → llama.cpp tensor name (convert_hf_to_gguf.py / gguf-py tensor_mapping.py). */
 export function llamaCppTensorName(hf: string): string {
@@ -88,7 +102,7 @@ export function llamaGgufContent(
   const kv: [string, GgufValue][] = [
     ["general.architecture", str("llama")],
     ["general.name", str(opts.name)],
-    ["general.file_type", u32(opts.dtype === "f32" ? 0 : 1)], // LLAMA_FTYPE_ALL_F32 / MOSTLY_F16
+    ["general.file_type", u32(FILE_TYPES[opts.dtype])],
     ["llama.context_length", u32(c.contextLength)],
     ["llama.embedding_length", u32(c.dim)],
     ["llama.block_count", u32(c.nLayers)],
@@ -121,8 +135,7 @@ export function llamaGgufContent(
     off += n;
     if (spec.name.endsWith("q_proj.weight")) data = permuteQK(data, c.nHeads, c.dim);
     if (spec.name.endsWith("k_proj.weight")) data = permuteQK(data, c.nKvHeads, c.dim);
-    const type = opts.dtype === "f16" && spec.shape.length > 1 ? "F16" : "F32";
-    tensors.push({ name: llamaCppTensorName(spec.name), shape: spec.shape, data, type });
+    tensors.push({ name: llamaCppTensorName(spec.name), shape: spec.shape, data, type: tensorType(opts.dtype, spec.shape) });
   }
   return { kv, tensors };
 }

@@ -1,12 +1,14 @@
 /**
- * GGUF writer (spec in ./types.ts): metadata, tensor infos, aligned float tensors.
+ * GGUF writer (spec in ./types.ts): metadata, tensor infos, aligned tensors (floats, or
+ * ggml's Q8_0 / Q4_0 blocks, ./quant.ts).
  * The header is built in memory (it is small: metadata and tensor names); tensor data
  * is converted and written one tensor at a time. Atomic like every writer here.
  */
 import { encodeFloats } from "../dtype.js";
 import { writeAll, writeBytesAtomic } from "../io.js";
+import { quantize, QUANT_BLOCK, QUANT_BLOCK_BYTES } from "./quant.js";
 import {
-  alignUp, GGML_F16, GGML_F32, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VALUE_TYPES, GGUF_VERSION, SCALAR_SIZES,
+  alignUp, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VALUE_TYPES, GGUF_VERSION, SCALAR_SIZES,
   type GgufScalar, type GgufScalarType, type GgufValue,
 } from "./types.js";
 
@@ -15,7 +17,22 @@ export interface GgufTensorToWrite {
   /** Row-major shape (torch order); written reversed, as ggml dims. */
   shape: readonly number[];
   data: Float32Array;
-  type: "F32" | "F16";
+  type: GgufTensorType;
+}
+
+export type GgufTensorType = "F32" | "F16" | "Q8_0" | "Q4_0";
+
+/** ggml type ids (ggml.h `enum ggml_type`). */
+const TYPE_IDS: Record<GgufTensorType, number> = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 };
+
+function tensorBytes(t: GgufTensorToWrite): number {
+  if (t.type === "F32") return t.data.length * 4;
+  if (t.type === "F16") return t.data.length * 2;
+  return (t.data.length / QUANT_BLOCK) * QUANT_BLOCK_BYTES[t.type];
+}
+
+function encodeTensor(t: GgufTensorToWrite): Uint8Array {
+  return t.type === "F32" || t.type === "F16" ? encodeFloats(t.data, t.type) : quantize(t.data, t.type);
 }
 
 /** Little-endian byte builder. */
@@ -104,19 +121,22 @@ export async function writeGguf(
   let offset = 0;
   for (const t of file.tensors) {
     if (t.data.length !== t.shape.reduce((a, b) => a * b, 1)) throw new Error(`writeGguf: tensor "${t.name}" data does not match shape [${t.shape.join(", ")}]`);
+    if ((t.type === "Q8_0" || t.type === "Q4_0") && t.shape[t.shape.length - 1] % QUANT_BLOCK !== 0) {
+      throw new Error(`writeGguf: tensor "${t.name}" has rows of ${t.shape[t.shape.length - 1]} values; ${t.type} needs a multiple of ${QUANT_BLOCK}`);
+    }
     h.string(t.name);
     h.u32(t.shape.length);
     for (let d = t.shape.length - 1; d >= 0; d--) h.u64(t.shape[d]);
-    h.u32(t.type === "F32" ? GGML_F32 : GGML_F16);
+    h.u32(TYPE_IDS[t.type]);
     h.u64(offset);
-    offset = alignUp(offset + t.data.length * (t.type === "F32" ? 4 : 2), alignment);
+    offset = alignUp(offset + tensorBytes(t), alignment);
   }
   h.pad(alignment);
   await writeBytesAtomic(path, async (fh) => {
     await writeAll(fh, h.bytes());
     let written = 0;
     for (const t of file.tensors) {
-      const bytes = encodeFloats(t.data, t.type);
+      const bytes = encodeTensor(t);
       await writeAll(fh, bytes);
       written += bytes.byteLength;
       const pad = alignUp(written, alignment) - written;
