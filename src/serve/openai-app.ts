@@ -2,7 +2,8 @@
  * `ftledger serve`: any LanguageModel as an OpenAI-compatible API (Hono).
  *   GET  /v1/models
  *   POST /v1/completions        echo, logprobs, vLLM's prompt_logprobs, n, stop, seed, stream
- *   POST /v1/chat/completions   the model's chat template; logprobs (chosen tokens); stream
+ *   POST /v1/chat/completions   the model's chat template; logprobs with top_logprobs; stream
+ *   POST /tokenize, /detokenize vLLM's tokenizer endpoints (tokenize.ts)
  * Streaming is token by token when the backend has `generateStream` (and the request
  * asks for no log-probs); otherwise the finished choices are sent as SSE chunks.
  * Errors use OpenAI's shape: { error: { message, type, param, code } } with 400 / 404 / 500,
@@ -26,6 +27,8 @@ import { hostGuard } from "./guard.js";
 import { DEFAULT_LIMITS, bytesOf, isBig, promptLimit, requestWork, type ServeLimits } from "./limits.js";
 import { WorkQueue } from "./queue.js";
 import { chatRequest, completionRequest } from "./schema.js";
+import { chatLogprobs, chatTopLogprobsProblem } from "./chat-logprobs.js";
+import { detokenizeRequest, tokenizeRequest } from "./tokenize.js";
 
 export interface ServeOptions {
   /** The name clients put in `model` (default: the model's id). */
@@ -205,7 +208,10 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const req = body.value;
     const wrong = checkModel(c, req.model);
     if (wrong) return wrong;
-    if (req.top_logprobs) return apiError(c, 400, "top_logprobs is not supported on chat completions yet; use /v1/completions with logprobs for alternatives", "top_logprobs");
+    const top = req.top_logprobs ?? 0;
+    if (top > 0 && !req.logprobs) return apiError(c, 400, "top_logprobs needs logprobs: true (as OpenAI's API requires)", "top_logprobs");
+    const noTop = top > 0 ? chatTopLogprobsProblem(model) : null;
+    if (noTop) return apiError(c, 400, noTop, "top_logprobs");
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 256;
     const long = tooLong(c, [req.messages.map((m) => m.content).join("")], "messages");
     if (long) return long;
@@ -227,11 +233,13 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
       }, slot.release);
     }
     let samples;
+    let logprobs;
     try {
       samples = (await model.generate({
         messages: req.messages, maxTokens, temperature: req.temperature, topP: req.top_p,
         seed: req.seed, stop: typeof req.stop === "string" ? [req.stop] : req.stop, n: req.n, logprobs: req.logprobs, signal,
       })).samples;
+      logprobs = req.logprobs ? await Promise.all(samples.map((s) => chatLogprobs(model, req.messages, s, top))) : null;
     } catch (e) {
       return signal.aborted ? clientGone() : apiError(c, 400, (e as Error).message);
     } finally {
@@ -242,21 +250,56 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
       index,
       message: { role: "assistant" as const, content: s.text },
       finish_reason: s.finishReason === "context" ? "length" : s.finishReason,
-      logprobs: req.logprobs ? { content: (s.tokens ?? []).map((t) => ({ token: t.token, logprob: t.logprob, top_logprobs: [] as { token: string; logprob: number }[] })) } : null,
+      logprobs: logprobs ? logprobs[index] : null,
     }));
     const response = { id, object: "chat.completion", created: Math.floor(Date.now() / 1000), model: name, choices };
     if (!req.stream) return c.json(response);
     return streamSSE(c, async (s) => {
       for (const ch of choices) {
         const delta = { id, object: "chat.completion.chunk", created: response.created, model: name };
-        await s.writeSSE({ data: JSON.stringify({ ...delta, choices: [{ index: ch.index, delta: { role: "assistant", content: ch.message.content }, finish_reason: null }] }) });
+        await s.writeSSE({ data: JSON.stringify({ ...delta, choices: [{ index: ch.index, delta: { role: "assistant", content: ch.message.content }, logprobs: ch.logprobs, finish_reason: null }] }) });
         await s.writeSSE({ data: JSON.stringify({ ...delta, choices: [{ index: ch.index, delta: {}, finish_reason: ch.finish_reason }] }) });
       }
       await s.writeSSE({ data: "[DONE]" });
     });
   });
 
-  app.notFound((c) => apiError(c, 404, `no route ${c.req.method} ${c.req.path}; the API serves GET /v1/models, POST /v1/completions, POST /v1/chat/completions`));
+  // vLLM's tokenizer endpoints (at the root, as vLLM serves them)
+  app.post("/tokenize", json, async (c) => {
+    const body = await parseBody(c, tokenizeRequest);
+    if (!body.ok) return body.res;
+    const req = body.value;
+    const wrong = checkModel(c, req.model);
+    if (wrong) return wrong;
+    const vocab = model.vocab;
+    if (!vocab) return apiError(c, 400, "this backend has no tokenizer to expose (a model behind another server); ask that server's /tokenize");
+    let tokens: number[];
+    if ("messages" in req) {
+      const long = tooLong(c, [req.messages.map((m) => m.content).join("")], "messages");
+      if (long) return long;
+      if (!model.chatPrompt) return apiError(c, 400, "this backend renders no chat template here; send a prompt", "messages");
+      tokens = vocab.encode(model.chatPrompt(req.messages));
+    } else {
+      const long = tooLong(c, [req.prompt], "prompt");
+      if (long) return long;
+      tokens = req.add_special_tokens ? vocab.encodePrompt(req.prompt) : vocab.encode(req.prompt);
+    }
+    return c.json({ count: tokens.length, max_model_len: model.contextLength ?? null, tokens });
+  });
+  app.post("/detokenize", json, async (c) => {
+    const body = await parseBody(c, detokenizeRequest);
+    if (!body.ok) return body.res;
+    const req = body.value;
+    const wrong = checkModel(c, req.model);
+    if (wrong) return wrong;
+    const vocab = model.vocab;
+    if (!vocab) return apiError(c, 400, "this backend has no tokenizer to expose (a model behind another server); ask that server's /detokenize");
+    const bad = req.tokens.findIndex((t) => t >= vocab.size);
+    if (bad >= 0) return apiError(c, 400, `tokens[${bad}] = ${req.tokens[bad]} is outside the vocabulary of ${vocab.size} tokens`, "tokens");
+    return c.json({ prompt: vocab.decode(req.tokens) });
+  });
+
+  app.notFound((c) => apiError(c, 404, `no route ${c.req.method} ${c.req.path}; the API serves GET /v1/models, POST /v1/completions, POST /v1/chat/completions, POST /tokenize, POST /detokenize`));
   app.onError((e, c) => apiError(c, 500, e.message));
   return app;
 }
