@@ -10,6 +10,7 @@ import { buildSeedLedger } from "./seed-ledger.js";
 import { ledgerJson, RESULT_SCHEMA, type AuditResultJson, type CallCounts } from "./json.js";
 import { DEFAULT_STATS } from "./row-stats.js";
 import { runAudit, type AuditRun, type RunAuditOptions } from "./runner.js";
+import { preflight, PreflightRefusal, type PreflightFinding } from "./preflight.js";
 
 export interface AuditOptions extends RunAuditOptions {
   adjust?: PAdjustMethod;
@@ -28,6 +29,10 @@ export interface AuditOptions extends RunAuditOptions {
   seeds?: boolean;
   /** Margins by "probe.metric" that replace the metrics' own (the smallest change that matters to this user). */
   margins?: Record<string, number>;
+  /** Run the pre-flight checks first (default true; preflight.ts). A refusal throws PreflightRefusal before any work. */
+  preflight?: boolean;
+  /** Called with the pre-flight's findings (warnings only: a refusal throws), before the probes start. */
+  onPreflight?: (findings: readonly PreflightFinding[]) => void;
 }
 
 export interface AuditResult {
@@ -40,6 +45,9 @@ export interface AuditResult {
 }
 
 export async function audit(o: AuditOptions): Promise<AuditResult> {
+  const findings = o.preflight === false ? [] : await preflight(o.base, o.tuned, o.items);
+  if (findings.some((f) => f.severity === "refuse")) throw new PreflightRefusal(findings);
+  o.onPreflight?.(findings);
   const run = await runAudit(o);
   o.onRecordsDone?.();
   const built = {
@@ -63,6 +71,7 @@ export async function audit(o: AuditOptions): Promise<AuditResult> {
     gate,
     records: { computed: run.computed, stored: o.store.countRecords(run.runId) },
     calls: o.calls?.() ?? {},
+    preflight: findings.map((f) => ({ ...f })),
   };
   o.store.finishRun(run.runId, json);
   return { run, ledgers, ...(pooled ? { pooled } : {}), gate, json };

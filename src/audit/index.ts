@@ -18,3 +18,4 @@ export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow,
 export { regressionLines, writeRegressions, type RegressionLine } from "./regressions.js";
 export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type DoseCurve, type DosePoint } from "./dose.js";
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";
+export { preflight, formatPreflight, PreflightRefusal, type PreflightCode, type PreflightFinding } from "./preflight.js";

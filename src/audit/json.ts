@@ -103,6 +103,8 @@ export interface AuditResultJson {
   gate: GateResult;
   records: { computed: number; stored: number };
   calls: Record<string, CallCounts>;
+  /** The pre-flight's warnings (preflight.ts): setups that can fake a gain or a loss; empty when it found nothing or was skipped, absent in results made before it existed. */
+  preflight?: { code: string; severity: "warn" | "refuse"; model: string; message: string }[];
 }
 
 export interface LedgerJsonShape {

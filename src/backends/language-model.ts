@@ -22,6 +22,8 @@ export interface Vocabulary {
   tokenText(id: number): string;
   /** Tokens that end a generation (end of sequence, end of turn), where the backend knows them. */
   readonly eosIds?: readonly number[];
+  /** The beginning-of-sequence token, where the tokenizer has one (the pre-flight checks for a doubled BOS). */
+  readonly bosId?: number;
 }
 
 /**

@@ -49,7 +49,7 @@ export function marginRule(v: string, previous: Record<string, number> | undefin
 export const ITEM_FLAG_KEYS: Record<string, string> = {
   margin: "margin", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
   data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
-  world: "world", worldSeed: "world-seed", store: "store", adjust: "adjust", sameFormat: "same-format",
+  world: "world", worldSeed: "world-seed", store: "store", adjust: "adjust", sameFormat: "same-format", preflight: "preflight",
 };
 
 export function addItemOptions(cmd: Command): Command {
@@ -72,7 +72,8 @@ export function addItemOptions(cmd: Command): Command {
     .option("--world-seed <n>", "world seed (default 1, the zoo's pre-training seed; overrides --world's)", int("--world-seed"))
     .option("--store <dir>", "run store folder: runs.sqlite + cache.sqlite (default .ftledger)")
     .option("--adjust <method>", "multiple-comparison adjustment across the ledger: holm (default) or bh", oneOf("--adjust", ["holm", "bh"] as const))
-    .option("--no-same-format", "do not also score the tuned model in the base's prompt format");
+    .option("--no-same-format", "do not also score the tuned model in the base's prompt format")
+    .option("--no-preflight", "skip the pre-flight checks (same weights, a no-op adapter, tokenization or BOS mismatch, no prompt log-probs)");
 }
 
 /** `--beta 0,0.5,1`: a list of finite numbers. */

@@ -82,7 +82,8 @@ describe("concurrent and sequential schedules", () => {
         score: (r) => fail(() => t.score(r)), scoreBatch: (r) => fail(() => t.scoreBatch(r)),
         scoreTokens: (ids, k) => fail(() => t.scoreTokens!(ids, k)), close: () => t.close(),
       };
-      const broken = audit({ base, tuned: [{ ...tuned, model: failing }], probes, items, sources: ["test"], settings, store: cut });
+      // no pre-flight: its few calls would spend the failing model's budget before any probe runs
+      const broken = audit({ base, tuned: [{ ...tuned, model: failing }], probes, items, sources: ["test"], settings, store: cut, preflight: false });
       await expect(broken).rejects.toThrow("backend went away");
       const runId = cut.runs()[0].id;
       const stored = cut.countRecords(runId);

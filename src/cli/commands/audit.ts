@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
   armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, readDataset, regressionLines, suiteItems, SUITES,
-  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName,
+  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName, formatPreflight, PreflightRefusal,
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { formatTextError, loneSurrogateField, parseYamlText, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
@@ -58,6 +58,8 @@ export const auditConfigSchema = z.strictObject({
   adjust: z.enum(["holm", "bh"]).default("holm"),
   alpha: z.number().gt(0).lt(1).default(0.05),
   "same-format": z.boolean().default(true),
+  /** true: the pre-flight runs before the probes (src/audit/preflight.ts). */
+  preflight: z.boolean().default(true),
   "export-regressions": z.string().optional(),
   /** Also write the HTML report here (it is always written to <store>/reports/<run-id>.html). */
   report: z.string().min(1).optional(),
@@ -205,6 +207,8 @@ function ledgerLines(c: AuditConfig, result: AuditResult, gated: boolean): strin
     out.push("", `ledger: ${c.base} → ${l.spec}   (run ${result.run.runId}${result.run.resumed ? ", resumed" : ""}; α = ${l.alpha}, ${l.adjust} adjustment)`, ...ledgerTable(l, useColour()));
   }
   if (!pooled && result.json.ledgers.length > 1) out.push("", "trajectory:", ...trajectoryTable(result.json.ledgers));
+  // said again beside the ledger: a warning scrolled away with the progress bars is easy to miss
+  for (const f of result.json.preflight ?? []) out.push(`pre-flight warning (${f.code}): ${f.message}`);
   out.push("", `records: ${result.json.records.computed} computed now, ${result.json.records.stored} stored; model calls: ${Object.entries(result.json.calls).map(([k, v]) => `${k} ${v.model} (+${v.cached} cached)`).join(", ")}`);
   const gate = gateText(result.json);
   if (gated && gate !== undefined) out.push(gate);
@@ -292,6 +296,10 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       },
       store, adjust: c.adjust === "bh" ? "benjamini-hochberg" : "holm", alpha: c.alpha, gate: rules, seeds,
       ...(c.margin ? { margins: c.margin } : {}),
+      preflight: c.preflight,
+      onPreflight: (findings) => {
+        if (findings.length > 0) say(formatPreflight(findings));
+      },
       onProgress: (p) => {
         if (flags.quiet) return;
         const key = `${p.arm} ${p.probe}`;
@@ -304,7 +312,11 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       },
       onRecordsDone: () => bar?.stop(),
       calls: () => Object.fromEntries(opened.map((m, i) => [i === 0 ? "base" : `tuned${i}`, { model: m.stats.misses + m.stats.bypassed, cached: m.stats.hits }])),
+    }).catch((e: unknown) => {
+      if (e instanceof PreflightRefusal) return e;
+      throw e;
     });
+    if (result instanceof PreflightRefusal) return fail(`${result.message}\n(--no-preflight runs the audit anyway)`);
     const measures = preset ? armMeasures(store, result.run.runId, result.run.arms, items.items, preset) : undefined;
     if (flags.print === false) {
       // the caller prints
