@@ -19,3 +19,4 @@ export { regressionLines, writeRegressions, type RegressionLine } from "./regres
 export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type DoseCurve, type DosePoint } from "./dose.js";
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";
 export { preflight, formatPreflight, PreflightRefusal, type PreflightCode, type PreflightFinding } from "./preflight.js";
+export { checkBackends, checkLines, type CheckedModel, type CheckOptions, type CheckResult, type PairCheck } from "./check.js";
