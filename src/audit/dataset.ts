@@ -93,8 +93,14 @@ function variantMessage(source: string, line: number, item: Item, f: Exclude<Var
     : `${source}:${line}: variant_of makes a loop (${describeLoop(f.loop, item.id)}), so no item in it has an original; remove variant_of from the original item`;
 }
 
+/**
+ * A record of another schema turned into an item line (a --map of field names, an
+ * lm-evaluation-harness sample): the line's object, or why it cannot be one.
+ */
+export type RecordAdapter = (record: unknown, line: number) => { ok: true; value: unknown } | { ok: false; message: string };
+
 /** The lines of one file, one at a time (a stream or a split string), then the result. */
-function datasetLines(source: string) {
+export function datasetLines(source: string, adapt?: RecordAdapter) {
   const bad: BadLine[] = [];
   const parsed: { line: number; item: Item }[] = [];
   const seen = new Map<string, number>();
@@ -119,6 +125,19 @@ function datasetLines(source: string) {
       if (field !== null) {
         bad.push({ line, message: formatTextError({ code: "lone_surrogate", file: source, line, field }) });
         return;
+      }
+      this.record(line, json);
+    },
+    /** One record already parsed (a JSON line, a Parquet row). */
+    record(line: number, json: unknown): void {
+      content = true;
+      if (adapt) {
+        const a = adapt(json, line);
+        if (!a.ok) {
+          bad.push({ line, message: `${source}:${line}: ${a.message}` });
+          return;
+        }
+        json = a.value;
       }
       const r = lineSchema.safeParse(json);
       if (!r.success) {
@@ -168,8 +187,8 @@ export function parseDataset(text: string, source: string, onBadLine: "skip" | "
 }
 
 /** Read a JSONL file line by line through the strict text reader (a line over the limit is never parsed). */
-export async function readDataset(path: string, onBadLine: "skip" | "fail" = "fail"): Promise<DatasetResult> {
-  const d = datasetLines(path);
+export async function readDataset(path: string, onBadLine: "skip" | "fail" = "fail", adapt?: RecordAdapter): Promise<DatasetResult> {
+  const d = datasetLines(path, adapt);
   for await (const ev of readTextLines(path, { limit: TEXT_LIMITS.jsonl })) {
     if (ev.kind === "error") return { ok: false, kind: "file", error: ev.error };
     if (ev.kind === "too_long") d.tooLong(ev.line, ev.error);

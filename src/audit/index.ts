@@ -20,3 +20,4 @@ export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";
 export { preflight, formatPreflight, PreflightRefusal, type PreflightCode, type PreflightFinding } from "./preflight.js";
 export { checkBackends, checkLines, type CheckedModel, type CheckOptions, type CheckResult, type PairCheck } from "./check.js";
+export { readItemsFile, parseFieldMap, mappedRecords, lmEvalSamples, type FieldMap } from "./dataset-sources.js";

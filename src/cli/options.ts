@@ -49,7 +49,7 @@ export function marginRule(v: string, previous: Record<string, number> | undefin
 export const ITEM_FLAG_KEYS: Record<string, string> = {
   margin: "margin", baseFormat: "base-format", tunedFormat: "tuned-format", preset: "preset", probes: "probes", suite: "suite", split: "split",
   data: "data", onBadLine: "on-bad-line", n: "n", seed: "seed", samples: "samples", maxTokens: "max-tokens", batchSize: "batch-size",
-  world: "world", worldSeed: "world-seed", store: "store", adjust: "adjust", sameFormat: "same-format", preflight: "preflight",
+  world: "world", worldSeed: "world-seed", store: "store", adjust: "adjust", sameFormat: "same-format", preflight: "preflight", map: "map",
 };
 
 export function addItemOptions(cmd: Command): Command {
@@ -61,7 +61,8 @@ export function addItemOptions(cmd: Command): Command {
     .option("--preset <name>", `a named probe and suite selection with a compact table: ${PRESET_NAMES.join(", ")} (--probes and --suite given win)`, oneOf("--preset", PRESET_NAMES))
     .option("--suite <names...>", `built-in item suites: ${SUITES.join(", ")} (default arithmetic knowledge reference; none when --data is given)`)
     .option("--split <split>", "the built-in suites' items: id items with their N-1 variants (default), or the n1 or ood split alone", oneOf("--split", SPLITS))
-    .option("--data <files...>", "your items as JSONL (docs/PROBES.md: id, prompt, answer, options?, steps?, verifier?, variant_of?, domain?)")
+    .option("--data <files...>", "your items: JSONL (docs/PROBES.md: id, prompt, answer, options?, steps?, verifier?, variant_of?, domain?), Parquet, or lm-evaluation-harness --log_samples output (samples_*.jsonl)")
+    .option("--map <fields>", "read --data files of another schema: FIELD=SOURCE pairs, e.g. prompt=question,answer=answer,options=choices (dotted paths; an integer answer with options is the gold option's index)")
     .option("--on-bad-line <what>", "a bad --data line: fail (default) or skip", oneOf("--on-bad-line", ["skip", "fail"] as const))
     .option("--n <items>", "items per built-in suite (default 100)", int("--n", 1))
     .option("--seed <n>", "seed of sampling, bootstrap and permutations (default 1)", int("--seed"))

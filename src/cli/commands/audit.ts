@@ -6,8 +6,8 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
-  armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, readDataset, regressionLines, suiteItems, SUITES,
-  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName, formatPreflight, PreflightRefusal,
+  armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, regressionLines, suiteItems, SUITES,
+  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName, formatPreflight, PreflightRefusal, readItemsFile, parseFieldMap, type FieldMap,
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { formatTextError, loneSurrogateField, parseYamlText, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
@@ -58,6 +58,8 @@ export const auditConfigSchema = z.strictObject({
   adjust: z.enum(["holm", "bh"]).default("holm"),
   alpha: z.number().gt(0).lt(1).default(0.05),
   "same-format": z.boolean().default(true),
+  /** --data files of another schema: "prompt=question,answer=target,…" (src/audit/dataset-sources.ts). */
+  map: z.string().min(1).optional(),
   /** true: the pre-flight runs before the probes (src/audit/preflight.ts). */
   preflight: z.boolean().default(true),
   "export-regressions": z.string().optional(),
@@ -128,8 +130,15 @@ async function itemsOf(c: AuditConfig, world: WorldSettings): Promise<{ ok: true
     items.push(...suiteItems(s, world, c.n, c.split !== undefined ? { split: c.split } : {}));
     sources.push(`suite:${s}(n=${c.n},world-seed=${world.seed}${c.split !== undefined ? `,split=${c.split}` : ""})`);
   }
+  let map: FieldMap | undefined;
+  if (c.map !== undefined) {
+    const m = parseFieldMap(c.map);
+    if (!m.ok) return { ok: false, error: m.error };
+    if (c.data.length === 0) return { ok: false, error: "--map reads --data files; give --data too" };
+    map = m.value;
+  }
   for (const path of c.data) {
-    const r = await readDataset(path, c["on-bad-line"]);
+    const r = await readItemsFile(path, { onBadLine: c["on-bad-line"], ...(map ? { map } : {}) });
     if (!r.ok && r.kind === "file") return { ok: false, error: formatTextError(r.error, DATA_FILE) };
     if (!r.ok) {
       const shown = r.errors.slice(0, 10).map((e) => `  ${e.message}`).join("\n");
