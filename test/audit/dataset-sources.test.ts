@@ -1,6 +1,9 @@
 /**
  * Items from files of other schemas: a --map of field names (JSONL and Parquet), and
  * lm-evaluation-harness --log_samples output, each through the same item validation.
+ * test/fixtures/mmlu-like.parquet (3 rows: question, choices list<string>, answer int32,
+ * subject; snappy) was written once by another implementation, hyparquet-writer 0.17.0,
+ * so the reader is checked against a file it did not write.
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
