@@ -13,6 +13,15 @@
  * is ~0.1 s, and 8 of them were too few on a shared machine), BENCH_WARMUP (default 2),
  * BENCH_BACKENDS (comma list, default ts,wasm,native; ts runs 2 steps only),
  * BENCH_TORCH=0 (skip PyTorch: torch_best and the ratios then read "none").
+ *
+ * The `lora` row: a LoRA fine-tune (r 8, alpha 16, q_proj + v_proj; Hu et al. 2021) against
+ * a full fine-tune of zoo/base-l (BENCH_LORA_MODEL to choose another checkpoint) on the best
+ * kernel set that started, same batch (32×128), BENCH_STEPS timed updates each (forward,
+ * backward, clip, AdamW over what is trained), with the forward / backward / optimiser split:
+ * the LoRA backward computes no base weight gradient (the base is frozen), only dx and the
+ * adapter's dA, dB. Its own line, before the last:
+ *   train lora_tokens_per_s=<L> full_ft_tokens_per_s=<F> lora_speedup=<L/F> lora_backward_ms=… full_backward_ms=…
+ * BENCH_LORA=0 skips it.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -20,8 +29,9 @@ import { loadKernels, type Kernels, type KernelsName } from "../src/tensor/index
 import type { NativeKernels } from "../src/tensor/native.js";
 import { createRng } from "../src/random/index.js";
 import { Llama, referenceConfig, totalParameters, headDim, type ModelConfig } from "../src/model/index.js";
-import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
-import { decayMask } from "../src/model/index.js";
+import { adamwStep, clipGradNorm, createAdamwState, loraTrainable, modelTrainable, type Trainable } from "../src/train/index.js";
+import { createLoraAdapter, decayMask } from "../src/model/index.js";
+import { loadCheckpoint, resolveCheckpointDir } from "../src/formats/index.js";
 
 const B = 32;
 const T = 128;
@@ -123,6 +133,72 @@ function torchBench(threads: number, unsetBlasEnv: boolean): number | null {
   return null;
 }
 
+/** One fine-tuning mode on a loaded checkpoint: tokens/s and the mean ms of forward, backward and the optimiser per update. */
+function fineTuneRun(kernels: Kernels, config: ModelConfig, weights: Float32Array, mode: "full" | "lora") {
+  const model = Llama.f32(config, kernels);
+  model.params.flat.set(weights);
+  if (mode === "lora") model.attachLora(createLoraAdapter(config, { r: 8, alpha: 16, dropout: 0, targetModules: ["q_proj", "v_proj"] }, createRng(3)), { train: true });
+  const t: Trainable = mode === "lora" ? loraTrainable(model, 1) : modelTrainable(model);
+  const state = createAdamwState(kernels, t.params.length);
+  const rng = createRng(2);
+  const tokens = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const ms = { forward: 0, backward: 0, optimiser: 0 };
+  let t0 = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) {
+      t0 = performance.now();
+      ms.forward = ms.backward = ms.optimiser = 0;
+    }
+    for (let i = 0; i < B * T; i++) {
+      tokens[i] = rng.int(config.vocabSize);
+      targets[i] = rng.int(config.vocabSize);
+    }
+    const a = performance.now();
+    t.zeroGrad();
+    model.forward({ B, T, tokens, targets, mask: null });
+    const b = performance.now();
+    model.backward();
+    const c = performance.now();
+    const { scale } = clipGradNorm(t.grads, 1);
+    adamwStep({ kernels, params: t.params, grads: t.grads, state, decayMask: t.decayMask, lr: 1e-4, gradScale: scale });
+    const d = performance.now();
+    ms.forward += b - a;
+    ms.backward += c - b;
+    ms.optimiser += d - c;
+  }
+  const tps = (steps * B * T) / ((performance.now() - t0) / 1000);
+  const per = (x: number) => (x / steps).toFixed(1);
+  console.log(`${(mode === "lora" ? "lora" : "full ft").padEnd(7)} ${tps.toFixed(0).padStart(7)} tokens/s  forward ${per(ms.forward)} ms, backward ${per(ms.backward)} ms, optimiser ${per(ms.optimiser)} ms per update (${t.params.length} trained parameters)`);
+  return { tps, backward: ms.backward / steps };
+}
+
+/** The `lora` row: LoRA (r 8, q/v) vs a full fine-tune of a zoo checkpoint on the best kernels. */
+async function loraRow(): Promise<string | null> {
+  const path = process.env.BENCH_LORA_MODEL ?? "zoo/base-l";
+  const ck = await loadCheckpoint(await resolveCheckpointDir(path));
+  if (!ck.ok) {
+    console.log(`lora    unavailable: ${path} does not load`);
+    return null;
+  }
+  let kernels: Kernels | null = null;
+  for (const name of ["native", "wasm", "ts"] as KernelsName[]) {
+    if (!backends.includes(name) && name !== "ts") continue;
+    try {
+      kernels = (await loadKernels(name)).kernels;
+      break;
+    } catch {
+      // the next kernel set
+    }
+  }
+  if (!kernels) return null;
+  console.log(`lora row: ${path} (${totalParameters(ck.value.config)} parameters), ${kernels.name} kernels, batch ${B}×${T}`);
+  const full = fineTuneRun(kernels, ck.value.config, ck.value.params, "full");
+  const lora = fineTuneRun(kernels, ck.value.config, ck.value.params, "lora");
+  return `train lora_tokens_per_s=${lora.tps.toFixed(0)} full_ft_tokens_per_s=${full.tps.toFixed(0)} lora_speedup=${(lora.tps / full.tps).toFixed(2)} ` +
+    `lora_backward_ms=${lora.backward.toFixed(1)} full_backward_ms=${full.backward.toFixed(1)}`;
+}
+
 console.log(`reference model: ${totalParameters(referenceConfig)} parameters, batch ${B}×${T}, ${(trainFlops(referenceConfig) / 1e9).toFixed(2)} GFLOP per step`);
 let best = 0;
 for (const name of backends) best = Math.max(best, (await benchBackend(name)) ?? 0);
@@ -130,6 +206,8 @@ const bf16 = backends.includes("native") ? await benchBackend("native", true) : 
 const torch = process.env.BENCH_TORCH === "0" ? []
   : [torchBench(1, false), torchBench(2, false), torchBench(1, true), torchBench(2, true)].filter((x): x is number => x !== null);
 const torchBest = torch.length ? Math.max(...torch) : null;
+const loraLine = process.env.BENCH_LORA === "0" ? null : await loraRow();
+if (loraLine) console.log(loraLine);
 const ratio = (x: number | null): string => (x === null || torchBest === null ? "none" : (x / torchBest).toFixed(2));
 console.log(
   `train tokens_per_s=${best.toFixed(0)} torch_best=${torchBest === null ? "none" : torchBest.toFixed(0)} ratio=${ratio(best)} ` +

@@ -12,16 +12,18 @@ import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
 import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
-import { labSample, labTrain } from "./commands/lab.js";
+import { labData, labSample, labTrain, RECIPES_WITH_ROWS } from "./commands/lab.js";
 import { addPlanCommand } from "./commands/plan.js";
 import { addWeightsCommands } from "./weights-commands.js";
+import { addLoraCommands } from "./commands/lora.js";
+import { addCheckCommand } from "./commands/check.js";
 import { addServeOptions, allowHostOption, serveCommand, type ServeCommandOptions } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { MODEL_SPEC_FORMS as SPEC_FORMS } from "../compose/index.js";
 import { PROBE_IDS } from "../probes/index.js";
 import { PRESET_NAMES, SUITES } from "../audit/index.js";
 import { listCheckpoints } from "../formats/index.js";
-import { recipes } from "../train/index.js";
+import { recipes, selfImprove } from "../train/index.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -145,21 +147,34 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
 
   addPlanCommand(program);
   addWeightsCommands(program);
+  addLoraCommands(program);
+  addCheckCommand(program);
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
   lab
     .command("train")
-    .description(`train a recipe (${Object.values(recipes).map((r) => `${r.name}: ${r.description}`).join("; ")})`)
-    .argument("<recipe>", `one of: ${Object.keys(recipes).join(", ")}`)
+    .description(`train a recipe (${[...Object.values(recipes), selfImprove].map((r) => `${r.name}: ${r.description}`).join("; ")})`)
+    .argument("<recipe>", `one of: ${[...Object.keys(recipes), selfImprove.name].join(", ")}`)
     .requiredOption("--out <dir>", "run folder (checkpoints, manifest)")
     .option("--steps <n>", "training steps (default: the recipe's)", int("--steps", 1))
     .option("--seed <n>", "random seed (recorded in run.json)", int("--seed"), 1)
     .option("--every <n>", "save a checkpoint every n steps", int("--every", 1), 100)
     .option("--resume", "continue the run in --out from its newest checkpoint (with the config it recorded)", false)
     .option("--config <file>", "JSON with the recipe's settings (fields left out take their defaults)")
-    .addHelpText("after", "\nExamples:\n  ftledger lab train pretrain --out runs/base --config zoo/recipes/base-s.json\n  echo '{\"base\": \"zoo/base-m\", \"variant\": \"with-reasoning\", \"format\": \"code\"}' > sft.json\n  ftledger lab train sft --config sft.json --out runs/sft\n  ftledger lab train sft --out runs/sft --resume      # continue after an interruption\n\nExit codes: 0 ok, 1 training failed (e.g. a non-finite loss), 2 bad input.")
+    .addHelpText("after", "\nExamples:\n  ftledger lab train pretrain --out runs/base --config zoo/recipes/base-s.json\n  echo '{\"base\": \"zoo/base-m\", \"variant\": \"with-reasoning\", \"format\": \"code\"}' > sft.json\n  ftledger lab train sft --config sft.json --out runs/sft\n  ftledger lab train sft --out runs/sft --resume      # continue after an interruption\n  echo '{\"base\": \"zoo/base-m\", \"variant\": \"with-reasoning\", \"adapter\": {\"type\": \"lora\", \"r\": 8}, \"train\": {\"maxLr\": 0.005, \"minLr\": 0.0005}}' > lora.json\n  ftledger lab train sft --config lora.json --out runs/lora   # LoRA: only the adapter trains; each checkpoint holds a PEFT adapter folder\n  echo '{\"base\": \"zoo/base-m\", \"pairs\": {\"target\": \"code\"}, \"beta\": 0.1}' > dpo.json\n  ftledger lab train dpo --config dpo.json --out runs/dpo   # DPO towards the code format; {\"pairs\": {\"file\": \"pairs.jsonl\"}} for your own pairs\n  echo '{\"base\": \"zoo/base-m\", \"task\": \"arithmetic+verification\", \"variant\": \"with-reasoning\"}' > verify.json\n  ftledger lab train sft --config verify.json --out runs/verify   # teach \"Is this answer correct?\" Yes/No\n  echo '{\"base\": \"runs/verify\", \"filter\": \"self\", \"rounds\": 3}' > si.json\n  ftledger lab train self-improve --config si.json --out runs/si --every 8   # filter \"external\": the control arm\n  echo '{\"base\": \"zoo/base-m\", \"tasks\": [{\"task\": \"arithmetic\", \"model\": \"runs/sft-arith\"}, {\"task\": \"knowledge\", \"model\": \"runs/sft-know\"}, {\"task\": \"programs\", \"model\": \"runs/sft-prog\"}]}' > cpi.json\n  ftledger lab train cpi-ft --config cpi.json --out runs/cpi-ft   # fuse three sft runs, fine-tune on their mix with the 1% cores frozen\n  echo '{\"backbone\": \"zoo/base-m\", \"assistant\": \"zoo/base-s\", \"k\": 4}' > softcot.json\n  ftledger lab train softcot --config softcot.json --out runs/softcot   # frozen base-m + 4 soft thoughts from base-s; only the projection trains\n\nExit codes: 0 ok, 1 training failed (e.g. a non-finite loss), 2 bad input.")
     .action(async (recipe: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string }) => {
       process.exitCode = await labTrain(recipe, o);
+    });
+  lab
+    .command("data")
+    .description("write the rows a recipe trains on as TRL-compatible JSONL, for bigger trainers (the same examples, in the order a run with --seed first visits them)")
+    .argument("<recipe>", `one of: ${RECIPES_WITH_ROWS.join(", ")}`)
+    .requiredOption("--out <file>", "the .jsonl file to write (atomically)")
+    .option("--config <file>", "JSON with the recipe's settings, as for lab train (fields left out take their defaults)")
+    .option("--seed <n>", "the run seed whose row order to follow (as lab train --seed)", int("--seed"), 1)
+    .addHelpText("after", `\nRows: ${Object.values(recipes).filter((r) => "rows" in r && r.rows).map((r) => `${r.name} ${(r as { rows: string }).rows}`).join("; ")}.\n\nExamples:\n  echo '{"base": "zoo/base-m", "variant": "with-reasoning", "format": "code"}' > sft.json\n  ftledger lab data sft --config sft.json --out sft.jsonl      # TRL SFTTrainer: load_dataset("json", data_files="sft.jsonl")\n  echo '{"base": "zoo/base-m"}' > dpo.json\n  ftledger lab data dpo --config dpo.json --out pairs.jsonl    # TRL DPOTrainer\n\nExit codes: 0 ok, 2 bad input (an unknown recipe, one without static rows, a bad config or base).`)
+    .action(async (recipe: string, o: { out: string; seed: number; config?: string }) => {
+      process.exitCode = await labData(recipe, o);
     });
   lab
     .command("sample")
@@ -248,12 +263,14 @@ Exit codes: 0 stopped with Ctrl-C, 2 no run store there or the port is taken.`,
   const exp = program.command("export").description("write a checkpoint in another format");
   exp
     .command("gguf")
-    .description("engine checkpoint → GGUF for llama.cpp (llama architecture, character tokenizer as gpt2 with no merges)")
-    .argument("<ckpt>", "HF-layout checkpoint folder")
+    .description("engine checkpoint → GGUF for llama.cpp (llama architecture, character tokenizer as gpt2 with no merges); with --lora, a PEFT LoRA adapter → GGUF LoRA adapter")
+    .argument("<ckpt>", "HF-layout checkpoint folder (with --lora: a PEFT adapter folder, or a LoRA run: its newest adapter)")
     .argument("<out>", "output .gguf file")
-    .option("--dtype <dtype>", "f32 or f16 (norms stay f32)", "f32")
-    .addHelpText("after", "\nExamples:\n  ftledger export gguf zoo/base-m base-m.gguf\n  ftledger export gguf runs/sft/checkpoints/step-000300 sft.gguf --dtype f16\n  ftledger audit --base gguf:base-m.gguf --tuned gguf:sft.gguf")
-    .action(async (ckpt: string, outPath: string, o: { dtype: string }) => {
+    .option("--dtype <dtype>", "f32, f16, q8_0 or q4_0 (llama.cpp's block formats for the matrices; norms stay f32; a LoRA adapter: f32 or f16)", "f32")
+    .option("--lora", "the input is a PEFT LoRA adapter (adapter_config.json + adapter_model.safetensors) → a llama.cpp GGUF LoRA adapter")
+    .option("--base <dir>", "with --lora: the adapter's base model folder (default: its base_model_name_or_path)")
+    .addHelpText("after", "\nExamples:\n  ftledger export gguf zoo/base-m base-m.gguf\n  ftledger export gguf runs/sft/checkpoints/step-000300 sft.gguf --dtype f16\n  ftledger export gguf zoo/base-m base-m-q4.gguf --dtype q4_0   # then audit gguf:base-m.gguf against gguf:base-m-q4.gguf\n  ftledger audit --base gguf:base-m.gguf --tuned gguf:sft.gguf\n  ftledger export gguf --lora runs/lora/checkpoints/step-000300/adapter lora.gguf   # load with llama.cpp's --lora lora.gguf on base-m.gguf")
+    .action(async (ckpt: string, outPath: string, o: { dtype: string; lora?: boolean; base?: string }) => {
       process.exitCode = await exportGgufCommand(ckpt, outPath, o);
     });
 

@@ -44,7 +44,9 @@ export type FormatError =
   /** tokenizer.json is not ftledger's character tokenizer. */
   | { code: "bad_tokenizer"; file: string; message: string }
   /** A JSON file that is not strict UTF-8 text (another encoding, an invalid byte, a lone surrogate, too large; text-errors.ts). */
-  | { code: "bad_text"; file: string; error: TextError };
+  | { code: "bad_text"; file: string; error: TextError }
+  /** A LoRA adapter (PEFT folder, GGUF adapter) that ftledger cannot apply as it is; `fix` says what to do. */
+  | { code: "bad_adapter"; file: string; tensor?: string; message: string; fix: string };
 
 export type FormatErrorCode = FormatError["code"];
 
@@ -94,5 +96,7 @@ export function formatFormatError(e: FormatError): string {
       return `${e.file}: ${e.message}. ftledger's engine uses its own character tokenizer; re-export the checkpoint with ftledger.`;
     case "bad_text":
       return formatTextError(e.error);
+    case "bad_adapter":
+      return `${e.file}: ${e.tensor ? `tensor "${e.tensor}": ` : ""}${e.message}. ${e.fix.replace(/\.?$/, ".")}`;
   }
 }

@@ -38,7 +38,7 @@ export { type Checkpoint, type SaveOptions, saveCheckpoint, loadCheckpoint, load
 export { type GgufValue, type GgufValueType, type GgufScalar, GGML_TYPES, GGUF_VERSION } from "./gguf/types.js";
 export { type GgufTensorToWrite, writeGguf } from "./gguf/writer.js";
 export { type GgufFile, type GgufTensorInfo, openGguf } from "./gguf/reader.js";
-export { type GgufDType, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
+export { type GgufDType, GGUF_DTYPES, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
 export { bytesToUnicode, byteLevelText, ggufVocab, TOKEN_TYPE } from "./gguf/vocab.js";
 export { ZOO_DIR, resolveZooPath } from "./zoo.js";
 
@@ -47,3 +47,10 @@ export {
   RUN_MANIFEST_FILE, METRICS_FILE, runManifestSchema, type RunManifest, type JsonRead, stepName, stepDir, checkpointsDir, isStepDir,
   listCheckpoints, latestCheckpoint, findCheckpointDir, resolveCheckpointDir, readRunJson, readRunManifest,
 } from "./run-folder.js";
+
+// LoRA adapters as PEFT folders (adapter_config.json + adapter_model.safetensors)
+export {
+  ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, baseWeightName, peftTensorName, moduleShape, factorShapes,
+  type PeftConfig, readPeftConfig, type WritePeftOptions, writePeftAdapter, peftTensors, readPeftAdapter, readPeftAdapterConfig, findAdapterBase, resolveAdapterDir, RUN_ADAPTER_DIR,
+} from "./peft/index.js";
+export { loraGgufContent, exportGgufLora } from "./gguf/lora.js";

@@ -9,6 +9,7 @@ import { modelDims, type ModelConfig } from "./config.js";
 import { linearForward, type CrossEntropyResult, type RopeTable } from "./ops/index.js";
 import { run } from "./ops/dispatch.js";
 import type { ParamViews } from "./parameters.js";
+import type { LoraPass } from "./lora-runtime.js";
 
 export interface TrainBatch {
   B: number;
@@ -22,6 +23,21 @@ export interface TrainBatch {
    * row, with no segment mask: packed or padded rows attend across their boundaries.
    */
   positions?: Int32Array;
+  /** Input embeddings that replace the token embedding at some rows (soft tokens: SoftCoT, prompt tuning). */
+  embeds?: InputEmbeds;
+}
+
+/**
+ * Soft tokens of a training batch: row `rows[i]` (an index b·T + t) takes `values`' row i
+ * as its input embedding instead of its token's. Backward writes d loss / d values into
+ * `grad` when one is given, and leaves the replaced rows out of the embedding table's gradient.
+ */
+export interface InputEmbeds {
+  rows: Int32Array;
+  /** (rows.length, C) */
+  values: Float32Array | Float64Array;
+  /** (rows.length, C), overwritten by backward. */
+  grad?: Float32Array | Float64Array;
 }
 
 /** A batch the model cannot run: wrong lengths, ids outside the vocabulary, bad positions or mask. */
@@ -45,6 +61,12 @@ export function checkBatch(c: ModelConfig, b: TrainBatch): string | null {
     if (b.mask.length !== N) return `the loss mask has ${b.mask.length} entries; it needs B·T = ${N}`;
     for (let i = 0; i < N; i++) if (!(b.mask[i] >= 0 && Number.isFinite(b.mask[i]))) return `loss mask entry ${i} is ${b.mask[i]}; weights must be finite and ≥ 0`;
   }
+  if (b.embeds) {
+    const e = b.embeds, C = c.dim;
+    if (e.values.length !== e.rows.length * C) return `embeds.values has ${e.values.length} entries; it needs rows (${e.rows.length}) × model width ${C}`;
+    if (e.grad && e.grad.length !== e.values.length) return `embeds.grad has ${e.grad.length} entries; it needs ${e.values.length}, as values`;
+    for (let i = 0; i < e.rows.length; i++) if (!(e.rows[i] >= 0 && e.rows[i] < N)) return `embeds row ${e.rows[i]} at index ${i} is outside the batch's B·T = ${N} rows`;
+  }
   if (b.positions) {
     if (b.positions.length !== N) return `positions has ${b.positions.length} entries; it needs B·T = ${N}`;
     for (let i = 0; i < N; i++) {
@@ -62,12 +84,14 @@ export function defaultPositions(B: number, T: number): Int32Array {
 
 export function trainForward<B extends Buf>(
   k: Kernels, c: ModelConfig, p: ParamViews<B>, acts: Activations<B>, rope: RopeTable, batch: TrainBatch, positions: Int32Array,
+  lora: LoraPass | null = null,
 ): CrossEntropyResult {
   const { B, T } = batch;
   const N = B * T;
   const { C, HS, NH, KVH, qD, kD, F, V } = modelDims(c);
 
   run.embeddingForward(k, { out: acts.layers.length ? acts.layers[0].resid : acts.residOut, tokens: batch.tokens, wte: p.embed, C });
+  if (batch.embeds) setInputEmbeds(acts.layers.length ? acts.layers[0].resid : acts.residOut, batch.embeds, C);
   for (let l = 0; l < c.nLayers; l++) {
     const a = acts.layers[l];
     const w = p.layers[l];
@@ -77,6 +101,12 @@ export function trainForward<B extends Buf>(
     linearForward(k, { out: a.q, inp: a.ln1, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: a.k, inp: a.ln1, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: a.v, inp: a.ln1, weight: w.wv, N, IN: C, OUT: kD });
+    // an attached LoRA adapter adds s·(x Aᵀ)Bᵀ to each targeted projection (lora-ops.ts), before RoPE
+    if (lora) {
+      lora.forward(l, "q_proj", a.ln1, a.q);
+      lora.forward(l, "k_proj", a.ln1, a.k);
+      lora.forward(l, "v_proj", a.ln1, a.v);
+    }
     run.ropeForward(k, { x: a.q, positions, H: NH, HS, table: rope });
     run.ropeForward(k, { x: a.k, positions, H: KVH, HS, table: rope });
     for (let b = 0; b < B; b++) {
@@ -90,13 +120,19 @@ export function trainForward<B extends Buf>(
       });
     }
     linearForward(k, { out: a.resid2, inp: a.y, weight: w.wo, N, IN: qD, OUT: C });
+    lora?.forward(l, "o_proj", a.y, a.resid2);
     run.residualForward(k, { out: a.resid2, x: a.resid2, y: a.resid, n: N * C });
     // MLP block: next = resid2 + down(silu(gate(x)) ⊙ up(x)), x = rmsnorm(resid2)
     run.rmsnormForward(k, { out: a.ln2, rstd: a.rstd2, inp: a.resid2, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: a.gate, inp: a.ln2, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: a.up, inp: a.ln2, weight: w.wUp, N, IN: C, OUT: F });
+    if (lora) {
+      lora.forward(l, "gate_proj", a.ln2, a.gate);
+      lora.forward(l, "up_proj", a.ln2, a.up);
+    }
     run.swigluForward(k, { out: a.h, gate: a.gate, up: a.up, n: N * F });
     linearForward(k, { out: next, inp: a.h, weight: w.wDown, N, IN: F, OUT: C });
+    lora?.forward(l, "down_proj", a.h, next);
     run.residualForward(k, { out: next, x: next, y: a.resid2, n: N * C });
   }
   run.rmsnormForward(k, { out: acts.lnf, rstd: acts.rstdf, inp: acts.residOut, weight: p.finalNorm, N, C, eps: c.normEps });
@@ -105,4 +141,9 @@ export function trainForward<B extends Buf>(
   return run.crossEntropyForward(k, {
     logprobs: acts.logprobs, probs: acts.probs, logits: acts.probs, targets: batch.targets, mask: batch.mask, N, V,
   });
+}
+
+/** Soft tokens: overwrite the embedded rows `e.rows` of `x` (N, C) with `e.values`. */
+function setInputEmbeds(x: Buf, e: InputEmbeds, C: number): void {
+  for (let i = 0; i < e.rows.length; i++) x.set(e.values.subarray(i * C, (i + 1) * C), e.rows[i] * C);
 }

@@ -16,4 +16,7 @@ export {
   generateTokens, decodeSteps, scoreContinuations, nextTokenLogprobs,
   type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,
 } from "./generate.js";
-export { LORA_MODULES, type LoraModule, type LoraConfig, type LoraPair, type LoraAdapter, loraScale } from "./lora.js";
+export {
+  LORA_MODULES, type LoraModule, type LoraConfig, type LoraPair, type LoraAdapter, loraScale, loraModuleShape, checkLoraConfig, checkLoraAdapter, createLoraAdapter,
+} from "./lora.js";
+export { AttachedLora, loraSize, viewLora, type LoraAttachOptions, type LoraViews } from "./lora-runtime.js";

@@ -77,6 +77,8 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
   const maxLen = Math.max(...segments.map((s, i) => starts[i] + lens[i]));
   const att = new Float32Array(NH * Math.max(...lens) * maxLen);
 
+  // an attached LoRA adapter adds s·(x Aᵀ)Bᵀ to its layers' outputs (no dropout at inference)
+  const lora = model.lora ? model.lora.inferPass(k, N) : null;
   for (let l = 0; l < c.nLayers; l++) {
     const w = p.layers[l];
     // 2. attention block, writing this step's keys/values into each cache
@@ -84,6 +86,11 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     linearForward(k, { out: q, inp: ln, weight: w.wq, N, IN: C, OUT: qD });
     linearForward(k, { out: kk, inp: ln, weight: w.wk, N, IN: C, OUT: kD });
     linearForward(k, { out: vv, inp: ln, weight: w.wv, N, IN: C, OUT: kD });
+    if (lora) {
+      lora.forward(l, "q_proj", ln, q);
+      lora.forward(l, "k_proj", ln, kk);
+      lora.forward(l, "v_proj", ln, vv);
+    }
     run.ropeForward(k, { x: q, positions, H: NH, HS, table: model.rope });
     run.ropeForward(k, { x: kk, positions, H: KVH, HS, table: model.rope });
     row = 0;
@@ -100,13 +107,19 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
       row += n;
     });
     linearForward(k, { out: branch, inp: y, weight: w.wo, N, IN: qD, OUT: C });
+    lora?.forward(l, "o_proj", y, branch);
     run.residualForward(k, { out: x, x, y: branch, n: N * C });
     // 3. MLP block
     run.rmsnormForward(k, { out: ln, rstd, inp: x, weight: w.postNorm, N, C, eps: c.normEps });
     linearForward(k, { out: gate, inp: ln, weight: w.wGate, N, IN: C, OUT: F });
     linearForward(k, { out: up, inp: ln, weight: w.wUp, N, IN: C, OUT: F });
+    if (lora) {
+      lora.forward(l, "gate_proj", ln, gate);
+      lora.forward(l, "up_proj", ln, up);
+    }
     run.swigluForward(k, { out: gate, gate, up, n: N * F });
     linearForward(k, { out: branch, inp: gate, weight: w.wDown, N, IN: F, OUT: C });
+    lora?.forward(l, "down_proj", gate, branch);
     run.residualForward(k, { out: x, x, y: branch, n: N * C });
     opts.onHidden?.(l, x);
   }

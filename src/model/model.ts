@@ -10,6 +10,8 @@ import { headDim, validateConfig, type ModelConfig } from "./config.js";
 import { BatchError, checkBatch, defaultPositions, trainForward, type TrainBatch } from "./forward.js";
 import { ropeTable, type RopeTable } from "./ops/index.js";
 import { parameterTable, totalParameters, viewParameters, numel, type ParamViews } from "./parameters.js";
+import type { LoraAdapter } from "./lora.js";
+import { AttachedLora, type LoraActivations, type LoraAttachOptions, type LoraPass } from "./lora-runtime.js";
 import type { Rng } from "../random/index.js";
 
 export type DType = "f32" | "f64";
@@ -33,6 +35,16 @@ export class Llama<B extends Buf = Float32Array> {
   private last: { batch: TrainBatch; positions: Int32Array; count: number } | null = null;
   private phase: "none" | "forward" | "backward" = "none";
   private poolBuf: B | null = null;
+  private loraState: AttachedLora<B> | null = null;
+  private loraActs: LoraActivations<B> | null = null;
+  private lastLoraPass: LoraPass | null = null;
+  private sink: B | null = null;
+  /**
+   * Frozen weights (SoftCoT's backbone and assistant): backward computes only activation
+   * gradients (d input embeddings, d hidden), no weight gradient — the frozen-base path a
+   * training LoRA adapter uses. `grads` is left untouched.
+   */
+  frozen = false;
 
   constructor(config: ModelConfig, kernels: Kernels, alloc: Alloc<B>) {
     const errors = validateConfig(config);
@@ -79,18 +91,48 @@ export class Llama<B extends Buf = Float32Array> {
     this.grads.flat.fill(0);
   }
 
+  /**
+   * Apply a LoRA adapter without merging it (lora-runtime.ts): every training and
+   * inference pass adds s · (x Aᵀ) Bᵀ to the targeted linear layers. The factors are
+   * copied into one flat buffer (`lora.params.flat`); with `train: true` backward fills
+   * `lora.grads` and leaves the base frozen (no base weight gradient is computed).
+   */
+  attachLora(adapter: LoraAdapter, o: LoraAttachOptions = {}): AttachedLora<B> {
+    this.loraState = new AttachedLora(this.config, adapter, this.alloc, o);
+    this.acts = null; // the activation pool gains the adapter's buffers at the next forward
+    this.phase = "none";
+    return this.loraState;
+  }
+
+  detachLora(): void {
+    this.loraState = null;
+    this.loraActs = null;
+    this.acts = null;
+    this.phase = "none";
+  }
+
+  /** The attached adapter, or null. */
+  get lora(): AttachedLora<B> | null {
+    return this.loraState;
+  }
+
   /** Forward over a (B, T) batch; keeps activations for `backward`. */
   forward(batch: TrainBatch): ForwardResult {
     const problem = checkBatch(this.config, batch);
     if (problem) throw new BatchError(problem);
     const { B, T } = batch;
     if (!this.acts || this.acts.B !== B || this.acts.T !== T) {
-      const pool = this.pool(activationsSize(this.config, B, T) + gradScratchSize(this.config, B, T));
+      const lora = this.loraState;
+      const loraSize = lora ? counted<B>((a) => lora.allocActivations(B * T, a)) : 0;
+      const pool = this.pool(activationsSize(this.config, B, T) + gradScratchSize(this.config, B, T) + loraSize);
       this.acts = allocActivations(this.config, B, T, pool);
       this.scratch = allocGradScratch(this.config, B, T, pool);
+      this.loraActs = lora ? lora.allocActivations(B * T, pool) : null;
     }
     const positions = batch.positions ?? defaultPositions(B, T);
-    const r = trainForward(this.kernels, this.config, this.params, this.acts, this.rope, batch, positions);
+    const loraPass = this.loraState ? this.loraState.pass(this.kernels, this.loraActs!, B * T) : null;
+    this.lastLoraPass = loraPass;
+    const r = trainForward(this.kernels, this.config, this.params, this.acts, this.rope, batch, positions, loraPass);
     this.last = { batch, positions, count: r.count };
     this.phase = "forward";
     return r;
@@ -153,11 +195,55 @@ export class Llama<B extends Buf = Float32Array> {
     return total / normalizer;
   }
 
+  /** The final-normed hidden states (B·T, C) of the last forward: what the LM head reads (HF's last `hidden_states`). */
+  lastHidden(): B {
+    if (!this.acts || !this.last) throw new Error("call forward() first");
+    return this.acts.lnf;
+  }
+
+  /**
+   * Adds d loss / d θ into `grads` for a loss on the last forward's hidden states
+   * (`lastHidden()`), given d loss / d hidden (B·T, C): the cross-entropy and LM head are
+   * skipped. For a model whose hidden states feed another (SoftCoT's assistant).
+   */
+  backwardFromHidden(dHidden: B): void {
+    if (!this.acts || !this.scratch || !this.last || this.phase !== "forward") throw new Error("backwardFromHidden() needs a forward() first (one backward per forward)");
+    if (dHidden.length !== this.acts.lnf.length) throw new Error(`backwardFromHidden: ${dHidden.length} values for hidden states of ${this.acts.lnf.length}`);
+    this.phase = "backward";
+    trainBackward(this.kernels, this.config, this.params, this.grads, this.acts, this.scratch, this.rope, this.last.batch, this.last.positions, this.last.count, dHidden, this.adapterArgs());
+  }
+
   /** Adds d loss / d θ of the last forward into `grads`. */
   backward(): void {
     if (!this.acts || !this.scratch || !this.last || this.phase !== "forward") throw new Error("backward() needs a forward() first (one backward per forward)");
     if (this.last.count <= 0) throw new Error("the loss mask selects no token; nothing to differentiate");
     this.phase = "backward";
-    trainBackward(this.kernels, this.config, this.params, this.grads, this.acts, this.scratch, this.rope, this.last.batch, this.last.positions, this.last.count);
+    trainBackward(
+      this.kernels, this.config, this.params, this.grads, this.acts, this.scratch, this.rope, this.last.batch, this.last.positions, this.last.count,
+      undefined, this.adapterArgs(),
+    );
   }
+
+  /** The adapter's part of a backward: its pass of the last forward; a sink for the norm gains when the base is frozen. */
+  private adapterArgs(): { lora: LoraPass | null; normSink: B | null } {
+    return { lora: this.lastLoraPass, normSink: this.loraState?.train || this.frozen ? this.normSink() : null };
+  }
+
+  /** Where a frozen base's norm-gain gradients go (the fused rmsnorm backward always writes one): thrown away. */
+  private normSink(): B {
+    if (!this.sink) this.sink = this.alloc(this.config.dim);
+    this.sink.fill(0);
+    return this.sink;
+  }
+}
+
+/** Floats a sequence of `alloc` calls takes from the pool (each view rounded up to 16 floats, as `pool` cuts them). */
+function counted<B extends Buf>(run: (alloc: Alloc<B>) => void): number {
+  let n = 0;
+  const dummy = new Float32Array(0) as B;
+  run((len) => {
+    n += Math.ceil(len / 16) * 16;
+    return dummy;
+  });
+  return n;
 }

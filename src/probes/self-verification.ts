@@ -19,8 +19,8 @@
  *                      (nothing to gain) or no sample is kept. The ledger's mean over items is
  *                      the verification-gap of docs/PROBES.md §3.
  *
- * NOTE: the lab's models never saw a verification prompt in pre-training or fine-tuning,
- * so their Yes/No is near chance; the probe still measures it as it is.
+ * NOTE: the zoo's models never saw a verification prompt, so their Yes/No is near chance;
+ * sft task "arithmetic+verification" teaches this frame (src/train data/verification.ts).
  * NOTE: a sample whose verification prompt does not fit the model's context cannot be
  * scored; such samples are left out of all three metrics (the note says how many). An
  * item whose rendered prompt does not fit has no samples: all three are null with a note.
@@ -34,15 +34,9 @@ import { itemSeed, type ItemRecord, type MetricSpec, type Probe, type ProbeConte
 import { contextNote, generationsFitting, scoreFitting } from "./respond.js";
 import { clipText } from "./clip.js";
 
-/** Appended to the rendered prompt and the sample, exactly. */
-export const VERIFICATION_QUESTION = "\nIs this answer correct?";
-export const YES = " Yes";
-export const NO = " No";
-
-/** The text " Yes" / " No" are scored after. */
-export function verificationPrompt(renderedPrompt: string, sample: string): string {
-  return renderedPrompt + sample + VERIFICATION_QUESTION;
-}
+// The frame lives in the world (src/world verification.ts), shared with the lab data that teach it.
+import { NO, VERIFICATION_QUESTION, YES, verificationPrompt } from "../world/index.js";
+export { NO, VERIFICATION_QUESTION, YES, verificationPrompt };
 
 const DETAIL_CHARS = 200;
 const DETAIL_SAMPLES = 16;

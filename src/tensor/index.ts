@@ -14,3 +14,8 @@ export { resolveMatmul } from "./kernels.js";
 export { matmulReference, createTsKernels } from "./ts.js";
 export { loadKernels, type LoadedKernels, type KernelChoice } from "./load.js";
 export { adamwReference } from "./adamw-reference.js";
+// pure weight-vector math that src/weights and src/train share (neither may import the other)
+export { countForFraction, topFractionMask, topKMask } from "./top-k.js";
+export { taskVector } from "./task-vector.js";
+export { slerpInto, sphericalRunningMean, SLERP_DOT_THRESHOLD } from "./slerp.js";
+export { cpiCoreOwners, cpiFuse } from "./cpi-fusion.js";

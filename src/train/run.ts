@@ -12,7 +12,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRng, sha256Of } from "../random/index.js";
-import { CharTokenizer, Llama, type ModelConfig } from "../model/index.js";
+import { CharTokenizer, Llama, type LoraConfig, type ModelConfig } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import {
   METRICS_FILE, RUN_MANIFEST_FILE, checkpointsDir, formatFormatError, latestCheckpoint, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson,
@@ -22,23 +22,15 @@ import { z } from "zod";
 import { defaultAdamw, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import type { Objective } from "./objective.js";
-import type { PrepareProgress, Recipe, RecipeBase } from "./recipes/index.js";
+import type { LabRunResult, Recipe, RecipeBase, RunSettings } from "./recipes/index.js";
 import { codeVersion } from "./code-version.js";
 import { openMetricsLog } from "./metrics-log.js";
-import { train, type StepLog, type TrainError } from "./trainer.js";
+import { train } from "./trainer.js";
+import { loraTrainable } from "./trainable.js";
+import { attachFreshAdapter, loadAdapter, saveAdapter } from "./lora/run-adapter.js";
 
-export interface LabRunOptions {
+export interface LabRunOptions extends RunSettings {
   recipe: Recipe;
-  dir: string;
-  kernels: Kernels;
-  seed: number;
-  steps?: number;
-  checkpointEvery?: number;
-  /** Continue from the newest checkpoint in `dir` (an error if there is none). */
-  resume?: boolean;
-  onStep?: (log: StepLog) => void;
-  /** Progress of the recipe's preparation before the first update (imitation: sampling its teacher). */
-  onPrepareProgress?: PrepareProgress;
 }
 
 type BaseRecord = NonNullable<RunManifest["base"]>;
@@ -61,16 +53,10 @@ function configDifference(a: ModelConfig, b: ModelConfig): string | null {
   return null;
 }
 
-export type LabRunResult =
-  | {
-    ok: true; checkpoint: string; losses: number[]; resumedFrom: number; note?: string;
-    /** The data source's report (e.g. sft: examples kept and dropped), as in run.json. */
-    data?: Record<string, string | number>;
-    base?: { path: string; checkpoint: string; sha256: string };
-  }
-  | { ok: false; message: string; checkpoint: string | null; error?: TrainError };
+export type { LabRunResult };
 
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
+  if (o.recipe.run) return o.recipe.run(o, o.recipe.name);
   const tok = new CharTokenizer();
   const r = o.recipe;
   let state: AdamwState | undefined;
@@ -118,7 +104,16 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
       return { ok: false, checkpoint: latest, message: `${o.dir}: the recipe's data differ from the run's (run.json "data" vs now); resume with the code and world that started the run.` };
     }
     model = Llama.f32(config, o.kernels);
-    const loaded = await loadResumeState(latest, model);
+    if (r.adapter) {
+      // a LoRA run's checkpoints hold only the adapter (lora/run-adapter.ts): the base comes from where run.json says, unchanged
+      const b = await loadBase(r.base!, tok);
+      if (!b.ok) return { ok: false, checkpoint: latest, message: b.message };
+      if (b.record.sha256 !== manifest.base?.sha256) {
+        return { ok: false, checkpoint: latest, message: `${o.dir}: the base ${r.base!.path} changed since the run started (sha256 ${b.record.sha256.slice(0, 12)}… vs run.json's ${manifest.base?.sha256.slice(0, 12)}…); the adapter only fits the base it was trained on — restore that base, or start a fresh run.` };
+      }
+      model.params.flat.set(b.params);
+    }
+    const loaded = await loadResumeState(latest, model, r.adapter);
     if (!loaded.ok) return { ok: false, checkpoint: latest, message: loaded.message };
     state = loaded.state;
     losses = loaded.losses;
@@ -141,6 +136,15 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     model = Llama.f32(config, o.kernels);
     if (base) model.params.flat.set(base.params);
     else model.initialize(createRng(o.seed));
+    const start = r.startWeights?.();
+    if (start) {
+      if (start.length !== model.numParameters) return { ok: false, checkpoint: null, message: `recipe ${r.name}: its start weights have ${start.length} values, the model has ${model.numParameters}; they must come from models of the base's shape` };
+      model.params.flat.set(start);
+    }
+    if (r.adapter) {
+      if (!base) return { ok: false, checkpoint: null, message: `recipe ${r.name}: a LoRA adapter adapts a base model; set "base" in the config, or remove "adapter"` };
+      attachFreshAdapter(model, r.adapter, o.seed);
+    }
     const steps = o.steps ?? r.defaults.steps;
     manifest = {
       recipe: r.name, seed: o.seed, steps, batchSize: r.defaults.batchSize, config, kernels: o.kernels.name, code: codeVersion(),
@@ -159,7 +163,8 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   const metrics = await openMetricsLog(join(o.dir, METRICS_FILE), resumedFrom);
   let saved: string | null = latest;
   const result = await train(model, data, {
-    steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip,
+    steps, schedule: manifest.schedule, state, adamw: manifest.adamw, clip: manifest.clip, frozen: r.frozen?.(),
+    trainable: r.adapter ? loraTrainable(model, o.seed) : undefined,
     onStep: (log) => {
       losses.push(log.loss);
       metrics.append(log);
@@ -167,7 +172,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     },
     checkpointEvery: o.checkpointEvery ?? 100,
     saveCheckpoint: async (s) => {
-      saved = await saveRunCheckpoint(o.dir, model, tok, s, { step: s.step, seed: o.seed, recipe: r.name, kernels: o.kernels.name, losses });
+      saved = await saveRunCheckpoint(o.dir, model, tok, s, { step: s.step, seed: o.seed, recipe: r.name, kernels: o.kernels.name, losses }, manifest.base?.checkpoint ?? null);
     },
   });
   if (!result.ok) return { ok: false, checkpoint: saved, message: result.error.message, error: result.error };
@@ -190,12 +195,18 @@ async function loadBase(
   return { ok: true, config, params, record: { path: base.path, checkpoint: dir, sha256: sha256Of(params) } };
 }
 
-async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState): Promise<string> {
+/** A checkpoint folder: the model's weights (HF layout), or with an adapter attached only the adapter (lora/run-adapter.ts); then the optimiser and trainer state. */
+async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState, base: string | null): Promise<string> {
   const final = stepDir(dir, s.step);
   const tmp = `${final}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
-  const r = await saveCheckpoint(tmp, { config: model.config, params: model.params.flat, tokenizer: tok, metadata: { step: String(s.step), recipe: ts.recipe } });
-  if (!r.ok) throw new Error(formatFormatError(r.error));
+  if (model.lora) {
+    await mkdir(tmp, { recursive: true });
+    await saveAdapter(tmp, model, base ?? "");
+  } else {
+    const r = await saveCheckpoint(tmp, { config: model.config, params: model.params.flat, tokenizer: tok, metadata: { step: String(s.step), recipe: ts.recipe } });
+    if (!r.ok) throw new Error(formatFormatError(r.error));
+  }
   await writeSafetensors(join(tmp, "optimizer.safetensors"), [
     { name: "adamw.m", shape: [s.m.length], data: s.m },
     { name: "adamw.v", shape: [s.v.length], data: s.v },
@@ -208,21 +219,27 @@ async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: C
   return final;
 }
 
+/** The weights (or, for a LoRA run, the adapter on the model's base), optimiser and trainer state of a checkpoint. */
 async function loadResumeState(
-  ckptDir: string, model: Llama<Float32Array>,
+  ckptDir: string, model: Llama<Float32Array>, adapter?: LoraConfig,
 ): Promise<{ ok: true; state: AdamwState; losses: number[] } | { ok: false; message: string }> {
-  const ck = await loadCheckpoint(ckptDir);
-  if (!ck.ok) return { ok: false, message: formatFormatError(ck.error) };
-  const differs = configDifference(ck.value.config, model.config);
-  if (differs) return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model (${differs}); resume with the recipe that made it.` };
-  model.params.flat.set(ck.value.params);
+  if (adapter) {
+    const a = await loadAdapter(ckptDir, model, adapter);
+    if (!a.ok) return a;
+  } else {
+    const ck = await loadCheckpoint(ckptDir);
+    if (!ck.ok) return { ok: false, message: formatFormatError(ck.error) };
+    const differs = configDifference(ck.value.config, model.config);
+    if (differs) return { ok: false, message: `${ckptDir}: its config.json does not match the recipe's model (${differs}); resume with the recipe that made it.` };
+    model.params.flat.set(ck.value.params);
+  }
   const ts = await readRunJson(join(ckptDir, "trainer_state.json"), "trainer state", trainerStateSchema);
   if (!ts.ok) return ts;
   const st = ts.value;
   const opt = await openSafetensors(join(ckptDir, "optimizer.safetensors"));
   if (!opt.ok) return { ok: false, message: formatFormatError(opt.error) };
   try {
-    const n = model.numParameters;
+    const n = model.lora ? model.lora.params.flat.length : model.numParameters;
     const m = model.kernels.alloc(n);
     const v = model.kernels.alloc(n);
     for (const [name, out] of [["adamw.m", m], ["adamw.v", v]] as const) {

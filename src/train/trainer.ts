@@ -6,12 +6,13 @@
  *   3. clip by global norm, AdamW step with the scheduled learning rate
  *   4. report progress; save a checkpoint every `checkpointEvery` steps
  */
-import { BatchError, decayMask, type Llama } from "../model/index.js";
-import { adamwStep, createAdamwState, defaultAdamw, type AdamwConfig, type AdamwState } from "./adamw.js";
+import { BatchError, type Llama } from "../model/index.js";
+import { adamwStep, createAdamwState, defaultAdamw, frozenIndices, zeroFrozen, type AdamwConfig, type AdamwState } from "./adamw.js";
 import type { BatchSource } from "./batches.js";
 import { clipGradNorm } from "./clip.js";
 import { isObjective, supervised, type Objective, type StepMetrics } from "./objective.js";
 import { cosineWithWarmup, type ScheduleConfig } from "./schedule.js";
+import { modelTrainable, type Trainable } from "./trainable.js";
 
 export interface StepLog {
   step: number; // 1-based count of updates taken
@@ -37,6 +38,14 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Called with the optimiser state after every `checkpointEvery` updates and at the end. */
   saveCheckpoint?: (state: AdamwState) => Promise<void>;
+  /**
+   * 1 for each element of the trained buffer (the model's flat parameters; with `trainable`, its own) the optimiser must leave exactly as it is
+   * (CPI-FT's frozen core regions): its gradient is zeroed before clipping and its value and
+   * moments are kept (adamw.ts). Same length as the parameters.
+   */
+  frozen?: Uint8Array;
+  /** What the updates change (trainable.ts); default every weight of the model. A LoRA run trains only its adapter. */
+  trainable?: Trainable;
 }
 
 export type TrainError =
@@ -54,9 +63,12 @@ export async function train(model: Llama<Float32Array>, data: BatchSource | Obje
   if (opts.steps % multiple !== 0) throw new Error(`train: ${opts.steps} steps is not a multiple of ${multiple} (the updates per rollout); choose a step count divisible by it`);
   const every = opts.checkpointEvery ? Math.ceil(opts.checkpointEvery / multiple) * multiple : 0;
   const k = model.kernels;
-  const params = model.params.flat;
-  const grads = model.grads.flat;
-  const mask = decayMask(model.config);
+  const trainable = opts.trainable ?? modelTrainable(model);
+  const { params, grads, decayMask: mask } = trainable;
+  const frozen = opts.frozen ? frozenIndices(opts.frozen, params.length) : undefined;
+  if (opts.state && opts.state.m.length !== params.length) {
+    throw new Error(`train: the optimiser state holds ${opts.state.m.length} moments, the ${trainable.kind === "lora" ? "adapter" : "model"} has ${params.length} parameters; resume with the state saved for it`);
+  }
   const state = opts.state ?? createAdamwState(k, params.length);
   const losses: number[] = [];
   const clip = opts.clip ?? 1;
@@ -65,7 +77,8 @@ export async function train(model: Llama<Float32Array>, data: BatchSource | Obje
 
   while (state.step < opts.steps) {
     const t0 = performance.now();
-    model.zeroGrad();
+    trainable.zeroGrad();
+    trainable.beforeStep?.(state.step);
     let loss: number;
     let count: number;
     let metrics: StepMetrics | undefined;
@@ -80,6 +93,7 @@ export async function train(model: Llama<Float32Array>, data: BatchSource | Obje
       const step = state.step + 1;
       return { ok: false, losses, state, error: { code: "bad_batch", step, message: `the batch for step ${step} is unusable: ${e.message}. Check the data; ${kept(lastSaved)}` } };
     }
+    if (frozen) zeroFrozen(grads, frozen);
     const { norm, scale } = clipGradNorm(grads, clip);
     if (!Number.isFinite(loss) || !Number.isFinite(norm)) {
       const step = state.step + 1;
@@ -92,7 +106,7 @@ export async function train(model: Llama<Float32Array>, data: BatchSource | Obje
       };
     }
     const lr = cosineWithWarmup(state.step, opts.schedule);
-    adamwStep({ kernels: k, params, grads, state, decayMask: mask, lr, gradScale: scale, config: opts.adamw ?? defaultAdamw });
+    adamwStep({ kernels: k, params, grads, state, decayMask: mask, lr, gradScale: scale, config: opts.adamw ?? defaultAdamw, frozen });
     losses.push(loss);
     opts.onStep?.({ step: state.step, loss, lr, gradNorm: norm, tokens: count, ms: performance.now() - t0, ...(metrics ? { metrics } : {}) });
     if (opts.saveCheckpoint && every && state.step % every === 0) {

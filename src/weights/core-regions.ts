@@ -18,7 +18,7 @@ export const DEFAULT_CORE_FRACTION = 0.01;
  * 1 for the core region of τ: exactly k = ceil(fraction · n) entries of largest |τᵢ|
  * (ties: the lower index wins; a NaN ranks above every number, so it is always in the
  * core and visible), 0 elsewhere. Expected O(n) by quickselect on a copy of |τ|
- * (`topFractionMask` in ./merge/top-k.ts, shared with the TIES and CPI merges so that
+ * (`topFractionMask` in src/tensor/top-k.ts, shared with the TIES and CPI merges so that
  * "core region" means one thing). τ is not modified; fraction must lie in [0, 1].
  */
 export function coreMask(tau: Float32Array, fraction: number): Uint8Array {

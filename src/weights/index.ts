@@ -31,3 +31,6 @@ export { WEIGHTS_MANIFEST } from "./output-folder.js";
 
 // ftledger sweep
 export { writeScaledModel, scaleDelta, parseRevert, revertText, isReverted, NO_REVERT, REVERT_GROUPS, type RevertSpec, type RevertGroup } from "./scale.js";
+
+// ftledger lora merge: W + s·(alpha/r)·B A
+export { mergeLora, addLowRank, writeLoraMerged, type LoraMerge } from "./lora-merge.js";

@@ -16,6 +16,7 @@ export {
   type ArithmeticItem, type SolutionFormat, type SolutionClass,
 } from "./arithmetic/index.js";
 export { knowledgeTask } from "./knowledge/index.js";
+export { VERIFICATION_QUESTION, YES, NO, verificationPrompt } from "./verification.js";
 export * as knowledge from "./knowledge/index.js";
 export * as arithmetic from "./arithmetic/index.js";
 export * as structured from "./structured/index.js";

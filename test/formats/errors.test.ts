@@ -27,6 +27,7 @@ const samples: { [C in FormatErrorCode]: Extract<FormatError, { code: C }> } = {
   unexpected_tensors: { code: "unexpected_tensors", file: f, tensors: ["w"] },
   bad_tokenizer: { code: "bad_tokenizer", file: f, message: "different vocab" },
   bad_text: { code: "bad_text", file: f, error: { code: "invalid_utf8", file: f, line: 1, column: 2, offset: 1, byte: 0xff } },
+  bad_adapter: { code: "bad_adapter", file: f, tensor: "w", message: "use_dora is true: DoRA is not supported", fix: "Use a plain LoRA adapter (use_dora false)" },
 };
 
 describe("formatFormatError", () => {

@@ -7,8 +7,8 @@
 import { randomInt } from "node:crypto";
 import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
-import { formatFormatError, loadModelConfig, loadWeights } from "../../formats/index.js";
+import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
+import { formatFormatError, loadModelConfig, loadWeights, readPeftAdapter } from "../../formats/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
 } from "../language-model.js";
@@ -21,6 +21,8 @@ import { DECODE_SLOTS, decodeContinuous } from "../batch/index.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;
+  /** A PEFT LoRA adapter folder for this base, applied without merging; `scale` multiplies its alpha/r. */
+  lora?: { dir: string; scale: number };
 }
 
 export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): Promise<LanguageModel & { config: ModelConfig }> {
@@ -32,13 +34,21 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
   const kernels = opts.kernels ?? (await loadKernels()).kernels;
   const model = Llama.f32(config.value, kernels);
   model.params.flat.set(weights.value.params);
+  let lora: string[] = [];
+  if (opts.lora) {
+    const adapter = await readPeftAdapter(opts.lora.dir, config.value);
+    if (!adapter.ok) throw new Error(formatFormatError(adapter.error));
+    const attached = model.attachLora(adapter.value, { scale: opts.lora.scale * loraScale(adapter.value.config) });
+    lora = ["lora", JSON.stringify({ ...adapter.value.config, scale: attached.scale }), sha256Of(attached.params.flat)];
+  }
   // the id covers everything that changes a result: weights, config, tokenizer, chat
-  // template and end tokens
+  // template and end tokens, and the adapter (factors, config and scale)
   const id = "builtin:" + sha256Of(
     weights.value.params,
     JSON.stringify(config.value),
     tok.source,
     JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }),
+    ...lora,
   ).slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }

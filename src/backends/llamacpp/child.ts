@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const CHILD_SOURCE = `
-const { path, lib } = JSON.parse(process.env.FTLEDGER_GGUF_CHECK);
+const { path, lib, lora } = JSON.parse(process.env.FTLEDGER_GGUF_CHECK);
 const say = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
 try {
   say({ stage: "starting llama.cpp" });
@@ -30,8 +30,8 @@ try {
   const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
   say({ stage: "loading the model" });
   const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
-  say({ stage: "creating a context" });
-  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize || 64, 64), sequences: 1 });
+  say({ stage: lora ? "creating a context with the LoRA adapter" : "creating a context" });
+  const context = await model.createContext({ contextSize: Math.min(model.trainContextSize || 64, 64), sequences: 1, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) });
   say({ stage: "evaluating one token" });
   const first = model.tokens.bos ?? model.tokenize("a", false)[0] ?? 0;
   const out = await context.getSequence().controlledEvaluate([[first, { generateNext: { probabilities: true } }]]);
@@ -78,8 +78,8 @@ function scriptFile(): Promise<string> {
   return script;
 }
 
-/** Load `path` with llama.cpp in a child process and evaluate one token. Never throws. */
-export async function loadInChild(path: string, timeoutMs = 120_000): Promise<ChildOutcome> {
+/** Load `path` (with the GGUF LoRA adapter `lora` on its context, when given) with llama.cpp in a child process and evaluate one token. Never throws. */
+export async function loadInChild(path: string, timeoutMs = 120_000, lora?: string): Promise<ChildOutcome> {
   const lib = pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href;
   let file: string;
   try {
@@ -89,7 +89,7 @@ export async function loadInChild(path: string, timeoutMs = 120_000): Promise<Ch
   }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file], {
-      env: { ...process.env, FTLEDGER_GGUF_CHECK: JSON.stringify({ path, lib }) },
+      env: { ...process.env, FTLEDGER_GGUF_CHECK: JSON.stringify({ path, lib, ...(lora ? { lora } : {}) }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

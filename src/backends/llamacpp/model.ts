@@ -15,6 +15,7 @@ import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContext, typ
 import type { ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
 import { checkGguf, GgufLoadError } from "./check.js";
 import { ggufFileId } from "./file-id.js";
+import { checkGgufLora } from "./lora.js";
 import { generateOne, renderChat } from "./generate.js";
 import { defaultParallel, defaultThreads, kvCacheBytes } from "./layout.js";
 import { detokenize, promptIds, SequencePool, tokenize, tokenTexts, type Runtime } from "./runtime.js";
@@ -46,6 +47,8 @@ export interface GgufModelOptions {
   addBos?: boolean;
   /** Time allowed for the child-process load check. Default 120 s. */
   checkTimeoutMs?: number;
+  /** A GGUF LoRA adapter applied to every context (./lora.ts checks it); `scale` multiplies its alpha/r (llama.cpp's). */
+  lora?: { file: string; scale: number };
 }
 
 /** One llama.cpp binding per process, disposed when the last model closes. */
@@ -87,7 +90,13 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
   const checked = await checkGguf(path, { timeoutMs: opts.checkTimeoutMs });
   if (!checked.ok) throw new GgufLoadError(checked.error);
   const kv = checked.value.kv;
-  const id = await ggufFileId(path);
+  if (opts.lora) {
+    if (!Number.isFinite(opts.lora.scale)) throw new Error(`openGgufModel: the LoRA scale must be a finite number, got ${opts.lora.scale}`);
+    const bad = await checkGgufLora(path, opts.lora.file, opts.checkTimeoutMs);
+    if (bad) throw new Error(bad);
+  }
+  // the adapter and its scale change every result, so they are part of the identity
+  const id = opts.lora ? `${await ggufFileId(path)}+lora:${(await ggufFileId(opts.lora.file)).slice("gguf:".length)}@${opts.lora.scale}` : await ggufFileId(path);
 
   const llama = await acquireLlama();
   let model: Awaited<ReturnType<LlamaCpp["loadModel"]>> | undefined;
@@ -99,6 +108,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     const parallel = opts.parallel ?? defaultParallel(kvCacheBytes(kv, contextSize, exact));
     const ctxOptions: LlamaContextOptions = { contextSize, sequences: 1, threads: opts.threads ?? defaultThreads(availableParallelism(), parallel) };
     if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
+    if (opts.lora) ctxOptions.lora = { adapters: [{ filePath: opts.lora.file, scale: opts.lora.scale }] };
     for (let i = 0; i < parallel; i++) contexts.push(await model.createContext(ctxOptions));
     const context = contexts[0];
     const pool = new SequencePool(contexts.map((c) => c.getSequence()));
@@ -120,6 +130,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     const vocab: Vocabulary = {
       size: rt.vocabSize,
       eosIds: [...new Set(ends)],
+      ...(rt.bos !== null ? { bosId: rt.bos } : {}),
       encode: (text) => tokenize(rt, text),
       encodePrompt: (text) => promptIds(rt, text),
       decode: (ids) => detokenize(rt, ids),

@@ -2,8 +2,12 @@
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, formatTextError, loadCheckpoint, readJsonText, TEXT_LIMITS, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
-import { resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
+import { recipes, resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
+import { CharTokenizer } from "../../model/index.js";
+import { loadModelConfig, writeTextAtomic } from "../../formats/index.js";
 import { progressBar, type Progress } from "../progress.js";
+import { selfImprove } from "../../train/index.js";
+import { labSelfImprove } from "./self-improve.js";
 
 const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(`ftledger: ${s}\n`);
@@ -26,6 +30,8 @@ async function readRecipeConfig(o: { out: string; config?: string; resume: boole
 export async function labTrain(
   recipeName: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string },
 ): Promise<number> {
+  // the self-improvement loop runs rounds of runLab itself (src/train self-improve.ts)
+  if (recipeName === selfImprove.name) return labSelfImprove(o);
   const json = await readRecipeConfig(o);
   if (!json.ok) {
     err(json.message);
@@ -95,6 +101,9 @@ function stepExtra(m: StepMetrics | undefined): string {
   if (!m) return "";
   const parts: string[] = [];
   if (typeof m.reward === "number") parts.push(`reward ${m.reward.toFixed(3)}`);
+  // dpo: the implicit-reward margin and accuracy
+  if (typeof m.margin === "number") parts.push(`margin ${m.margin.toFixed(3)}`);
+  if (typeof m.accuracy === "number") parts.push(`acc ${m.accuracy.toFixed(2)}`);
   if (typeof m.kl === "number") parts.push(`kl ${m.kl.toFixed(4)}`);
   return parts.length ? " | " + parts.join(" | ") : "";
 }
@@ -120,5 +129,64 @@ export async function labSample(
   });
   out(`# ${dir} (seed ${o.seed}, temperature ${o.temperature})`);
   gens.forEach((g) => out(tok.decode(prompt, { skipSpecial: true }) + tok.decode(g.tokens, { skipSpecial: true }) + (o.n > 1 ? "\n---" : "")));
+  return 0;
+}
+
+/** The recipes whose rows `lab data` writes (their factory names the row shape). */
+export const RECIPES_WITH_ROWS: string[] = Object.values(recipes).filter((r) => "rows" in r && r.rows).map((r) => r.name);
+
+/**
+ * `ftledger lab data RECIPE`: the rows the recipe trains on (Recipe.rows), as TRL-compatible
+ * JSONL written atomically to --out, in the order a `lab train` run with the same --seed
+ * first visits them.
+ */
+export async function labData(recipeName: string, o: { out: string; seed: number; config?: string }): Promise<number> {
+  const noRows = (name: string) =>
+    `recipe "${name}" has no static rows to write: its training data are made while it trains (pretrain and toy: windows of a generated corpus; imitation: the teacher's samples, drawn on the run's kernels). The recipes lab data writes: ${RECIPES_WITH_ROWS.join(", ")}.`;
+  if (Object.hasOwn(recipes, recipeName) && !RECIPES_WITH_ROWS.includes(recipeName)) {
+    err(noRows(recipeName));
+    return 2;
+  }
+  const json = await readRecipeConfig({ out: o.out, config: o.config, resume: false });
+  if (!json.ok) {
+    err(json.message);
+    return 2;
+  }
+  const found = resolveRecipeConfig(recipeName, json.json);
+  if (!found.ok) {
+    err(found.message);
+    return 2;
+  }
+  const recipe = found.value.recipe;
+  if (!recipe.rows) {
+    err(noRows(recipe.name));
+    return 2;
+  }
+  const tok = new CharTokenizer();
+  let config = recipe.base ? null : recipe.model(tok);
+  if (recipe.base) {
+    // a fine-tune's rows depend on the base's context length (rows that do not fit are dropped, as in training)
+    const dir = await resolveCheckpointDir(recipe.base.path);
+    const mc = await loadModelConfig(dir);
+    if (!mc.ok) {
+      err(`base ${recipe.base.path}: ${formatFormatError(mc.error)}`);
+      return 2;
+    }
+    const why = recipe.base.check?.(mc.value);
+    if (why) {
+      err(`base ${dir}: ${why}`);
+      return 2;
+    }
+    config = recipe.model(tok, mc.value);
+  }
+  const lines: string[] = [];
+  try {
+    for await (const row of recipe.rows({ tokenizer: tok, config: config!, seed: o.seed })) lines.push(JSON.stringify(row));
+  } catch (e) {
+    err((e as Error).message);
+    return 2;
+  }
+  await writeTextAtomic(o.out, lines.map((l) => l + "\n").join(""));
+  out(`lab data ${recipe.name} (seed ${o.seed}): ${lines.length} rows → ${o.out}`);
   return 0;
 }

@@ -61,6 +61,17 @@ export function chatBatches(tok: CharTokenizer, all: ChatExample[], B: number, T
     (n) => `all ${n} examples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or use shorter examples`);
 }
 
+/** The order of n rows in `epoch`: a seeded permutation (encodedBatches; dpo's pairs; `ftledger lab data`). */
+export function epochOrder(n: number, seed: number, epoch: number): number[] {
+  const rng = createRng(stepSeed(seed, epoch));
+  const perm = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  return perm;
+}
+
 /** Batches of already encoded rows (chatBatches; imitation's teacher samples); `tooLong` says what to do when none fits. */
 export function encodedBatches(
   tok: CharTokenizer, encoded: EncodedChat[], B: number, T: number, seed: number, tooLong: (n: number) => string,
@@ -70,15 +81,7 @@ export function encodedBatches(
   const n = examples.length;
   let cached: { epoch: number; perm: number[] } | null = null;
   const permOf = (epoch: number): number[] => {
-    if (cached?.epoch !== epoch) {
-      const rng = createRng(stepSeed(seed, epoch));
-      const perm = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [perm[i], perm[j]] = [perm[j], perm[i]];
-      }
-      cached = { epoch, perm };
-    }
+    if (cached?.epoch !== epoch) cached = { epoch, perm: epochOrder(n, seed, epoch) };
     return cached.perm;
   };
   const maxLength = examples.reduce((m, e) => Math.max(m, e.ids.length - 1), 0);

@@ -21,8 +21,10 @@ import { stepSeed } from "../batches.js";
 import { groupAdvantages, grpoToken } from "../grpo.js";
 import type { Objective, StepMetrics } from "../objective.js";
 import { framePrompt } from "../data/frame.js";
+import { verifierRows } from "../data/trl-rows.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
 import { trainSchema } from "./config.js";
+import { adapterOf, adapterSchema } from "./adapter.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
@@ -68,6 +70,8 @@ export const grpoSchema = z
     microBatch: z.number().int().positive().default(16),
     /** 2 updates per rollout (μ): the second is off-policy, where the clipped ratio matters. */
     iterations: z.number().int().positive().default(2),
+    /** Absent: train every weight. A LoRA adapter trains only the adapter on the frozen base (adapter.ts). */
+    adapter: adapterSchema.optional(),
     /**
      * 60 updates = 30 rollouts of 8 prompts × 8 samples: a demo-sized run. lr 5e-5 → 5e-6:
      * Adam's first steps move every weight by about lr, and at 3e-4 a ~1M-parameter zoo
@@ -203,6 +207,7 @@ export const grpo = {
   name: "grpo",
   description: "reinforcement learning with the world's verifier as reward (group-normalised advantages, clipped ratio, KL to the base)",
   reference: "issue 4 (Recipes: grpo); Shao et al. 2024 (DeepSeekMath) §4.1.2",
+  rows: '{"prompt", "verifier", "answer", "id"}',
   schema: grpoSchema,
   create(c: GrpoConfig): Recipe {
     let reference: Llama<Float32Array> | null = null;
@@ -213,6 +218,7 @@ export const grpo = {
       config: c,
       defaults: c.train,
       ...fineTuneOf("grpo", c.base),
+      ...adapterOf(c.adapter),
       async prepare({ kernels }: { kernels: Kernels }) {
         const dir = await resolveCheckpointDir(c.base);
         const ck = await loadCheckpoint(dir);
@@ -236,6 +242,10 @@ export const grpo = {
           };
         }
         return { ...objective, info };
+      },
+      async *rows({ tokenizer, config }) {
+        // the prompt pool data() draws rollouts from (the same filter)
+        yield* verifierRows(poolItems(c).filter((it) => framePrompt(tokenizer, c.frame, it.prompt).length + c.sampling.maxTokens <= config.contextLength), c.frame, c.task);
       },
     };
   },

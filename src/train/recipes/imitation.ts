@@ -28,6 +28,7 @@ import { stepSeed } from "../batches.js";
 import { sha256Of } from "../../random/index.js";
 import { FRAMES, teacherBatches, teacherExamples, teacherRow, type TeacherExamples, type TeacherPrompt } from "../data/teacher.js";
 import { trainSchema } from "./config.js";
+import { adapterOf, adapterSchema } from "./adapter.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
@@ -79,6 +80,8 @@ export const imitationSchema = z.strictObject({
   world: worldSettingsSchema.prefault({}),
   /** Row length T; default the base's context length (a sample longer than T + 1 tokens is dropped). */
   seqLen: z.number().int().min(8).optional(),
+  /** Absent: train every weight. A LoRA adapter trains only the adapter on the frozen base (adapter.ts). */
+  adapter: adapterSchema.optional(),
   /** 300 steps of 16 at lr 1e-3 → 1e-4: sft's demo fine-tune budget (issue 4, Performance). */
   train: trainSchema({ steps: 300, batchSize: 16, maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20 }).prefault({}),
 });
@@ -128,6 +131,7 @@ export const imitation = {
       config: c,
       defaults: c.train,
       ...fineTuneOf("imitation", c.base, c.seqLen),
+      ...adapterOf(c.adapter),
       async prepare({ kernels, tokenizer, seed, onProgress }) {
         const t = await loadTeacher(c.teacher, kernels);
         if (!t.ok) return t.message;

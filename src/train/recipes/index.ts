@@ -4,21 +4,29 @@
  * take them); an invalid one is reported with the field's dotted path.
  */
 import { firstIssue } from "./config.js";
+import { cpiFt } from "./cpi-ft.js";
+import { dpo } from "./dpo.js";
 import { grpo } from "./grpo.js";
 import { imitation } from "./imitation.js";
 import { pretrain } from "./pretrain.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 import { sft } from "./sft.js";
+import { softcot } from "./softcot.js";
 import { toy } from "./toy.js";
 
-export type { PrepareProgress, Recipe, RecipeBase, RecipeDefaults, RecipeFactory } from "./recipe.js";
+export type { LabRunResult, PrepareProgress, Recipe, RecipeBase, RecipeDefaults, RecipeFactory, RunSettings, TrainingRow } from "./recipe.js";
 export { modelSchema, trainSchema, type ConfigIssue, type RecipeModelConfig } from "./config.js";
+export { adapterSchema, adapterOf, loraConfigOf, type AdapterConfig } from "./adapter.js";
 export { pretrainSchema, type PretrainConfig } from "./pretrain.js";
-export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, type SftConfig } from "./sft.js";
+export { sftExamples, sftSchema, SFT_TASKS, SFT_VARIANTS, SFT_MIX_TASKS, type SftConfig } from "./sft.js";
+export { cpiFtSchema, cpiFusion, type CpiFtConfig, type CpiFusion } from "./cpi-ft.js";
 export { solutionClassShares, grpoObjective, grpoSchema, GRPO_TASKS, type GrpoConfig } from "./grpo.js";
+export { dpoPairs, dpoSchema, type DpoConfig } from "./dpo.js";
+export { softcotSchema, type SoftcotConfig } from "./softcot.js";
 export { imitationPrompts, imitationSchema, IMITATION_TASKS, type ImitationConfig, type ImitationTask } from "./imitation.js";
+export { selfImprove, selfImproveRound, selfImproveSchema, SELF_IMPROVE_FILTERS, type SelfImproveConfig } from "./self-improve.js";
 
-export const recipes = { toy, pretrain, sft, imitation, grpo } satisfies Record<string, RecipeFactory>;
+export const recipes = { toy, pretrain, sft, imitation, grpo, dpo, "cpi-ft": cpiFt, softcot } satisfies Record<string, RecipeFactory>;
 export type RecipeName = keyof typeof recipes;
 
 export type RecipeConfigError =

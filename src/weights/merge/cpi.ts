@@ -13,6 +13,8 @@
  *   2. backbone = the spherical running mean of θ_1..θ_M (below), its angles measured on the
  *      entries in no task's core, so the fused non-core values do not depend on the core values
  *   3. every core entry takes the value of its owning task's θ_i
+ * (`cpiFuse` in src/tensor/cpi-fusion.ts, shared with the cpi-ft recipe, which then fine-tunes the
+ * fused model on mixed-task data with the cores frozen: src/train/recipes/cpi-ft.ts)
  *
  * Our reading where the text we could read is silent (the method section was not available to us):
  *   - Overlapping cores: the entry goes to the task with the largest |τ_i| there (the task that
@@ -23,11 +25,9 @@
  *     it is the SLERP midpoint. It depends on the order on a curved arc, hence the fixed order.
  */
 import { z } from "zod";
+import { cpiFuse } from "../../tensor/index.js";
 import { checkWithBase } from "./input.js";
 import type { MergeMethod, MergeTensorInput } from "./method.js";
-import { slerpInto } from "./slerp.js";
-import { taskVector } from "./task-vectors.js";
-import { topFractionMask } from "./top-k.js";
 
 const modelParams = z.strictObject({
   // the paper's p = 1%: a task's core is the top 1% of its update magnitudes
@@ -38,43 +38,6 @@ const modelParams = z.strictObject({
 
 const params = z.strictObject({});
 
-/**
- * Which task owns each entry: −1 for none (non-core), else the index of the task whose core holds
- * it, the largest |τ_i| winning an overlap (a NaN counts as largest, so it reaches the output).
- */
-export function cpiCoreOwners(base: Float32Array, models: readonly Float32Array[], fractions: readonly number[]): Int32Array {
-  const n = base.length;
-  const owner = new Int32Array(n).fill(-1);
-  const best = new Float32Array(n);
-  models.forEach((model, i) => {
-    const tau = taskVector(model, base);
-    const core = topFractionMask(tau, fractions[i]);
-    for (let j = 0; j < n; j++) {
-      if (core[j] === 0) continue;
-      const mag = Number.isNaN(tau[j]) ? Infinity : Math.abs(tau[j]);
-      if (owner[j] < 0 || mag > best[j]) {
-        owner[j] = i;
-        best[j] = mag;
-      }
-    }
-  });
-  return owner;
-}
-
-/**
- * The iterated spherical running mean of `models` with positive `weights` (see the top comment),
- * angles measured on the entries where `include` is 1 (null: all).
- */
-export function sphericalRunningMean(models: readonly Float32Array[], weights: readonly number[], include: Uint8Array | null): Float64Array {
-  const acc = Float64Array.from(models[0]);
-  let total = weights[0];
-  for (let k = 1; k < models.length; k++) {
-    total += weights[k];
-    slerpInto(acc, weights[k] / total, acc, models[k], include); // in place: each entry is read before it is written
-  }
-  return acc;
-}
-
 export const cpi = {
   name: "cpi",
   description: "CPI-FT fusion: SLERP the tasks' non-core weights, transplant each task's core (top |θ_i − θ_base|) entries.",
@@ -84,15 +47,9 @@ export const cpi = {
   modelParams,
   params,
   merge(input: MergeTensorInput): Float32Array {
-    const { n, base } = checkWithBase(cpi, input);
+    const { base } = checkWithBase(cpi, input);
     params.parse(input.params);
     const mp = input.modelParams.map((p) => modelParams.parse(p));
-    const owner = cpiCoreOwners(base, input.models, mp.map((p) => p.core_fraction));
-    const nonCore = new Uint8Array(n);
-    for (let j = 0; j < n; j++) nonCore[j] = owner[j] < 0 ? 1 : 0;
-    const fused = sphericalRunningMean(input.models, mp.map((p) => p.weight), nonCore);
-    const out = Float32Array.from(fused);
-    for (let j = 0; j < n; j++) if (owner[j] >= 0) out[j] = input.models[owner[j]][j];
-    return out;
+    return cpiFuse(base, input.models, mp.map((p) => p.core_fraction), mp.map((p) => p.weight)).merged;
   },
 } satisfies MergeMethod;

@@ -10,8 +10,8 @@ export { linear } from "./linear.js";
 export { taskArithmetic } from "./task-arithmetic.js";
 export { ties, tiesTrimMask } from "./ties.js";
 export { dareKeepMask, dareLinear, dareTies, mergeDare } from "./dare.js";
-export { slerp, slerpInto, SLERP_DOT_THRESHOLD } from "./slerp.js";
-export { cpi, cpiCoreOwners, sphericalRunningMean } from "./cpi.js";
-// shared helpers; topFractionMask is also what core-region analysis uses
-export { countForFraction, topFractionMask, topKMask } from "./top-k.js";
+export { slerp } from "./slerp.js";
+export { cpi } from "./cpi.js";
+// shared helpers (pure array math in src/tensor, which src/train uses too); topFractionMask is also what core-region analysis uses
+export { countForFraction, topFractionMask, topKMask, slerpInto, SLERP_DOT_THRESHOLD, cpiCoreOwners, cpiFuse, sphericalRunningMean } from "../../tensor/index.js";
 export { combineTaskVectors, electSign, taskVector, type CombineOptions, type TaskVectorTerm } from "./task-vectors.js";

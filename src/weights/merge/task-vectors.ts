@@ -26,12 +26,7 @@ export interface CombineOptions {
   readonly lambda: number;
 }
 
-/** τ = θ − θ_base as float32 (what magnitude trimming ranks). */
-export function taskVector(model: Float32Array, base: Float32Array, into?: Float32Array): Float32Array {
-  const out = into && into.length === base.length ? into : new Float32Array(base.length);
-  for (let j = 0; j < base.length; j++) out[j] = model[j] - base[j];
-  return out;
-}
+export { taskVector } from "../../tensor/index.js"; // τ = θ − θ_base, shared with src/train
 
 /**
  * TIES's elected sign with mergekit's default "sum" rule: the sign of Σ_i w_i·τ_i, +1 when the

@@ -17,7 +17,7 @@ import { z } from "zod";
 import { checkWithBase } from "./input.js";
 import type { MergeMethod, MergeTensorInput } from "./method.js";
 import { combineTaskVectors, taskVector, type TaskVectorTerm } from "./task-vectors.js";
-import { countForFraction, topKMask } from "./top-k.js";
+import { countForFraction, topKMask } from "../../tensor/index.js";
 
 const modelParams = z.strictObject({
   // mergekit requires it; 1 gives every task vector the same say in the election

@@ -14,14 +14,14 @@ function bad(name: string, json: unknown): { field: string; message: string } {
 
 describe("recipe configs", () => {
   it("the registry lists every recipe, each with a description and a schema", () => {
-    expect(Object.keys(recipes)).toEqual(["toy", "pretrain", "sft", "imitation", "grpo"]);
+    expect(Object.keys(recipes)).toEqual(["toy", "pretrain", "sft", "imitation", "grpo", "dpo", "cpi-ft", "softcot"]);
     for (const f of Object.values(recipes)) {
       expect(f.description.length).toBeGreaterThan(10);
       expect(typeof f.schema.safeParse).toBe("function");
     }
     const u = resolveRecipeConfig("pretrian", undefined);
     expect(u.ok).toBe(false);
-    if (!u.ok) expect(u.message).toBe('unknown recipe "pretrian"; the recipes are: toy, pretrain, sft, imitation, grpo');
+    if (!u.ok) expect(u.message).toBe('unknown recipe "pretrian"; the recipes are: toy, pretrain, sft, imitation, grpo, dpo, cpi-ft, softcot');
     expect(findRecipe("toy").ok).toBe(true);
     const s = findRecipe("sft");
     expect(s.ok).toBe(false);

@@ -1,8 +1,9 @@
 /**
  * "The top fraction of |x|" as a 0/1 mask, in expected O(n): the trimming step of TIES-Merging
  * (Yadav et al. 2023, arXiv 2306.01708, §3 "Trim") and the core regions of CPI-FT (Wang, Liang,
- * Peng 2025, arXiv 2508.21741: the top-p% of |θ_task − θ_base|). Core-region analysis outside the
- * merge reuses `topFractionMask`.
+ * Peng 2025, arXiv 2508.21741: the top-p% of |θ_task − θ_base|). Pure array math, here so that both
+ * src/weights (the merges, `ftledger diff`'s core regions) and src/train (the cpi-ft recipe's frozen
+ * mask) use the one definition of "core region" (docs/ARCHITECTURE.md: neither may import the other).
  *
  * Deterministic: exactly k entries are kept; among equal magnitudes the lower index wins.
  * NOTE: a NaN ranks above every number (as torch's descending sort puts it first), so a NaN
