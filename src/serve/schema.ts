@@ -21,9 +21,12 @@ export const completionRequest = z.object({
 });
 export type CompletionRequest = z.infer<typeof completionRequest>;
 
+/** A chat: at least one message (shared by /v1/chat/completions and /tokenize). */
+export const chatMessages = z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1);
+
 export const chatRequest = z.object({
   model: z.string().optional(),
-  messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1),
+  messages: chatMessages,
   max_tokens: z.number().int().min(1).optional(),
   max_completion_tokens: z.number().int().min(1).optional(),
   temperature: z.number().min(0).default(1),

@@ -8,10 +8,11 @@
  * are rendered by the model's chat template, as `/v1/chat/completions` renders them.
  */
 import { z } from "zod";
+import { chatMessages } from "./schema.js";
 
 export const tokenizeRequest = z.union([
   z.object({ model: z.string().optional(), prompt: z.string(), add_special_tokens: z.boolean().default(true) }),
-  z.object({ model: z.string().optional(), messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string() })).min(1) }),
+  z.object({ model: z.string().optional(), messages: chatMessages }),
 ]);
 export type TokenizeRequest = z.infer<typeof tokenizeRequest>;
 

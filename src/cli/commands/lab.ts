@@ -2,7 +2,7 @@
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, formatTextError, loadCheckpoint, readJsonText, TEXT_LIMITS, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
-import { recipes, resolveRecipeConfig, runLab, type StepMetrics } from "../../train/index.js";
+import { recipes, resolveRecipeConfig, runLab, type Recipe, type StepMetrics } from "../../train/index.js";
 import { CharTokenizer } from "../../model/index.js";
 import { loadModelConfig, writeTextAtomic } from "../../formats/index.js";
 import { progressBar, type Progress } from "../progress.js";
@@ -27,22 +27,25 @@ async function readRecipeConfig(o: { out: string; config?: string; resume: boole
   return { ok: true, json: read.value.value };
 }
 
+/** The recipe built from its config (readRecipeConfig), or the message that says why not. */
+async function recipeFromConfig(name: string, o: { out: string; config?: string; resume: boolean }): Promise<{ ok: true; recipe: Recipe } | { ok: false; message: string }> {
+  const json = await readRecipeConfig(o);
+  if (!json.ok) return json;
+  const found = resolveRecipeConfig(name, json.json);
+  return found.ok ? { ok: true, recipe: found.value.recipe } : { ok: false, message: found.message };
+}
+
 export async function labTrain(
   recipeName: string, o: { out: string; steps?: number; seed: number; every: number; resume: boolean; config?: string },
 ): Promise<number> {
   // the self-improvement loop runs rounds of runLab itself (src/train self-improve.ts)
   if (recipeName === selfImprove.name) return labSelfImprove(o);
-  const json = await readRecipeConfig(o);
-  if (!json.ok) {
-    err(json.message);
-    return 2;
-  }
-  const found = resolveRecipeConfig(recipeName, json.json);
+  const found = await recipeFromConfig(recipeName, o);
   if (!found.ok) {
     err(found.message);
     return 2;
   }
-  const recipe = found.value.recipe;
+  const recipe = found.recipe;
   const { kernels, skipped } = await loadKernels();
   // a resumed run keeps the plan in its run.json
   const manifest = o.resume ? await readRunManifest(o.out) : undefined;
@@ -147,17 +150,12 @@ export async function labData(recipeName: string, o: { out: string; seed: number
     err(noRows(recipeName));
     return 2;
   }
-  const json = await readRecipeConfig({ out: o.out, config: o.config, resume: false });
-  if (!json.ok) {
-    err(json.message);
-    return 2;
-  }
-  const found = resolveRecipeConfig(recipeName, json.json);
+  const found = await recipeFromConfig(recipeName, { out: o.out, config: o.config, resume: false });
   if (!found.ok) {
     err(found.message);
     return 2;
   }
-  const recipe = found.value.recipe;
+  const recipe = found.recipe;
   if (!recipe.rows) {
     err(noRows(recipe.name));
     return 2;
