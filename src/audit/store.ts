@@ -15,7 +15,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { Item, ItemRecord } from "../probes/index.js";
 import { StoreError, type StoreAccess } from "./store-errors.js";
-import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS } from "../backends/index.js";
+import { enableWal, integrityProblems, SQLITE_BUSY_TIMEOUT_MS } from "../backends/index.js";
 import { openFailure, openReadOnly, operationFailure, type Sqlite } from "./store-sqlite.js";
 
 export { StoreError, formatStoreError, type StoreErrorDetail, type StoreErrorCode, type StoreAccess } from "./store-errors.js";
@@ -132,7 +132,7 @@ export function openRunStore(dir: string, o: OpenRunStoreOptions = {}): RunStore
     const problems = empty || o.check === false ? null : integrityProblems(db);
     if (problems) throw new StoreError({ code: "damaged", path, problems }, access);
     if (access === "write") {
-      db.pragma("journal_mode = WAL");
+      enableWal(db);
       db.exec(CREATE);
       db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(SCHEMA);
     }

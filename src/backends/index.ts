@@ -19,7 +19,7 @@ export { openGgufModel, type GgufModelOptions, GgufLoadError, checkGguf, formatG
 export {
   openRequestCache, withCache, isCacheableGenerate, requestKey, canonicalJson,
   RequestCacheError, formatRequestCacheError,
-  SQLITE_BUSY_TIMEOUT_MS, sqliteCode, isSqliteDamage, integrityProblems,
+  SQLITE_BUSY_TIMEOUT_MS, enableWal, sqliteCode, isSqliteDamage, integrityProblems,
   type RequestCache, type CacheEntry, type CachedLanguageModel, type CacheStats,
   type RequestKind, type RequestCacheErrorDetail, type RequestCacheErrorCode,
 } from "./cache/index.js";

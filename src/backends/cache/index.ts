@@ -10,4 +10,4 @@ export { openRequestCache, type RequestCache, type CacheEntry } from "./store.js
 export { withCache, isCacheableGenerate, CACHED_TOP_K_MAX, type CachedLanguageModel, type CacheStats } from "./with-cache.js";
 export { requestKey, canonicalJson, type RequestKind } from "./canonical.js";
 export { RequestCacheError, formatRequestCacheError, type RequestCacheErrorDetail, type RequestCacheErrorCode } from "./errors.js";
-export { SQLITE_BUSY_TIMEOUT_MS, sqliteCode, isSqliteDamage, integrityProblems } from "./sqlite.js";
+export { SQLITE_BUSY_TIMEOUT_MS, enableWal, sqliteCode, isSqliteDamage, integrityProblems } from "./sqlite.js";

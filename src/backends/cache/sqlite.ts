@@ -15,6 +15,32 @@ export function sqliteCode(e: unknown): string | undefined {
   return e instanceof Database.SqliteError ? e.code : undefined;
 }
 
+/**
+ * Switch a connection to WAL journal mode (https://sqlite.org/wal.html), retrying while
+ * another process holds the file.
+ * NOTE: SQLite answers `PRAGMA journal_mode = WAL` with SQLITE_BUSY at once, without calling
+ * the busy handler, when another connection is using the file at that moment (several
+ * processes opening one new file together), so the busy timeout alone does not cover it.
+ */
+export function enableWal(db: Database.Database): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      if (db.pragma("journal_mode", { simple: true }) === "wal") return;
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (e) {
+      if (!sqliteCode(e)?.startsWith("SQLITE_BUSY") || Date.now() >= deadline) throw e;
+      sleepMs(Math.min(100, 2 ** attempt)); // back off: 1, 2, 4 … 100 ms
+    }
+  }
+}
+
+/** Block this thread for `ms` (SQLite setup is synchronous; nothing else may run meanwhile). */
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Does this code say the file is damaged (or not a database)? */
 export const isSqliteDamage = (code: string | undefined): boolean => code === "SQLITE_NOTADB" || !!code?.startsWith("SQLITE_CORRUPT");
 

@@ -18,7 +18,7 @@ import Database from "better-sqlite3";
 import { canonicalJson, fromCacheJson, type RequestKind } from "./canonical.js";
 import { RequestCacheError, type RequestCacheErrorDetail } from "./errors.js";
 import { CREATE_SCHEMA, inspectSchema } from "./schema.js";
-import { integrityProblems, SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "./sqlite.js";
+import { enableWal, integrityProblems, SQLITE_BUSY_TIMEOUT_MS, sqliteCode } from "./sqlite.js";
 
 const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
 
@@ -116,7 +116,7 @@ export function openRequestCache(path: string): RequestCache {
     if (problems) fail({ code: "damaged", path: abs, problems });
     // Step 2. NOTE: journal_mode=WAL is persistent (it rewrites header bytes 18-19), so it comes only after the check.
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    db.pragma("journal_mode = WAL");
+    enableWal(db);
     db.pragma("synchronous = NORMAL"); // WAL + NORMAL: a power loss may drop the last writes, never corrupts
     if (before.state === "empty") {
       db.transaction(() => db.exec(CREATE_SCHEMA)).immediate(); // IF NOT EXISTS: two processes may race here
