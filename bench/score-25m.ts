@@ -141,8 +141,8 @@ const scoreBatch = (lm: LanguageModel, items: ScoreRequest[]) => async (n: numbe
   if (out.some((s) => !Number.isFinite(s.logprob))) throw new Error("a score is not finite");
 };
 
-/** node-llama-cpp on its own, `inFlight` requests at a time, in two layouts (see the header). */
-async function openDirect(path: string, contextSize: number, inFlight: number): Promise<{ paths(ids: number[][]): [string, (n: number) => Promise<void>][]; close(): Promise<void> }> {
+/** node-llama-cpp on its own, `inFlight` requests at a time, in two layouts (see the header); also the 100M row's (./score-100m.ts). */
+export async function openDirect(path: string, contextSize: number, inFlight: number): Promise<{ paths(ids: number[][]): [string, (n: number) => Promise<void>][]; close(): Promise<void> }> {
   const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error, maxThreads: 0 });
   const model: LlamaModel = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
   const exact = { contextSize, flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" } as const;

@@ -20,6 +20,10 @@
  * 4. The 25M row (./score-25m.ts): a 25.7M-parameter llama made here, 48 requests × 240
  *    tokens through builtin, gguf and node-llama-cpp directly; its line reads
  *    `score builtin_tps=… gguf_tps=… llamacpp_direct_tps=… gguf_vs_direct=R`.
+ * 5. The 100M row (./score-100m.ts, opt-in: BENCH_100M=1): a 109.5M-parameter llama with a
+ *    32k byte-level BPE (bench/make-bench-model.ts, cached under runs/bench-model/), prompt
+ *    log-probs through builtin (HF bf16 shards) and llama.cpp (q8_0 GGUF); its line reads
+ *    `score model=bench-100m builtin_tps=… llamacpp_tps=… builtin_vs_llamacpp=R`.
  * Last line (machine-readable): score client_overhead_pct=<P>
  *
  * Options (env): BENCH_ITEMS (score requests, default 256), BENCH_REPEATS (timed calls
@@ -29,7 +33,7 @@
  * (`inproc`, default: the server in this process, as `startServer` is used in the tests;
  * `child`: `ftledger serve`'s server in a child process, so client and server do not
  * share one event loop); BENCH_25M=0 skips step 4, and BENCH_25M_* size it (see
- * bench/score-25m.ts).
+ * bench/score-25m.ts); BENCH_100M=1 runs step 5, and BENCH_100M_* size it (see bench/score-100m.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -46,6 +50,7 @@ import { createOpenAIModel, openBuiltinModel, openGgufModel, type LanguageModel,
 import { echoBody } from "../src/backends/openai/score.js";
 import { startServer, type RunningServer } from "../src/serve/index.js";
 import { runScore25m } from "./score-25m.js";
+import { runScore100m } from "./score-100m.js";
 
 const MODEL_NAME = "bench";
 
@@ -265,6 +270,7 @@ console.log(`  CPU s (${serverMode === "child" ? "client process" : "client + se
 console.log(`  overhead ${overheadPct.toFixed(1)}% of the bare loop (target < 10%: ${overheadPct < 10 ? "met" : "NOT met"}); ` +
   `${(((tClient - tBare) / nItems) * 1e3).toFixed(3)} ms per request; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
-// ---- 4. the 25M model (its own table and score line), then this run's last line
+// ---- 4. the 25M model and 5. the 100M model (their own tables and score lines), then this run's last line
 await runScore25m();
+await runScore100m();
 console.log(`score client_overhead_pct=${overheadPct.toFixed(1)}`);

@@ -27,6 +27,8 @@ export { saveCheckpoint, loadCheckpoint, exportGguf, formatFormatError } from ".
 
 // training
 export { train, runLab, recipes, type TrainOptions, type TrainResult } from "./train/index.js";
+export { BpeTokenizer, type Tokenizer } from "./model/index.js";
+export { trainBpe } from "./train/index.js";
 
 // one interface over every way of serving a model
 export type { LanguageModel, GenerateRequest, ScoreRequest, ContinuationScore, Generation } from "./backends/index.js";

@@ -18,6 +18,7 @@ export { RESULT_SCHEMA, rowJson, ledgerJson, type AuditResultJson, type JsonRow,
 export { regressionLines, writeRegressions, type RegressionLine } from "./regressions.js";
 export { DOSE_SCHEMA, doseResponse, nonInferior, rowKey, type DoseResponse, type DoseCurve, type DosePoint } from "./dose.js";
 export { PRESETS, PRESET_NAMES, armMeasures, type Preset, type PresetName, type PresetMeasure, type ArmMeasures } from "./presets.js";
-export { preflight, formatPreflight, PreflightRefusal, type PreflightCode, type PreflightFinding } from "./preflight.js";
+export { preflight, formatPreflight, deviceFinding, PreflightRefusal, type PreflightCode, type PreflightFinding } from "./preflight.js";
 export { checkBackends, checkLines, type CheckedModel, type CheckOptions, type CheckResult, type PairCheck } from "./check.js";
 export { readItemsFile, parseFieldMap, mappedRecords, lmEvalSamples, type FieldMap } from "./dataset-sources.js";
+export { deviceLine, deviceKind } from "./device.js";

@@ -15,6 +15,8 @@
  *   bos_one_side           one model's prompts start with BOS and the other's do not  (warn)
  *   no_prompt_logprobs     the backend cannot score a prompt (a server that returns no
  *                          prompt log-probs): likelihood probes would be meaningless  (refuse)
+ *   device_differs         one model runs on a GPU and the other on the CPU (or another
+ *                          GPU type): kernels that round differently (device.ts)      (warn)
  *
  * A "refuse" stops the audit before any work (exit 2 in the CLI); warnings go into the
  * ledger's header and the JSON (`preflight`). A missing chat template for a chat frame is
@@ -23,8 +25,9 @@
 import type { LanguageModel } from "../backends/index.js";
 import { renderer, type Item } from "../probes/index.js";
 import type { AuditModel } from "./runner.js";
+import { deviceKind } from "./device.js";
 
-export type PreflightCode = "same_weights" | "no_op" | "tokenization_differs" | "bos_doubled" | "bos_one_side" | "no_prompt_logprobs";
+export type PreflightCode = "same_weights" | "no_op" | "tokenization_differs" | "bos_doubled" | "bos_one_side" | "no_prompt_logprobs" | "device_differs";
 
 export interface PreflightFinding {
   code: PreflightCode;
@@ -49,6 +52,8 @@ export async function preflight(base: AuditModel, tuned: readonly AuditModel[], 
     out.push(...bosFindings(m, prompts));
   }
   for (const t of tuned) {
+    const device = deviceFinding(base, t);
+    if (device) out.push(device);
     if (t.model.id === base.model.id) {
       out.push({
         code: "same_weights", severity: "warn", model: t.spec,
@@ -184,5 +189,21 @@ async function noOpFinding(base: AuditModel, tuned: AuditModel, prompts: readonl
   return {
     code: "no_op", severity: "warn", model: tuned.spec,
     message: `${tuned.spec} gives the base's log-probabilities on ${compared} tokens of ${prompts.length} probe prompts (max |Δ log p| = ${worst.toExponential(1)}), though its content id differs: the fine-tune changes nothing these prompts can see. An adapter that was not applied, or a scale of 0, looks like this.`,
+  };
+}
+
+/**
+ * The pre-flight's `device_differs`: one model on a GPU, the other on the CPU or another
+ * GPU type. Their kernels round differently, so a small change in a likelihood metric can be
+ * the device's, not the fine-tune's. Not for a server (where it runs is not known here) nor
+ * for two CPU backends (the engine and llama.cpp on the CPU agree to ~1e-5: `ftledger check`).
+ */
+export function deviceFinding(base: AuditModel, tuned: AuditModel): PreflightFinding | null {
+  const [b, t] = [base, tuned].map((m) => m.device ?? m.model.device);
+  const [kb, kt] = [deviceKind(b), deviceKind(t)];
+  if (kb === null || kt === null || kb === kt || kb === "remote" || kt === "remote") return null;
+  return {
+    code: "device_differs", severity: "warn", model: tuned.spec,
+    message: `${tuned.spec} runs on ${t} but the base on ${b}: their kernels round differently, so a small change in a likelihood metric can be the device's, not the fine-tune's. Run both on one device (--gpu off puts gguf: models on the CPU).`,
   };
 }

@@ -30,6 +30,8 @@ export interface AuditModel {
   spec: string;
   model: LanguageModel;
   format: PromptFormat;
+  /** Where it runs ("cpu (native kernels)", "cuda: NVIDIA H200 (llama.cpp)", "remote (1 endpoint)"); display only. Default: the model's own `device`. */
+  device?: string;
 }
 
 export interface AuditSettings {
@@ -80,7 +82,8 @@ export interface Arm extends ArmId {
 export interface Manifest {
   schema: typeof MANIFEST_SCHEMA;
   settings: AuditSettings;
-  models: { role: "base" | "tuned"; index: number; spec: string; id: string; format: string }[];
+  /** `device`: where the model ran (display only, not part of the run id); absent when its backend does not say, and in runs made before it existed. */
+  models: { role: "base" | "tuned"; index: number; spec: string; id: string; format: string; device?: string }[];
   arms: { key: string; model: number; format: string; probes: string[] }[];
   probes: { id: string; version: number }[];
   items: { count: number; sha256: string; sources: string[] };
@@ -132,7 +135,10 @@ export function manifestOf(base: AuditModel, tuned: readonly AuditModel[], arms:
   return {
     schema: MANIFEST_SCHEMA,
     settings,
-    models: [base, ...tuned].map((m, i) => ({ role: i === 0 ? "base" : "tuned", index: i, spec: m.spec, id: m.model.id, format: promptFormatName(m.format) })),
+    models: [base, ...tuned].map((m, i) => {
+      const device = m.device ?? m.model.device;
+      return { role: i === 0 ? "base" : "tuned", index: i, spec: m.spec, id: m.model.id, format: promptFormatName(m.format), ...(device !== undefined ? { device } : {}) };
+    }),
     arms: arms.map((a) => ({ key: a.key, model: a.index, format: promptFormatName(a.format), probes: a.probes.map((p) => p.id) })),
     probes: probes.map((p) => ({ id: p.id, version: p.version })),
     items: { count: items.length, sha256: sha256Text(JSON.stringify(items)), sources },
@@ -141,11 +147,12 @@ export function manifestOf(base: AuditModel, tuned: readonly AuditModel[], arms:
 
 /**
  * The run id: a hash of everything that decides the records — not the specs' paths
- * (display only) nor the batch size (records do not depend on batching, probe.ts).
+ * (display only), the devices (display only: a GPU that changes results is in the model id,
+ * src/backends/llamacpp/gpu.ts) nor the batch size (records do not depend on batching, probe.ts).
  */
 export function runIdOf(m: Manifest): string {
   const { batchSize: _batchSize, ...settings } = m.settings;
-  const identity = { ...m, settings, models: m.models.map(({ spec: _spec, ...rest }) => rest), items: { count: m.items.count, sha256: m.items.sha256 } };
+  const identity = { ...m, settings, models: m.models.map(({ spec: _spec, device: _device, ...rest }) => rest), items: { count: m.items.count, sha256: m.items.sha256 } };
   return sha256Text(JSON.stringify(identity)).slice(0, 16);
 }
 

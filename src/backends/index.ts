@@ -7,6 +7,7 @@ export type {
   Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder, BatchDecoder,
 } from "./language-model.js";
 export { moveTrailingWhitespace } from "./boundary.js";
+export { BoundaryError, formatBoundaryProblem, type BoundaryProblem, type TokenBoundary } from "./boundary.js";
 export { cutAtStop } from "./stop.js";
 export { splitForScoring, type SplitTokenizer, type Split } from "./builtin/split.js";
 export { openBuiltinModel, type BuiltinOptions } from "./builtin/index.js";
@@ -24,3 +25,7 @@ export {
   type RequestKind, type RequestCacheErrorDetail, type RequestCacheErrorCode,
 } from "./cache/index.js";
 export { withBatching, CallQueue, type BatchingOptions, type BatchingStats, type BatchedLanguageModel } from "./batch/index.js";
+export { sharedBaseStats } from "./builtin/index.js";
+export { sharedGgufStats } from "./llamacpp/index.js";
+export { loraModuleSpecs, type LoraModuleEntry } from "./lora-spec.js";
+export { GGUF_GPUS, DEFAULT_GGUF_GPU, parseGgufGpu, GgufGpuError, type GgufGpu } from "./llamacpp/index.js";

@@ -146,6 +146,8 @@ export interface LanguageModel {
   readonly vocab?: Vocabulary;
   /** Tokens one sequence may hold (prompt + generated), where the backend knows it. */
   readonly contextLength?: number;
+  /** Where it runs, for the audit header and its JSON: "cpu (native kernels)", "cuda: NVIDIA H200 (llama.cpp)", "remote". Display only, not identity. */
+  readonly device?: string;
   generate(req: GenerateRequest): Promise<Generation>;
   generateBatch(reqs: GenerateRequest[]): Promise<Generation[]>;
   /** Incremental generation where the backend can produce it (the server streams it). */

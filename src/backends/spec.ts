@@ -10,10 +10,10 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ADAPTER_CONFIG_FILE, findAdapterBase, findCheckpointDir, formatFormatError, resolveAdapterDir, RUN_ADAPTER_DIR } from "../formats/index.js";
 import { LORA_SPEC_FORMS, splitLoraSpec } from "./lora-spec.js";
-import type { Kernels } from "../tensor/index.js";
+import { loadKernels, type Kernels } from "../tensor/index.js";
 import { openBuiltinModel } from "./builtin/index.js";
 import type { LanguageModel } from "./language-model.js";
-import { openGgufModel } from "./llamacpp/index.js";
+import { openGgufModel, type GgufGpu } from "./llamacpp/index.js";
 import { createOpenAIModel, formatOpenAIError, type OpenAIConnection, parseOpenAISpec } from "./openai/index.js";
 
 export const SPEC_FORMS = `builtin:PATH (HF-layout folder or lab run), gguf:FILE.gguf, openai:http://HOST:PORT/v1#MODEL, ${LORA_SPEC_FORMS}`;
@@ -43,10 +43,18 @@ async function builtinFolder(path: string): Promise<{ dir: string; adapter: stri
   throw new SpecError(`builtin:${r.path}: the folder has no config.json and no checkpoints/; give an HF-layout model folder or a lab run folder.`);
 }
 
-/** How to open models: the kernels for builtin:, how to talk to the servers of openai: specs. */
+/** How to open models: the kernels for builtin:, the device for gguf:, how to talk to the servers of openai: specs. */
 export interface OpenModelOptions {
   kernels?: Kernels;
   openai?: OpenAIConnection;
+  /** gguf: specs' device (llamacpp/gpu.ts): off (the CPU, the default), auto, cuda, vulkan. Other specs ignore it. */
+  gpu?: GgufGpu;
+}
+
+/** `model` with the device it runs on (LanguageModel.device), for backends that do not say it themselves. */
+function withDevice<T extends LanguageModel>(model: T, device: string): T {
+  Object.defineProperty(model, "device", { value: device, enumerable: true });
+  return model;
 }
 
 export async function openModel(spec: string, opts: OpenModelOptions = {}): Promise<LanguageModel> {
@@ -60,17 +68,20 @@ export async function openModel(spec: string, opts: OpenModelOptions = {}): Prom
       const found = await builtinFolder(parts.base);
       if (parts.lora && found.adapter) throw new SpecError(`builtin:${parts.base} is a LoRA run, which already applies its adapter; give its base folder with +lora: instead`);
       const lora = parts.lora ? { dir: await resolveAdapterDir(parts.lora.path), scale: parts.lora.scale } : found.adapter ? { dir: found.adapter, scale: 1 } : null;
-      return openBuiltinModel(found.dir, { ...(opts.kernels ? { kernels: opts.kernels } : {}), ...(lora ? { lora } : {}) });
+      // the kernels openBuiltinModel would pick (loadKernels caches them), named for the device
+      const kernels = opts.kernels ?? (await loadKernels()).kernels;
+      return withDevice(await openBuiltinModel(found.dir, { kernels, ...(lora ? { lora } : {}) }), `cpu (${kernels.name} kernels)`);
     }
     case "gguf": {
       const parts = splitLoraSpec(kind, rest);
       if ("error" in parts) throw new SpecError(parts.error);
-      return openGgufModel(parts.base, parts.lora ? { lora: { file: parts.lora.path, scale: parts.lora.scale } } : {});
+      return openGgufModel(parts.base, { ...(parts.lora ? { lora: { file: parts.lora.path, scale: parts.lora.scale } } : {}), ...(opts.gpu ? { gpu: opts.gpu } : {}) });
     }
     case "openai": {
       const parsed = parseOpenAISpec(spec);
       if (!parsed.ok) throw new SpecError(formatOpenAIError(parsed.error));
-      return createOpenAIModel({ ...parsed.value, ...opts.openai });
+      const n = parsed.value.endpoints.length;
+      return withDevice(await createOpenAIModel({ ...parsed.value, ...opts.openai }), `remote (${n === 1 ? "1 endpoint" : `${n} endpoints`})`);
     }
     default:
       throw new SpecError(`"${spec}" is not a model spec; use one of: ${SPEC_FORMS}`);

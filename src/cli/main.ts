@@ -7,12 +7,14 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
 import { addItemOptions, betaList, expandBetas, int, ITEM_FLAG_KEYS, num, oneOf } from "./options.js";
 import { addOpenAIOptions, OPENAI_FLAG_KEYS } from "./openai-options.js";
+import { addGpuOption, GPU_FLAG_KEYS } from "./gpu-option.js";
 import { auditCommand, readAuditConfig, validateAuditConfig } from "./commands/audit.js";
 import { demo } from "./commands/demo.js";
 import { labSummary } from "./commands/summary.js";
 import { labEval, SPLITS, type EvalOptions } from "./commands/eval.js";
 import { exportGgufCommand } from "./commands/export.js";
 import { labData, labSample, labTrain, RECIPES_WITH_ROWS } from "./commands/lab.js";
+import { addLabTokenizerCommand } from "./commands/lab-tokenizer.js";
 import { addPlanCommand } from "./commands/plan.js";
 import { addWeightsCommands } from "./weights-commands.js";
 import { addLoraCommands } from "./commands/lora.js";
@@ -61,7 +63,7 @@ export function buildProgram(): Command {
       process.exitCode = await demo(o);
     });
 
-  const auditCmd = addOpenAIOptions(addItemOptions(program.command("audit")))
+  const auditCmd = addGpuOption(addOpenAIOptions(addItemOptions(program.command("audit"))))
     .description(
       "the ledger: put a base model and its fine-tune(s) through the same items and report, per probe, what the fine-tune gained " +
         "on the proxy and what it lost on the capability underneath, with paired CIs and adjusted p-values; resumes an interrupted " +
@@ -94,7 +96,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
     )
     .action(async (o: Record<string, unknown>) => {
       const FLAG_KEYS: Record<string, string> = {
-        ...ITEM_FLAG_KEYS, ...OPENAI_FLAG_KEYS, base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", failOn: "fail-on", alpha: "alpha",
+        ...ITEM_FLAG_KEYS, ...OPENAI_FLAG_KEYS, ...GPU_FLAG_KEYS, base: "base", tuned: "tuned", tunedSeeds: "tuned-seeds", failOn: "fail-on", alpha: "alpha",
         exportRegressions: "export-regressions", report: "report", markdown: "markdown",
       };
       let raw: Record<string, unknown> = {};
@@ -151,6 +153,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
   addCheckCommand(program);
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
+  addLabTokenizerCommand(lab);
   lab
     .command("train")
     .description(`train a recipe (${[...Object.values(recipes), selfImprove].map((r) => `${r.name}: ${r.description}`).join("; ")})`)

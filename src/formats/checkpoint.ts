@@ -14,7 +14,7 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { numel, parameterTable, totalParameters, type CharTokenizer, type ModelConfig } from "../model/index.js";
+import { numel, parameterTable, totalParameters, type Tokenizer, type ModelConfig } from "../model/index.js";
 import { readModelConfig, toHfConfig } from "./hf/config.js";
 import { readTokenizerJson, toGenerationConfig, toTokenizerConfig, toTokenizerJson } from "./hf/tokenizer.js";
 import { ioError, readJsonFile, replaceDirAtomic, writeTextAtomic } from "./io.js";
@@ -26,7 +26,7 @@ export interface Checkpoint {
   config: ModelConfig;
   /** Flat parameters in parameterTable(config) order. */
   params: Float32Array;
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   /** safetensors `__metadata__` (always includes format: "pt", which transformers requires). */
   metadata: Record<string, string>;
 }
@@ -40,7 +40,7 @@ const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";
 
 export async function saveCheckpoint(
   dir: string,
-  ckpt: { config: ModelConfig; params: Float32Array; tokenizer: CharTokenizer; metadata?: Record<string, string> },
+  ckpt: { config: ModelConfig; params: Float32Array; tokenizer: Tokenizer; metadata?: Record<string, string> },
   opts: SaveOptions = {},
 ): Promise<Result<{ dir: string; files: string[] }>> {
   const { config, params, tokenizer } = ckpt;
@@ -78,8 +78,25 @@ export async function loadModelConfig(dir: string): Promise<Result<ModelConfig>>
   return readModelConfig(rawConfig.value, configFile);
 }
 
+/** A tokenizer.json file (the lab's character tokenizer or byte-level BPE; hf/tokenizer.ts). */
+export async function loadTokenizerFile(file: string): Promise<Result<Tokenizer>> {
+  const raw = await readJsonFile(file, "tokenizer");
+  if (!raw.ok) return raw;
+  return readTokenizerJson(raw.value, file);
+}
+
+/** The tokenizer as tokenizer.json text (what saveCheckpoint writes), for `ftledger lab tokenizer`. */
+export async function saveTokenizerFile(file: string, tokenizer: Tokenizer): Promise<Result<{ file: string }>> {
+  try {
+    await writeTextAtomic(file, json(toTokenizerJson(tokenizer)));
+  } catch (e) {
+    return fail(ioError(file, e));
+  }
+  return ok({ file });
+}
+
 /** config.json + tokenizer.json of a checkpoint folder, without the weights. */
-export async function loadCheckpointMeta(dir: string): Promise<Result<{ config: ModelConfig; tokenizer: CharTokenizer }>> {
+export async function loadCheckpointMeta(dir: string): Promise<Result<{ config: ModelConfig; tokenizer: Tokenizer }>> {
   const config = await loadModelConfig(dir);
   if (!config.ok) return config;
   const configFile = join(dir, "config.json");
@@ -115,9 +132,11 @@ const IGNORED_TENSORS = /(^|\.)rotary_emb\.inv_freq$/;
 
 /**
  * The weights of a llama folder (one safetensors file or a sharded index) as one flat
- * buffer in parameterTable(config) order; F16 / BF16 are upcast to F32.
+ * buffer in parameterTable(config) order; F16 / BF16 are upcast to F32. `into` (of
+ * totalParameters(config) elements) receives them in place of a fresh buffer: a caller
+ * with its own memory for them (the builtin backend's kernels) then holds one copy, not two.
  */
-export async function loadWeights(dir: string, config: ModelConfig): Promise<Result<{ params: Float32Array; metadata: Record<string, string> }>> {
+export async function loadWeights(dir: string, config: ModelConfig, opts: { into?: Float32Array } = {}): Promise<Result<{ params: Float32Array; metadata: Record<string, string> }>> {
   const opened = await openSafetensorsModel(dir);
   if (!opened.ok) return opened;
   const src = opened.value;
@@ -142,7 +161,9 @@ export async function loadWeights(dir: string, config: ModelConfig): Promise<Res
         return fail({ code: "shape_mismatch", file: src.fileOf(spec.name)!, tensor: spec.name, expected: spec.shape, got });
       }
     }
-    const params = new Float32Array(totalParameters(config));
+    const n = totalParameters(config);
+    if (opts.into && opts.into.length !== n) throw new Error(`loadWeights: "into" has ${opts.into.length} elements, the config needs ${n}`);
+    const params = opts.into ?? new Float32Array(n);
     let off = 0;
     for (const spec of table) {
       const n = numel(spec.shape);

@@ -33,6 +33,8 @@ export { type TensorToWrite, type TensorPlan, writeSafetensors, writeSafetensors
 export { readModelConfig, toHfConfig, HF_CONFIG_FIELDS } from "./hf/config.js";
 export { CHAT_TEMPLATE, readTokenizerJson, toTokenizerJson, toTokenizerConfig, toGenerationConfig } from "./hf/tokenizer.js";
 export { type Checkpoint, type SaveOptions, saveCheckpoint, loadCheckpoint, loadCheckpointMeta, loadModelConfig, loadWeights } from "./checkpoint.js";
+export { loadTokenizerFile, saveTokenizerFile } from "./checkpoint.js";
+export { toBpeTokenizerJson, readBpeTokenizerJson } from "./hf/tokenizer-bpe.js";
 
 // GGUF
 export { type GgufValue, type GgufValueType, type GgufScalar, GGML_TYPES, GGUF_VERSION } from "./gguf/types.js";
@@ -40,7 +42,7 @@ export { type GgufTensorToWrite, writeGguf } from "./gguf/writer.js";
 export { type GgufFile, type GgufTensorInfo, openGguf } from "./gguf/reader.js";
 export { type GgufDType, GGUF_DTYPES, exportGguf, llamaGgufContent, llamaCppTensorName, permuteQK, unpermuteQK } from "./gguf/llama.js";
 export { bytesToUnicode, byteLevelText, ggufVocab, TOKEN_TYPE } from "./gguf/vocab.js";
-export { ZOO_DIR, resolveZooPath } from "./zoo.js";
+export { ZOO_DIR, ZOO_MODELS, resolveZooPath, type ZooModel } from "./zoo.js";
 
 // the lab's run folders: run.json, checkpoints/step-N
 export {

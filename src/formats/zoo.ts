@@ -8,6 +8,13 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
+/**
+ * The shipped models, by name (docs/ZOO.md): three character-level scales and base-m's
+ * architecture with a 1,024-token byte-level BPE (its tokenizer also in zoo/recipes).
+ */
+export const ZOO_MODELS = ["base-s", "base-m", "base-l", "base-m-bpe"] as const;
+export type ZooModel = (typeof ZOO_MODELS)[number];
+
 /** The package's zoo folder (this file is src/formats/zoo.ts or dist/formats/zoo.js). */
 export const ZOO_DIR = fileURLToPath(new URL("../../zoo/", import.meta.url));
 

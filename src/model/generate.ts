@@ -20,6 +20,19 @@ export interface GenerateOptions extends SamplingOptions {
   stopTokens?: number[];
   /** Called after each token; return true to stop that sequence (e.g. a stop string). */
   shouldStop?: (sequence: number, tokens: readonly number[]) => boolean;
+  /**
+   * The only ids the first generated token may be (token healing, src/backends/healing.ts):
+   * the others' logits are set to -Infinity, so the draw and its logprob are renormalised
+   * over these. Unset: no constraint.
+   */
+  firstAllowed?: readonly number[];
+}
+
+/** `row` with every id outside `allowed` at -Infinity (a copy). */
+export function maskLogits(row: Float32Array, allowed: readonly number[]): Float32Array {
+  const out = new Float32Array(row.length).fill(-Infinity);
+  for (const id of allowed) out[id] = row[id];
+  return out;
 }
 
 export type FinishReason = "stop" | "length" | "context";
@@ -62,7 +75,7 @@ export function* decodeSteps(
     const next: number[] = [];
     const still: number[] = [];
     live.forEach((seq, j) => {
-      const row = logits[j];
+      const row = step === 0 && opts.firstAllowed ? maskLogits(logits[j], opts.firstAllowed) : logits[j];
       const tok = sampleToken(row, opts, rngs[seq]);
       if (stop.has(tok)) {
         out[seq].finish = "stop";

@@ -8,7 +8,9 @@ export {
 export { Llama, type DType, type ForwardResult } from "./model.js";
 export { type TrainBatch, type InputEmbeds, defaultPositions, checkBatch, BatchError } from "./forward.js";
 export * as ops from "./ops/index.js";
-export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions } from "./tokenizer.js";
+export { CharTokenizer, SPECIAL_TOKENS, charAlphabet, type SpecialToken, type EncodeOptions, type Tokenizer } from "./tokenizer.js";
+export { BpeTokenizer, BYTE_OFFSET, pairKey } from "./bpe-tokenizer.js";
+export { bytesToUnicode, unicodeToBytes, byteLevelText, preTokenize, GPT2_PATTERN } from "./byte-level.js";
 export { KvCache } from "./kvcache.js";
 export { inferForward, type Segment, type InferOptions } from "./infer.js";
 export { logSoftmax, argmax, sampleToken, topIndices, type SamplingOptions } from "./sampling.js";
@@ -16,6 +18,7 @@ export {
   generateTokens, decodeSteps, scoreContinuations, nextTokenLogprobs,
   type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,
 } from "./generate.js";
+export { maskLogits } from "./generate.js";
 export {
   LORA_MODULES, type LoraModule, type LoraConfig, type LoraPair, type LoraAdapter, loraScale, loraModuleShape, checkLoraConfig, checkLoraAdapter, createLoraAdapter,
 } from "./lora.js";

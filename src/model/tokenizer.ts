@@ -1,5 +1,8 @@
 /**
- * The lab's tokenizer: one token per character of printable ASCII (plus newline and
+ * The lab's tokenizers share one interface (`Tokenizer`): this file's character
+ * tokenizer and byte-level BPE (bpe-tokenizer.ts).
+ *
+ * The character tokenizer: one token per character of printable ASCII (plus newline and
  * tab), and special tokens for sequence boundaries and chat roles. Character level
  * keeps small models honest (no memorised multi-character shortcuts) and makes every
  * string representable. Saved as a standard Hugging Face `tokenizer.json` (see
@@ -21,7 +24,29 @@ export interface EncodeOptions {
   allowSpecial?: boolean;
 }
 
-export class CharTokenizer {
+/**
+ * What the lab needs of a tokenizer. Ids 0..7 are SPECIAL_TOKENS in every kind
+ * (pad, bos, eos, unk, then the chat roles), so frames and data builders work unchanged.
+ */
+export interface Tokenizer {
+  readonly kind: "char" | "bpe";
+  /** id → token string (byte-level text for BPE's non-special tokens). */
+  readonly tokens: readonly string[];
+  readonly size: number;
+  readonly pad: number;
+  readonly bos: number;
+  readonly eos: number;
+  readonly unk: number;
+  /** The id of a token string; throws for a string that is not one token. */
+  idOf(token: string): number;
+  isSpecial(id: number): boolean;
+  encode(text: string, opts?: EncodeOptions): number[];
+  /** Special tokens are rendered as their names unless `skipSpecial`. */
+  decode(ids: Iterable<number>, opts?: { skipSpecial?: boolean }): string;
+}
+
+export class CharTokenizer implements Tokenizer {
+  readonly kind = "char" as const;
   /** id → token string. */
   readonly tokens: readonly string[];
   private readonly ids: Map<string, number>;

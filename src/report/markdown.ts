@@ -17,6 +17,9 @@ export function renderMarkdown(input: ReportInput): string {
   const trades = r.ledgers.reduce((s, l) => s + l.hidden_trades.length, 0);
   out.push(`### ftledger audit — ${trades > 0 ? `⚠️ ${trades} hidden trade(s)` : "no hidden trade"}`, "");
   out.push(`Run \`${cell(r.run_id)}\`: base ${cell(base?.spec ?? "?")}${base ? ` (${cell(base.format)})` : ""}; ${r.manifest?.items.count ?? "?"} items.`, "");
+  // where each model ran (manifest.models[].device; absent in results made before it existed)
+  const devices = (r.manifest?.models ?? []).filter((m) => typeof m.device === "string").map((m) => `${m.role === "base" ? "base" : `tuned #${m.index}`} ${m.device}`);
+  if (devices.length > 0) out.push(`Devices: ${cell(devices.join("; "))}.`, "");
   for (const l of r.pooled ? [r.pooled] : r.ledgers) {
     out.push(`#### The answer: ${l.tuned === 0 ? cell(l.spec) : `base → tuned #${l.tuned}`}`, "");
     // headings bold, entries a list; every piece escaped like a table cell (no raw text reaches GitHub's HTML)

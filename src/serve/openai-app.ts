@@ -1,6 +1,6 @@
 /**
  * `ftledger serve`: any LanguageModel as an OpenAI-compatible API (Hono).
- *   GET  /v1/models
+ *   GET  /v1/models             the model, and LoRA adapters over it by name (models.ts)
  *   POST /v1/completions        echo, logprobs, vLLM's prompt_logprobs, n, stop, seed, stream
  *   POST /v1/chat/completions   the model's chat template; logprobs with top_logprobs; stream
  *   POST /tokenize, /detokenize vLLM's tokenizer endpoints (tokenize.ts)
@@ -24,7 +24,8 @@ import { jsonBody } from "./body.js";
 import { completionChoice, type CompletionChoice } from "./completions.js";
 import { apiError, clientGone } from "./errors.js";
 import { hostGuard } from "./guard.js";
-import { DEFAULT_LIMITS, bytesOf, isBig, promptLimit, requestWork, type ServeLimits } from "./limits.js";
+import { DEFAULT_LIMITS, bytesOf, isBig, requestWork, type PromptLimit, type ServeLimits } from "./limits.js";
+import { ServedModels, type ServedModel } from "./models.js";
 import { WorkQueue } from "./queue.js";
 import { chatRequest, completionRequest } from "./schema.js";
 import { chatLogprobs, chatTopLogprobsProblem } from "./chat-logprobs.js";
@@ -33,6 +34,8 @@ import { detokenizeRequest, tokenizeRequest } from "./tokenize.js";
 export interface ServeOptions {
   /** The name clients put in `model` (default: the model's id). */
   modelName?: string;
+  /** Further models served by name, a request's `model` picking one: LoRA adapters over the model (`serve --lora-modules`). */
+  adapters?: { name: string; model: LanguageModel }[];
   /** Request limits; each one not given takes its default (DEFAULT_LIMITS). */
   limits?: Partial<ServeLimits>;
   /** The address the server listens on (its Host is answered; startServer sets it). */
@@ -97,22 +100,26 @@ async function streamEvents(c: Context, open: () => AsyncIterable<StreamEvent>, 
 }
 
 export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): Hono {
-  const name = opts.modelName ?? model.id;
   const created = Math.floor(Date.now() / 1000);
   const app = new Hono();
   let counter = 0;
   const newId = (prefix: string) => `${prefix}-${created}-${++counter}`;
-  const checkModel = (c: Context, m: string | undefined) => (m !== undefined && m !== name ? apiError(c, 404, `model "${m}" is not served here; this server serves "${name}"`, "model") : null);
   const limits: ServeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const served = new ServedModels({ name: opts.modelName ?? model.id, model }, opts.adapters ?? [], limits.maxPromptBytes);
+  /** The model a request names, or its 404 (OpenAI's shape, naming the models served). */
+  const pick = (c: Context, m: string | undefined): ServedModel | Response => {
+    const p = served.pick(m);
+    return "error" in p ? apiError(c, 404, p.error, "model") : p;
+  };
+  // every model shares one queue: they compute on the same machine (and, as adapters, over one base)
   const queue = new WorkQueue(limits.maxConcurrent, limits.maxQueue);
-  const promptCap = promptLimit(model, limits.maxPromptBytes); // once: it reads the whole vocabulary
 
   app.use("*", hostGuard({ boundHost: opts.boundHost, allowHosts: opts.allowHosts, refuse: (c, m) => apiError(c, 403, m) }));
   if (opts.apiKey !== undefined) app.use("*", bearerAuth(opts.apiKey, (c, m) => apiError(c, 401, m)));
   const json = jsonBody(limits.maxBodyBytes, (c, status, m) => apiError(c, status, m));
 
   /** 400 for a prompt (or chat's messages together) longer than the server takes, before any tokenizing. */
-  const tooLong = (c: Context, texts: string[], param: "prompt" | "messages"): Response | null => {
+  const tooLong = (c: Context, promptCap: PromptLimit, texts: string[], param: "prompt" | "messages"): Response | null => {
     for (const [i, t] of texts.entries()) {
       const b = bytesOf(t);
       if (b > promptCap.bytes) {
@@ -124,8 +131,8 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
   };
 
   /** A slot in the work queue, or the answer when there is none (429 with Retry-After, or the client left). */
-  const admit = async (c: Context, work: number): Promise<{ release: () => void } | Response> => {
-    const a = await queue.enter(isBig(work, model.contextLength), c.req.raw.signal);
+  const admit = async (c: Context, work: number, contextLength: number | undefined): Promise<{ release: () => void } | Response> => {
+    const a = await queue.enter(isBig(work, contextLength), c.req.raw.signal);
     if (a.ok) return a;
     if (a.reason === "gone") return clientGone();
     const { running, waiting } = queue.state;
@@ -133,14 +140,15 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     return apiError(c, 429, `the server is busy: ${running} requests are computing and ${waiting} waiting, as many as it takes (--max-concurrent ${limits.maxConcurrent}, --max-queue ${limits.maxQueue}); retry after a second, or restart the server with a larger --max-queue`);
   };
 
-  app.get("/v1/models", (c) => c.json({ object: "list", data: [{ id: name, object: "model", created, owned_by: "ftledger", root: model.id }] }));
+  app.get("/v1/models", (c) => c.json({ object: "list", data: served.list(created) }));
 
   app.post("/v1/completions", json, async (c) => {
     const body = await parseBody(c, completionRequest);
     if (!body.ok) return body.res;
     const req = body.value;
-    const wrong = checkModel(c, req.model);
-    if (wrong) return wrong;
+    const arm = pick(c, req.model);
+    if (arm instanceof Response) return arm;
+    const { model, name, promptCap } = arm;
     if ((req.logprobs != null || req.prompt_logprobs !== undefined) && !model.scoreTokens) {
       return apiError(c, 400, "this backend cannot return log-probabilities (no token access)", req.logprobs != null ? "logprobs" : "prompt_logprobs");
     }
@@ -148,9 +156,9 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     if (prompts.length > limits.maxPrompts) {
       return apiError(c, 400, `the prompt list has ${prompts.length} prompts; this server takes at most ${limits.maxPrompts} per request (--max-prompts). Send the rest in further requests, or restart the server with a larger --max-prompts.`, "prompt");
     }
-    const long = tooLong(c, prompts, "prompt");
+    const long = tooLong(c, promptCap, prompts, "prompt");
     if (long) return long;
-    const slot = await admit(c, requestWork(prompts.map(bytesOf), req.n, req.max_tokens, model.contextLength));
+    const slot = await admit(c, requestWork(prompts.map(bytesOf), req.n, req.max_tokens, model.contextLength), model.contextLength);
     if (slot instanceof Response) return slot;
     const signal = c.req.raw.signal;
     const plain = !req.echo && req.logprobs == null && req.prompt_logprobs === undefined && prompts.length === 1;
@@ -206,16 +214,17 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const body = await parseBody(c, chatRequest);
     if (!body.ok) return body.res;
     const req = body.value;
-    const wrong = checkModel(c, req.model);
-    if (wrong) return wrong;
+    const arm = pick(c, req.model);
+    if (arm instanceof Response) return arm;
+    const { model, name, promptCap } = arm;
     const top = req.top_logprobs ?? 0;
     if (top > 0 && !req.logprobs) return apiError(c, 400, "top_logprobs needs logprobs: true (as OpenAI's API requires)", "top_logprobs");
     const noTop = top > 0 ? chatTopLogprobsProblem(model) : null;
     if (noTop) return apiError(c, 400, noTop, "top_logprobs");
     const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? 256;
-    const long = tooLong(c, [req.messages.map((m) => m.content).join("")], "messages");
+    const long = tooLong(c, promptCap, [req.messages.map((m) => m.content).join("")], "messages");
     if (long) return long;
-    const slot = await admit(c, requestWork([bytesOf(req.messages.map((m) => m.content).join(""))], req.n, maxTokens, model.contextLength));
+    const slot = await admit(c, requestWork([bytesOf(req.messages.map((m) => m.content).join(""))], req.n, maxTokens, model.contextLength), model.contextLength);
     if (slot instanceof Response) return slot;
     const signal = c.req.raw.signal;
     if (req.stream && !req.logprobs && model.generateStream) {
@@ -269,18 +278,19 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const body = await parseBody(c, tokenizeRequest);
     if (!body.ok) return body.res;
     const req = body.value;
-    const wrong = checkModel(c, req.model);
-    if (wrong) return wrong;
+    const arm = pick(c, req.model);
+    if (arm instanceof Response) return arm;
+    const { model, promptCap } = arm;
     const vocab = model.vocab;
     if (!vocab) return apiError(c, 400, "this backend has no tokenizer to expose (a model behind another server); ask that server's /tokenize");
     let tokens: number[];
     if ("messages" in req) {
-      const long = tooLong(c, [req.messages.map((m) => m.content).join("")], "messages");
+      const long = tooLong(c, promptCap, [req.messages.map((m) => m.content).join("")], "messages");
       if (long) return long;
       if (!model.chatPrompt) return apiError(c, 400, "this backend renders no chat template here; send a prompt", "messages");
       tokens = vocab.encode(model.chatPrompt(req.messages));
     } else {
-      const long = tooLong(c, [req.prompt], "prompt");
+      const long = tooLong(c, promptCap, [req.prompt], "prompt");
       if (long) return long;
       tokens = req.add_special_tokens ? vocab.encodePrompt(req.prompt) : vocab.encode(req.prompt);
     }
@@ -290,8 +300,9 @@ export function createOpenAIApp(model: LanguageModel, opts: ServeOptions = {}): 
     const body = await parseBody(c, detokenizeRequest);
     if (!body.ok) return body.res;
     const req = body.value;
-    const wrong = checkModel(c, req.model);
-    if (wrong) return wrong;
+    const arm = pick(c, req.model);
+    if (arm instanceof Response) return arm;
+    const { model } = arm;
     const vocab = model.vocab;
     if (!vocab) return apiError(c, 400, "this backend has no tokenizer to expose (a model behind another server); ask that server's /detokenize");
     const bad = req.tokens.findIndex((t) => t >= vocab.size);

@@ -38,3 +38,4 @@ export { adapterSchema, adapterOf, loraConfigOf, type AdapterConfig } from "./re
 export { chatBatches, encodeChat, fillRow, type ChatExample, type EncodedChat, type ChatBatchSource } from "./data/chat.js";
 export { corpusDocuments, mixtureCounts, packCorpus, type Mixture, type PackedCorpus } from "./data/corpus.js";
 export { codeVersion, type CodeVersion } from "./code-version.js";
+export { trainBpe, trainBpeReport, type BpeTrainOptions, type BpeTrainResult } from "./tokenizer/index.js";

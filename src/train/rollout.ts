@@ -7,7 +7,7 @@
  *
  * Prompts are framed as in data/frame.ts ("raw": the pre-training frame, "chat": sft's).
  */
-import { generateTokens, type CharTokenizer, type Llama, type TrainBatch } from "../model/index.js";
+import { generateTokens, type Tokenizer, type Llama, type TrainBatch } from "../model/index.js";
 import type { Task, WorldItem } from "../world/index.js";
 import { frameEnd, framePrompt, type Frame } from "./data/frame.js";
 
@@ -32,7 +32,7 @@ export interface Rollout {
   truncated: number;
 }
 
-export function rollout(model: Llama<Float32Array>, tok: CharTokenizer, task: Task, items: WorldItem[], o: RolloutOptions): Rollout {
+export function rollout(model: Llama<Float32Array>, tok: Tokenizer, task: Task, items: WorldItem[], o: RolloutOptions): Rollout {
   const prompts: number[][] = [];
   const rowItems: WorldItem[] = [];
   items.forEach((it) => {

@@ -12,7 +12,7 @@
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createRng, sha256Of } from "../random/index.js";
-import { CharTokenizer, Llama, type LoraConfig, type ModelConfig } from "../model/index.js";
+import { Llama, type LoraConfig, type ModelConfig, type Tokenizer } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import {
   METRICS_FILE, RUN_MANIFEST_FILE, checkpointsDir, formatFormatError, latestCheckpoint, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson,
@@ -28,6 +28,7 @@ import { openMetricsLog } from "./metrics-log.js";
 import { train } from "./trainer.js";
 import { loraTrainable } from "./trainable.js";
 import { attachFreshAdapter, loadAdapter, saveAdapter } from "./lora/run-adapter.js";
+import { baseTokenizerProblem, recipeTokenizer, resumeTokenizer } from "./tokenizer/run-tokenizer.js";
 
 export interface LabRunOptions extends RunSettings {
   recipe: Recipe;
@@ -57,8 +58,8 @@ export type { LabRunResult };
 
 export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
   if (o.recipe.run) return o.recipe.run(o, o.recipe.name);
-  const tok = new CharTokenizer();
   const r = o.recipe;
+  let tok: Tokenizer;
   let state: AdamwState | undefined;
   let losses: number[] = [];
   let resumedFrom = 0;
@@ -92,6 +93,10 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     if ((manifest.base?.path ?? null) !== (r.base?.path ?? null)) {
       return { ok: false, checkpoint: latest, message: `${o.dir}: the run started from base ${manifest.base?.path ?? "(none)"}, the recipe names ${r.base?.path ?? "(none)"}; resume with the run's own config.` };
     }
+    // the tokenizer the run trained with: its checkpoint's (a LoRA checkpoint's base's)
+    const t = await resumeTokenizer(latest, r);
+    if (!t.ok) return { ok: false, checkpoint: latest, message: t.message };
+    tok = t.value;
     // a fine-tune's model is its base's, which run.json recorded (the base folder need not exist any more)
     config = r.model(tok, r.base ? manifest.config : undefined);
     const differs = configDifference(manifest.config, config);
@@ -106,7 +111,7 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     model = Llama.f32(config, o.kernels);
     if (r.adapter) {
       // a LoRA run's checkpoints hold only the adapter (lora/run-adapter.ts): the base comes from where run.json says, unchanged
-      const b = await loadBase(r.base!, tok);
+      const b = await loadBase(r.base!);
       if (!b.ok) return { ok: false, checkpoint: latest, message: b.message };
       if (b.record.sha256 !== manifest.base?.sha256) {
         return { ok: false, checkpoint: latest, message: `${o.dir}: the base ${r.base!.path} changed since the run started (sha256 ${b.record.sha256.slice(0, 12)}… vs run.json's ${manifest.base?.sha256.slice(0, 12)}…); the adapter only fits the base it was trained on — restore that base, or start a fresh run.` };
@@ -120,13 +125,19 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
     resumedFrom = state.step;
   } else {
     if (latest) return { ok: false, checkpoint: latest, message: `${o.dir} already holds a run (${latest}); pass --resume to continue it, or choose another --out.` };
-    let base: { params: Float32Array; record: BaseRecord } | null = null;
+    let base: { params: Float32Array; record: BaseRecord; tokenizer: Tokenizer } | null = null;
     if (r.base) {
-      const b = await loadBase(r.base, tok);
+      const b = await loadBase(r.base);
       if (!b.ok) return { ok: false, checkpoint: null, message: b.message };
       base = b;
+      tok = b.tokenizer;
+      const other = await baseTokenizerProblem(r, tok, o.configDir);
+      if (other) return { ok: false, checkpoint: null, message: other };
       config = r.model(tok, b.config);
     } else {
+      const t = await recipeTokenizer(r.tokenizer, o.configDir);
+      if (!t.ok) return { ok: false, checkpoint: null, message: t.message };
+      tok = t.value;
       config = r.model(tok);
     }
     const unprepared = await r.prepare?.({ kernels: o.kernels, tokenizer: tok, seed: o.seed, onProgress: o.onPrepareProgress });
@@ -183,20 +194,20 @@ export async function runLab(o: LabRunOptions): Promise<LabRunResult> {
 }
 
 async function loadBase(
-  base: RecipeBase, tok: CharTokenizer,
-): Promise<{ ok: true; config: ModelConfig; params: Float32Array; record: BaseRecord } | { ok: false; message: string }> {
+  base: RecipeBase,
+): Promise<{ ok: true; config: ModelConfig; params: Float32Array; tokenizer: Tokenizer; record: BaseRecord } | { ok: false; message: string }> {
   const dir = await resolveCheckpointDir(base.path);
   const ck = await loadCheckpoint(dir);
   if (!ck.ok) return { ok: false, message: `base ${base.path}: ${formatFormatError(ck.error)}` };
-  const { config, params } = ck.value;
-  if (config.vocabSize < tok.size) return { ok: false, message: `base ${dir}: vocabulary ${config.vocabSize} is smaller than the lab tokenizer's ${tok.size}; fine-tune a lab checkpoint.` };
+  // the checkpoint's own tokenizer (loadCheckpoint checks that the vocabulary holds it)
+  const { config, params, tokenizer } = ck.value;
   const why = base.check?.(config);
   if (why) return { ok: false, message: `base ${dir}: ${why}` };
-  return { ok: true, config, params, record: { path: base.path, checkpoint: dir, sha256: sha256Of(params) } };
+  return { ok: true, config, params, tokenizer, record: { path: base.path, checkpoint: dir, sha256: sha256Of(params) } };
 }
 
 /** A checkpoint folder: the model's weights (HF layout), or with an adapter attached only the adapter (lora/run-adapter.ts); then the optimiser and trainer state. */
-async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: CharTokenizer, s: AdamwState, ts: TrainerState, base: string | null): Promise<string> {
+async function saveRunCheckpoint(dir: string, model: Llama<Float32Array>, tok: Tokenizer, s: AdamwState, ts: TrainerState, base: string | null): Promise<string> {
   const final = stepDir(dir, s.step);
   const tmp = `${final}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });

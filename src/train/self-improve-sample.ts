@@ -13,7 +13,7 @@
  * Everything is a pure function of (weights, items, options): a resumed loop regenerates
  * nothing, but could.
  */
-import { generateTokens, scoreContinuations, type CharTokenizer, type Llama } from "../model/index.js";
+import { generateTokens, scoreContinuations, type Tokenizer, type Llama } from "../model/index.js";
 import { NO, VERIFICATION_QUESTION, YES, arithmeticTask, type WorldItem } from "../world/index.js";
 import { frameEnd, framePrompt } from "./data/frame.js";
 
@@ -45,7 +45,7 @@ export function selfAccepts(s: Pick<RoundSample, "yes" | "no">): boolean {
 }
 
 /** k samples for each item (item-major), each with its verdicts. */
-export function sampleAndVerify(model: Llama<Float32Array>, tok: CharTokenizer, items: readonly WorldItem[], o: SampleOptions): RoundSample[] {
+export function sampleAndVerify(model: Llama<Float32Array>, tok: Tokenizer, items: readonly WorldItem[], o: SampleOptions): RoundSample[] {
   const prompts = items.flatMap((it) => Array.from({ length: o.k }, () => framePrompt(tok, "chat", it.prompt)));
   const gens = generateTokens(model, prompts, { maxTokens: o.maxTokens, temperature: o.temperature, seed: o.seed, stopTokens: [frameEnd(tok, "chat"), tok.eos] });
   const texts = gens.map((g) => tok.decode(g.tokens, { skipSpecial: true }));

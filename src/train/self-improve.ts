@@ -22,7 +22,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
-import { CharTokenizer, Llama } from "../model/index.js";
+import { Llama, type Tokenizer } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import { formatFormatError, latestCheckpoint, loadCheckpoint, readRunJson, resolveCheckpointDir, writeTextAtomic } from "../formats/index.js";
 import { arithmeticTask, type WorldItem } from "../world/index.js";
@@ -78,13 +78,13 @@ export function roundItems(c: SelfImproveConfig, round: number): WorldItem[] {
   return arithmeticTask.items({ config: c.world.arithmetic, seed: c.world.seed, split: "id", n }).slice(n - c.prompts.count);
 }
 
-async function loadModel(path: string, kernels: Kernels): Promise<{ ok: true; model: Llama<Float32Array> } | { ok: false; message: string }> {
+async function loadModel(path: string, kernels: Kernels): Promise<{ ok: true; model: Llama<Float32Array>; tokenizer: Tokenizer } | { ok: false; message: string }> {
   const dir = await resolveCheckpointDir(path);
   const ck = await loadCheckpoint(dir);
   if (!ck.ok) return { ok: false, message: `self-improve model ${path}: ${formatFormatError(ck.error)}` };
   const model = Llama.f32(ck.value.config, kernels);
   model.params.flat.set(ck.value.params);
-  return { ok: true, model };
+  return { ok: true, model, tokenizer: ck.value.tokenizer };
 }
 
 async function startOrCheck(o: SelfImproveOptions): Promise<string | null> {
@@ -117,7 +117,7 @@ async function samplesOf(o: SelfImproveOptions, round: number, from: string): Pr
   }
   const loaded = await loadModel(from, o.kernels);
   if (!loaded.ok) return loaded;
-  const samples: RoundSample[] = sampleAndVerify(loaded.model, new CharTokenizer(), roundItems(c, round), {
+  const samples: RoundSample[] = sampleAndVerify(loaded.model, loaded.tokenizer, roundItems(c, round), {
     k: c.k, temperature: c.sampling.temperature, maxTokens: c.sampling.maxTokens, seed: stepSeed(o.seed ^ 0x5e1f, round),
   });
   const kept = samples.map((s) => (c.filter === "self" ? selfAccepts(s) : c.filter === "external" ? s.correct : false));

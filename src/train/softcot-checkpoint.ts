@@ -18,7 +18,7 @@ import {
   formatFormatError, listCheckpoints, loadCheckpoint, openSafetensors, readRunJson, resolveCheckpointDir, writeSafetensors, type TensorToWrite,
 } from "../formats/index.js";
 import { sha256Of } from "../random/index.js";
-import type { CharTokenizer } from "../model/index.js";
+import type { Tokenizer } from "../model/index.js";
 import type { Kernels } from "../tensor/index.js";
 import type { AdamwState } from "./adamw.js";
 import { FRAMES } from "./data/frame.js";
@@ -42,7 +42,7 @@ export type SoftcotTrainerState = z.infer<typeof trainerStateSchema>;
 type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** A frozen model's weights, checked against the sha256 a run recorded (when given). */
-export async function loadFrozen(path: string, role: string, expected?: string): Promise<Loaded<{ config: import("../model/index.js").ModelConfig; params: Float32Array; record: FrozenRecord }>> {
+export async function loadFrozen(path: string, role: string, expected?: string): Promise<Loaded<{ config: import("../model/index.js").ModelConfig; params: Float32Array; tokenizer: Tokenizer; record: FrozenRecord }>> {
   const dir = await resolveCheckpointDir(path);
   const ck = await loadCheckpoint(dir);
   if (!ck.ok) return { ok: false, message: `softcot ${role} ${path}: ${formatFormatError(ck.error)}` };
@@ -50,7 +50,7 @@ export async function loadFrozen(path: string, role: string, expected?: string):
   if (expected !== undefined && sha256 !== expected) {
     return { ok: false, message: `softcot ${role} ${dir}: its weights (sha256 ${sha256.slice(0, 16)}…) are not the ones the run trained against (${expected.slice(0, 16)}…); restore that model or start a new run.` };
   }
-  return { ok: true, value: { config: ck.value.config, params: ck.value.params, record: { path, checkpoint: dir, sha256 } } };
+  return { ok: true, value: { config: ck.value.config, params: ck.value.params, tokenizer: ck.value.tokenizer, record: { path, checkpoint: dir, sha256 } } };
 }
 
 function trainedTensors(m: SoftcotModel): TensorToWrite[] {
@@ -102,9 +102,10 @@ async function readInto(file: string, tensors: TensorToWrite[]): Promise<string 
 
 /**
  * A SoftCoT model from a checkpoint folder (or a run folder: its newest checkpoint), its
- * frozen models loaded from the paths it names and checked by sha256.
+ * frozen models loaded from the paths it names and checked by sha256. `tokenizer`
+ * defaults to the backbone's own.
  */
-export async function loadSoftcot(path: string, kernels: Kernels, tokenizer: CharTokenizer): Promise<Loaded<{ model: SoftcotModel; info: SoftcotInfo; dir: string }>> {
+export async function loadSoftcot(path: string, kernels: Kernels, tokenizer?: Tokenizer): Promise<Loaded<{ model: SoftcotModel; info: SoftcotInfo; dir: string }>> {
   const dir = (await listCheckpoints(path)).at(-1) ?? path;
   const info = await readRunJson(join(dir, SOFTCOT_FILE), "softcot checkpoint", softcotInfoSchema);
   if (!info.ok) return info;
@@ -112,7 +113,7 @@ export async function loadSoftcot(path: string, kernels: Kernels, tokenizer: Cha
   if (!bb.ok) return bb;
   const as = await loadFrozen(info.value.assistant.path, "assistant", info.value.assistant.sha256);
   if (!as.ok) return as;
-  const model = createSoftcot({ kernels, tokenizer, k: info.value.k, trainAssistant: info.value.trainAssistant, frame: info.value.frame, backbone: bb.value, assistant: as.value });
+  const model = createSoftcot({ kernels, tokenizer: tokenizer ?? bb.value.tokenizer, k: info.value.k, trainAssistant: info.value.trainAssistant, frame: info.value.frame, backbone: bb.value, assistant: as.value });
   const why = await readInto(join(dir, WEIGHTS), trainedTensors(model));
   if (why) return { ok: false, message: why };
   return { ok: true, value: { model, info: info.value, dir } };

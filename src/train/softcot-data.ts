@@ -13,7 +13,7 @@
  * <pad> to the longest row of the batch; causal attention keeps padding from the example.
  */
 import { createRng } from "../random/index.js";
-import type { CharTokenizer, TrainBatch } from "../model/index.js";
+import type { Tokenizer, TrainBatch } from "../model/index.js";
 import { stepSeed } from "./batches.js";
 import type { ChatExample } from "./data/chat.js";
 import { frameEnd, type Frame } from "./data/frame.js";
@@ -26,17 +26,17 @@ export interface SoftcotExample {
   response: Int32Array;
 }
 
-export function encodeSoftcot(tok: CharTokenizer, ex: ChatExample, frame: Frame = "chat"): SoftcotExample {
+export function encodeSoftcot(tok: Tokenizer, ex: ChatExample, frame: Frame = "chat"): SoftcotExample {
   return { id: ex.id, question: Int32Array.from(tok.encode(ex.prompt)), response: Int32Array.from([...tok.encode(ex.response), frameEnd(tok, frame)]) };
 }
 
 /** The frame's tokens before the question, and between the thoughts and the response. */
-export function frameParts(tok: CharTokenizer, frame: Frame): { before: number[]; after: number[] } {
+export function frameParts(tok: Tokenizer, frame: Frame): { before: number[]; after: number[] } {
   return frame === "chat" ? { before: [tok.bos, tok.idOf("<|user|>")], after: [tok.idOf("<|end|>"), tok.idOf("<|assistant|>")] } : { before: [], after: [] };
 }
 
 /** Tokens of the backbone's row (the k soft positions hold <unk>), and where its thoughts and response start. */
-export function backboneIds(tok: CharTokenizer, ex: SoftcotExample, k: number, frame: Frame = "chat"): { ids: number[]; thoughtStart: number; responseStart: number } {
+export function backboneIds(tok: Tokenizer, ex: SoftcotExample, k: number, frame: Frame = "chat"): { ids: number[]; thoughtStart: number; responseStart: number } {
   const { before, after } = frameParts(tok, frame);
   const head = [...before, ...ex.question];
   const ids = [...head, ...new Array<number>(k).fill(tok.unk), ...after, ...ex.response];
@@ -55,7 +55,7 @@ export function assistantPositions(ex: SoftcotExample, k: number, frame: Frame =
 }
 
 /** The assistant's batch: one question per row, k <unk> after it; `thoughtRows` (B·k) index its hidden states. */
-export function assistantBatch(tok: CharTokenizer, exs: SoftcotExample[], k: number, frame: Frame = "chat"): { batch: TrainBatch; thoughtRows: Int32Array } {
+export function assistantBatch(tok: Tokenizer, exs: SoftcotExample[], k: number, frame: Frame = "chat"): { batch: TrainBatch; thoughtRows: Int32Array } {
   const B = exs.length;
   const T = Math.max(...exs.map((e) => assistantPositions(e, k, frame)));
   const tokens = new Int32Array(B * T).fill(tok.pad);
@@ -71,7 +71,7 @@ export function assistantBatch(tok: CharTokenizer, exs: SoftcotExample[], k: num
 }
 
 /** The backbone's batch; `softRows` (B·k) are the rows whose input embedding the projected thoughts replace. */
-export function backboneBatch(tok: CharTokenizer, exs: SoftcotExample[], k: number, frame: Frame = "chat"): { batch: TrainBatch; softRows: Int32Array } {
+export function backboneBatch(tok: Tokenizer, exs: SoftcotExample[], k: number, frame: Frame = "chat"): { batch: TrainBatch; softRows: Int32Array } {
   const B = exs.length;
   const T = Math.max(...exs.map((e) => backbonePositions(e, k, frame)));
   const batch: TrainBatch = { B, T, tokens: new Int32Array(B * T).fill(tok.pad), targets: new Int32Array(B * T).fill(tok.pad), mask: new Float32Array(B * T) };

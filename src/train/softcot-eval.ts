@@ -10,7 +10,7 @@
  * and it decodes greedily until <|end|> or <eos>, `maxTokens` or the context runs out.
  * Scoring uses the world's exact verifier (the audit's task.accuracy does the same).
  */
-import { KvCache, argmax, inferForward, type CharTokenizer, type Llama, type Segment } from "../model/index.js";
+import { KvCache, argmax, inferForward, type Tokenizer, type Llama, type Segment } from "../model/index.js";
 import type { Frame } from "./data/frame.js";
 import { frameParts, type SoftcotExample } from "./softcot-data.js";
 import { softThoughts, type SoftcotModel } from "./softcot-model.js";
@@ -22,7 +22,7 @@ interface Decoding {
 }
 
 /** Greedy continuation of prefilled sequences, batched over the live ones. */
-function decodeGreedy(model: Llama<Float32Array>, tok: CharTokenizer, d: Decoding, maxTokens: number): number[][] {
+function decodeGreedy(model: Llama<Float32Array>, tok: Tokenizer, d: Decoding, maxTokens: number): number[][] {
   const stop = new Set([tok.idOf("<|end|>"), tok.eos]);
   const out: number[][] = d.caches.map(() => []);
   let live = d.caches.map((_, i) => i);
@@ -67,7 +67,7 @@ export function softcotRespond(m: SoftcotModel, questions: SoftcotExample[], o: 
 }
 
 /** Greedy responses of a plain model in the same frame, with no thoughts. */
-export function plainRespond(model: Llama<Float32Array>, tok: CharTokenizer, questions: SoftcotExample[], o: { frame: Frame; maxTokens: number; batch?: number }): string[] {
+export function plainRespond(model: Llama<Float32Array>, tok: Tokenizer, questions: SoftcotExample[], o: { frame: Frame; maxTokens: number; batch?: number }): string[] {
   const { before, after } = frameParts(tok, o.frame);
   const out: string[] = [];
   for (const exs of chunks(questions, o.batch ?? 32)) {

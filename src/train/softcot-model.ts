@@ -15,7 +15,7 @@
  * The trainable parameters are one flat buffer [W | b | (assistant)], so AdamW, clipping
  * and checkpoints see one vector, as for a plain model.
  */
-import { Llama, decayMask, type CharTokenizer, type ModelConfig } from "../model/index.js";
+import { Llama, decayMask, type Tokenizer, type ModelConfig } from "../model/index.js";
 import type { Rng } from "../random/index.js";
 import type { Buf, Kernels } from "../tensor/index.js";
 import type { Frame } from "./data/frame.js";
@@ -31,7 +31,7 @@ export interface Projection<B extends Buf> {
 }
 
 export interface SoftcotParts<B extends Buf> {
-  tokenizer: CharTokenizer;
+  tokenizer: Tokenizer;
   backbone: Llama<B>;
   assistant: Llama<B>;
   projection: Projection<B>;
@@ -121,7 +121,7 @@ const ALIGN = 16; // floats: the assistant's views stay 64-byte aligned for the 
 
 /** Backbone and assistant from their configs and weights; the projection is zero until `initProjection`. */
 export function createSoftcot(a: {
-  kernels: Kernels; tokenizer: CharTokenizer; k: number; trainAssistant: boolean; frame: Frame;
+  kernels: Kernels; tokenizer: Tokenizer; k: number; trainAssistant: boolean; frame: Frame;
   backbone: { config: ModelConfig; params: Float32Array }; assistant: { config: ModelConfig; params: Float32Array };
 }): SoftcotModel {
   const backbone = Llama.f32(a.backbone.config, a.kernels);

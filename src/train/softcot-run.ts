@@ -9,7 +9,8 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { CharTokenizer } from "../model/index.js";
+import type { Tokenizer } from "../model/index.js";
+import { describeTokenizer, sameTokenizer } from "./tokenizer/run-tokenizer.js";
 import {
   METRICS_FILE, RUN_MANIFEST_FILE, checkpointsDir, latestCheckpoint, readRunManifest, removeStaleTemps, stepDir, writeTextAtomic, type RunManifest,
 } from "../formats/index.js";
@@ -44,7 +45,7 @@ function fail(checkpoint: string | null, message: string): LabRunResult {
 }
 
 /** Examples that fit both models' contexts, and what run.json records about them. */
-function encodeAll(tok: CharTokenizer, p: SoftcotPlan, backboneCtx: number, assistantCtx: number) {
+function encodeAll(tok: Tokenizer, p: SoftcotPlan, backboneCtx: number, assistantCtx: number) {
   const all = p.examples.map((e) => encodeSoftcot(tok, e, p.frame));
   const fits = (e: SoftcotExample) => backbonePositions(e, p.k, p.frame) <= backboneCtx && assistantPositions(e, p.k, p.frame) <= assistantCtx;
   const examples = all.filter(fits);
@@ -57,7 +58,8 @@ function encodeAll(tok: CharTokenizer, p: SoftcotPlan, backboneCtx: number, assi
 }
 
 export async function runSoftcot(o: RunSettings, name: string, p: SoftcotPlan): Promise<LabRunResult> {
-  const tok = new CharTokenizer();
+  // both frozen models' tokenizer: the backbone's (the assistant must share it)
+  let tok: Tokenizer;
   await removeStaleTemps(checkpointsDir(o.dir));
   await removeStaleTemps(o.dir, { of: [RUN_MANIFEST_FILE, METRICS_FILE] });
   const latest = await latestCheckpoint(o.dir);
@@ -76,9 +78,10 @@ export async function runSoftcot(o: RunSettings, name: string, p: SoftcotPlan): 
     if (manifest.recipe !== name || manifest.seed !== o.seed) return fail(latest, `${o.dir}: the run was started with recipe "${manifest.recipe}" seed ${manifest.seed}; resume it with the same recipe and --seed ${manifest.seed}.`);
     if (o.steps !== undefined && o.steps !== manifest.steps) return fail(latest, `${o.dir}: the run was planned for ${manifest.steps} steps (its learning-rate schedule depends on it); resume without --steps, or start a new run.`);
     if (JSON.stringify(manifest.recipeConfig ?? null) !== JSON.stringify(p.config ?? null)) return fail(latest, `${o.dir}: the recipe config differs from the one in run.json; resume with the same --config (run.json's "recipeConfig").`);
-    const loaded = await loadSoftcot(latest, o.kernels, tok);
+    const loaded = await loadSoftcot(latest, o.kernels);
     if (!loaded.ok) return fail(latest, loaded.message);
     ({ model, info } = loaded.value);
+    tok = model.tokenizer;
     const enc = encodeAll(tok, p, model.backbone.config.contextLength, model.assistant.config.contextLength);
     if (JSON.stringify(manifest.data ?? null) !== JSON.stringify(enc.info)) return fail(latest, `${o.dir}: the recipe's data differ from the run's (run.json "data" vs now); resume with the code and world that started the run.`);
     examples = enc.examples;
@@ -91,8 +94,10 @@ export async function runSoftcot(o: RunSettings, name: string, p: SoftcotPlan): 
     if (!bb.ok) return fail(null, bb.message);
     const as = await loadFrozen(p.assistant, "assistant");
     if (!as.ok) return fail(null, as.message);
+    tok = bb.value.tokenizer;
+    if (!sameTokenizer(as.value.tokenizer, tok)) return fail(null, `softcot assistant ${as.value.record.checkpoint}: its tokenizer (${describeTokenizer(as.value.tokenizer)}) is not the backbone's (${describeTokenizer(tok)}); the two models must share one tokenizer — pick models pre-trained with the same one.`);
     for (const [role, m] of [["backbone", bb], ["assistant", as]] as const) {
-      if (m.value.config.vocabSize !== tok.size) return fail(null, `softcot ${role} ${m.value.record.checkpoint}: vocabulary ${m.value.config.vocabSize}, not the lab tokenizer's ${tok.size}; both models must be lab checkpoints (they share the tokenizer).`);
+      if (m.value.config.vocabSize !== tok.size) return fail(null, `softcot ${role} ${m.value.record.checkpoint}: vocabulary ${m.value.config.vocabSize}, not its tokenizer's ${tok.size}; both models must be lab checkpoints (they share the tokenizer).`);
     }
     const enc = encodeAll(tok, p, bb.value.config.contextLength, as.value.config.contextLength);
     if (enc.examples.length === 0) return fail(null, `softcot: none of the ${p.examples.length} examples fits the backbone's context (${bb.value.config.contextLength}) with k = ${p.k} thoughts; lower k or use shorter examples.`);

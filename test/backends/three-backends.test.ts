@@ -13,8 +13,8 @@ import { createTsKernels } from "../../src/tensor/index.js";
 import { createRng } from "../../src/random/index.js";
 import { CharTokenizer, Llama, type ModelConfig } from "../../src/model/index.js";
 import { exportGguf, saveCheckpoint } from "../../src/formats/index.js";
-import { openModel, type ContinuationScore, type LanguageModel } from "../../src/backends/index.js";
-import { startServer, type RunningServer } from "../../src/serve/index.js";
+import type { ContinuationScore } from "../../src/backends/index.js";
+import { closeThree, maxLogprobDiff, openThree, type Three } from "../helpers/three-backends.js";
 
 const tok = new CharTokenizer();
 const config: ModelConfig = {
@@ -28,8 +28,8 @@ const requests = [
   { prompt: "x", continuation: "y" },
 ];
 
-let models: Record<"builtin" | "gguf" | "openai", LanguageModel>;
-let server: RunningServer;
+let three: Awaited<ReturnType<typeof openThree>> | undefined;
+let models: Three;
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "ftledger-three-"));
@@ -39,28 +39,13 @@ beforeAll(async () => {
   if (!saved.ok) throw new Error("save failed");
   const gguf = await exportGguf(join(dir, "ckpt"), join(dir, "m.gguf"), { dtype: "f32" });
   if (!gguf.ok) throw new Error("export failed");
-  const builtin = await openModel(`builtin:${join(dir, "ckpt")}`);
-  server = await startServer(builtin, { port: 0, modelName: "m" });
-  models = {
-    builtin,
-    gguf: await openModel(`gguf:${join(dir, "m.gguf")}`),
-    openai: await openModel(`openai:${server.url}#m`),
-  };
+  three = await openThree(join(dir, "ckpt"), join(dir, "m.gguf"), "m");
+  models = three.models;
 });
 
-afterAll(async () => {
-  for (const m of Object.values(models ?? {})) await m.close();
-  await server?.close();
-});
+afterAll(() => closeThree(three));
 
-function maxDiff(a: ContinuationScore[], b: ContinuationScore[]): number {
-  let d = 0;
-  a.forEach((s, i) => {
-    expect(s.tokens.map((t) => t.token)).toEqual(b[i].tokens.map((t) => t.token));
-    s.tokens.forEach((t, j) => (d = Math.max(d, Math.abs(t.logprob - b[i].tokens[j].logprob))));
-  });
-  return d;
-}
+const maxDiff = (a: ContinuationScore[], b: ContinuationScore[]) => maxLogprobDiff(a, b, "token");
 
 describe("one model, three backends", () => {
   it("score the same continuations the same", async () => {

@@ -21,7 +21,7 @@
  * scratch sequence whose output is thrown away; a row's tokens and log-probs are then the
  * same bit for bit whatever else decodes beside it (test/backends/batch/continuous.test.ts).
  */
-import { KvCache, headDim, inferForward, logSoftmax, sampleToken, type GenerateOptions, type GeneratedSequence, type Llama, type Segment } from "../../model/index.js";
+import { KvCache, headDim, inferForward, logSoftmax, maskLogits, sampleToken, type GenerateOptions, type GeneratedSequence, type Llama, type Segment } from "../../model/index.js";
 import { createRng, type Rng } from "../../random/index.js";
 
 export interface DecodeRow {
@@ -152,7 +152,8 @@ export function decodeContinuous(model: Llama<Float32Array>, rows: readonly Deco
     for (const l of live) {
       const { opts } = rows[l.row];
       const seq = out[l.row];
-      const row = l.logits!;
+      // token healing (../healing.ts): the first token drawn from the allowed ids only
+      const row = seq.tokens.length === 0 && opts.firstAllowed ? maskLogits(l.logits!, opts.firstAllowed) : l.logits!;
       const tok = sampleToken(row, opts, l.rng);
       if (!l.stop.has(tok)) {
         seq.tokens.push(tok);

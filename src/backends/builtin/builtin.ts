@@ -7,16 +7,18 @@
 import { randomInt } from "node:crypto";
 import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
-import { formatFormatError, loadModelConfig, loadWeights, readPeftAdapter } from "../../formats/index.js";
+import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
+import { formatFormatError, readPeftAdapter } from "../../formats/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
 } from "../language-model.js";
-import { loadFolderTokenizer, type FolderTokenizer } from "./hf-tokenizer.js";
+import type { FolderTokenizer } from "./hf-tokenizer.js";
+import { acquireBase, llamaOver } from "./shared-base.js";
 import { splitForScoring } from "./split.js";
 import { cutAtStop } from "../stop.js";
 import { throwIfAborted } from "../abort.js";
 import { takeTurn } from "./turns.js";
+import { allowedFirstTokens, splitTrailingWhitespace, stripHealed, tokenizerJsonMerges } from "../healing.js";
 import { DECODE_SLOTS, decodeContinuous } from "../batch/index.js";
 
 export interface BuiltinOptions {
@@ -26,30 +28,24 @@ export interface BuiltinOptions {
 }
 
 export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): Promise<LanguageModel & { config: ModelConfig }> {
-  const config = await loadModelConfig(dir);
-  if (!config.ok) throw new Error(formatFormatError(config.error));
-  const weights = await loadWeights(dir, config.value);
-  if (!weights.ok) throw new Error(formatFormatError(weights.error));
-  const tok = await loadFolderTokenizer(dir);
   const kernels = opts.kernels ?? (await loadKernels()).kernels;
-  const model = Llama.f32(config.value, kernels);
-  model.params.flat.set(weights.value.params);
+  // the base's weights and tokenizer, loaded once for every model over them (shared-base.ts)
+  const base = await acquireBase(dir, kernels);
+  const tok = base.tok;
+  const model = llamaOver(base);
   let lora: string[] = [];
   if (opts.lora) {
-    const adapter = await readPeftAdapter(opts.lora.dir, config.value);
+    const adapter = await readPeftAdapter(opts.lora.dir, base.config);
     if (!adapter.ok) throw new Error(formatFormatError(adapter.error));
     const attached = model.attachLora(adapter.value, { scale: opts.lora.scale * loraScale(adapter.value.config) });
     lora = ["lora", JSON.stringify({ ...adapter.value.config, scale: attached.scale }), sha256Of(attached.params.flat)];
   }
   // the id covers everything that changes a result: weights, config, tokenizer, chat
   // template and end tokens, and the adapter (factors, config and scale)
-  const id = "builtin:" + sha256Of(
-    weights.value.params,
-    JSON.stringify(config.value),
-    tok.source,
-    JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }),
-    ...lora,
-  ).slice(0, 24);
+  // (the parameters' bytes first, hashed once per base; this is sha256Of over the same parts)
+  const h = base.paramsHash();
+  for (const part of [JSON.stringify(base.config), tok.source, JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }), ...lora]) h.update(part);
+  const id = "builtin:" + h.digest("hex").slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }
 
@@ -87,9 +83,37 @@ class BuiltinModel implements LanguageModel {
     return this.tok.applyChatTemplate(messages);
   }
 
-  /** Prompt ids and engine options for a request (shared by generate and generateStream). */
-  private prepare(req: GenerateRequest): { prompts: number[][]; opts: GenerateOptions; stop: string[] } {
-    const text = req.messages ? this.tok.applyChatTemplate(req.messages) : req.prompt;
+  /** Whether the tokenizer merges characters (BPE with merges): only then is generation healed (../healing.ts). */
+  private mergesTokens?: boolean;
+  /** Each id's decoded text, for the healing's allowed set (built on first use). */
+  private pieceTexts?: string[];
+  private healedIds = new Map<string, number[]>();
+
+  /** Token healing for a prompt (../healing.ts): the text to tokenise, the whitespace cut off, and the first token's allowed ids; null: not healed. */
+  private heal(text: string): { head: string; w: string; allowed: number[] } | null {
+    this.mergesTokens ??= tokenizerJsonMerges(this.tok.source);
+    if (!this.mergesTokens) return null; // character tokenizers: the lone space is the ordinary position
+    const split = splitTrailingWhitespace(text);
+    if (!split) return null;
+    let allowed = this.healedIds.get(split.w);
+    if (!allowed) {
+      this.pieceTexts ??= Array.from({ length: this.model.config.vocabSize }, (_, id) => (id < this.tok.size ? this.tok.decode([id]) : ""));
+      allowed = allowedFirstTokens(this.pieceTexts, split.w);
+      this.healedIds.set(split.w, allowed);
+    }
+    return allowed.length === 0 ? null : { ...split, allowed };
+  }
+
+  /**
+   * Prompt ids and engine options for a request (shared by generate and generateStream).
+   * `healed`: the whitespace token healing cut off the prompt ("" when not healed), which
+   * is stripped from the front of the generated text before stop strings are looked for.
+   */
+  private prepare(req: GenerateRequest): { prompts: number[][]; opts: GenerateOptions; stop: string[]; healed: string } {
+    const full = req.messages ? this.tok.applyChatTemplate(req.messages) : req.prompt;
+    const heal = this.heal(full);
+    const text = heal ? heal.head : full;
+    const healed = heal ? heal.w : "";
     const prompt = req.messages ? this.tok.encode(text) : this.tok.encodeWithSpecial(text);
     if (prompt.length === 0) {
       if (this.tok.bosId === undefined) throw new Error(`${this.dir}: an empty prompt needs a BOS token, and this tokenizer has none; give a prompt.`);
@@ -102,19 +126,21 @@ class BuiltinModel implements LanguageModel {
     const opts: GenerateOptions = {
       maxTokens: req.maxTokens, temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1, seed,
       stopTokens: this.tok.eosIds,
-      shouldStop: stop.length ? (_, ids) => stop.some((x) => this.tok.decode(ids).includes(x)) : undefined,
+      shouldStop: stop.length ? (_, ids) => stop.some((x) => this.text(ids, healed).includes(x)) : undefined,
     };
-    return { prompts: Array.from({ length: req.n ?? 1 }, () => prompt), opts, stop };
+    // healing: the first token only from those that spell the cut whitespace (its logprob is renormalised over them)
+    if (heal) opts.firstAllowed = heal.allowed;
+    return { prompts: Array.from({ length: req.n ?? 1 }, () => prompt), opts, stop, healed };
   }
 
   async generate(req: GenerateRequest): Promise<Generation> {
     throwIfAborted(req.signal);
-    const { prompts, opts, stop } = this.prepare(req);
+    const { prompts, opts, stop, healed } = this.prepare(req);
     // without a signal: decoded as generateBatch decodes it, so the two give the same bits
     const seqs = req.signal
       ? await this.decodeInTurns(prompts, opts, req.signal)
       : decodeContinuous(this.model, prompts.map((prompt, j) => ({ prompt, seed: opts.seed! + j, opts })), DECODE_SLOTS);
-    return { samples: seqs.map((s) => this.sample(s, stop, req.logprobs)) };
+    return { samples: seqs.map((s) => this.sample(s, stop, req.logprobs, healed)) };
   }
 
   /** generateTokens one decoding step per turn (turns.ts): the signal is checked before each step. */
@@ -126,8 +152,9 @@ class BuiltinModel implements LanguageModel {
     }
   }
 
-  private sample(s: GeneratedSequence, stop: string[], logprobs: boolean | undefined): Sample {
-    const { text, kept } = this.cut(s.tokens, stop);
+  /** NOTE: with healing, the first token's logprob is the renormalised one (over the allowed ids), and its text includes the healed whitespace. */
+  private sample(s: GeneratedSequence, stop: string[], logprobs: boolean | undefined, healed: string): Sample {
+    const { text, kept } = this.cut(s.tokens, stop, healed);
     const sample: Sample = { text, finishReason: s.finish };
     if (logprobs) sample.tokens = s.tokens.slice(0, kept).map((id, i) => ({ id, token: this.tok.tokenText(id), logprob: s.logprobs[i] }));
     return sample;
@@ -139,7 +166,7 @@ class BuiltinModel implements LanguageModel {
    */
   async *generateStream(req: GenerateRequest): AsyncIterable<StreamEvent> {
     throwIfAborted(req.signal);
-    const { prompts, opts, stop } = this.prepare(req);
+    const { prompts, opts, stop, healed } = this.prepare(req);
     const holdback = Math.max(0, ...stop.map((x) => x.length - 1));
     const sent = prompts.map(() => 0);
     const steps = decodeSteps(this.model, prompts, opts);
@@ -148,7 +175,7 @@ class BuiltinModel implements LanguageModel {
       const seqs = r.value;
       for (let i = 0; i < seqs.length; i++) {
         if (sent[i] < 0) continue; // finished earlier
-        const { text } = this.cut(seqs[i].tokens, stop);
+        const { text } = this.cut(seqs[i].tokens, stop, healed);
         const finished = r.done || (seqs[i].finish !== "length" || seqs[i].tokens.length >= req.maxTokens);
         // hold back what could still become a stop string, and a trailing U+FFFD: with
         // byte-level tokenizers a character split across tokens decodes to it until its
@@ -171,9 +198,15 @@ class BuiltinModel implements LanguageModel {
     }
   }
 
-  /** Decoded text cut before the first stop string, and how many tokens that keeps. */
-  private cut(tokens: readonly number[], stop: string[]): { text: string; kept: number } {
-    return cutAtStop((ids) => this.tok.decode(ids), tokens, stop);
+  /** Generated text as it reads after the original prompt: decoded, the healed whitespace stripped. */
+  private text(ids: readonly number[], healed: string): string {
+    const text = this.tok.decode(ids);
+    return healed ? stripHealed(text, healed) : text;
+  }
+
+  /** Decoded text (after the original prompt) cut before the first stop string, and how many tokens that keeps. */
+  private cut(tokens: readonly number[], stop: string[], healed: string): { text: string; kept: number } {
+    return cutAtStop((ids) => this.text(ids, healed), tokens, stop);
   }
 
   /**
@@ -192,13 +225,14 @@ class BuiltinModel implements LanguageModel {
       const rows = prepared.flatMap((p, i) => p.prompts.map((prompt, j) => ({ req: i, prompt, seed: p.opts.seed! + j, opts: p.opts })));
       const seqs = decodeContinuous(this.model, rows, DECODE_SLOTS);
       const out: Generation[] = reqs.map(() => ({ samples: [] }));
-      seqs.forEach((s, k) => out[rows[k].req].samples.push(this.sample(s, prepared[rows[k].req].stop, reqs[rows[k].req].logprobs)));
+      seqs.forEach((s, k) => out[rows[k].req].samples.push(this.sample(s, prepared[rows[k].req].stop, reqs[rows[k].req].logprobs, prepared[rows[k].req].healed)));
       return out;
     }
     const groups = new Map<string, number[]>();
     prepared.forEach((p, i) => {
       const { maxTokens, temperature, topK, topP } = p.opts;
-      const key = JSON.stringify([maxTokens, temperature, topK, topP, p.stop]);
+      // the healed whitespace decides the first token's allowed ids and the stop check, so it is part of the group
+      const key = JSON.stringify([maxTokens, temperature, topK, topP, p.stop, p.healed]);
       groups.set(key, [...(groups.get(key) ?? []), i]);
     });
     const out: Generation[] = reqs.map(() => ({ samples: [] }));
@@ -210,7 +244,7 @@ class BuiltinModel implements LanguageModel {
         const chunkOpts: GenerateOptions = { ...first.opts, seed: undefined, seeds: chunk.map((r) => r.seed) };
         const prompts = chunk.map((r) => r.prompt);
         const seqs = signal ? await this.decodeInTurns(prompts, chunkOpts, signal) : generateTokens(this.model, prompts, chunkOpts);
-        seqs.forEach((s, k) => out[chunk[k].req].samples.push(this.sample(s, first.stop, reqs[chunk[k].req].logprobs)));
+        seqs.forEach((s, k) => out[chunk[k].req].samples.push(this.sample(s, first.stop, reqs[chunk[k].req].logprobs, first.healed)));
       }
     }
     return out;
@@ -224,8 +258,8 @@ class BuiltinModel implements LanguageModel {
     const signal = oneSignal(reqs);
     throwIfAborted(signal);
     const items = reqs.map((r, i) => {
-      const s = splitForScoring(this.tok, r.prompt, r.continuation);
-      if (!s.ok) throw new Error(`score request ${i}: ${s.message}`);
+      const s = splitForScoring(this.tok, r.prompt, r.continuation, `builtin:${this.dir} (score request ${i})`);
+      if (!s.ok) throw s.error;
       return s.value;
     });
     // one ragged batch per group of items that fits comfortably in memory

@@ -117,6 +117,7 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     throw new Error(`${configPath}: the chat_template does not parse (${(e as Error).message}); fix the template, or remove chat_template to send plain prompts.`);
   }
   const size = tok.get_vocab(true).size;
+  const texts: (string | undefined)[] = new Array(size);
 
   return {
     source,
@@ -129,7 +130,9 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     encodePrompt: (text) => tok.encode(text, { add_special_tokens: true }).ids,
     // @huggingface/tokenizers refuses an empty id list; an empty reply (a model that ends at once) decodes to ""
     decode: (ids: TokenIds) => (ids.length === 0 ? "" : tok.decode([...ids], { skip_special_tokens: false })),
-    tokenText: (id) => tok.id_to_token(id) ?? "",
+    // the token's text as decoded (" 5"), not its vocabulary entry ("Ġ5" in a byte-level BPE): what
+    // llama.cpp's detokenize and a server's logprobs report, so the three backends name tokens alike
+    tokenText: (id) => (texts[id] ??= id >= 0 && id < size ? tok.decode([id], { skip_special_tokens: false }) : ""),
     applyChatTemplate(messages) {
       if (!template) throw new Error(`${configPath}: the model has no chat_template; send a plain prompt instead of messages.`);
       try {

@@ -8,12 +8,14 @@
  * 2. A real load in a child process (./child.ts): whatever llama.cpp does to a file the
  *    header check did not catch (an assertion that aborts, a segfault) kills only the child.
  *
- * Results are cached per process by (path, size, mtime).
+ * Results are cached per process by (path, size, mtime, device): the child loads the model
+ * on the device the caller will use (`gpu`), so a file that breaks a GPU's kernels is caught too.
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { formatFormatError, openGguf, type FormatError, type GgufFile, type GgufValue } from "../../formats/index.js";
 import { loadInChild, type ChildOutcome } from "./child.js";
+import type { GgufGpu } from "./gpu.js";
 
 /** What can be wrong with a GGUF file, as data; `formatGgufCheckError` renders it. */
 export type GgufCheckError =
@@ -106,33 +108,34 @@ export function checkMetadata(f: GgufFile): GgufCheckError | null {
 
 const cache = new Map<string, Promise<GgufCheck>>();
 
-/** Validate `path` (header, metadata, then a real load in a child process); cached by (path, size, mtime). */
-export async function checkGguf(path: string, opts: { timeoutMs?: number } = {}): Promise<GgufCheck> {
+/** Validate `path` (header, metadata, then a real load in a child process on `gpu`, default the CPU); cached by (path, size, mtime, gpu). */
+export async function checkGguf(path: string, opts: { timeoutMs?: number; gpu?: GgufGpu } = {}): Promise<GgufCheck> {
   const abs = resolve(path);
-  let key = abs;
+  const gpu = opts.gpu ?? "off";
+  let key = `${abs}\0${gpu}`;
   try {
     const s = await stat(abs);
-    key = `${abs}\0${s.size}\0${s.mtimeMs}`;
+    key = `${abs}\0${s.size}\0${s.mtimeMs}\0${gpu}`;
     if (s.size === 0) return { ok: false, error: { code: "empty", file: path } };
   } catch {
     // a missing file: openGguf below reports it
   }
   let pending = cache.get(key);
   if (!pending) {
-    pending = runCheck(path, abs, opts.timeoutMs);
+    pending = runCheck(path, abs, opts.timeoutMs, gpu);
     cache.set(key, pending);
   }
   return pending;
 }
 
-async function runCheck(path: string, abs: string, timeoutMs?: number): Promise<GgufCheck> {
+async function runCheck(path: string, abs: string, timeoutMs: number | undefined, gpu: GgufGpu): Promise<GgufCheck> {
   const opened = await openGguf(path);
   if (!opened.ok) return { ok: false, error: { code: "format", error: opened.error } };
   const f = opened.value;
   await f.close();
   const bad = checkMetadata(f);
   if (bad) return { ok: false, error: bad };
-  const outcome = await loadInChild(abs, timeoutMs);
+  const outcome = await loadInChild(abs, timeoutMs, undefined, gpu);
   if (!outcome.ok) return { ok: false, error: { code: "load_failed", file: path, outcome } };
   return { ok: true, value: { kv: f.kv } };
 }

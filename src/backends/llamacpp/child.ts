@@ -8,7 +8,8 @@
  * from `dist`, with no loader and no second compiled file to locate. NOTE: not `node -e`:
  * node-llama-cpp tests its binary in a grandchild forked with the child's execArgv,
  * which `--input-type=module -e …` breaks. It imports node-llama-cpp by the absolute URL the parent
- * resolves, loads the model on the CPU (prebuilt binary only: no build, no download),
+ * resolves, loads the model on the caller's device (the CPU unless `gpu` says otherwise:
+ * ./gpu.ts; prebuilt binary only: no build, no download),
  * evaluates one token with full probabilities, and reports each stage as a JSON line on
  * stdout, so the parent can say how far it got when the child dies.
  */
@@ -20,16 +21,17 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { GgufGpu } from "./gpu.js";
 
 const CHILD_SOURCE = `
-const { path, lib, lora } = JSON.parse(process.env.FTLEDGER_GGUF_CHECK);
+const { path, lib, lora, gpu } = JSON.parse(process.env.FTLEDGER_GGUF_CHECK);
 const say = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
 try {
   say({ stage: "starting llama.cpp" });
   const { getLlama, LlamaLogLevel } = await import(lib);
-  const llama = await getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
+  const llama = await getLlama({ gpu: gpu && gpu !== "off" ? gpu : false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error });
   say({ stage: "loading the model" });
-  const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
+  const model = await llama.loadModel({ modelPath: path, gpuLayers: llama.gpu === false ? 0 : "auto" });
   say({ stage: lora ? "creating a context with the LoRA adapter" : "creating a context" });
   const context = await model.createContext({ contextSize: Math.min(model.trainContextSize || 64, 64), sequences: 1, ...(lora ? { lora: { adapters: [{ filePath: lora }] } } : {}) });
   say({ stage: "evaluating one token" });
@@ -78,8 +80,11 @@ function scriptFile(): Promise<string> {
   return script;
 }
 
-/** Load `path` (with the GGUF LoRA adapter `lora` on its context, when given) with llama.cpp in a child process and evaluate one token. Never throws. */
-export async function loadInChild(path: string, timeoutMs = 120_000, lora?: string): Promise<ChildOutcome> {
+/**
+ * Load `path` (with the GGUF LoRA adapter `lora` on its context, when given) with llama.cpp in a
+ * child process on `gpu` (./gpu.ts; default the CPU) and evaluate one token. Never throws.
+ */
+export async function loadInChild(path: string, timeoutMs = 120_000, lora?: string, gpu: GgufGpu = "off"): Promise<ChildOutcome> {
   const lib = pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href;
   let file: string;
   try {
@@ -89,7 +94,7 @@ export async function loadInChild(path: string, timeoutMs = 120_000, lora?: stri
   }
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [file], {
-      env: { ...process.env, FTLEDGER_GGUF_CHECK: JSON.stringify({ path, lib, ...(lora ? { lora } : {}) }) },
+      env: { ...process.env, FTLEDGER_GGUF_CHECK: JSON.stringify({ path, lib, ...(lora ? { lora } : {}), ...(gpu !== "off" ? { gpu } : {}) }) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

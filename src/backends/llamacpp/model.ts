@@ -5,17 +5,21 @@
  * 1. Validate the file (./check.ts): header and metadata with ftledger's reader, then a
  *    real load in a child process, so a file that makes llama.cpp abort kills only the child.
  * 2. Identity: sha256 of the file (./file-id.ts).
+ * 0. The device (./gpu.ts, `gpu`): the CPU unless asked; an explicit GPU that cannot start
+ *    is said as such before the file is touched.
  * 3. Load in-process; `parallel` contexts of one sequence each (./layout.ts). Exact scoring (the default)
  *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
  *    forward pass to ~1e-6 (test/formats/gguf-llamacpp.test.ts); the default F16 cache
  *    is ~1e-3 off.
  */
 import { availableParallelism } from "node:os";
-import { getLlama, LlamaLogLevel, type Llama as LlamaCpp, type LlamaContext, type LlamaContextOptions } from "node-llama-cpp";
+import type { Llama as LlamaCpp, LlamaContext, LlamaContextOptions } from "node-llama-cpp";
 import type { ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, Vocabulary } from "../language-model.js";
 import { checkGguf, GgufLoadError } from "./check.js";
 import { ggufFileId } from "./file-id.js";
 import { checkGgufLora } from "./lora.js";
+import { DEFAULT_GGUF_GPU, describeLlamaDevice, startLlama, type GgufGpu } from "./gpu.js";
+import { acquireGgufModel, releaseGgufModel } from "./shared-model.js";
 import { generateOne, renderChat } from "./generate.js";
 import { defaultParallel, defaultThreads, kvCacheBytes } from "./layout.js";
 import { detokenize, promptIds, SequencePool, tokenize, tokenTexts, type Runtime } from "./runtime.js";
@@ -49,22 +53,37 @@ export interface GgufModelOptions {
   checkTimeoutMs?: number;
   /** A GGUF LoRA adapter applied to every context (./lora.ts checks it); `scale` multiplies its alpha/r (llama.cpp's). */
   lora?: { file: string; scale: number };
+  /** The device (./gpu.ts): off (the CPU, the default: reproducible), auto, cuda or vulkan. */
+  gpu?: GgufGpu;
 }
 
-/** One llama.cpp binding per process, disposed when the last model closes. */
-let shared: { llama: Promise<LlamaCpp>; users: number } | null = null;
+/** One llama.cpp binding per device per process, disposed when the last model on it closes. */
+const bindings = new Map<GgufGpu, { llama: Promise<LlamaCpp>; users: number }>();
 
-function acquireLlama(): Promise<LlamaCpp> {
-  shared ??= { llama: getLlama({ gpu: false, build: "never", skipDownload: true, progressLogs: false, logLevel: LlamaLogLevel.error }), users: 0 };
-  shared.users++;
-  return shared.llama;
+/** The binding for `gpu`; one that fails to start is forgotten (the next open tries again). */
+async function acquireLlama(gpu: GgufGpu): Promise<LlamaCpp> {
+  let b = bindings.get(gpu);
+  if (!b) {
+    const entry = { llama: startLlama(gpu), users: 0 };
+    bindings.set(gpu, (b = entry));
+    entry.llama.catch(() => {
+      if (bindings.get(gpu) === entry) bindings.delete(gpu);
+    });
+  }
+  b.users++;
+  try {
+    return await b.llama;
+  } catch (e) {
+    b.users--;
+    throw e;
+  }
 }
 
-async function releaseLlama(): Promise<void> {
-  if (!shared || --shared.users > 0) return;
-  const { llama } = shared;
-  shared = null;
-  await (await llama).dispose();
+async function releaseLlama(gpu: GgufGpu): Promise<void> {
+  const b = bindings.get(gpu);
+  if (!b || --b.users > 0) return;
+  bindings.delete(gpu);
+  await (await b.llama).dispose();
 }
 
 /**
@@ -87,26 +106,30 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
   if (opts.contextSize !== undefined && !(Number.isInteger(opts.contextSize) && opts.contextSize >= 2)) {
     throw new Error(`openGgufModel: contextSize must be an integer ≥ 2, got ${opts.contextSize}`);
   }
-  const checked = await checkGguf(path, { timeoutMs: opts.checkTimeoutMs });
-  if (!checked.ok) throw new GgufLoadError(checked.error);
-  const kv = checked.value.kv;
-  if (opts.lora) {
-    if (!Number.isFinite(opts.lora.scale)) throw new Error(`openGgufModel: the LoRA scale must be a finite number, got ${opts.lora.scale}`);
-    const bad = await checkGgufLora(path, opts.lora.file, opts.checkTimeoutMs);
-    if (bad) throw new Error(bad);
-  }
-  // the adapter and its scale change every result, so they are part of the identity
-  const id = opts.lora ? `${await ggufFileId(path)}+lora:${(await ggufFileId(opts.lora.file)).slice("gguf:".length)}@${opts.lora.scale}` : await ggufFileId(path);
-
-  const llama = await acquireLlama();
+  if (opts.lora && !Number.isFinite(opts.lora.scale)) throw new Error(`openGgufModel: the LoRA scale must be a finite number, got ${opts.lora.scale}`);
+  const gpu = opts.gpu ?? DEFAULT_GGUF_GPU;
+  // the device first: a GPU that cannot start is a GgufGpuError, not a complaint about the file
+  const llama = await acquireLlama(gpu);
   let model: Awaited<ReturnType<LlamaCpp["loadModel"]>> | undefined;
   const contexts: LlamaContext[] = [];
   try {
-    model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
+    const checked = await checkGguf(path, { timeoutMs: opts.checkTimeoutMs, gpu });
+    if (!checked.ok) throw new GgufLoadError(checked.error);
+    const kv = checked.value.kv;
+    if (opts.lora) {
+      const bad = await checkGgufLora(path, opts.lora.file, opts.checkTimeoutMs);
+      if (bad) throw new Error(bad);
+    }
+    // the adapter and its scale change every result, so they are part of the identity; so does a GPU (./gpu.ts)
+    const fileId = opts.lora ? `${await ggufFileId(path)}+lora:${(await ggufFileId(opts.lora.file)).slice("gguf:".length)}@${opts.lora.scale}` : await ggufFileId(path);
+    const id = llama.gpu === false ? fileId : `${fileId}+gpu:${llama.gpu}`;
+    // one LlamaModel per file for every arm over it (base and adapters: ./shared-model.ts); all layers on a GPU when there is one
+    model = await acquireGgufModel(llama, path, () => llama.loadModel({ modelPath: path, gpuLayers: llama.gpu === false ? 0 : "auto" }));
     const exact = opts.exactScoring ?? true;
     const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 2048);
     const parallel = opts.parallel ?? defaultParallel(kvCacheBytes(kv, contextSize, exact));
-    const ctxOptions: LlamaContextOptions = { contextSize, sequences: 1, threads: opts.threads ?? defaultThreads(availableParallelism(), parallel) };
+    const threads = opts.threads ?? defaultThreads(availableParallelism(), parallel);
+    const ctxOptions: LlamaContextOptions = { contextSize, sequences: 1, threads };
     if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
     if (opts.lora) ctxOptions.lora = { adapters: [{ filePath: opts.lora.file, scale: opts.lora.scale }] };
     for (let i = 0; i < parallel; i++) contexts.push(await model.createContext(ctxOptions));
@@ -123,6 +146,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       bos: bos === null ? null : Number(bos),
       addBos: opts.addBos ?? model.tokens.shouldPrependBosToken,
       chatTemplate: template?.type === "string" ? template.value : undefined,
+      mergesTokens: ((m) => m?.type === "array" && m.value.length > 0)(kv.get("tokenizer.ggml.merges")),
       tokenText: tokenTexts(model, tokens?.type === "array" ? tokens.value.length : 0),
       withSequence: (fn) => pool.use(fn),
     };
@@ -139,7 +163,9 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     let closed = false;
     const loaded = model;
     const live = <T>(fn: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error(`${path}: the model was closed`)) : fn());
+    const device = await describeLlamaDevice(llama, threads, parallel);
     return {
+      device,
       // options that change results are part of the identity (the file hash alone is not enough)
       id: rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`,
       vocab,
@@ -155,14 +181,14 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
         if (closed) return;
         closed = true;
         for (const c of contexts) await c.dispose();
-        await loaded.dispose();
-        await releaseLlama();
+        await releaseGgufModel(loaded);
+        await releaseLlama(gpu);
       },
     };
   } catch (e) {
     for (const c of contexts) await c.dispose();
-    await model?.dispose();
-    await releaseLlama();
+    if (model) await releaseGgufModel(model);
+    await releaseLlama(gpu);
     throw e;
   }
 }

@@ -17,6 +17,8 @@ export interface Runtime {
   /** Prepend `bos` to every text prompt (the GGUF's add_bos_token, unless overridden). */
   readonly addBos: boolean;
   readonly chatTemplate: string | undefined;
+  /** The tokenizer merges characters (a non-empty tokenizer.ggml.merges): generation is then token-healed (../healing.ts). */
+  readonly mergesTokens?: boolean;
   /** One token's text (cached: every scored token needs it, and each is a call into llama.cpp). */
   tokenText(id: number): string;
   /** Run `fn` on a free sequence with its history cleared; waits when all are busy. */

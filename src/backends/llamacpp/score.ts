@@ -3,46 +3,34 @@
  * distribution, from `controlledEvaluate` with `generateNext.probabilities` (the
  * full-vocabulary softmax at the positions asked for).
  *
- * Boundary (after lm-evaluation-harness `loglikelihood`, as the builtin backend): the
- * prompt's trailing whitespace moves onto the continuation, prompt + continuation are
- * tokenised together and split where the prompt's own tokens end. When the prompt's
- * tokens are not a prefix of the whole (a merge across the boundary), the split falls
- * by text offsets: the first token whose text reaches past the prompt starts the
- * continuation, so a token straddling the boundary is scored as continuation.
+ * Boundary: the one rule of ../boundary.ts, as builtin and openai apply it — the prompt's
+ * trailing whitespace moves onto the continuation, the continuation's tokens are
+ * tokens(prompt + continuation) minus the prompt's own tokens (each with the BOS the GGUF
+ * asks for), a merge across the boundary (the prompt's tokens not a prefix of the
+ * whole's) is a `token_boundary` BoundaryError, and an empty prompt conditions on BOS.
  */
 import type { Token } from "node-llama-cpp";
 import type { ContinuationScore, PositionScore, ScoreRequest, TokenIds, TokenLogprobs } from "../language-model.js";
-import { moveTrailingWhitespace } from "../boundary.js";
+import { BoundaryError, splitForScore } from "../boundary.js";
 import { ranked, tokenScore } from "./probs.js";
 import { detokenize, maxEvaluable, tokenize, type Runtime } from "./runtime.js";
 
-/** Token ids of prompt + continuation and the index of the first continuation token. */
+/** A text's ids as the model is fed them: BOS first where the GGUF adds it (no second one when the text starts with it). */
+function fedIds(rt: Runtime, text: string): number[] {
+  const ids = tokenize(rt, text);
+  return rt.bos !== null && rt.addBos && ids[0] !== rt.bos ? [rt.bos, ...ids] : ids;
+}
+
+/** Token ids of prompt + continuation and the index of the first continuation token (throws a BoundaryError). */
 export function splitAtBoundary(rt: Runtime, prompt: string, continuation: string): { ids: number[]; start: number } {
-  ({ prompt, continuation } = moveTrailingWhitespace({ prompt, continuation }));
-  const p = tokenize(rt, prompt);
-  let ids = tokenize(rt, prompt + continuation);
-  let start: number;
-  if (p.length < ids.length && p.every((t, i) => ids[i] === t)) start = p.length;
-  else {
-    start = 0;
-    while (start < ids.length && detokenize(rt, ids.slice(0, start + 1)).length <= prompt.length) start++;
-  }
-  if (start >= ids.length) {
-    throw new Error(`${rt.file}: the continuation ${JSON.stringify(continuation)} adds no token after the prompt when tokenised together (the prompt's last token absorbs it). Move the boundary, e.g. end the prompt before a space.`);
-  }
-  if (rt.bos !== null && (rt.addBos || start === 0) && ids[0] !== rt.bos) {
-    ids = [rt.bos, ...ids];
-    start++;
-  }
-  return { ids, start };
+  const s = splitForScore(`gguf:${rt.file}`, { encode: (t) => fedIds(rt, t), bos: rt.bos ?? undefined, pieceText: (id) => detokenize(rt, [id]) }, { prompt, continuation });
+  if (!s.ok) throw new BoundaryError(s.problem);
+  return { ids: s.ids, start: s.start };
 }
 
 /** The request's ids and first continuation index, checked to be scorable in the context. */
 function scorable(rt: Runtime, req: ScoreRequest): { ids: number[]; start: number } {
   const { ids, start } = splitAtBoundary(rt, req.prompt, req.continuation);
-  if (start === 0) {
-    throw new Error(`${rt.file}: score: the prompt is empty and the model has no BOS token, so the first continuation token has no context. Give a non-empty prompt.`);
-  }
   if (ids.length > maxEvaluable(rt)) {
     throw new Error(`${rt.file}: score: prompt + continuation is ${ids.length} tokens but the context holds ${maxEvaluable(rt)} (context size ${rt.contextSize} minus one). Shorten the prompt or open the model with a larger contextSize.`);
   }
@@ -50,7 +38,6 @@ function scorable(rt: Runtime, req: ScoreRequest): { ids: number[]; start: numbe
 }
 
 export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<ContinuationScore> {
-  if (req.continuation === "") throw new Error(`${rt.file}: score: the continuation is empty; there is nothing to score.`);
   let ids: number[] = [];
   let start = 0;
   const out = await rt.withSequence((seq) => {

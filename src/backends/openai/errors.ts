@@ -4,9 +4,14 @@
  * server URL) and what to do next. The LanguageModel methods reject with a
  * `BackendError` that carries the data as `detail`.
  *
+ * The prompt/continuation boundary problems are the ones every backend reports
+ * (../boundary.ts), rendered by the same words with `openai:URL#MODEL` as the model.
+ *
  * NOTE: no error ever holds the API key. Server messages are passed through `redact`
  * before they are stored (OpenAI's own 401 body quotes part of the key).
  */
+
+import { formatBoundaryProblem, type TokenBoundary } from "../boundary.js";
 
 export type OpenAIError =
   /** The `openai:` model spec (or the options object) is malformed. */
@@ -33,8 +38,14 @@ export type OpenAIError =
   | { code: "no_prompt_logprobs"; endpoint: string; model: string; tried: string[] }
   /** The server's prompt tokens do not spell prompt + continuation. */
   | { code: "wrong_tokens"; endpoint: string; expected: string; got: string }
-  /** One server token spans the prompt/continuation boundary. */
-  | { code: "token_boundary"; endpoint: string; token: string; promptEnd: string; continuationStart: string }
+  /** A merge crosses the prompt/continuation boundary: the prompt's tokens are not a prefix of the whole's, or one server token spans it (../boundary.ts). */
+  | { code: "token_boundary"; endpoint: string; model: string; boundary: TokenBoundary }
+  /** The continuation is empty (after the prompt's trailing whitespace moved onto it, ../boundary.ts). */
+  | { code: "empty_continuation"; endpoint: string; model: string }
+  /** The continuation adds no token after the prompt's when tokenised together. */
+  | { code: "no_continuation_tokens"; endpoint: string; model: string; continuation: string }
+  /** The server's /tokenize and its completion's prompt tokens disagree, so the boundary cannot be placed by ids. */
+  | { code: "tokenize_mismatch"; endpoint: string; model: string; message: string }
   /** Scoring needs a non-empty prompt: a server gives the first token no log-probability. */
   | { code: "empty_prompt"; endpoint: string }
   /** The model was closed before or while the request ran. */
@@ -77,7 +88,13 @@ export function formatOpenAIError(e: OpenAIError): string {
     case "wrong_tokens":
       return `${e.endpoint}: the server's prompt tokens do not spell the text that was sent (expected ${JSON.stringify(clip(e.expected, 80))}, tokens spell ${JSON.stringify(clip(e.got, 80))}), so its log-probabilities belong to other tokens. The server's echo/prompt_logprobs output is unreliable; ${SERVERS_WITH_PROMPT_LOGPROBS}.`;
     case "token_boundary":
-      return `${e.endpoint}: the server's token ${JSON.stringify(e.token)} spans the prompt/continuation boundary (prompt ends ${JSON.stringify(e.promptEnd)}, continuation starts ${JSON.stringify(e.continuationStart)}), so the continuation's log-probability is undefined under this tokenizer. Move the boundary whitespace (e.g. put the space at the start of the continuation, not the end of the prompt).`;
+      return formatBoundaryProblem({ code: "token_boundary", model: `openai:${e.endpoint}#${e.model}`, ...e.boundary });
+    case "empty_continuation":
+      return formatBoundaryProblem({ code: "empty_continuation", model: `openai:${e.endpoint}#${e.model}` });
+    case "no_continuation_tokens":
+      return formatBoundaryProblem({ code: "no_continuation_tokens", model: `openai:${e.endpoint}#${e.model}`, continuation: e.continuation });
+    case "tokenize_mismatch":
+      return `${e.endpoint}: the server's /tokenize disagrees with the prompt tokens of its completion for model "${e.model}" (${e.message}), so the prompt/continuation boundary cannot be placed by token ids. Check that /tokenize (at the server's root) serves the same model and tokenizer as /v1/completions.`;
     case "empty_prompt":
       return `${e.endpoint}: cannot score a continuation after an empty prompt (the server gives the first token no log-probability). Start the prompt with the model's BOS text or a newline.`;
     case "closed":

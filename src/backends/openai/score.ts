@@ -10,11 +10,22 @@
  *           list aligned with the prompt tokens, first entry null, then per position a
  *           map token id → {logprob, rank, decoded_token}.
  *
- * 1. Parse the tokens of the text sent and check that they spell it exactly (otherwise
+ * 1. Read the tokens of the text sent and check that they spell it exactly (otherwise
  *    the log-probabilities belong to other tokens: `wrong_tokens`). A response without
  *    prompt log-probabilities is `missing`, so the caller can try the other way or fail
  *    with `no_prompt_logprobs` — never a silent chance-level score.
- * 2. Split at the prompt/continuation boundary: a token spanning it is `token_boundary`.
+ * 2. Split at the prompt/continuation boundary by the one rule of ../boundary.ts:
+ *    - by ids (`splitByIds`), where the server has a /tokenize (vLLM, `ftledger serve`):
+ *      the continuation is the whole's tokens after the prompt's own, and the prompt's
+ *      ids not being a prefix of the whole's is `token_boundary`. The echoed positions
+ *      must be the whole's ids one for one (`tokenize_mismatch` otherwise).
+ *    - by text offsets (`splitByOffsets`), elsewhere: the continuation is the echoed
+ *      tokens that start at or after the prompt's end; a token spanning it is `token_boundary`.
+ *    The two agree whenever the ids rule accepts (the prompt's own tokens then spell the
+ *    prompt exactly, so the whole's tokens break at its end). They differ in one case: the
+ *    whole's tokens break at the prompt's end but segment the prompt differently from the
+ *    prompt alone ("abc" alone as "ab" "c", inside "abcd" as "a" "bc" "d"): offsets score
+ *    the continuation after the whole's segmentation, ids refuse it as `token_boundary`.
  * 3. Sum the continuation tokens' log-probabilities; a token is greedy when it is the
  *    argmax of its position's top log-probabilities.
  *
@@ -22,12 +33,19 @@
  * than read from `text_offset`, whose unit is the server's (Python: code points); the
  * two agree whenever the tokens spell the text, which step 1 demands anyway.
  */
+import { splitIds, tokenBoundary } from "../boundary.js";
 import type { ContinuationScore, ScoredToken } from "../language-model.js";
 import type { OpenAIError } from "./errors.js";
 
 export type ScoreMethod = "echo" | "vllm";
 
 export type Parsed = { ok: true; value: ContinuationScore } | { ok: false; error: OpenAIError } | { ok: false; missing: true };
+
+/**
+ * The server's tokens of prompt + continuation (step 1): those that spell the text, and
+ * `lead`, the positions before them that spell none of it (a BOS).
+ */
+export type Read = { ok: true; tokens: PromptToken[]; lead: number } | { ok: false; error: OpenAIError } | { ok: false; missing: true };
 
 export function echoBody(model: string, text: string, maxTokens: 0 | 1): Record<string, unknown> {
   return { model, prompt: text, max_tokens: maxTokens, echo: true, logprobs: 1, temperature: 0 };
@@ -39,15 +57,17 @@ export function vllmBody(model: string, text: string): Record<string, unknown> {
 }
 
 /** One prompt token as a server reported it; `logprob` null for the first token. */
-interface PromptToken {
+export interface PromptToken {
   token: string;
   id?: number;
   logprob: number | null;
   isGreedy: boolean;
 }
 
-interface ScoreInput {
+export interface ScoreInput {
   endpoint: string;
+  /** The served model's name (errors name it). */
+  model: string;
   prompt: string;
   continuation: string;
 }
@@ -61,8 +81,8 @@ function firstChoice(json: unknown, endpoint: string): { ok: true; choice: Recor
   return { ok: true, choice: choices[0] };
 }
 
-/** Parse an echo response (legacy OpenAI completions logprobs). */
-export function parseEcho(json: unknown, input: ScoreInput): Parsed {
+/** Read an echo response (legacy OpenAI completions logprobs). */
+export function readEcho(json: unknown, input: ScoreInput): Read {
   const { endpoint } = input;
   const text = input.prompt + input.continuation;
   const c = firstChoice(json, endpoint);
@@ -92,11 +112,11 @@ export function parseEcho(json: unknown, input: ScoreInput): Parsed {
   if (out.length === 0 || out.slice(1).every((t) => t.logprob === null)) return MISSING;
   if (spelled !== text) return { ok: false, error: { code: "wrong_tokens", endpoint, expected: text, got: spelled } };
   if (tops.length === 0) return { ok: false, error: { code: "bad_response", endpoint, message: "no logprobs.top_logprobs, so greedy tokens cannot be told" } };
-  return split(out, input);
+  return { ok: true, tokens: out, lead: first };
 }
 
-/** Parse vLLM's prompt_logprobs extension. */
-export function parseVllm(json: unknown, input: ScoreInput): Parsed {
+/** Read vLLM's prompt_logprobs extension. */
+export function readVllm(json: unknown, input: ScoreInput): Read {
   const { endpoint } = input;
   const text = input.prompt + input.continuation;
   const c = firstChoice(json, endpoint);
@@ -123,7 +143,7 @@ export function parseVllm(json: unknown, input: ScoreInput): Parsed {
   // cursor 0: position 0 was a special token (a BOS) that spells none of the text
   if (cursor > 0) out.push({ token: text.slice(0, cursor), logprob: null, isGreedy: false });
   out.reverse();
-  return split(out, input);
+  return { ok: true, tokens: out, lead: cursor === 0 ? 1 : 0 };
 }
 
 /**
@@ -156,23 +176,67 @@ function isArgmax(token: string, top: unknown): boolean {
   return typeof mine === "number" && mine >= best;
 }
 
-/** 2–3. Split at the boundary and sum the continuation. */
-function split(tokens: PromptToken[], input: ScoreInput): Parsed {
-  const { endpoint, prompt, continuation } = input;
+/** 3. Sum the continuation's tokens (first: `from`); a first token with no log-probability is `empty_prompt`. */
+function sum(tokens: readonly PromptToken[], from: number, endpoint: string, ids?: readonly number[]): Exclude<Parsed, { missing: true }> {
   const scored: ScoredToken[] = [];
+  for (let i = from; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.logprob === null) return { ok: false, error: { code: "empty_prompt", endpoint } };
+    const id = ids?.[i - from] ?? t.id;
+    scored.push({ token: t.token, ...(id !== undefined ? { id } : {}), logprob: t.logprob, isGreedy: t.isGreedy });
+  }
+  const logprob = scored.reduce((a, t) => a + t.logprob, 0);
+  return { ok: true, value: { logprob, isGreedy: scored.every((t) => t.isGreedy), tokens: scored } };
+}
+
+/** 2. By text offsets (a server without /tokenize): the tokens from the prompt's end on; one spanning it is `token_boundary`. */
+export function splitByOffsets(read: Extract<Read, { ok: true }>, input: ScoreInput): Parsed {
+  const { endpoint, model, prompt, continuation } = input;
   let start = 0;
-  let logprob = 0;
-  for (const t of tokens) {
+  for (const [i, t] of read.tokens.entries()) {
     const end = start + t.token.length;
     if (start < prompt.length && end > prompt.length) {
-      return { ok: false, error: { code: "token_boundary", endpoint, token: t.token, promptEnd: prompt.slice(-20), continuationStart: continuation.slice(0, 20) } };
+      const around = read.tokens.slice(Math.max(0, i - 1), i + 2).map((x) => x.token);
+      return { ok: false, error: { code: "token_boundary", endpoint, model, boundary: tokenBoundary(prompt, continuation, null, around, t.token) } };
     }
-    if (start >= prompt.length) {
-      if (t.logprob === null) return { ok: false, error: { code: "empty_prompt", endpoint } };
-      logprob += t.logprob;
-      scored.push({ token: t.token, ...(t.id !== undefined ? { id: t.id } : {}), logprob: t.logprob, isGreedy: t.isGreedy });
-    }
+    if (start >= prompt.length) return sum(read.tokens, i, endpoint);
     start = end;
   }
-  return { ok: true, value: { logprob, isGreedy: scored.every((t) => t.isGreedy), tokens: scored } };
+  return { ok: false, error: { code: "no_continuation_tokens", endpoint, model, continuation } };
+}
+
+/**
+ * 2. By ids: `context` and `whole` are the server's /tokenize ids of the prompt and of
+ * prompt + continuation (special tokens added, as /v1/completions feeds them). Returns
+ * `at` (where the prompt's ids first differ from the whole's) when they are not a prefix,
+ * so that the caller can fetch those tokens' texts for the error (`idBoundaryError`).
+ */
+export function splitByIds(
+  read: Extract<Read, { ok: true }>, context: readonly number[], whole: readonly number[], input: ScoreInput,
+): Exclude<Parsed, { missing: true }> | { ok: false; at: number } {
+  const { endpoint, model, continuation } = input;
+  const mismatch = (why: string): Exclude<Parsed, { missing: true }> => ({ ok: false, error: { code: "tokenize_mismatch", endpoint, model, message: why } });
+  if (read.lead + read.tokens.length !== whole.length) {
+    return mismatch(`its /tokenize gives ${whole.length} tokens for the text sent, its completion reports ${read.lead + read.tokens.length} positions`);
+  }
+  const differs = read.tokens.findIndex((t, i) => t.id !== undefined && t.id !== whole[read.lead + i]);
+  if (differs >= 0) return mismatch(`at position ${read.lead + differs} its /tokenize gives token id ${whole[read.lead + differs]}, its completion ${read.tokens[differs].id}`);
+  // NOTE: no BOS to fall back on here: a server that adds one puts it in the prompt's ids itself
+  const s = splitIds(context, whole, undefined);
+  if (!s.ok && s.code === "token_boundary") return { ok: false, at: s.at };
+  if (!s.ok) return s.code === "no_bos" ? { ok: false, error: { code: "empty_prompt", endpoint } } : { ok: false, error: { code: "no_continuation_tokens", endpoint, model, continuation } };
+  const from = s.start - read.lead;
+  if (from < 0) return mismatch(`the prompt's ${s.start} tokens end inside the ${read.lead} leading special token(s) of the completion`);
+  const spelled = read.tokens.slice(from).map((t) => t.token).join("");
+  if (spelled !== continuation) return mismatch(`the tokens after the prompt's ${s.start} spell ${JSON.stringify(spelled.slice(0, 40))}, not the continuation ${JSON.stringify(continuation.slice(0, 40))}`);
+  return sum(read.tokens, from, endpoint, whole.slice(s.start));
+}
+
+/** The token_boundary error of `splitByIds`, given the texts of the prompt's ids from `at` on (`contextPieces`). */
+export function idBoundaryError(read: Extract<Read, { ok: true }>, at: number, contextPieces: readonly string[], input: ScoreInput): OpenAIError {
+  const { endpoint, model, prompt, continuation } = input;
+  // position p of the whole is read.tokens[p - lead]; the leading special tokens spell no text
+  const wholeTexts: string[] = [];
+  for (let p = at; p < read.lead + read.tokens.length && wholeTexts.length < contextPieces.length + 2; p++) wholeTexts.push(p < read.lead ? "" : read.tokens[p - read.lead].token);
+  return { code: "token_boundary", endpoint, model, boundary: tokenBoundary(prompt, continuation, contextPieces, wholeTexts) };
 }

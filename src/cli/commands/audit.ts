@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import {
   armMeasures, audit, DEFAULT_SUITES, openRunStore, parseGateRule, PRESET_NAMES, PRESETS, regressionLines, suiteItems, SUITES,
-  writeRegressions, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName, formatPreflight, PreflightRefusal, readItemsFile, parseFieldMap, type FieldMap,
+  writeRegressions, deviceLine, type ArmMeasures, type AuditModel, type AuditResult, type GateRule, type RunStore, type SuiteName, formatPreflight, PreflightRefusal, readItemsFile, parseFieldMap, type FieldMap,
 } from "../../audit/index.js";
 import { DEFAULT_WORLD, type WorldSettings } from "../../world/index.js";
 import { formatTextError, loneSurrogateField, parseYamlText, readTextFile, TEXT_LIMITS, writeTextAtomic, type TextRole } from "../../formats/index.js";
@@ -20,6 +20,7 @@ import { presetTable } from "../preset-table.js";
 import { progressBar, type Progress } from "../progress.js";
 import { readWorldFile } from "../world-file.js";
 import { openaiConnection, openaiSettingsShape } from "../openai-options.js";
+import { gpuSettingsShape } from "../gpu-option.js";
 
 /** Settings from flags, a config file, or both (flags win). */
 export const auditConfigSchema = z.strictObject({
@@ -69,6 +70,8 @@ export const auditConfigSchema = z.strictObject({
   markdown: z.string().min(1).optional(),
   /** How to talk to openai: servers: api-key-env, timeout (seconds), retries, concurrency (openai-options.ts). */
   ...openaiSettingsShape,
+  /** gguf: models' device (gpu-option.ts): off (the CPU), auto, cuda, vulkan. */
+  ...gpuSettingsShape,
 }).superRefine((c, ctx) => {
   if (c.tuned.length === 0 && c.preset === undefined && c["tuned-seeds"] === undefined) ctx.addIssue({ code: "custom", path: ["tuned"], message: "needs at least one tuned model" });
   if (c.tuned.length > 0 && c["tuned-seeds"] !== undefined) ctx.addIssue({ code: "custom", path: ["tuned-seeds"], message: "give either tuned (models compared one by one) or tuned-seeds (fine-tunes of one recipe, pooled), not both" });
@@ -264,12 +267,19 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
   const opened: CachedLanguageModel[] = [];
   // compositions over servers' top-k lists: said beside the ledger, with how approximate they were
   const approximate: { spec: string; model: EftTopKModel }[] = [];
+  const devices = new Map<LanguageModel, string>();
   try {
     const open = async (spec: string): Promise<CachedLanguageModel | string> => {
+      // a real model takes seconds to load (a 100M GGUF: ~13 s, its load check included): say so before, and how long after
+      const t0 = performance.now();
+      say(`loading ${spec} …`);
       try {
-        const raw = await openModel(spec, { openai: openaiConnection(c) });
+        const raw = await openModel(spec, { openai: openaiConnection(c), ...(c.gpu !== undefined ? { gpu: c.gpu } : {}) });
+        say(`loaded ${spec} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
         if (raw instanceof EftTopKModel) approximate.push({ spec, model: raw });
         const m = withCache(raw, cache);
+        const device = (raw as { device?: string }).device;
+        if (device !== undefined) devices.set(m, device); // the cache wrapper does not carry it
         opened.push(m);
         return m;
       } catch (e) {
@@ -280,7 +290,8 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
     if (typeof baseModel === "string") return fail(baseModel);
     const baseFormat = promptFormatOf(c["base-format"], baseModel, "--base-format");
     if (typeof baseFormat === "string") return fail(baseFormat);
-    const base: AuditModel = { spec: c.base, model: baseModel, format: baseFormat };
+    const deviceOf = (m: LanguageModel) => (devices.has(m) ? { device: devices.get(m) as string } : {});
+    const base: AuditModel = { spec: c.base, model: baseModel, format: baseFormat, ...deviceOf(baseModel) };
     const tuned: AuditModel[] = [];
     const tunedFormats = c["tuned-format"];
     const seeds = c["tuned-seeds"] !== undefined;
@@ -289,11 +300,12 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       if (typeof m === "string") return fail(m);
       const f = promptFormatOf(Array.isArray(tunedFormats) ? tunedFormats[tunedFormats.length === 1 ? 0 : i] : tunedFormats, m, "--tuned-format");
       if (typeof f === "string") return fail(f);
-      tuned.push({ spec, model: m, format: f });
+      tuned.push({ spec, model: m, format: f, ...deviceOf(m) });
     }
     if (tuned.length > 0) say(`auditing ${c.base} (${c["base-format"]}) against ${tuned.map((t) => `${t.spec} (${t.format.kind})`).join(", ")}`);
     else say(`measuring ${c.base} (${c["base-format"]})`);
     say(`${items.items.length} items from ${items.sources.join(", ")}; ${probes.value.length} probes; store ${resolve(c.store)}`);
+    say(deviceLine(base, tuned));
 
     let bar: Progress | undefined;
     let barKey = "";

@@ -9,6 +9,8 @@ import { checkBackends, checkLines, suiteItems, SUITES, type CheckedModel, type 
 import { openAnyModel as openModel } from "../../compose/index.js";
 import { DEFAULT_WORLD } from "../../world/index.js";
 import { addOpenAIOptions, checkedSettings, openaiConnection, type OpenAIFlagValues } from "../openai-options.js";
+import { addGpuOption } from "../gpu-option.js";
+import type { GgufGpu } from "../../backends/index.js";
 import { int, num } from "../options.js";
 import { progressBar } from "../progress.js";
 import { readWorldFile } from "../world-file.js";
@@ -22,6 +24,8 @@ interface CheckFlags extends OpenAIFlagValues {
   world?: string;
   json: boolean;
   quiet: boolean;
+  /** gguf: specs' device (../gpu-option.ts). */
+  gpu?: GgufGpu;
 }
 
 function fail(message: string): number {
@@ -44,7 +48,7 @@ export async function checkCommand(specs: string[], o: CheckFlags): Promise<numb
   try {
     for (const spec of specs) {
       try {
-        opened.push({ spec, model: await openModel(spec, { openai: openaiConnection(settings.value) }) });
+        opened.push({ spec, model: await openModel(spec, { openai: openaiConnection(settings.value), ...(o.gpu !== undefined ? { gpu: o.gpu } : {}) }) });
       } catch (e) {
         return fail(`${spec}: ${(e as Error).message}`);
       }
@@ -78,12 +82,12 @@ export async function checkCommand(specs: string[], o: CheckFlags): Promise<numb
 }
 
 export function addCheckCommand(program: Command): void {
-  addOpenAIOptions(
+  addGpuOption(addOpenAIOptions(
     program
       .command("check")
       .description("one model through several backends (an HF folder, its GGUF export, a server): max |Δ log p| per token and greedy agreement against the first spec, with a verdict")
       .argument("<specs...>", "model specs, the first is the reference (builtin:…, gguf:…, openai:…)"),
-  )
+  ))
     .option("--suite <names...>", `item suites: ${SUITES.join(", ")}`, ["reference", "arithmetic"])
     .option("--n <items>", "items per suite", int("--n", 1), 20)
     .option("--bound <nats>", "largest |Δ log p| per token that counts as the same model (f32 files agree to ~1e-5, f16 to ~5e-3, 8-bit to ~0.1)", num("--bound", (x) => x > 0, "a number of nats > 0"), 1e-3)

@@ -1,10 +1,11 @@
 /** `ftledger lab train RECIPE` and `ftledger lab sample CKPT`. */
+import { dirname } from "node:path";
 import { loadKernels } from "../../tensor/index.js";
 import { Llama, generateTokens } from "../../model/index.js";
 import { formatFormatError, formatTextError, loadCheckpoint, readJsonText, TEXT_LIMITS, readRunManifest, resolveCheckpointDir } from "../../formats/index.js";
 import { recipes, resolveRecipeConfig, runLab, type Recipe, type StepMetrics } from "../../train/index.js";
-import { CharTokenizer } from "../../model/index.js";
-import { loadModelConfig, writeTextAtomic } from "../../formats/index.js";
+import { CharTokenizer, type Tokenizer } from "../../model/index.js";
+import { loadCheckpointMeta, writeTextAtomic } from "../../formats/index.js";
 import { progressBar, type Progress } from "../progress.js";
 import { selfImprove } from "../../train/index.js";
 import { labSelfImprove } from "./self-improve.js";
@@ -66,7 +67,7 @@ export async function labTrain(
   let r;
   try {
     r = await runLab({
-      recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume,
+      recipe, dir: o.out, kernels, seed: o.seed, steps: o.steps, checkpointEvery: o.every, resume: o.resume, configDir: o.config ? dirname(o.config) : undefined,
       onPrepareProgress,
       onStep: (s) => {
         if (!bar) {
@@ -160,16 +161,18 @@ export async function labData(recipeName: string, o: { out: string; seed: number
     err(noRows(recipe.name));
     return 2;
   }
-  const tok = new CharTokenizer();
+  let tok: Tokenizer = new CharTokenizer();
   let config = recipe.base ? null : recipe.model(tok);
   if (recipe.base) {
-    // a fine-tune's rows depend on the base's context length (rows that do not fit are dropped, as in training)
+    // a fine-tune's rows depend on the base's context length (rows that do not fit are dropped, as in training) and tokenizer
     const dir = await resolveCheckpointDir(recipe.base.path);
-    const mc = await loadModelConfig(dir);
-    if (!mc.ok) {
-      err(`base ${recipe.base.path}: ${formatFormatError(mc.error)}`);
+    const meta = await loadCheckpointMeta(dir);
+    if (!meta.ok) {
+      err(`base ${recipe.base.path}: ${formatFormatError(meta.error)}`);
       return 2;
     }
+    tok = meta.value.tokenizer;
+    const mc = { value: meta.value.config };
     const why = recipe.base.check?.(mc.value);
     if (why) {
       err(`base ${dir}: ${why}`);

@@ -1,9 +1,16 @@
-/** `ftledger serve SPEC`: any model as an OpenAI-compatible API on this machine. */
+/**
+ * `ftledger serve SPEC`: any model as an OpenAI-compatible API on this machine; with
+ * `--lora-modules NAME=PATH …` (vLLM's flag) LoRA adapters over it too, each by name, over
+ * the one base loaded.
+ */
 import { Option, type Command } from "commander";
+import { loraModuleSpecs, type LanguageModel } from "../../backends/index.js";
 import { isEftSpec, openAnyModel as openModel } from "../../compose/index.js";
 import { DEFAULT_LIMITS, startServer, type ServeLimits } from "../../serve/index.js";
 import { int } from "../options.js";
 import { addOpenAIOptions, checkedSettings, forUpstream, openaiConnection, upstreamFlags } from "../openai-options.js";
+import { addGpuOption } from "../gpu-option.js";
+import type { GgufGpu } from "../../backends/index.js";
 
 export interface ServeCommandOptions extends ServeLimits {
   /** `--upstream-…`: how an `openai:` model behind this server is reached (audit's four openai flags). */
@@ -16,6 +23,10 @@ export interface ServeCommandOptions extends ServeLimits {
   name?: string;
   allowHost: string[];
   apiKeyEnv?: string;
+  /** `NAME=PATH` entries: LoRA adapters over the served base, each served under NAME. */
+  loraModules?: string[];
+  /** A gguf: model's device, its adapters' too (../gpu-option.ts). */
+  gpu?: GgufGpu;
 }
 
 const hosts = (v: string, prev: string[]) => [...prev, ...v.split(",").map((h) => h.trim()).filter(Boolean)];
@@ -37,9 +48,10 @@ export function addServeOptions(cmd: Command): Command {
     .option("--max-concurrent <n>", "requests computing at once; they take turns between decoding steps and each holds its KV caches in memory", int("--max-concurrent", 1), d.maxConcurrent)
     .option("--max-queue <n>", "requests waiting for a slot; one more is answered 429 with Retry-After", int("--max-queue", 0), d.maxQueue)
     .addOption(allowHostOption("server"))
-    .option("--api-key-env <NAME>", "require `Authorization: Bearer <key>`, the key read from this environment variable (never printed)");
+    .option("--api-key-env <NAME>", "require `Authorization: Bearer <key>`, the key read from this environment variable (never printed)")
+    .option("--lora-modules <NAME=PATH...>", "LoRA adapters over the served builtin: or gguf: base, each served under NAME (vLLM's flag): a PEFT folder (builtin) or GGUF adapter (gguf), PATH@scale to scale it; the base is loaded once, a request's model picks the adapter; e.g. serve builtin:zoo/base-m --lora-modules math=runs/m/adapter");
   // an openai: model served here is reached with audit's four settings, named --upstream-…
-  return addOpenAIOptions(cmd, "upstream-");
+  return addGpuOption(addOpenAIOptions(cmd, "upstream-"));
 }
 
 export async function serveCommand(spec: string, o: ServeCommandOptions): Promise<number> {
@@ -60,24 +72,51 @@ export async function serveCommand(spec: string, o: ServeCommandOptions): Promis
     process.stderr.write(`ftledger: ${upstream.error}\n`);
     return 2;
   }
+  const gpu = o.gpu !== undefined ? { gpu: o.gpu } : {};
+  const modules = loraModuleSpecs(spec, o.loraModules ?? []);
+  if (!modules.ok) {
+    process.stderr.write(`ftledger: ${modules.error}\n`);
+    return 2;
+  }
   let model;
   try {
-    model = await openModel(spec, { openai: openaiConnection(upstream.value) });
+    model = await openModel(spec, { openai: openaiConnection(upstream.value), ...gpu });
   } catch (e) {
     process.stderr.write(`ftledger: ${forUpstream((e as Error).message)}\n`);
     return 2;
   }
   const name = o.name ?? (isEftSpec(spec) ? "eft" : undefined) ?? spec.replace(/^[a-z]+:/, "").replace(/\/+$/, "").split("/").pop() ?? model.id;
+  // each adapter over the base already loaded (src/backends: one base in memory for all)
+  const adapters: { name: string; model: LanguageModel }[] = [];
+  const closeAll = async () => {
+    for (const a of adapters) await a.model.close();
+    await model.close();
+  };
+  for (const m of modules.value) {
+    if (m.name === name) {
+      process.stderr.write(`ftledger: --lora-modules ${m.name}=${m.path}: "${m.name}" is the base's name; give the adapter another name (or the base one with --name)\n`);
+      await closeAll();
+      return 2;
+    }
+    try {
+      adapters.push({ name: m.name, model: await openModel(m.spec, gpu) });
+    } catch (e) {
+      process.stderr.write(`ftledger: --lora-modules ${m.name}=${m.path}: ${(e as Error).message}\n`);
+      await closeAll();
+      return 2;
+    }
+  }
   const limits: ServeLimits = { maxBodyBytes: o.maxBodyBytes, maxPrompts: o.maxPrompts, maxPromptBytes: o.maxPromptBytes, maxConcurrent: o.maxConcurrent, maxQueue: o.maxQueue };
   let server;
   try {
-    server = await startServer(model, { port: o.port, host: o.host, modelName: name, limits, allowHosts: o.allowHost, apiKey });
+    server = await startServer(model, { port: o.port, host: o.host, modelName: name, adapters, limits, allowHosts: o.allowHost, apiKey });
   } catch (e) {
     process.stderr.write(`ftledger: cannot listen on ${o.host}:${o.port} (${(e as Error).message}); choose another --port.\n`);
-    await model.close();
+    await closeAll();
     return 2;
   }
   process.stdout.write(`serving ${model.id} as "${name}" at ${server.url}${apiKey ? ` (API key required: the value of $${o.apiKeyEnv})` : ""}\n`);
+  for (const [i, a] of adapters.entries()) process.stdout.write(`  and LoRA adapter ${modules.value[i].path} (${a.model.id}) as "${a.name}": audit it as openai:${server.url}#${a.name}\n`);
   const auth = apiKey ? ` -H "authorization: Bearer $${o.apiKeyEnv}"` : "";
   process.stdout.write(`try: curl -s ${server.url}/completions -H 'content-type: application/json'${auth} -d '{"model":"${name}","prompt":"the cat","max_tokens":8,"echo":true,"logprobs":1}'\n`);
   await new Promise<void>((resolve) => {
@@ -86,6 +125,6 @@ export async function serveCommand(spec: string, o: ServeCommandOptions): Promis
     process.once("SIGTERM", stop);
   });
   await server.close();
-  await model.close();
+  await closeAll();
   return 0;
 }

@@ -11,13 +11,13 @@
  * 4. dtype: f32, or f16 for matrices with 1-D norm gains kept f32 (as the converter does).
  */
 import { basename } from "node:path";
-import { headDim, parameterTable, numel, type CharTokenizer, type ModelConfig } from "../../model/index.js";
+import { headDim, parameterTable, numel, type Tokenizer, type ModelConfig } from "../../model/index.js";
 import { loadCheckpoint } from "../checkpoint.js";
 import { CHAT_TEMPLATE } from "../hf/tokenizer.js";
 import { ioError } from "../io.js";
 import { fail, ok, type Result } from "../result.js";
 import type { GgufValue } from "./types.js";
-import { ggufVocab } from "./vocab.js";
+import { ggufMerges, ggufVocab } from "./vocab.js";
 import { quantizable } from "./quant.js";
 import { writeGguf, type GgufTensorToWrite, type GgufTensorType } from "./writer.js";
 
@@ -91,7 +91,7 @@ function reorderRows(w: Float32Array, nHeads: number, cols: number, inverse: boo
 
 /** Metadata and tensors of the GGUF file for a model (no I/O). */
 export function llamaGgufContent(
-  model: { config: ModelConfig; params: Float32Array; tokenizer: CharTokenizer },
+  model: { config: ModelConfig; params: Float32Array; tokenizer: Tokenizer },
   opts: { dtype: GgufDType; name: string },
 ): { kv: [string, GgufValue][]; tensors: GgufTensorToWrite[] } {
   const { config: c, params, tokenizer: tok } = model;
@@ -99,6 +99,7 @@ export function llamaGgufContent(
   const f32 = (value: number): GgufValue => ({ type: "float32", value });
   const str = (value: string): GgufValue => ({ type: "string", value });
   const vocab = ggufVocab(tok, c.vocabSize);
+  const merges = ggufMerges(tok);
   const kv: [string, GgufValue][] = [
     ["general.architecture", str("llama")],
     ["general.name", str(opts.name)],
@@ -114,10 +115,10 @@ export function llamaGgufContent(
     ["llama.rope.dimension_count", u32(headDim(c))],
     ["llama.vocab_size", u32(c.vocabSize)],
     ["tokenizer.ggml.model", str("gpt2")],
-    ["tokenizer.ggml.pre", str("default")],
+    ["tokenizer.ggml.pre", str(merges.pre)],
     ["tokenizer.ggml.tokens", { type: "array", itemType: "string", value: vocab.tokens }],
     ["tokenizer.ggml.token_type", { type: "array", itemType: "int32", value: vocab.tokenTypes }],
-    ["tokenizer.ggml.merges", { type: "array", itemType: "string", value: [] }],
+    ["tokenizer.ggml.merges", { type: "array", itemType: "string", value: merges.merges }],
     ["tokenizer.ggml.bos_token_id", u32(tok.bos)],
     ["tokenizer.ggml.eos_token_id", u32(tok.eos)],
     ["tokenizer.ggml.eot_token_id", u32(tok.idOf("<|end|>"))],

@@ -6,7 +6,7 @@
  * SiLU gating, head_dim = hidden_size / num_attention_heads. Anything else is an error
  * naming the field, never a silently different model.
  */
-import { validateConfig, type CharTokenizer, type ModelConfig } from "../../model/index.js";
+import { validateConfig, type Tokenizer, type ModelConfig } from "../../model/index.js";
 import type { FormatError } from "../errors.js";
 import { fail, ok, type Result } from "../result.js";
 
@@ -25,7 +25,7 @@ export const HF_CONFIG_FIELDS = {
 } as const satisfies Record<keyof ModelConfig, string>;
 
 /** The config.json object for a model (float32 weights, our special-token ids). */
-export function toHfConfig(c: ModelConfig, tok: CharTokenizer): Record<string, unknown> {
+export function toHfConfig(c: ModelConfig, tok: Tokenizer): Record<string, unknown> {
   return {
     architectures: ["LlamaForCausalLM"],
     model_type: "llama",

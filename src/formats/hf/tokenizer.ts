@@ -1,5 +1,6 @@
 /**
- * The character tokenizer as Hugging Face files.
+ * The lab's tokenizers as Hugging Face files: the character tokenizer (below) and
+ * byte-level BPE (./tokenizer-bpe.ts, GPT-2's layout).
  *
  * tokenizer.json (huggingface/tokenizers serialisation): a `BPE` model whose vocab is
  * every token string → id and whose merges are empty, with no normalizer and no
@@ -12,8 +13,10 @@
  * NOTE: HF splits text into Unicode code points; CharTokenizer iterates UTF-16 code
  * units, so a character outside the BMP is one <unk> there and two here.
  */
-import { CharTokenizer, SPECIAL_TOKENS, type ModelConfig } from "../../model/index.js";
+import { CharTokenizer, SPECIAL_TOKENS, type BpeTokenizer, type ModelConfig, type Tokenizer } from "../../model/index.js";
 import { fail, ok, type Result } from "../result.js";
+import { tokenFlags, tokenizerJson } from "./added-tokens.js";
+import { isByteLevelJson, readBpeTokenizerJson, toBpeTokenizerJson } from "./tokenizer-bpe.js";
 
 /**
  * Chat template (Jinja, as transformers' `apply_chat_template` runs it):
@@ -27,39 +30,13 @@ export const CHAT_TEMPLATE =
   "{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}";
 
-/** An added-token entry; tokenizer_config.json's `added_tokens_decoder` has the same fields minus `id`. */
-function tokenFlags(content: string) {
-  return { content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
+
+export function toTokenizerJson(tok: Tokenizer): Record<string, unknown> {
+  if (tok.kind === "bpe") return toBpeTokenizerJson(tok as BpeTokenizer);
+  return tokenizerJson(tok, { preTokenizer: null, decoder: { type: "Fuse" }, unkToken: tok.tokens[tok.unk], merges: [] });
 }
 
-export function toTokenizerJson(tok: CharTokenizer): Record<string, unknown> {
-  const vocab: Record<string, number> = {};
-  tok.tokens.forEach((t, i) => (vocab[t] = i));
-  return {
-    version: "1.0",
-    truncation: null,
-    padding: null,
-    added_tokens: SPECIAL_TOKENS.map((s) => ({ id: tok.idOf(s), ...tokenFlags(s) })),
-    normalizer: null,
-    pre_tokenizer: null,
-    post_processor: null,
-    decoder: { type: "Fuse" },
-    model: {
-      type: "BPE",
-      dropout: null,
-      unk_token: tok.tokens[tok.unk],
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges: [],
-    },
-  };
-}
-
-export function toTokenizerConfig(tok: CharTokenizer, c: ModelConfig): Record<string, unknown> {
+export function toTokenizerConfig(tok: Tokenizer, c: ModelConfig): Record<string, unknown> {
   const decoder: Record<string, unknown> = {};
   for (const s of SPECIAL_TOKENS) decoder[String(tok.idOf(s))] = tokenFlags(s);
   return {
@@ -79,19 +56,21 @@ export function toTokenizerConfig(tok: CharTokenizer, c: ModelConfig): Record<st
 }
 
 /** generation_config.json: generation stops at <eos> or at the end of a chat turn. */
-export function toGenerationConfig(tok: CharTokenizer): Record<string, unknown> {
+export function toGenerationConfig(tok: Tokenizer): Record<string, unknown> {
   return { bos_token_id: tok.bos, eos_token_id: [tok.eos, tok.idOf("<|end|>")], pad_token_id: tok.pad };
 }
 
 /**
- * Read tokenizer.json back. The engine has one tokenizer, so this checks that the file
- * describes exactly it (same vocab ids, no merges) and returns a CharTokenizer.
+ * Read tokenizer.json back: a byte-level BPE (ByteLevel pre-tokenizer) in the lab's layout
+ * as a BpeTokenizer, else the character tokenizer, checked to be exactly it (same vocab
+ * ids, no merges).
  */
-export function readTokenizerJson(json: unknown, file = "tokenizer.json"): Result<CharTokenizer> {
+export function readTokenizerJson(json: unknown, file = "tokenizer.json"): Result<Tokenizer> {
   const bad = (message: string) => fail({ code: "bad_tokenizer", file, message });
+  if (isByteLevelJson(json)) return readBpeTokenizerJson(json, file);
   const model = (json as { model?: { type?: unknown; vocab?: unknown; merges?: unknown } } | null)?.model;
   if (!model || model.type !== "BPE") return bad(`expected a "BPE" model, got ${JSON.stringify(model?.type)}`);
-  if (!Array.isArray(model.merges) || model.merges.length) return bad("the character tokenizer has no merges, this file has some");
+  if (!Array.isArray(model.merges) || model.merges.length) return bad("the character tokenizer has no merges, this file has some, and it is not a byte-level BPE (its pre_tokenizer is not ByteLevel); the lab reads its own two kinds only — train a BPE with `ftledger lab tokenizer`");
   const vocab = model.vocab;
   if (typeof vocab !== "object" || vocab === null) return bad(`"model.vocab" is missing`);
   const tok = new CharTokenizer();

@@ -10,7 +10,7 @@
  * more than T + 1 tokens does not fit a row and is dropped (and counted).
  */
 import { createRng, sha256Of } from "../../random/index.js";
-import { type CharTokenizer, type TrainBatch } from "../../model/index.js";
+import { type Tokenizer, type TrainBatch } from "../../model/index.js";
 import { stepSeed, type BatchSource } from "../batches.js";
 
 export interface ChatExample {
@@ -27,7 +27,7 @@ export interface EncodedChat {
   responseStart: number;
 }
 
-export function encodeChat(tok: CharTokenizer, ex: ChatExample): EncodedChat {
+export function encodeChat(tok: Tokenizer, ex: ChatExample): EncodedChat {
   const head = [tok.bos, tok.idOf("<|user|>"), ...tok.encode(ex.prompt), tok.idOf("<|end|>"), tok.idOf("<|assistant|>")];
   const ids = Int32Array.from([...head, ...tok.encode(ex.response), tok.idOf("<|end|>")]);
   return { id: ex.id, ids, responseStart: head.length };
@@ -56,7 +56,7 @@ export interface ChatBatchSource extends BatchSource {
  * Rows are examples in a seeded order, a fresh permutation per epoch; the example at
  * global row g = step·B + b is perm(⌊g / n⌋)[g mod n], a pure function of the step.
  */
-export function chatBatches(tok: CharTokenizer, all: ChatExample[], B: number, T: number, seed: number): ChatBatchSource {
+export function chatBatches(tok: Tokenizer, all: ChatExample[], B: number, T: number, seed: number): ChatBatchSource {
   return encodedBatches(tok, all.map((e) => encodeChat(tok, e)), B, T, seed,
     (n) => `all ${n} examples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or use shorter examples`);
 }
@@ -74,7 +74,7 @@ export function epochOrder(n: number, seed: number, epoch: number): number[] {
 
 /** Batches of already encoded rows (chatBatches; imitation's teacher samples); `tooLong` says what to do when none fits. */
 export function encodedBatches(
-  tok: CharTokenizer, encoded: EncodedChat[], B: number, T: number, seed: number, tooLong: (n: number) => string,
+  tok: Tokenizer, encoded: EncodedChat[], B: number, T: number, seed: number, tooLong: (n: number) => string,
 ): ChatBatchSource {
   const examples = encoded.filter((e) => e.ids.length - 1 <= T);
   const dropped = encoded.filter((e) => e.ids.length - 1 > T).map((e) => e.id);

@@ -10,7 +10,7 @@
  *   3. packed: doc₁ SEP doc₂ SEP …, with SEP = <eos> or a blank line
  */
 import { createRng, type Rng, sha256Of } from "../../random/index.js";
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 import { arithmeticTask, knowledgeTask, type WorldSettings } from "../../world/index.js";
 import { stepSeed } from "../batches.js";
 
@@ -56,7 +56,7 @@ export interface PackedCorpus {
 }
 
 /** Token ids of the documents joined by the separator (one after every document). */
-export function packCorpus(tok: CharTokenizer, docs: { task: CorpusTask; text: string }[], separator: Separator): PackedCorpus {
+export function packCorpus(tok: Tokenizer, docs: { task: CorpusTask; text: string }[], separator: Separator): PackedCorpus {
   const sep = separator === "eos" ? [tok.eos] : tok.encode("\n\n");
   const ids: number[] = [];
   const documents = { knowledge: 0, arithmetic: 0 };

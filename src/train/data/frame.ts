@@ -12,19 +12,19 @@
  * 27/150 with; recall by ranking 143/150 vs 144/150), and a plain-text prompt cannot
  * carry it for models other than the lab's.
  */
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 
 export const FRAMES = ["chat", "raw"] as const;
 export type Frame = (typeof FRAMES)[number];
 
 /** The tokens before the response: what the model is prompted with. */
-export function framePrompt(tok: CharTokenizer, frame: Frame, prompt: string): number[] {
+export function framePrompt(tok: Tokenizer, frame: Frame, prompt: string): number[] {
   return frame === "chat"
     ? [tok.bos, tok.idOf("<|user|>"), ...tok.encode(prompt), tok.idOf("<|end|>"), tok.idOf("<|assistant|>")]
     : tok.encode(prompt);
 }
 
 /** The token that ends a response: <|end|> closes a chat turn, <eos> a document. */
-export function frameEnd(tok: CharTokenizer, frame: Frame): number {
+export function frameEnd(tok: Tokenizer, frame: Frame): number {
   return frame === "chat" ? tok.idOf("<|end|>") : tok.eos;
 }

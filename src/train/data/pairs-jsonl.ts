@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { formatTextError, loneSurrogateField, readTextLines, TEXT_LIMITS } from "../../formats/index.js";
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 import type { PreferencePair } from "./pairs.js";
 
 const message = (role: "user" | "assistant") =>
@@ -53,7 +53,7 @@ function missingFields(json: unknown): string | null {
 }
 
 /** Why one parsed pair cannot be trained on, or null. */
-function pairProblem(p: PreferencePair, tok: CharTokenizer): string | null {
+function pairProblem(p: PreferencePair, tok: Tokenizer): string | null {
   for (const field of ["prompt", "chosen", "rejected"] as const) {
     const text = p[field];
     if (field !== "prompt" && text.length === 0) return `field "${field}" is empty; a response needs at least one character`;
@@ -68,7 +68,7 @@ function pairProblem(p: PreferencePair, tok: CharTokenizer): string | null {
 }
 
 /** Read and check a pairs file; any bad line fails it (up to five are reported, with the count of the rest). */
-export async function readPairsFile(file: string, tok: CharTokenizer): Promise<PairsFileResult> {
+export async function readPairsFile(file: string, tok: Tokenizer): Promise<PairsFileResult> {
   const pairs: PreferencePair[] = [];
   const bad: string[] = [];
   const seen = new Map<string, number>();

@@ -20,7 +20,7 @@
  * where log π(y|x) is summed, as sft's loss mask (data/chat.ts fillRow).
  */
 import { createRng, hash32, sha256Of } from "../../random/index.js";
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 import {
   SOLUTION_FORMATS, arithmetic, arithmeticTask, solutionClassOf, type ArithmeticItem, type SolutionFormat, type WorldSettings,
 } from "../../world/index.js";
@@ -84,7 +84,7 @@ export interface EncodedPair {
   responseStart: number;
 }
 
-export function encodePair(tok: CharTokenizer, frame: Frame, p: PreferencePair): EncodedPair {
+export function encodePair(tok: Tokenizer, frame: Frame, p: PreferencePair): EncodedPair {
   const head = framePrompt(tok, frame, p.prompt);
   const end = frameEnd(tok, frame);
   const row = (response: string) => Int32Array.from([...head, ...tok.encode(response), end]);
@@ -104,7 +104,7 @@ export interface EncodedPairs {
 }
 
 /** Encode and keep the pairs that fit rows of T positions (a longer pair is dropped and counted, as sft's examples). */
-export function encodePairs(tok: CharTokenizer, frame: Frame, all: PreferencePair[], T: number): EncodedPairs {
+export function encodePairs(tok: Tokenizer, frame: Frame, all: PreferencePair[], T: number): EncodedPairs {
   const out: EncodedPairs = { pairs: [], kept: [], dropped: [], sha256: "" };
   for (const p of all) {
     const e = encodePair(tok, frame, p);

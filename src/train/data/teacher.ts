@@ -14,7 +14,7 @@
  * (the teacher never said it ended there); an empty sample, and a prompt longer than the
  * teacher's context, are dropped and counted.
  */
-import { generateTokens, type CharTokenizer, type FinishReason, type Llama } from "../../model/index.js";
+import { generateTokens, type Tokenizer, type FinishReason, type Llama } from "../../model/index.js";
 import { stepSeed } from "../batches.js";
 import { encodedBatches, type ChatBatchSource, type EncodedChat } from "./chat.js";
 import { frameEnd, framePrompt, type Frame } from "./frame.js";
@@ -64,7 +64,7 @@ export interface TeacherSampling {
  * The teacher's samples for `prompts`: a pure function of the teacher's weights, the
  * prompts, the options and the kernels' arithmetic.
  */
-export function teacherExamples(teacher: Llama<Float32Array>, tok: CharTokenizer, prompts: TeacherPrompt[], o: TeacherSampling): TeacherExamples {
+export function teacherExamples(teacher: Llama<Float32Array>, tok: Tokenizer, prompts: TeacherPrompt[], o: TeacherSampling): TeacherExamples {
   const ctx = teacher.config.contextLength;
   const framed = prompts.map((p) => ({ ...p, head: framePrompt(tok, o.frame, p.prompt) }));
   const fits = framed.filter((p) => p.head.length <= ctx);
@@ -85,7 +85,7 @@ export function teacherExamples(teacher: Llama<Float32Array>, tok: CharTokenizer
 }
 
 /** A sample as a row: framed prompt, sample, and the end token only if the teacher said it. */
-export function teacherRow(tok: CharTokenizer, frame: Frame, s: TeacherSample): EncodedChat {
+export function teacherRow(tok: Tokenizer, frame: Frame, s: TeacherSample): EncodedChat {
   const head = framePrompt(tok, frame, s.prompt);
   const ids = Int32Array.from([...head, ...s.tokens, ...(s.finish === "stop" ? [frameEnd(tok, frame)] : [])]);
   return { id: s.id, ids, responseStart: head.length };
@@ -95,7 +95,7 @@ export function teacherRow(tok: CharTokenizer, frame: Frame, s: TeacherSample): 
  * One row per (B, T) row, right-padded, the loss on the sample (fillRow); rows in a seeded
  * order, a fresh permutation per epoch, as data/chat.ts's encodedBatches.
  */
-export function teacherBatches(tok: CharTokenizer, all: EncodedChat[], B: number, T: number, seed: number): ChatBatchSource {
+export function teacherBatches(tok: Tokenizer, all: EncodedChat[], B: number, T: number, seed: number): ChatBatchSource {
   return encodedBatches(tok, all, B, T, seed,
     (n) => `all ${n} teacher samples are longer than the sequence length ${T} (+1); raise seqLen (up to the base's context length) or lower teacherSampling.maxTokens`);
 }

@@ -12,7 +12,7 @@
  * Rows are the recipe's own: the same examples, the ones that fit the run's rows, in the
  * order a run with the same seed first visits them (epoch 0 of data/chat.ts epochOrder).
  */
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 import type { WorldItem } from "../../world/index.js";
 import { encodeChat, epochOrder, type ChatExample } from "./chat.js";
 import type { Frame } from "./frame.js";
@@ -20,7 +20,7 @@ import type { Frame } from "./frame.js";
 type Row = Record<string, unknown>;
 
 /** sft's examples that fit rows of T positions, in epoch 0's order under the batches' seed. */
-export function* chatRows(tok: CharTokenizer, examples: readonly ChatExample[], T: number, batchSeed: number): Generator<Row> {
+export function* chatRows(tok: Tokenizer, examples: readonly ChatExample[], T: number, batchSeed: number): Generator<Row> {
   const kept = examples.filter((e) => encodeChat(tok, e).ids.length - 1 <= T);
   for (const i of epochOrder(kept.length, batchSeed, 0)) {
     yield { messages: [{ role: "user", content: kept[i].prompt }, { role: "assistant", content: kept[i].response }] };

@@ -20,7 +20,7 @@
  * probe's ground truth by construction): " Yes" iff it is correct.
  */
 import { createRng, hash32, type Rng } from "../../random/index.js";
-import type { CharTokenizer } from "../../model/index.js";
+import type { Tokenizer } from "../../model/index.js";
 import {
   NO, VERIFICATION_QUESTION, YES, arithmetic, arithmeticTask, type ArithmeticItem, type SolutionFormat, type WorldSettings,
 } from "../../world/index.js";
@@ -113,7 +113,7 @@ export function verificationExamples(o: VerificationOptions): VerificationExampl
 }
 
 /** A chat row whose loss falls on the verdict and the closing <|end|> only (responseStart is the verdict's first token). */
-export function encodeVerification(tok: CharTokenizer, ex: VerificationExample): EncodedChat {
+export function encodeVerification(tok: Tokenizer, ex: VerificationExample): EncodedChat {
   const head = [...framePrompt(tok, "chat", ex.prompt), ...tok.encode(ex.solution + VERIFICATION_QUESTION)];
   const ids = Int32Array.from([...head, ...tok.encode(ex.verdict), tok.idOf("<|end|>")]);
   return { id: ex.id, ids, responseStart: head.length };

@@ -30,7 +30,7 @@ import { countForFraction, cpiFuse } from "../../tensor/index.js";
 import { SOLUTION_FORMATS, worldSettingsSchema } from "../../world/index.js";
 import { chatBatches } from "../data/chat.js";
 import { trainSchema } from "./config.js";
-import { fineTuneOf } from "./fine-tune.js";
+import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 import { SFT_MIX_TASKS, SFT_VARIANTS, sftExamples } from "./sft.js";
 
@@ -52,6 +52,8 @@ export const cpiFtSchema = z
     /** As sft's: with-reasoning's solution format ("item": each item's own). */
     format: z.enum(["item", ...SOLUTION_FORMATS]).default("item"),
     /** The base's world (its seed decides the encyclopedia): the one the task fine-tunes used. */
+    /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
+    tokenizer: fineTuneTokenizer,
     world: worldSettingsSchema.prefault({}),
     examples: z
       .strictObject({
@@ -137,7 +139,7 @@ export const cpiFt = {
       description: cpiFt.description,
       config: c,
       defaults: c.train,
-      ...fineTuneOf("cpi-ft", c.base, c.seqLen),
+      ...fineTuneOf("cpi-ft", c.base, c.seqLen, c.tokenizer),
       async prepare() {
         const base = await loadWeights("base", c.base);
         if (!base.ok) return base.message;

@@ -12,7 +12,7 @@
  * positive margin), chosenReward, rejectedReward, and kl (k3 on the chosen responses).
  */
 import { z } from "zod";
-import { Llama, type CharTokenizer, type ModelConfig } from "../../model/index.js";
+import { Llama, type Tokenizer, type ModelConfig } from "../../model/index.js";
 import { sha256Of } from "../../random/index.js";
 import type { Kernels } from "../../tensor/index.js";
 import { formatFormatError, loadCheckpoint, resolveCheckpointDir } from "../../formats/index.js";
@@ -25,7 +25,7 @@ import { readPairsFile } from "../data/pairs-jsonl.js";
 import { dpoObjective, referenceLogprobs, type PairLogprobs } from "../dpo-objective.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
 import { trainSchema } from "./config.js";
-import { fineTuneOf } from "./fine-tune.js";
+import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 /** Salt of the run seed for the pairs' order. */
@@ -39,6 +39,8 @@ export const dpoSchema = z.strictObject({
   /** "raw": the pre-training frame, so a pre-trained base is trained (and audited) where it writes its formats; "chat" after an SFT. */
   frame: z.enum(FRAMES).default("raw"),
   /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
+  /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
+  tokenizer: fineTuneTokenizer,
   world: worldSettingsSchema.prefault({}),
   pairs: z
     .strictObject({
@@ -72,7 +74,7 @@ export const dpoSchema = z.strictObject({
 export type DpoConfig = z.infer<typeof dpoSchema>;
 
 /** The config's pairs, in source order (the world's, or the file's). */
-export async function dpoPairs(c: DpoConfig, tok: CharTokenizer): Promise<{ ok: true; pairs: PreferencePair[] } | { ok: false; message: string }> {
+export async function dpoPairs(c: DpoConfig, tok: Tokenizer): Promise<{ ok: true; pairs: PreferencePair[] } | { ok: false; message: string }> {
   if (c.pairs.file !== undefined) {
     const r = await readPairsFile(c.pairs.file, tok);
     return r.ok ? r : { ok: false, message: `dpo config pairs.file: ${r.message}` };
@@ -109,9 +111,9 @@ export const dpo = {
       description: dpo.description,
       config: c,
       defaults: c.train,
-      ...fineTuneOf("dpo", c.base, c.seqLen),
+      ...fineTuneOf("dpo", c.base, c.seqLen, c.tokenizer),
       ...adapterOf(c.adapter),
-      async prepare({ kernels, tokenizer, seed }: { kernels: Kernels; tokenizer: CharTokenizer; seed: number }) {
+      async prepare({ kernels, tokenizer, seed }: { kernels: Kernels; tokenizer: Tokenizer; seed: number }) {
         const dir = await resolveCheckpointDir(c.base);
         const ck = await loadCheckpoint(dir);
         if (!ck.ok) return `dpo reference ${c.base}: ${formatFormatError(ck.error)}`;
@@ -136,7 +138,7 @@ export const dpo = {
         });
         return { ...objective, info: { pairs: p.encoded.pairs.length, dropped: p.encoded.dropped.length, T: p.T, sha256: p.encoded.sha256, reference: p.referenceSha } };
       },
-      async *rows({ tokenizer, config, seed }: { tokenizer: CharTokenizer; config: ModelConfig; seed: number }) {
+      async *rows({ tokenizer, config, seed }: { tokenizer: Tokenizer; config: ModelConfig; seed: number }) {
         const pairs = await dpoPairs(c, tokenizer);
         if (!pairs.ok) throw new Error(pairs.message);
         const encoded = encodePairs(tokenizer, c.frame, pairs.pairs, c.seqLen ?? config.contextLength);

@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { createRng, sha256Of } from "../../random/index.js";
-import { Llama, type CharTokenizer } from "../../model/index.js";
+import { Llama, type Tokenizer } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
 import { formatFormatError, loadCheckpoint, resolveCheckpointDir } from "../../formats/index.js";
 import { SOLUTION_CLASSES, arithmeticTask, knowledgeTask, solutionClassOf, worldSettingsSchema, type Task, type WorldItem } from "../../world/index.js";
@@ -25,7 +25,7 @@ import { verifierRows } from "../data/trl-rows.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
 import { trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
-import { fineTuneOf } from "./fine-tune.js";
+import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 export const GRPO_TASKS = ["arithmetic", "knowledge"] as const;
@@ -43,6 +43,8 @@ export const grpoSchema = z
     /** "raw": the pre-training frame, so a base model samples its pre-training mix of formats; "chat" after an SFT. */
     frame: z.enum(["raw", "chat"]).default("raw"),
     /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
+    /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
+    tokenizer: fineTuneTokenizer,
     world: worldSettingsSchema.prefault({}),
     prompts: z
       .strictObject({
@@ -122,7 +124,7 @@ interface RolloutState {
 
 /** The GRPO objective: a rollout every `iterations` updates, clipped-ratio + KL weights per token. */
 export function grpoObjective(a: {
-  config: GrpoConfig; tokenizer: CharTokenizer; reference: Llama<Float32Array>; task: Task; items: WorldItem[]; seed: number;
+  config: GrpoConfig; tokenizer: Tokenizer; reference: Llama<Float32Array>; task: Task; items: WorldItem[]; seed: number;
 }): Objective {
   const c = a.config;
   const task = a.task;
@@ -217,7 +219,7 @@ export const grpo = {
       description: grpo.description,
       config: c,
       defaults: c.train,
-      ...fineTuneOf("grpo", c.base),
+      ...fineTuneOf("grpo", c.base, undefined, c.tokenizer),
       ...adapterOf(c.adapter),
       async prepare({ kernels }: { kernels: Kernels }) {
         const dir = await resolveCheckpointDir(c.base);

@@ -20,7 +20,7 @@
  * may sample other data, which the resume check (run.json "data") then refuses.
  */
 import { z } from "zod";
-import { Llama } from "../../model/index.js";
+import { Llama, type Tokenizer } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
 import { formatFormatError, loadCheckpoint, resolveCheckpointDir } from "../../formats/index.js";
 import { arithmeticTask, knowledgeTask, worldSettingsSchema, type WorldItem, type WorldSettings } from "../../world/index.js";
@@ -29,8 +29,9 @@ import { sha256Of } from "../../random/index.js";
 import { FRAMES, teacherBatches, teacherExamples, teacherRow, type TeacherExamples, type TeacherPrompt } from "../data/teacher.js";
 import { trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
-import { fineTuneOf } from "./fine-tune.js";
+import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
+import { describeTokenizer, sameTokenizer } from "../tokenizer/run-tokenizer.js";
 
 export const IMITATION_TASKS = ["arithmetic", "knowledge"] as const;
 export type ImitationTask = (typeof IMITATION_TASKS)[number];
@@ -77,6 +78,8 @@ export const imitationSchema = z.strictObject({
     })
     .prefault({}),
   /** The base's world (its seed decides the encyclopedia): keep it equal to the base's and the teacher's pretrain config. */
+  /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
+  tokenizer: fineTuneTokenizer,
   world: worldSettingsSchema.prefault({}),
   /** Row length T; default the base's context length (a sample longer than T + 1 tokens is dropped). */
   seqLen: z.number().int().min(8).optional(),
@@ -99,16 +102,16 @@ export function imitationPrompts(c: Pick<ImitationConfig, "tasks" | "samples"> &
     .map((it) => ({ id: it.id, prompt: it.prompt }));
 }
 
-type LoadedTeacher = { ok: true; model: Llama<Float32Array>; checkpoint: string; sha256: string } | { ok: false; message: string };
+type LoadedTeacher = { ok: true; model: Llama<Float32Array>; tokenizer: Tokenizer; checkpoint: string; sha256: string } | { ok: false; message: string };
 
 async function loadTeacher(path: string, kernels: Kernels): Promise<LoadedTeacher> {
   const dir = await resolveCheckpointDir(path);
   const ck = await loadCheckpoint(dir);
-  // loadCheckpoint refuses a tokenizer.json other than the lab's character tokenizer, and a smaller vocabulary
-  if (!ck.ok) return { ok: false, message: `teacher ${path}: ${formatFormatError(ck.error)} The teacher must be a lab checkpoint (character tokenizer): a checkpoint or run folder written by ftledger lab train.` };
+  // loadCheckpoint refuses a tokenizer.json other than the lab's (character or byte-level BPE), and a smaller vocabulary
+  if (!ck.ok) return { ok: false, message: `teacher ${path}: ${formatFormatError(ck.error)} The teacher must be a lab checkpoint (character tokenizer or the lab's byte-level BPE): a checkpoint or run folder written by ftledger lab train.` };
   const model = Llama.f32(ck.value.config, kernels);
   model.params.flat.set(ck.value.params);
-  return { ok: true, model, checkpoint: dir, sha256: sha256Of(ck.value.params) };
+  return { ok: true, model, tokenizer: ck.value.tokenizer, checkpoint: dir, sha256: sha256Of(ck.value.params) };
 }
 
 interface Prepared {
@@ -130,11 +133,13 @@ export const imitation = {
       description: imitation.description,
       config: c,
       defaults: c.train,
-      ...fineTuneOf("imitation", c.base, c.seqLen),
+      ...fineTuneOf("imitation", c.base, c.seqLen, c.tokenizer),
       ...adapterOf(c.adapter),
       async prepare({ kernels, tokenizer, seed, onProgress }) {
         const t = await loadTeacher(c.teacher, kernels);
         if (!t.ok) return t.message;
+        // the teacher's sampled ids become the student's training ids: one tokenizer for both
+        if (!sameTokenizer(t.tokenizer, tokenizer)) return `teacher ${c.teacher}: its tokenizer (${describeTokenizer(t.tokenizer)}) is not the student's (${describeTokenizer(tokenizer)}); imitation trains on the teacher's token ids, so pick a teacher pre-trained with the student's tokenizer.`;
         const prompts = imitationPrompts(c);
         const built = teacherExamples(t.model, tokenizer, prompts, {
           frame: c.frame, ...c.teacherSampling, seed: stepSeed(seed, TEACHER_SALT),

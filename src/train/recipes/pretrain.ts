@@ -21,6 +21,12 @@ export const pretrainSchema = z.strictObject({
    */
   train: trainSchema({ steps: 6000, batchSize: 32, maxLr: 3e-3, minLr: 3e-4, warmupSteps: 200 }).prefault({}),
   world: worldSettingsSchema.prefault({}),
+  /**
+   * "char" or a tokenizer.json path relative to the config file (`ftledger lab tokenizer`
+   * trains a byte-level BPE on this corpus). Absent means "char", and stays absent in
+   * run.json so that runs recorded before the field existed resume unchanged.
+   */
+  tokenizer: z.string().min(1).optional(),
   /** Share of documents per task (normalised; 0 leaves a task out). Equal by default: neither task is the point. */
   mixture: z
     .strictObject({ knowledge: mixtureWeight.default(0.5), arithmetic: mixtureWeight.default(0.5) })
@@ -51,6 +57,7 @@ export const pretrain = {
       description: pretrain.description,
       config: c,
       defaults: c.train,
+      tokenizer: c.tokenizer,
       model: (tok) => ({ vocabSize: tok.size, ...c.model }),
       data({ tokenizer, config, batchSize, seed }) {
         const packed = packCorpus(tokenizer, corpusDocuments(c.world, c.mixture, c.corpus.documents), c.corpus.separator);
@@ -69,6 +76,8 @@ export const pretrain = {
             knowledgeDocuments: packed.documents.knowledge, arithmeticDocuments: packed.documents.arithmetic,
             knowledgeTokens: packed.tokens.knowledge, arithmeticTokens: packed.tokens.arithmetic,
             sha256: packed.sha256,
+            // only for BPE, so that character-level runs' run.json stays as it was
+            ...(tokenizer.kind === "bpe" ? { tokenizer: `bpe ${tokenizer.size}` } : {}),
           },
         };
       },

@@ -3,7 +3,7 @@
  * the factory that builds one from a validated config (docs/CONTRIBUTING.md §7–§8).
  */
 import type { z } from "zod";
-import type { CharTokenizer, LoraConfig, ModelConfig } from "../../model/index.js";
+import type { Tokenizer, LoraConfig, ModelConfig } from "../../model/index.js";
 import type { Kernels } from "../../tensor/index.js";
 import type { BatchSource } from "../batches.js";
 import type { Objective } from "../objective.js";
@@ -38,21 +38,28 @@ export interface Recipe {
   /** Start from these weights (runLab loads them, and records their path and sha256 in run.json). */
   base?: RecipeBase;
   /**
+   * The tokenizer a fresh run trains with: "char" (the default) or a tokenizer.json path,
+   * relative to the config file's folder (RunSettings.configDir). A fine-tune always trains
+   * with its base checkpoint's tokenizer (naming another one is an error); a resumed run
+   * with its checkpoint's.
+   */
+  tokenizer?: string;
+  /**
    * Train a LoRA adapter on the frozen base instead of the base's weights (adapter.ts):
    * runLab attaches a fresh seeded adapter and checkpoints only the adapter (PEFT folder).
    */
   adapter?: LoraConfig;
   /** The model to train; `base` is the base checkpoint's config when the recipe has one. */
-  model(tokenizer: CharTokenizer, base?: ModelConfig): ModelConfig;
+  model(tokenizer: Tokenizer, base?: ModelConfig): ModelConfig;
   /**
    * Asynchronous work the data need first (e.g. imitation: load a teacher and sample it).
    * runLab awaits it once per run, fresh or resumed, right before `data()`, with the
    * run's kernels and seed; the result is a reason the run cannot start, or null.
    * NOTE: what it makes lives in the recipe's closure, so `data()` may depend on it.
    */
-  prepare?(a: { kernels: Kernels; tokenizer: CharTokenizer; seed: number; onProgress?: PrepareProgress }): Promise<string | null>;
+  prepare?(a: { kernels: Kernels; tokenizer: Tokenizer; seed: number; onProgress?: PrepareProgress }): Promise<string | null>;
   /** What each update trains on: batches (supervised recipes) or an objective that makes its own (grpo). */
-  data(a: { tokenizer: CharTokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource | Objective;
+  data(a: { tokenizer: Tokenizer; config: ModelConfig; batchSize: number; seed: number }): BatchSource | Objective;
   /**
    * Weights a fresh run starts from in place of the base's, made by `prepare` (cpi-ft: the fused
    * model); a resumed run loads its checkpoint instead. Same length as the model's parameters.
@@ -71,7 +78,7 @@ export interface Recipe {
    * fine-tune). Absent for recipes whose rows are not static data (pretrain's windows, the
    * toy language, imitation's teacher samples). Throws an Error with a user-facing message.
    */
-  rows?(a: { tokenizer: CharTokenizer; config: ModelConfig; seed: number }): AsyncIterable<TrainingRow>;
+  rows?(a: { tokenizer: Tokenizer; config: ModelConfig; seed: number }): AsyncIterable<TrainingRow>;
   /**
    * A recipe whose trainable parameters are not one Llama's (softcot: a projection between
    * two frozen models) runs its own resumable loop in the run-folder layout; runLab hands
@@ -92,6 +99,8 @@ export interface RunSettings {
   checkpointEvery?: number;
   /** Continue from the newest checkpoint in `dir` (an error if there is none). */
   resume?: boolean;
+  /** The folder of the config file, which a recipe's relative paths (its tokenizer) are relative to (default: the working directory). */
+  configDir?: string;
   onStep?: (log: StepLog) => void;
   /** Progress of the recipe's preparation before the first update (imitation: sampling its teacher). */
   onPrepareProgress?: PrepareProgress;

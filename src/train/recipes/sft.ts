@@ -27,7 +27,7 @@ import { chatRows } from "../data/trl-rows.js";
 import { encodeVerification, verificationExamples, type VerificationExample } from "../data/verification.js";
 import { trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
-import { fineTuneOf } from "./fine-tune.js";
+import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 
 /** "arithmetic+knowledge": a joint multi-task fine-tune, half the examples from each task (CPI-FT's baseline, arXiv 2508.21741). */
@@ -56,6 +56,8 @@ export const sftSchema = z
      */
     tasks: z.array(z.enum(SFT_MIX_TASKS)).min(2).optional(),
     /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
+    /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
+    tokenizer: fineTuneTokenizer,
     world: worldSettingsSchema.prefault({}),
     examples: z
       .strictObject({
@@ -158,7 +160,7 @@ export const sft = {
       description: sft.description,
       config: c,
       defaults: c.train,
-      ...fineTuneOf("sft", c.base, c.seqLen),
+      ...fineTuneOf("sft", c.base, c.seqLen, c.tokenizer),
       ...adapterOf(c.adapter),
       data({ tokenizer, config, batchSize, seed }) {
         const T = c.seqLen ?? config.contextLength;

@@ -3,7 +3,7 @@
  * The engine's smoke test and the demo's model; it takes no config.
  */
 import { z } from "zod";
-import { CharTokenizer, type ModelConfig } from "../../model/index.js";
+import { type Tokenizer, type ModelConfig } from "../../model/index.js";
 import { createRng } from "../../random/index.js";
 import { windowBatches } from "../batches.js";
 import { toyCorpus } from "../toy-language.js";
@@ -18,7 +18,7 @@ export const toy: Recipe & RecipeFactory<typeof toySchema> = {
   schema: toySchema,
   create: () => toy,
   defaults: { steps: 300, batchSize: 16, maxLr: 1e-2, minLr: 1e-3, warmupSteps: 20 },
-  model(tokenizer: CharTokenizer): ModelConfig {
+  model(tokenizer: Tokenizer): ModelConfig {
     return {
       vocabSize: tokenizer.size, dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 2, ffnDim: 192,
       contextLength: 64, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true,

@@ -139,7 +139,7 @@ describe("recipe imitation", () => {
   it("refuses an unusable teacher, naming its path and what to do", async () => {
     const missing = await runLab({ recipe: imitationRecipe({ ...small, teacher: join(root, "nope") }), dir: join(root, "missing"), kernels, seed: 1 });
     expect(missing.ok).toBe(false);
-    if (!missing.ok) expect(missing.message).toMatch(/^teacher .*nope: .*not found.*The teacher must be a lab checkpoint \(character tokenizer\)/);
+    if (!missing.ok) expect(missing.message).toMatch(/^teacher .*nope: .*not found.*The teacher must be a lab checkpoint \(character tokenizer or the lab's byte-level BPE\)/);
     // a checkpoint whose tokenizer is not the lab's
     const foreign = join(root, "foreign");
     await cp((await latestCheckpoint(teacherRun))!, foreign, { recursive: true });
