@@ -24,7 +24,7 @@ import { viewCommand } from "./commands/view.js";
 import { MODEL_SPEC_FORMS as SPEC_FORMS } from "../compose/index.js";
 import { PROBE_IDS } from "../probes/index.js";
 import { PRESET_NAMES, SUITES } from "../audit/index.js";
-import { listCheckpoints } from "../formats/index.js";
+import { listCheckpoints, ZOO_MODELS } from "../formats/index.js";
 import { recipes, selfImprove } from "../train/index.js";
 
 export function buildProgram(): Command {
@@ -57,9 +57,10 @@ export function buildProgram(): Command {
     .option("--n <items>", "held-out items per suite for the audit", int("--n", 1), 50)
     .option("--samples <k>", "samples per prompt for the sampling probes", int("--samples", 1), 4)
     .option("--out <dir>", "the demo's folder: the fine-tune, the run store and report.html (a second run reuses them)", "ftledger-demo")
+    .option("--base <name>", `the zoo model to fine-tune: ${ZOO_MODELS.join(", ")}`, "base-m")
     .option("--quiet", "no progress on stderr", false)
-    .addHelpText("after", "\nExamples:\n  npx ftledger demo                     # about 3 minutes on 2 cores\n  npx ftledger demo --steps 100 --n 20  # a quicker, noisier look\n  npx ftledger demo --seeds 3           # the recipe, not one fine-tune: three seeds, pooled\n  npx ftledger view ftledger-demo/store # browse the run afterwards")
-    .action(async (o: { steps: number; seed: number; seeds: number; n: number; samples: number; out: string; quiet: boolean }) => {
+    .addHelpText("after", "\nExamples:\n  npx ftledger demo                     # about 3 minutes on 2 cores\n  npx ftledger demo --base base-m-bpe   # the same on base-m's byte-level BPE twin\n  npx ftledger demo --steps 100 --n 20  # a quicker, noisier look\n  npx ftledger demo --seeds 3           # the recipe, not one fine-tune: three seeds, pooled\n  npx ftledger view ftledger-demo/store # browse the run afterwards")
+    .action(async (o: { steps: number; seed: number; seeds: number; n: number; samples: number; out: string; base: string; quiet: boolean }) => {
       process.exitCode = await demo(o);
     });
 

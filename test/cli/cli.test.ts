@@ -50,6 +50,18 @@ describe("ftledger CLI", () => {
     expect(two.stdout).not.toMatch(/NOTE: one fine-tuning seed/);
   }, 240_000);
 
+  it("demo --base runs on the zoo's byte-level BPE model, and names the zoo models for a wrong one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftledger-demo-bpe-"));
+    const r = ftledger("demo", "--base", "base-m-bpe", "--steps", "3", "--n", "3", "--samples", "2", "--out", join(dir, "demo"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1\. fine-tune zoo\/base-m-bpe: .* 3 steps \(seed 1\) → .*base-m-bpe-sft-3-seed1/);
+    expect(r.stdout).toMatch(/2\. audit zoo\/base-m-bpe against the fine-tune/);
+    expect(existsSync(join(dir, "demo", "report.html"))).toBe(true);
+    const bad = ftledger("demo", "--base", "base-xl", "--out", join(dir, "demo"));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--base "base-xl" is not a zoo model; use one of base-s, base-m, base-l, base-m-bpe');
+  }, 240_000);
+
   it("lab train → lab sample → export gguf", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftledger-cli-"));
     const t = ftledger("lab", "train", "toy", "--out", join(dir, "run"), "--steps", "12", "--every", "5");

@@ -10,11 +10,17 @@
  *
  * Chat messages are formatted with the GGUF's `tokenizer.chat_template` (Jinja, rendered
  * by @huggingface/jinja as transformers' apply_chat_template does).
+ *
+ * Token healing (../healing.ts), when the tokenizer merges characters and the prompt ends
+ * in whitespace W: the prompt is evaluated without W, the first token is drawn from the
+ * tokens that spell W (renormalised over them: that is its reported logprob), and W is
+ * stripped from the front of the text before stop strings are looked for.
  */
 import { Template } from "@huggingface/jinja";
 import type { Token } from "node-llama-cpp";
 import { createRng } from "../../random/index.js";
-import { sampleToken } from "../../model/index.js";
+import { argmax, sampleToken } from "../../model/index.js";
+import { allowedFirstTokens, renormaliseOver, splitTrailingWhitespace, stripHealed } from "../healing.js";
 import type { ChatMessage, FinishReason, GenerateRequest, Generation, Sample } from "../language-model.js";
 import { greedyOf, logprobsOf } from "./probs.js";
 import { detokenize, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
@@ -49,8 +55,9 @@ function checkRequest(rt: Runtime, req: GenerateRequest): void {
 
 export async function generateOne(rt: Runtime, req: GenerateRequest): Promise<Generation> {
   checkRequest(rt, req);
-  const text = req.messages ? renderChat(rt, req.messages) : req.prompt;
-  const ids = promptIds(rt, text);
+  const full = req.messages ? renderChat(rt, req.messages) : req.prompt;
+  const heal = healFor(rt, full);
+  const ids = promptIds(rt, heal ? heal.head : full);
   if (ids.length === 0) throw new Error(`${rt.file}: generate: the prompt is empty and the model has no BOS token to start from. Give a non-empty prompt.`);
   if (ids.length > maxEvaluable(rt)) {
     throw new Error(`${rt.file}: generate: the prompt is ${ids.length} tokens but the context holds ${maxEvaluable(rt)}. Shorten it or open the model with a larger contextSize.`);
@@ -58,13 +65,35 @@ export async function generateOne(rt: Runtime, req: GenerateRequest): Promise<Ge
   // NOTE: an unseeded request draws a seed, so it is never reproducible (and never cached)
   const seed = req.seed ?? Math.floor(Math.random() * 2 ** 31);
   const n = req.n ?? 1;
-  const samples = await Promise.all(Array.from({ length: n }, (_, i) => rt.withSequence((seq) => sampleOne(rt, seq, ids, req, seed + i))));
+  const samples = await Promise.all(Array.from({ length: n }, (_, i) => rt.withSequence((seq) => sampleOne(rt, seq, ids, req, seed + i, heal))));
   return { samples };
+}
+
+type Heal = { head: string; w: string; allowed: number[] };
+
+/** Each model's allowed first tokens per healed whitespace (computed once: a token text is a call into llama.cpp). */
+const allowedCache = new WeakMap<Runtime, Map<string, number[]>>();
+
+/** Token healing for a prompt; null: the tokenizer has no merges, the prompt does not end in whitespace, or no token spells it. */
+function healFor(rt: Runtime, text: string): Heal | null {
+  if (!rt.mergesTokens) return null;
+  const split = splitTrailingWhitespace(text);
+  if (!split) return null;
+  let byW = allowedCache.get(rt);
+  if (!byW) allowedCache.set(rt, (byW = new Map()));
+  let allowed = byW.get(split.w);
+  if (!allowed) {
+    allowed = allowedFirstTokens(Array.from({ length: rt.vocabSize }, (_, id) => rt.tokenText(id)), split.w);
+    byW.set(split.w, allowed);
+  }
+  return allowed.length === 0 ? null : { ...split, allowed };
 }
 
 type Sequence = Parameters<Parameters<Runtime["withSequence"]>[0]>[0];
 
-async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: GenerateRequest, seed: number): Promise<Sample> {
+async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: GenerateRequest, seed: number, heal: Heal | null): Promise<Sample> {
+  // the text after the original prompt: the healed whitespace stripped
+  const view = (ids: readonly number[]) => (heal ? stripHealed(detokenize(rt, ids), heal.w) : detokenize(rt, ids));
   const rng = createRng(seed);
   const sampling = { temperature: req.temperature ?? 1, topK: req.topK ?? 0, topP: req.topP ?? 1 };
   const out: number[] = [];
@@ -85,7 +114,12 @@ async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: Gene
     // greedy needs only the argmax (sampleToken's own rule at temperature 0, no draw); sampling the whole distribution
     let tok: number;
     let logprob: number;
-    if (sampling.temperature <= 0) ({ id: tok, logprob } = greedyOf(rt, probs, where));
+    if (heal && step === 0) {
+      // healing: only tokens that spell the cut whitespace, renormalised over them (the logprob reported is this one)
+      const lp = renormaliseOver(logprobsOf(rt, probs, where), heal.allowed);
+      tok = sampling.temperature <= 0 ? argmax(lp) : sampleToken(lp, sampling, rng);
+      logprob = lp[tok];
+    } else if (sampling.temperature <= 0) ({ id: tok, logprob } = greedyOf(rt, probs, where));
     else {
       const lp = logprobsOf(rt, probs, where);
       tok = sampleToken(lp, sampling, rng);
@@ -97,7 +131,7 @@ async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: Gene
     }
     out.push(tok);
     logprobs.push(logprob);
-    text = detokenize(rt, out);
+    text = view(out);
     const at = firstStop(text, req.stop);
     if (at >= 0) {
       text = text.slice(0, at);
@@ -108,7 +142,7 @@ async function sampleOne(rt: Runtime, seq: Sequence, prompt: number[], req: Gene
     input = [tok];
   }
   const sample: Sample = { text, finishReason: finish };
-  if (req.logprobs) sample.tokens = keptTokens(rt, out, logprobs, text, cut);
+  if (req.logprobs) sample.tokens = keptTokens(rt, view, out, logprobs, text, cut);
   return sample;
 }
 
@@ -123,10 +157,10 @@ function firstStop(text: string, stop: string[] | undefined): number {
 }
 
 /** Per-token logprobs of the tokens that start inside the returned text (a stop string drops the rest). */
-function keptTokens(rt: Runtime, ids: number[], logprobs: number[], text: string, cut: boolean): Sample["tokens"] {
+function keptTokens(rt: Runtime, view: (ids: readonly number[]) => string, ids: number[], logprobs: number[], text: string, cut: boolean): Sample["tokens"] {
   const tokens: NonNullable<Sample["tokens"]> = [];
   for (let i = 0; i < ids.length; i++) {
-    if (cut && detokenize(rt, ids.slice(0, i)).length >= text.length) break;
+    if (cut && view(ids.slice(0, i)).length >= text.length) break;
     tokens.push({ token: rt.tokenText(ids[i]), id: ids[i], logprob: logprobs[i] });
   }
   return tokens;

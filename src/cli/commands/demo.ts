@@ -14,7 +14,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { isStepDir, latestCheckpoint, resolveZooPath } from "../../formats/index.js";
+import { isStepDir, latestCheckpoint, resolveZooPath, ZOO_MODELS } from "../../formats/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { resolveRecipeConfig, runLab, type Recipe } from "../../train/index.js";
 import { progressBar } from "../progress.js";
@@ -32,6 +32,8 @@ export interface DemoOptions {
   samples: number;
   /** The demo's folder: fine-tune, run store and report. */
   out: string;
+  /** The zoo model to fine-tune (a name of ZOO_MODELS; default DEMO_BASE's). */
+  base?: string;
   quiet?: boolean;
 }
 
@@ -46,9 +48,15 @@ const out = (s: string) => process.stdout.write(s + "\n");
 const err = (s: string) => process.stderr.write(`ftledger demo: ${s}\n`);
 
 export async function demo(opts: DemoOptions): Promise<number> {
-  const base = resolveZooPath(DEMO_BASE);
+  const name = opts.base ?? DEMO_BASE.slice("zoo/".length);
+  if (!(ZOO_MODELS as readonly string[]).includes(name)) {
+    err(`--base "${name}" is not a zoo model; use one of ${ZOO_MODELS.join(", ")} (for your own models: ftledger audit).`);
+    return 2;
+  }
+  const zooName = `zoo/${name}`;
+  const base = resolveZooPath(zooName);
   if (!existsSync(join(base, "config.json"))) {
-    err(`the zoo model ${DEMO_BASE} is missing (no ${join(base, "config.json")}); docs/ZOO.md says how to rebuild it (scripts/zoo.sh base-m).`);
+    err(`the zoo model ${zooName} is missing (no ${join(base, "config.json")}); docs/ZOO.md says how to rebuild it (scripts/zoo.sh ${name}).`);
     return 2;
   }
   const { kernels, skipped } = await loadKernels();
@@ -68,17 +76,17 @@ export async function demo(opts: DemoOptions): Promise<number> {
   const seeds = Array.from({ length: opts.seeds ?? 1 }, (_, k) => opts.seed + k);
   const checkpoints: string[] = [];
   for (const seed of seeds) {
-    const dir = join(root, `sft-${opts.steps}-seed${seed}`);
-    out(`\n1. fine-tune ${DEMO_BASE}: sft on harder arithmetic (2–4 steps, operands ≤ 49), worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${seed}) → ${dir}`);
+    const dir = join(root, runName(name, opts.steps, seed));
+    out(`\n1. fine-tune ${zooName}: sft on harder arithmetic (2–4 steps, operands ≤ 49), worked solutions in the "${DEMO_FORMAT}" format, ${opts.steps} steps (seed ${seed}) → ${dir}`);
     const done = await fineTune(found.value.recipe, dir, seed, opts, kernels);
     if (typeof done === "number") return done;
     checkpoints.push(done);
   }
-  const world = join(root, `sft-${opts.steps}-seed${seeds[0]}`);
+  const world = join(root, runName(name, opts.steps, seeds[0]));
 
   // 2. the audit: the same held-out items for both, in the fine-tune's world
   const pooled = checkpoints.length > 1;
-  out(`\n2. audit ${DEMO_BASE} against the fine-tune${pooled ? `s (${checkpoints.length} fine-tuning seeds, pooled)` : ""} on ${opts.n} held-out items per suite (every default probe)`);
+  out(`\n2. audit ${zooName} against the fine-tune${pooled ? `s (${checkpoints.length} fine-tuning seeds, pooled)` : ""} on ${opts.n} held-out items per suite (every default probe)`);
   const store = join(root, "store");
   const report = join(root, "report.html");
   const tuned = checkpoints.map((c) => `builtin:${c}`);
@@ -95,6 +103,11 @@ export async function demo(opts: DemoOptions): Promise<number> {
   out(`\nthe report: ${report}`);
   out(`every run in the store: npx ftledger view ${store}`);
   return 0;
+}
+
+/** The fine-tune's folder in the demo's: the default base's keeps its old name, so earlier demo folders are reused. */
+function runName(base: string, steps: number, seed: number): string {
+  return `${base === DEMO_BASE.slice("zoo/".length) ? "" : `${base}-`}sft-${steps}-seed${seed}`;
 }
 
 /** One sft fine-tune in `dir` (reused when already finished): its final checkpoint, or an exit code. */
