@@ -44,7 +44,10 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
   // template and end tokens, and the adapter (factors, config and scale)
   // (the parameters' bytes first, hashed once per base; this is sha256Of over the same parts)
   const h = base.paramsHash();
-  for (const part of [JSON.stringify(base.config), tok.source, JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }), ...lora]) h.update(part);
+  // (a tokenizer that merges characters has its generations token-healed (../healing.ts): a part of its own, so
+  // generations cached before healing are not reused; a character tokenizer's id is as it was)
+  const healing = tokenizerJsonMerges(tok.source) ? ["generate:token-healing"] : [];
+  for (const part of [JSON.stringify(base.config), tok.source, JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }), ...lora, ...healing]) h.update(part);
   const id = "builtin:" + h.digest("hex").slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
 }

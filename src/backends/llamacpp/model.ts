@@ -167,7 +167,8 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     return {
       device,
       // options that change results are part of the identity (the file hash alone is not enough)
-      id: rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`,
+      // token healing (../healing.ts) changes what a BPE model generates, so such a model's id says it (stale cached generations are not reused)
+      id: (rt.addBos === model.tokens.shouldPrependBosToken && exact ? id : `${id}+${rt.addBos ? "bos" : "nobos"}${exact ? "" : "+approx"}`) + (rt.mergesTokens ? "+healing" : ""),
       vocab,
       contextLength: rt.contextSize,
       generate: (req: GenerateRequest): Promise<Generation> => live(() => generateOne(rt, req)),
