@@ -51,9 +51,11 @@ describe("token healing, builtin backend", () => {
 
   it("stop strings count from the original prompt's end: a prompt ending in a newline, stop at a newline", async () => {
     // without stripping the healed "\n" first, the stop string would match at once and return ""
-    const g = await bpe.generate({ prompt: "Fact check. What is the job of Vili?\n", maxTokens: 12, temperature: 0, stop: ["\n"] });
+    const g = await bpe.generate({ prompt: "Fact check. What is the job of Vili?\n", maxTokens: 12, temperature: 0, stop: ["\n"], logprobs: true });
     expect(g.samples[0].text.length).toBeGreaterThan(0);
     expect(g.samples[0].text.startsWith("\n")).toBe(false);
+    // healed: the first token spells the newline the prompt ended in
+    expect(bpe.vocab!.decode([g.samples[0].tokens![0].id!]).startsWith("\n")).toBe(true);
   });
 
   it("sampled healed generation is decided by the seed", async () => {

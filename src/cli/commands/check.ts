@@ -10,7 +10,7 @@ import { openAnyModel as openModel } from "../../compose/index.js";
 import { DEFAULT_WORLD } from "../../world/index.js";
 import { addOpenAIOptions, checkedSettings, openaiConnection, type OpenAIFlagValues } from "../openai-options.js";
 import { addGpuOption } from "../gpu-option.js";
-import type { GgufGpu } from "../../backends/index.js";
+import { BackendError, type GgufGpu } from "../../backends/index.js";
 import { int, num } from "../options.js";
 import { progressBar } from "../progress.js";
 import { readWorldFile } from "../world-file.js";
@@ -71,7 +71,10 @@ export async function checkCommand(specs: string[], o: CheckFlags): Promise<numb
       });
     } catch (e) {
       bar?.stop();
-      return fail((e as Error).message);
+      // the reference suite scores whole documents from an empty prompt, which a server whose
+      // tokenizer adds no BOS cannot score; the other suites all have prompts
+      const emptyPrompt = e instanceof BackendError && e.detail.code === "empty_prompt" && o.suite.includes("reference");
+      return fail(emptyPrompt ? `${(e as Error).message} For check, leave out the reference suite: --suite ${o.suite.filter((x) => x !== "reference").join(" ") || "arithmetic knowledge"}.` : (e as Error).message);
     }
     bar?.stop();
     process.stdout.write(o.json ? `${JSON.stringify(result, null, 2)}\n` : `${checkLines(result).join("\n")}\n`);
