@@ -29,7 +29,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadKernels } from "../src/tensor/index.js";
 import { createRng, sha256Text, type Rng } from "../src/random/index.js";
-import { Llama, numel, parameterTable, totalParameters, type ModelConfig, type Tokenizer } from "../src/model/index.js";
+import { Llama, numel, parameterTable, totalParameters, viewParameters, type ModelConfig, type Tokenizer } from "../src/model/index.js";
 import {
   exportGguf, replaceDirAtomic, toGenerationConfig, toHfConfig, toTokenizerConfig, toTokenizerJson, writeSafetensorsModelStream, writeTextAtomic,
 } from "../src/formats/index.js";
@@ -135,16 +135,11 @@ export function benchCorpus(r: BenchRecipe = BENCH_100M): string[] {
 async function writeHfBf16(dir: string, config: ModelConfig, tok: Tokenizer, params: Float32Array, maxShardBytes: number): Promise<void> {
   await mkdir(dir, { recursive: true });
   const table = parameterTable(config);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const s of table) {
-    offsets.push(off);
-    off += numel(s.shape);
-  }
+  const views = viewParameters(config, params).byName;
   await writeSafetensorsModelStream(
     dir,
     table.map((s) => ({ name: s.name, shape: s.shape, dtype: "BF16" as const })),
-    async (i) => params.subarray(offsets[i], offsets[i] + numel(table[i].shape)),
+    async (i) => views.get(table[i].name)!,
     { metadata: { format: "pt" }, maxShardBytes },
   );
   const json = (v: unknown) => JSON.stringify(v, null, 2) + "\n";

@@ -40,6 +40,7 @@ import { fileURLToPath } from "node:url";
 import { openBuiltinModel, openGgufModel, type LanguageModel, type ScoreRequest } from "../src/backends/index.js";
 import { benchCorpus, makeBenchModel } from "./make-bench-model.js";
 import { openDirect } from "./score-25m.js";
+import { fmt, median, roundRobinPasses } from "./numbers.js";
 
 export interface Score100m {
   builtinTps: number;
@@ -47,12 +48,6 @@ export interface Score100m {
   llamacppTps: number;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x: number): string => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
 
 export async function runScore100m(opts: { force?: boolean } = {}): Promise<Score100m | null> {
   if (!opts.force && process.env.BENCH_100M !== "1") {
@@ -101,16 +96,9 @@ export async function runScore100m(opts: { force?: boolean } = {}): Promise<Scor
     ["gguf scoreBatch (ftledger's llama.cpp backend)", scoreBatch(gguf, items)],
     ...direct.paths(ids),
   ];
-  const times = paths.map(() => [] as number[]);
+  let times: number[][];
   try {
-    for (const [, run] of paths) await run(Math.min(inFlight, items.length)); // warm-up
-    for (let k = 0; k < repeats; k++) {
-      for (let p = 0; p < paths.length; p++) {
-        const t0 = performance.now();
-        await paths[p][1](items.length);
-        times[p].push((performance.now() - t0) / 1000);
-      }
-    }
+    times = await roundRobinPasses(paths, items.length, repeats, Math.min(inFlight, items.length));
   } finally {
     await direct.close();
     await gguf.close();

@@ -40,6 +40,7 @@ import { CharTokenizer, Llama, totalParameters, type ModelConfig } from "../src/
 import { exportGguf, saveCheckpoint } from "../src/formats/index.js";
 import { recipes, toyCorpus } from "../src/train/index.js";
 import { openBuiltinModel, openGgufModel, type LanguageModel, type ScoreRequest } from "../src/backends/index.js";
+import { fmt, median, roundRobinPasses } from "./numbers.js";
 
 export interface Score25m {
   builtinTps: number;
@@ -47,12 +48,6 @@ export interface Score25m {
   directTps: number;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x: number): string => x.toLocaleString("en-US", { maximumFractionDigits: 0 });
 
 export const config25m = (tok: CharTokenizer): ModelConfig => ({
   vocabSize: tok.size, dim: 512, nLayers: 8, nHeads: 8, nKvHeads: 8, ffnDim: 1408, contextLength: 512, ropeTheta: 10000, normEps: 1e-5, tiedEmbeddings: true,
@@ -105,16 +100,9 @@ export async function runScore25m(): Promise<Score25m | null> {
       ["gguf scoreTokens top-1 (serve's echo)", async (n) => void (await Promise.all(ids.slice(0, n).map((x) => gguf.scoreTokens!(x, 1))))],
       ...direct.paths(ids),
     ];
-    const times = paths.map(() => [] as number[]);
+    let times: number[][];
     try {
-      for (const [, run] of paths) await run(Math.min(inFlight, nPrompts)); // warm-up
-      for (let k = 0; k < repeats; k++) {
-        for (let p = 0; p < paths.length; p++) {
-          const t0 = performance.now();
-          await paths[p][1](nPrompts);
-          times[p].push((performance.now() - t0) / 1000);
-        }
-      }
+      times = await roundRobinPasses(paths, nPrompts, repeats, Math.min(inFlight, nPrompts));
     } finally {
       await direct.close();
       await gguf.close();

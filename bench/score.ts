@@ -51,6 +51,7 @@ import { echoBody } from "../src/backends/openai/score.js";
 import { startServer, type RunningServer } from "../src/serve/index.js";
 import { runScore25m } from "./score-25m.js";
 import { runScore100m } from "./score-100m.js";
+import { fmt, median } from "./numbers.js";
 
 const MODEL_NAME = "bench";
 
@@ -72,12 +73,6 @@ const serverMode = process.env.BENCH_SERVER === "child" ? "child" : "inproc";
 const PROMPT_CHARS = 24;
 const CONT_CHARS = 16;
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (x: number, d = 0): string => x.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
 
 // ---- 1. the model
 const dir = await mkdtemp(join(tmpdir(), "ftledger-bench-score-"));

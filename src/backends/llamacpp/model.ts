@@ -20,6 +20,7 @@ import { ggufFileId } from "./file-id.js";
 import { checkGgufLora } from "./lora.js";
 import { DEFAULT_GGUF_GPU, describeLlamaDevice, startLlama, type GgufGpu } from "./gpu.js";
 import { acquireGgufModel, releaseGgufModel } from "./shared-model.js";
+import { SharedLoads } from "./shared-loads.js";
 import { generateOne, renderChat } from "./generate.js";
 import { defaultParallel, defaultThreads, kvCacheBytes } from "./layout.js";
 import { detokenize, promptIds, SequencePool, tokenize, tokenTexts, type Runtime } from "./runtime.js";
@@ -57,33 +58,13 @@ export interface GgufModelOptions {
   gpu?: GgufGpu;
 }
 
-/** One llama.cpp binding per device per process, disposed when the last model on it closes. */
-const bindings = new Map<GgufGpu, { llama: Promise<LlamaCpp>; users: number }>();
+/** One llama.cpp binding per device per process, disposed when the last model on it closes; one that fails to start is forgotten (the next open tries again). */
+const bindings = new SharedLoads<GgufGpu, LlamaCpp>((llama) => llama.dispose());
 
-/** The binding for `gpu`; one that fails to start is forgotten (the next open tries again). */
-async function acquireLlama(gpu: GgufGpu): Promise<LlamaCpp> {
-  let b = bindings.get(gpu);
-  if (!b) {
-    const entry = { llama: startLlama(gpu), users: 0 };
-    bindings.set(gpu, (b = entry));
-    entry.llama.catch(() => {
-      if (bindings.get(gpu) === entry) bindings.delete(gpu);
-    });
-  }
-  b.users++;
-  try {
-    return await b.llama;
-  } catch (e) {
-    b.users--;
-    throw e;
-  }
-}
+const acquireLlama = (gpu: GgufGpu): Promise<LlamaCpp> => bindings.acquire(gpu, () => startLlama(gpu));
 
 async function releaseLlama(gpu: GgufGpu): Promise<void> {
-  const b = bindings.get(gpu);
-  if (!b || --b.users > 0) return;
-  bindings.delete(gpu);
-  await (await b.llama).dispose();
+  await bindings.release(gpu);
 }
 
 /**

@@ -10,13 +10,10 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Llama as LlamaCpp, LlamaModel } from "node-llama-cpp";
+import { SharedLoads } from "./shared-loads.js";
 
-interface Entry {
-  model: Promise<LlamaModel>;
-  users: number;
-}
-
-const entries = new Map<LlamaCpp, Map<string, Entry>>();
+/** Per binding, the models loaded by file; and each model's binding and key, for release. */
+const byBinding = new Map<LlamaCpp, SharedLoads<string, LlamaModel>>();
 const owners = new Map<LlamaModel, { llama: LlamaCpp; key: string }>();
 let loads = 0;
 
@@ -30,45 +27,25 @@ const stamp = (p: string) => stat(p).then((s) => `${resolve(p)}\0${s.size}\0${s.
 /** The model in `path`: the one loaded already when an arm over it is open, else `load()`'s. */
 export async function acquireGgufModel(llama: LlamaCpp, path: string, load: () => Promise<LlamaModel>): Promise<LlamaModel> {
   const key = await stamp(path);
-  let byPath = entries.get(llama);
-  if (!byPath) entries.set(llama, (byPath = new Map()));
-  let e = byPath.get(key);
-  if (!e) {
-    const model = load();
-    e = { model, users: 0 };
-    byPath.set(key, e);
-    const mine = e;
-    model.then(
-      (m) => {
-        loads++;
-        owners.set(m, { llama, key });
-      },
-      () => {
-        if (byPath.get(key) === mine) byPath.delete(key);
-      },
-    );
-  }
-  e.users++;
-  try {
-    return await e.model;
-  } catch (err) {
-    e.users--;
-    throw err;
-  }
+  let models = byBinding.get(llama);
+  if (!models) byBinding.set(llama, (models = new SharedLoads((m) => m.dispose())));
+  return models.acquire(key, async () => {
+    const m = await load();
+    loads++;
+    owners.set(m, { llama, key });
+    return m;
+  });
 }
 
 /** One arm is done with `model`; the last one disposes it. */
 export async function releaseGgufModel(model: LlamaModel): Promise<void> {
   const o = owners.get(model);
-  const byPath = o && entries.get(o.llama);
-  const e = o && byPath?.get(o.key);
-  if (!o || !byPath || !e) {
+  const models = o && byBinding.get(o.llama);
+  if (!o || !models) {
     await model.dispose(); // not one of ours: the caller's alone
     return;
   }
-  if (--e.users > 0) return;
-  byPath.delete(o.key);
-  if (byPath.size === 0) entries.delete(o.llama);
+  if ((await models.release(o.key)) !== "disposed") return;
   owners.delete(model);
-  await model.dispose();
+  if (models.size === 0) byBinding.delete(o.llama);
 }

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTsKernels, loadKernels } from "../../../src/tensor/index.js";
 import { createRng } from "../../../src/random/index.js";
-import { CharTokenizer, Llama, numel, parameterTable, type ModelConfig } from "../../../src/model/index.js";
+import { CharTokenizer, Llama, numel, parameterTable, viewParameters, type ModelConfig } from "../../../src/model/index.js";
 import { f32ToBf16Bits, loadWeights, openSafetensorsModel, saveCheckpoint, writeSafetensorsModelStream, INDEX_FILE } from "../../../src/formats/index.js";
 import { openBuiltinModel } from "../../../src/backends/builtin/index.js";
 import { tempDir, unwrap } from "../helpers.js";
@@ -32,15 +32,10 @@ const requests = [
 /** Copy an f32 checkpoint's folder with its weights rewritten as bf16 shards of at most `maxShardBytes`. */
 async function bf16Copy(from: string, to: string, params: Float32Array, maxShardBytes: number): Promise<string[]> {
   const table = parameterTable(config);
-  const offsets: number[] = [];
-  let off = 0;
-  for (const s of table) {
-    offsets.push(off);
-    off += numel(s.shape);
-  }
+  const views = viewParameters(config, params).byName;
   const files = await writeSafetensorsModelStream(
     to, table.map((s) => ({ name: s.name, shape: s.shape, dtype: "BF16" as const })),
-    async (i) => params.subarray(offsets[i], offsets[i] + numel(table[i].shape)),
+    async (i) => views.get(table[i].name)!,
     { metadata: { format: "pt" }, maxShardBytes },
   );
   for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"]) await copyFile(join(from, f), join(to, f));
