@@ -64,7 +64,7 @@ export function formatBoundaryProblem(p: BoundaryProblem): string {
     case "empty_continuation":
       return `${p.model}: score: the continuation is empty; there is nothing to score. Give a continuation of at least one character.`;
     case "no_bos":
-      return `${p.model}: score: the prompt is empty and the tokenizer has no BOS token to condition the first continuation token on; give a non-empty prompt.`;
+      return `${p.model}: score: the prompt is empty, or only whitespace (which is scored as the start of the continuation), and the tokenizer has no BOS token to condition the first continuation token on; give a prompt with text in it.`;
     case "no_continuation_tokens":
       return `${p.model}: score: the continuation ${q(p.continuation)} adds no token after the prompt's tokens when tokenised together; move the boundary (end the prompt earlier).`;
     case "token_boundary":

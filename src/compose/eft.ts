@@ -182,7 +182,8 @@ export class EftModel implements LanguageModel {
 
   /** Prompt and continuation ids, split as the engine splits them (tokenised together; no BOS to fall back on). */
   private split(req: ScoreRequest): { prompt: number[]; continuation: number[] } {
-    const s = splitForScoring({ encodeWithSpecial: (t) => this.vocab.encodePrompt(t), bosId: undefined }, req.prompt, req.continuation);
+    const tok = { encodeWithSpecial: (t: string) => this.vocab.encodePrompt(t), bosId: undefined, decode: (ids: number[]) => this.vocab.decode(ids) };
+    const s = splitForScoring(tok, req.prompt, req.continuation, this.id);
     if (!s.ok) throw new Error(s.message);
     return s.value;
   }

@@ -70,14 +70,25 @@ describe("token healing, builtin backend", () => {
     for (const [i, want] of CHAR_GREEDY.entries()) {
       const g = await char.generate({ prompt: items[i].prompt, maxTokens: 8, temperature: 0, logprobs: true, stop: ["\n"] });
       expect(g.samples[0].text).toBe(want.text);
-      expect(g.samples[0].tokens!.map((t) => t.logprob)).toEqual(want.lps);
+      expectLogprobs(g.samples[0].tokens!.map((t) => t.logprob), want.lps);
     }
     for (const want of CHAR_SAMPLED) {
       const g = await char.generate({ prompt: want.prompt, maxTokens: 12, temperature: 1.3, seed: 3, logprobs: true, n: 2 });
-      expect(g.samples.map((s) => ({ text: s.text, lps: s.tokens!.map((t) => t.logprob) }))).toEqual(want.samples);
+      expect(g.samples.map((s) => s.text)).toEqual(want.samples.map((s) => s.text));
+      g.samples.forEach((s, k) => expectLogprobs(s.tokens!.map((t) => t.logprob), want.samples[k].lps));
     }
   });
 });
+
+/**
+ * The recorded values came from the native kernels; the wasm and ts kernels round differently
+ * in the last bits (CI without OpenBLAS runs wasm), so log-probs compare to 1e-5: a healed
+ * first token would move them by far more (its log-prob is renormalised).
+ */
+function expectLogprobs(got: number[], want: number[]): void {
+  expect(got.length).toBe(want.length);
+  got.forEach((x, i) => expect(Math.abs(x - want[i]), `token ${i}: ${x} vs ${want[i]}`).toBeLessThan(1e-5));
+}
 
 // recorded with the code before token healing (builtin backend, zoo/base-m, native kernels)
 const CHAR_GREEDY = [{"text": "farmer", "lps": [-0.0009766598706644203, -0.00023702798450564444, -8.061657434765834e-05, -9.003514524152934e-06, -1.8654688673791497e-06, -1.2218120204465777e-06]}, {"text": "Laar", "lps": [-0.0036067848814536063, -0.0016159140370923808, -0.0005272639556004322, -6.413953481398948e-05]}, {"text": "blue", "lps": [-0.0032173380571496324, -0.0018241915882661885, -0.00043630969650720886, -1.139528837512671e-06]}];

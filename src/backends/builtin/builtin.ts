@@ -18,7 +18,7 @@ import { splitForScoring } from "./split.js";
 import { cutAtStop } from "../stop.js";
 import { throwIfAborted } from "../abort.js";
 import { takeTurn } from "./turns.js";
-import { allowedFirstTokens, splitTrailingWhitespace, stripHealed, tokenizerJsonMerges } from "../healing.js";
+import { Healer, stripHealed, tokenizerJsonHealable } from "../healing.js";
 import { DECODE_SLOTS, decodeContinuous } from "../batch/index.js";
 
 export interface BuiltinOptions {
@@ -44,9 +44,9 @@ export async function openBuiltinModel(dir: string, opts: BuiltinOptions = {}): 
   // template and end tokens, and the adapter (factors, config and scale)
   // (the parameters' bytes first, hashed once per base; this is sha256Of over the same parts)
   const h = base.paramsHash();
-  // (a tokenizer that merges characters has its generations token-healed (../healing.ts): a part of its own, so
-  // generations cached before healing are not reused; a character tokenizer's id is as it was)
-  const healing = tokenizerJsonMerges(tok.source) ? ["generate:token-healing"] : [];
+  // (a byte-level BPE has its generations token-healed (../healing.ts): a part of its own, so
+  // generations cached or stored before healing are not reused; a character tokenizer's id is as it was)
+  const healing = tokenizerJsonHealable(tok.source) ? ["generate:token-healing"] : [];
   for (const part of [JSON.stringify(base.config), tok.source, JSON.stringify({ template: tok.templateSource ?? null, eos: tok.eosIds, bos: tok.bosId ?? null }), ...lora, ...healing]) h.update(part);
   const id = "builtin:" + h.digest("hex").slice(0, 24);
   return new BuiltinModel(id, model, tok, dir);
@@ -86,25 +86,15 @@ class BuiltinModel implements LanguageModel {
     return this.tok.applyChatTemplate(messages);
   }
 
-  /** Whether the tokenizer merges characters (BPE with merges): only then is generation healed (../healing.ts). */
-  private mergesTokens?: boolean;
-  /** Each id's decoded text, for the healing's allowed set (built on first use). */
-  private pieceTexts?: string[];
-  private healedIds = new Map<string, number[]>();
+  /** Token healing (../healing.ts): a byte-level BPE only; null for other tokenizers (built on first use). */
+  private healer?: Healer | null;
 
-  /** Token healing for a prompt (../healing.ts): the text to tokenise, the whitespace cut off, and the first token's allowed ids; null: not healed. */
-  private heal(text: string): { head: string; w: string; allowed: number[] } | null {
-    this.mergesTokens ??= tokenizerJsonMerges(this.tok.source);
-    if (!this.mergesTokens) return null; // character tokenizers: the lone space is the ordinary position
-    const split = splitTrailingWhitespace(text);
-    if (!split) return null;
-    let allowed = this.healedIds.get(split.w);
-    if (!allowed) {
-      this.pieceTexts ??= Array.from({ length: this.model.config.vocabSize }, (_, id) => (id < this.tok.size ? this.tok.decode([id]) : ""));
-      allowed = allowedFirstTokens(this.pieceTexts, split.w);
-      this.healedIds.set(split.w, allowed);
-    }
-    return allowed.length === 0 ? null : { ...split, allowed };
+  /** The healed prompt, or null (not a byte-level BPE, no trailing whitespace, or no token starts with it). */
+  private heal(text: string) {
+    this.healer ??= tokenizerJsonHealable(this.tok.source)
+      ? new Healer(() => Array.from({ length: this.model.config.vocabSize }, (_, id) => (id < this.tok.size ? this.tok.tokenText(id) : "")))
+      : null;
+    return this.healer?.heal(text) ?? null;
   }
 
   /**
@@ -114,7 +104,8 @@ class BuiltinModel implements LanguageModel {
    */
   private prepare(req: GenerateRequest): { prompts: number[][]; opts: GenerateOptions; stop: string[]; healed: string } {
     const full = req.messages ? this.tok.applyChatTemplate(req.messages) : req.prompt;
-    const heal = this.heal(full);
+    // a chat template's closing whitespace is the trained answer position: never healed
+    const heal = req.messages ? null : this.heal(full);
     const text = heal ? heal.head : full;
     const healed = heal ? heal.w : "";
     const prompt = req.messages ? this.tok.encode(text) : this.tok.encodeWithSpecial(text);

@@ -52,7 +52,16 @@ export function fromCacheJson(text: string): unknown {
 /** The LanguageModel calls the cache knows; a batch form shares its single form's kind. */
 export type RequestKind = "generate" | "score" | "nextTokenLogprobs" | "scoreTokens";
 
-/** sha256 hex of the canonical JSON of { modelId, kind, request }. */
+/**
+ * The version of the rule that turns a request of each kind into tokens. A change that alters
+ * responses bumps it, so the cache never answers with what the current rule would not give:
+ * scores 2 = one boundary rule for every backend (../boundary.ts; before it, gguf and openai
+ * split by text offsets). Version 1 adds nothing to the key, so those keys are as they were.
+ */
+const RULE_VERSION: Record<RequestKind, number> = { generate: 1, score: 2, nextTokenLogprobs: 1, scoreTokens: 1 };
+
+/** sha256 hex of the canonical JSON of { modelId, kind, request } (and the kind's rule version after 1). */
 export function requestKey(modelId: string, kind: RequestKind, request: unknown): string {
-  return sha256Text(canonicalJson({ modelId, kind, request }));
+  const rule = RULE_VERSION[kind];
+  return sha256Text(canonicalJson({ modelId, kind, request, ...(rule > 1 ? { rule } : {}) }));
 }

@@ -20,7 +20,7 @@ import { Template } from "@huggingface/jinja";
 import type { Token } from "node-llama-cpp";
 import { createRng } from "../../random/index.js";
 import { argmax, sampleToken } from "../../model/index.js";
-import { allowedFirstTokens, renormaliseOver, splitTrailingWhitespace, stripHealed } from "../healing.js";
+import { Healer, renormaliseOver, stripHealed, type Heal } from "../healing.js";
 import type { ChatMessage, FinishReason, GenerateRequest, Generation, Sample } from "../language-model.js";
 import { greedyOf, logprobsOf } from "./probs.js";
 import { detokenize, maxEvaluable, promptIds, type Runtime } from "./runtime.js";
@@ -56,7 +56,8 @@ function checkRequest(rt: Runtime, req: GenerateRequest): void {
 export async function generateOne(rt: Runtime, req: GenerateRequest): Promise<Generation> {
   checkRequest(rt, req);
   const full = req.messages ? renderChat(rt, req.messages) : req.prompt;
-  const heal = healFor(rt, full);
+  // a chat template's closing whitespace is the trained answer position: never healed
+  const heal = req.messages ? null : healFor(rt, full);
   const ids = promptIds(rt, heal ? heal.head : full);
   if (ids.length === 0) throw new Error(`${rt.file}: generate: the prompt is empty and the model has no BOS token to start from. Give a non-empty prompt.`);
   if (ids.length > maxEvaluable(rt)) {
@@ -69,24 +70,15 @@ export async function generateOne(rt: Runtime, req: GenerateRequest): Promise<Ge
   return { samples };
 }
 
-type Heal = { head: string; w: string; allowed: number[] };
+/** Each model's healer (a token's text is a call into llama.cpp: read once per model). */
+const healers = new WeakMap<Runtime, Healer>();
 
-/** Each model's allowed first tokens per healed whitespace (computed once: a token text is a call into llama.cpp). */
-const allowedCache = new WeakMap<Runtime, Map<string, number[]>>();
-
-/** Token healing for a prompt; null: the tokenizer has no merges, the prompt does not end in whitespace, or no token spells it. */
+/** Token healing for a prompt; null: the tokenizer is not a byte-level BPE, the prompt does not end in whitespace, or no token starts with it. */
 function healFor(rt: Runtime, text: string): Heal | null {
   if (!rt.mergesTokens) return null;
-  const split = splitTrailingWhitespace(text);
-  if (!split) return null;
-  let byW = allowedCache.get(rt);
-  if (!byW) allowedCache.set(rt, (byW = new Map()));
-  let allowed = byW.get(split.w);
-  if (!allowed) {
-    allowed = allowedFirstTokens(Array.from({ length: rt.vocabSize }, (_, id) => rt.tokenText(id)), split.w);
-    byW.set(split.w, allowed);
-  }
-  return allowed.length === 0 ? null : { ...split, allowed };
+  let healer = healers.get(rt);
+  if (!healer) healers.set(rt, (healer = new Healer(() => Array.from({ length: rt.vocabSize }, (_, id) => rt.tokenText(id)))));
+  return healer.heal(text);
 }
 
 type Sequence = Parameters<Parameters<Runtime["withSequence"]>[0]>[0];
