@@ -321,3 +321,15 @@ describe("readDataset: the file, read strictly", () => {
     expect(r.skipped[0].message).toMatch(/big\.jsonl:1: the line is 10\.0 MiB, over the 1 MiB limit for one line/);
   });
 });
+
+describe("the example file in docs/PROBES.md", () => {
+  it("parses: one item of each kind (chain of thought, its N-1 variant, multiple choice, short answer, JSON)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const doc = await readFile(join(import.meta.dirname, "..", "..", "docs", "PROBES.md"), "utf8");
+    const block = /A complete example file[^]*?```jsonl\n([^]*?)```/.exec(doc)?.[1];
+    expect(block, "the example block is missing from docs/PROBES.md").toBeDefined();
+    const got = items(parseDataset(block!, "PROBES.md"));
+    expect(got.map((i) => i.id)).toEqual(["apples-1", "apples-1-n1", "capital-fr", "sky-1", "tower-1"]);
+    expect(got.map((i) => i.verifier ?? "exact")).toEqual(["number", "number", "choice", "exact", "json"]);
+  });
+});
