@@ -55,6 +55,19 @@ export function trainSchema(d: { steps: number; batchSize: number; maxLr: number
 }
 
 /** A recipe config that failed validation: the field's dotted path and what is wrong with it. */
+/**
+ * A range of the world's items a recipe draws from: `count` items from index `offset` on.
+ * The defaults' reasons are the caller's (each recipe says why its count and offset).
+ */
+export function itemRangeSchema(d: { count: number; offset: number }) {
+  return z
+    .strictObject({
+      count: z.number().int().positive().default(d.count),
+      offset: z.number().int().min(0).default(d.offset),
+    })
+    .prefault({});
+}
+
 export interface ConfigIssue {
   field: string;
   message: string;

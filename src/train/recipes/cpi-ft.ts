@@ -29,7 +29,7 @@ import { sha256Of } from "../../random/index.js";
 import { countForFraction, cpiFuse } from "../../tensor/index.js";
 import { SOLUTION_FORMATS, worldSettingsSchema } from "../../world/index.js";
 import { chatBatches } from "../data/chat.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 import { SFT_MIX_TASKS, SFT_VARIANTS, sftExamples } from "./sft.js";
@@ -51,18 +51,15 @@ export const cpiFtSchema = z
     variant: z.enum(SFT_VARIANTS).default("answer-only"),
     /** As sft's: with-reasoning's solution format ("item": each item's own). */
     format: z.enum(["item", ...SOLUTION_FORMATS]).default("item"),
-    /** The base's world (its seed decides the encyclopedia): the one the task fine-tunes used. */
     /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
     tokenizer: fineTuneTokenizer,
+    /** The base's world (its seed decides the encyclopedia): the one the task fine-tunes used. */
     world: worldSettingsSchema.prefault({}),
-    examples: z
-      .strictObject({
-        /** 1200: a light mixed-data phase (the paper's "lightweight" SFT), 400 items per task of three. */
-        count: z.number().int().positive().default(1200),
-        /** 1000: id items 0..999 stay unseen, as in sft, for measuring every model on the same items. */
-        offset: z.number().int().min(0).default(1000),
-      })
-      .prefault({}),
+    /**
+     * count 1200: a light mixed-data phase (the paper's "lightweight" SFT), 400 items per task of three.
+     * offset 1000: id items 0..999 stay unseen, as in sft, for measuring every model on the same items.
+     */
+    examples: itemRangeSchema({ count: 1200, offset: 1000 }),
     /** Row length T; default the base's context length (an example longer than T + 1 tokens is dropped). */
     seqLen: z.number().int().min(8).optional(),
     /** 100 steps of 16 at lr 3e-4 → 3e-5: a third of sft's steps at 0.3× its peak — adjust the fused model, do not retrain it. */

@@ -38,9 +38,9 @@ export const dpoSchema = z.strictObject({
     .min(1, { error: "must be a non-empty path to a checkpoint or run folder" }),
   /** "raw": the pre-training frame, so a pre-trained base is trained (and audited) where it writes its formats; "chat" after an SFT. */
   frame: z.enum(FRAMES).default("raw"),
-  /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
   /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
   tokenizer: fineTuneTokenizer,
+  /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
   world: worldSettingsSchema.prefault({}),
   pairs: z
     .strictObject({

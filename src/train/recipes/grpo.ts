@@ -23,7 +23,7 @@ import type { Objective, StepMetrics } from "../objective.js";
 import { framePrompt } from "../data/frame.js";
 import { verifierRows } from "../data/trl-rows.js";
 import { batchRows, rollout, type Rollout } from "../rollout.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
 import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
@@ -42,18 +42,15 @@ export const grpoSchema = z
     task: z.enum(GRPO_TASKS).default("arithmetic"),
     /** "raw": the pre-training frame, so a base model samples its pre-training mix of formats; "chat" after an SFT. */
     frame: z.enum(["raw", "chat"]).default("raw"),
-    /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
     /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
     tokenizer: fineTuneTokenizer,
+    /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
     world: worldSettingsSchema.prefault({}),
-    prompts: z
-      .strictObject({
-        /** 2000 prompts to draw rollouts from. */
-        count: z.number().int().positive().default(2000),
-        /** 1000: id items 0..999 stay unseen, for evaluation (as in sft). */
-        offset: z.number().int().min(0).default(1000),
-      })
-      .prefault({}),
+    /**
+     * count 2000: prompts to draw rollouts from.
+     * offset 1000: id items 0..999 stay unseen, for evaluation (as in sft).
+     */
+    prompts: itemRangeSchema({ count: 2000, offset: 1000 }),
     /** 8 samples per prompt: the group size G (issue 4: k ≥ 8, so groups have mixed outcomes). */
     k: z.number().int().min(2).default(8),
     sampling: z

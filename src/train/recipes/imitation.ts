@@ -27,7 +27,7 @@ import { arithmeticTask, knowledgeTask, worldSettingsSchema, type WorldItem, typ
 import { stepSeed } from "../batches.js";
 import { sha256Of } from "../../random/index.js";
 import { FRAMES, teacherBatches, teacherExamples, teacherRow, type TeacherExamples, type TeacherPrompt } from "../data/teacher.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
 import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
@@ -61,14 +61,11 @@ export const imitationSchema = z.strictObject({
     .default(["arithmetic"]),
   /** "chat": the format an sft-trained teacher answers in; "raw" (the task's own frame) suits a pre-trained-only teacher. */
   frame: z.enum(FRAMES).default("chat"),
-  samples: z
-    .strictObject({
-      /** 1000 prompts per task: ~3 epochs of the demo-sized run (300 steps × 16 rows) for one task. */
-      count: z.number().int().positive().default(1000),
-      /** 1000: id items 0..999 stay unseen, for measuring the fine-tune (as sft). */
-      offset: z.number().int().min(0).default(1000),
-    })
-    .prefault({}),
+  /**
+   * count 1000: prompts per task: ~3 epochs of the demo-sized run (300 steps × 16 rows) for one task.
+   * offset 1000: id items 0..999 stay unseen, for measuring the fine-tune (as sft).
+   */
+  samples: itemRangeSchema({ count: 1000, offset: 1000 }),
   teacherSampling: z
     .strictObject({
       /** 1: the teacher's own distribution, which imitation learns (0 = greedy, distilling its mode). */
@@ -77,9 +74,9 @@ export const imitationSchema = z.strictObject({
       maxTokens: z.number().int().positive().default(128),
     })
     .prefault({}),
-  /** The base's world (its seed decides the encyclopedia): keep it equal to the base's and the teacher's pretrain config. */
   /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
   tokenizer: fineTuneTokenizer,
+  /** The base's world (its seed decides the encyclopedia): keep it equal to the base's and the teacher's pretrain config. */
   world: worldSettingsSchema.prefault({}),
   /** Row length T; default the base's context length (a sample longer than T + 1 tokens is dropped). */
   seqLen: z.number().int().min(8).optional(),

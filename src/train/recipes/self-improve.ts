@@ -25,7 +25,7 @@ import { SOLUTION_FORMATS, worldSettingsSchema } from "../../world/index.js";
 import type { EncodedChat } from "../data/chat.js";
 import { encodeChat, encodedBatches, type ChatExample } from "../data/chat.js";
 import { encodeVerification, verificationExamples } from "../data/verification.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import { fineTuneOf } from "./fine-tune.js";
 import type { Recipe } from "./recipe.js";
 
@@ -46,14 +46,11 @@ export const selfImproveSchema = z
     world: worldSettingsSchema.prefault({}),
     /** 3 rounds: the paper saw self-improvement saturate within two or three. */
     rounds: z.number().int().min(1).max(20).default(3),
-    prompts: z
-      .strictObject({
-        /** 48 prompts per round (× k samples): a demo round in about a minute on 2 cores. */
-        count: z.number().int().positive().default(48),
-        /** 5000: round r draws id items [offset + (r−1)·count, offset + r·count), fresh each round, clear of sft's default 1000..2999. */
-        offset: z.number().int().min(0).default(5000),
-      })
-      .prefault({}),
+    /**
+     * count 48: prompts per round (× k samples): a demo round in about a minute on 2 cores.
+     * offset 5000: round r draws id items [offset + (r−1)·count, offset + r·count), fresh each round, clear of sft's default 1000..2999.
+     */
+    prompts: itemRangeSchema({ count: 48, offset: 5000 }),
     /** 4 samples per prompt: enough for a per-item gap (gen_util strictly between 0 and 1) at demo cost. */
     k: z.number().int().min(1).default(4),
     sampling: z

@@ -25,7 +25,7 @@ import { SOLUTION_FORMATS, arithmeticTask, knowledgeTask, tasks as worldTasks, w
 import { chatBatches, encodeChat, encodedBatches, type ChatExample } from "../data/chat.js";
 import { chatRows } from "../data/trl-rows.js";
 import { encodeVerification, verificationExamples, type VerificationExample } from "../data/verification.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import { adapterOf, adapterSchema } from "./adapter.js";
 import { fineTuneOf, fineTuneTokenizer } from "./fine-tune.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
@@ -55,18 +55,15 @@ export const sftSchema = z
      * configs of the other tasks (and their run.json) stay as they were.
      */
     tasks: z.array(z.enum(SFT_MIX_TASKS)).min(2).optional(),
-    /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
     /** The base's tokenizer is used; naming another is refused (fine-tune.ts). */
     tokenizer: fineTuneTokenizer,
+    /** The base's world (its seed decides the encyclopedia): keep it equal to the base's pretrain config. */
     world: worldSettingsSchema.prefault({}),
-    examples: z
-      .strictObject({
-        /** 2000: a few epochs of a demo-sized run (300 steps × 16 rows) without memorising a handful. */
-        count: z.number().int().positive().default(2000),
-        /** 1000: id items 0..999 stay unseen, for measuring the fine-tune. */
-        offset: z.number().int().min(0).default(1000),
-      })
-      .prefault({}),
+    /**
+     * count 2000: a few epochs of a demo-sized run (300 steps × 16 rows) without memorising a handful.
+     * offset 1000: id items 0..999 stay unseen, for measuring the fine-tune.
+     */
+    examples: itemRangeSchema({ count: 2000, offset: 1000 }),
     /** Row length T; default the base's context length (an example longer than T + 1 tokens is dropped). */
     seqLen: z.number().int().min(8).optional(),
     /** Absent: train every weight. A LoRA adapter trains only the adapter on the frozen base (adapter.ts). */

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { SOLUTION_FORMATS, worldSettingsSchema } from "../../world/index.js";
 import { FRAMES } from "../data/frame.js";
 import { runSoftcot } from "../softcot-run.js";
-import { trainSchema } from "./config.js";
+import { itemRangeSchema, trainSchema } from "./config.js";
 import type { Recipe, RecipeFactory } from "./recipe.js";
 import { sftExamples, SFT_VARIANTS } from "./sft.js";
 
@@ -40,14 +40,11 @@ export const softcotSchema = z.strictObject({
   format: z.enum(["item", ...SOLUTION_FORMATS]).default("item"),
   /** The backbone's world (its seed decides the items): keep it equal to the sft baseline's. */
   world: worldSettingsSchema.prefault({}),
-  examples: z
-    .strictObject({
-      /** 2000: as sft's default, so both recipes train on the same examples. */
-      count: z.number().int().positive().default(2000),
-      /** 1000: id items 0..999 stay unseen, for evaluation (as sft's). */
-      offset: z.number().int().min(0).default(1000),
-    })
-    .prefault({}),
+  /**
+   * count 2000: as sft's default, so both recipes train on the same examples.
+   * offset 1000: id items 0..999 stay unseen, for evaluation (as sft's).
+   */
+  examples: itemRangeSchema({ count: 2000, offset: 1000 }),
   /** sft's schedule (300 steps of 16, lr 1e-3 → 1e-4): the comparison holds steps and schedule equal. */
   train: trainSchema({ steps: 300, batchSize: 16, maxLr: 1e-3, minLr: 1e-4, warmupSteps: 20 }).prefault({}),
 });
