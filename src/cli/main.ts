@@ -19,6 +19,7 @@ import { addPlanCommand } from "./commands/plan.js";
 import { addWeightsCommands } from "./weights-commands.js";
 import { addLoraCommands } from "./commands/lora.js";
 import { addCheckCommand } from "./commands/check.js";
+import { addReproduceCommand } from "./commands/reproduce.js";
 import { addServeOptions, allowHostOption, serveCommand, type ServeCommandOptions } from "./commands/serve.js";
 import { viewCommand } from "./commands/view.js";
 import { MODEL_SPEC_FORMS as SPEC_FORMS } from "../compose/index.js";
@@ -152,6 +153,7 @@ Exit codes: 0 ok, 1 a --fail-on rule matched, 2 bad input or usage.`,
   addWeightsCommands(program);
   addLoraCommands(program);
   addCheckCommand(program);
+  addReproduceCommand(program);
 
   const lab = program.command("lab").description("model organisms: train and sample small llamas on this CPU");
   addLabTokenizerCommand(lab);

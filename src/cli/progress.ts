@@ -49,7 +49,7 @@ export function progressBar(total: number, label: string, fields: string, lines:
   return { update: (v, p) => bar.update(v, p ?? {}), stop: () => bar.stop() };
 }
 
-function formatSeconds(s: number): string {
+export function formatSeconds(s: number): string {
   if (s < 60) return `${Math.round(s)}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;

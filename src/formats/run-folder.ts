@@ -12,7 +12,7 @@
  * the audit (`--trajectory`, `--world RUN`) and the command line read it through here.
  */
 import { readFile, readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { resolveZooPath } from "./zoo.js";
 
@@ -71,7 +71,32 @@ export async function findCheckpointDir(
   if (!(await isDir(path))) return { ok: false, why: "no-folder", path };
   if (await isFile(join(path, "config.json"))) return { ok: true, dir: path };
   const latest = await latestCheckpoint(path);
-  return latest ? { ok: true, dir: latest } : { ok: false, why: "no-checkpoint", path };
+  if (latest) return { ok: true, dir: latest };
+  const final = await selfImproveModel(path);
+  return final ? findCheckpointDir(final) : { ok: false, why: "no-checkpoint", path };
+}
+
+/**
+ * A finished self-improvement loop's model (src/train self-improve.ts): its folder holds
+ * self-improve.json and round-NN/ folders; the last round's done.json names the final model,
+ * a path as the loop was given its folder (relative to the working directory then, or
+ * absolute), or relative to the loop's folder. Null for any other folder, or a loop that has
+ * not finished a round.
+ */
+async function selfImproveModel(dir: string): Promise<string | null> {
+  if (!(await isFile(join(dir, "self-improve.json")))) return null;
+  const rounds = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^round-\d+$/.test(n)).sort().reverse();
+  for (const r of rounds) {
+    let model: unknown;
+    try {
+      model = (JSON.parse(await readFile(join(dir, r, "done.json"), "utf8")) as { model?: unknown }).model;
+    } catch {
+      continue; // no done.json yet: an unfinished round
+    }
+    if (typeof model !== "string") continue;
+    for (const p of isAbsolute(model) ? [model] : [resolve(model), join(dir, model)]) if (await isDir(p)) return p;
+  }
+  return null;
 }
 
 /** As `findCheckpointDir`, but a path that names no checkpoint comes back as given (its loader then says what is wrong). */

@@ -1,9 +1,9 @@
 /**
  * A claim's verdict from its pooled effect (docs/CLAIMS.md, "How a claim is judged").
  *
- * The effect is Δ = tuned − base of the claim's metric, pooled over fine-tuning seeds and
- * items (src/stats seedPooledMeanDifference: the crossed bootstrap over seeds × item
- * clusters). The claim predicts a direction and names the smallest effect that counts, the
+ * The effect is Δ = tuned − reference of the claim's metric, pooled over fine-tuning seeds and
+ * items (contrast.ts: the crossed bootstrap over seeds × item clusters, every test also
+ * passed by a t test on the per-seed Δ_s, src/stats seed-t.ts). The claim predicts a direction and names the smallest effect that counts, the
  * margin m. With s = +1 for a predicted increase and −1 for a decrease, and the effect in
  * the predicted direction e = s·Δ:
  *

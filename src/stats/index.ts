@@ -26,4 +26,5 @@ export { pairedMeanDifference, MIN_BOOTSTRAP_CLUSTERS, type MeanDifferenceOption
 export { pairedSetStatistic, MIN_SET_CLUSTERS, type SetStatisticOptions, type SetInference } from "./bca.js";
 export { pairedProportionsN, pairedProportionsMde, pairedMeanN, pairedMeanMde, equivalenceN, equivalenceProportionsN, designEffect, iccOneWay, bonferroniAlpha, studentTCdf, studentTQuantile, type SampleSize, type DetectableEffect, type PowerMethod, type IccEstimate } from "./power.js";
 export { seedPooledDifference, seedPooledMeanDifference, type SeedInference, type SeedOptions } from "./seeds.js";
+export { satterthwaiteDf, seedVarianceInflation, withSeedT } from "./seed-t.js";
 export { planRows, type PlanInput, type PlannedRow, type PlanSettings, type PlanUnit } from "./plan.js";

@@ -16,6 +16,26 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe("a self-improvement loop's folder", () => {
+  it("names the model the last finished round's done.json names; an unfinished loop names none", async () => {
+    const loop = join(dir, "si");
+    const ck = stepDir(join(loop, "round-02"), 8);
+    await mkdir(ck, { recursive: true });
+    await writeFile(join(ck, "config.json"), "{}");
+    await writeFile(join(loop, "self-improve.json"), "{}");
+    expect(await findCheckpointDir(loop)).toMatchObject({ ok: false, why: "no-checkpoint" });
+    await mkdir(join(loop, "round-01"), { recursive: true });
+    await writeFile(join(loop, "round-01", "done.json"), JSON.stringify({ model: "zoo/base-m", trained: false }));
+    await mkdir(join(loop, "round-02"), { recursive: true });
+    await writeFile(join(loop, "round-02", "done.json"), JSON.stringify({ model: ck, trained: true }));
+    await mkdir(join(loop, "round-03"), { recursive: true }); // the last measurement, not finished yet
+    expect(await findCheckpointDir(loop)).toEqual({ ok: true, dir: ck });
+    // a path relative to the loop's folder
+    await writeFile(join(loop, "round-03", "done.json"), JSON.stringify({ model: join("round-02", "checkpoints", "step-000008"), trained: false }));
+    expect(await findCheckpointDir(loop)).toEqual({ ok: true, dir: ck });
+  });
+});
+
 describe("run folders", () => {
   it("names steps so that they sort by step, and lists only complete checkpoint folders", async () => {
     expect(stepName(300)).toBe("step-000300");

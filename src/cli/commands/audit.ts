@@ -235,7 +235,7 @@ export interface AuditCliFlags {
   /** false: print nothing on stdout (a caller such as sweep prints its own view of the result). */
   print?: boolean;
   /** Called with the result once it is printed, before the reports are written (`lab eval --json` writes its file). */
-  onResult?: (r: { result: AuditResult; measures?: ArmMeasures[]; items: readonly Item[] }) => Promise<void>;
+  onResult?: (r: { result: AuditResult; measures?: ArmMeasures[]; items: readonly Item[]; store: RunStore }) => Promise<void>;
 }
 
 export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promise<number> {
@@ -350,7 +350,7 @@ export async function auditCommand(c: AuditConfig, flags: AuditCliFlags): Promis
       for (const a of approximate) out.push(`note: ${a.spec}: ${a.model.describe()}`);
       process.stdout.write(`${out.join("\n")}\n`);
     }
-    await flags.onResult?.({ result, ...(measures ? { measures } : {}), items: items.items });
+    await flags.onResult?.({ result, ...(measures ? { measures } : {}), items: items.items, store });
     const reports = await writeReports(c, store, result.run.runId);
     if (!reports.ok) return fail(reports.error);
     for (const line of reports.lines) say(line);
