@@ -4,22 +4,8 @@
  * arXiv 2310.12962). Tested by EFT up-scaling (docs/COMPOSE.md, claim 1's 2×2): the large
  * base given the small base's fine-tuning change at decode time.
  */
-import type { Claim, ModelRef, TrainedArm } from "../claim.js";
-import { HARD_WORLD, QUICK_TRAIN } from "./organisms.js";
-
-/**
- * The small fine-tune of the 2×2 (scripts/experiments/eft2x2.sh's sft-s): the lab's standard
- * sft on arithmetic chains in the code format, on zoo/base-s. 60 steps rather than 150: the loss of
- * this recipe is near its floor by step 30 (organisms.ts), base-s is the smallest model, and the
- * claim's budget is three seeds in a few minutes.
- */
-export const SFT_SMALL: TrainedArm = {
-  name: "sft-s",
-  recipe: "sft",
-  config: { base: "zoo/base-s", task: "arithmetic", variant: "with-reasoning", format: "code", world: HARD_WORLD, train: { steps: 60 } },
-  quick: QUICK_TRAIN,
-  describe: "sft on arithmetic with its chain of thought (code format, chat frame), zoo/base-s, 60 steps",
-};
+import type { Claim, ModelRef } from "../claim.js";
+import { HARD_WORLD, SFT_SMALL } from "./organisms.js";
 
 /** Up-scaling: large pre-training (base-l) with the small fine-tune's change (sft-s − base-s), β = 1. */
 const UP_SCALED: ModelRef = { eft: { base: { zoo: "zoo/base-l" }, tuned: { arm: "sft-s" }, ref: { zoo: "zoo/base-s" }, beta: 1 } };

@@ -3,8 +3,7 @@
  * (Gudibande et al. 2023, "The False Promise of Imitating Proprietary LLMs", arXiv 2305.15717).
  */
 import type { Claim, TrainedArm } from "../claim.js";
-import { SFT_SMALL } from "./01-eft.js";
-import { HARD_WORLD, QUICK_TRAIN, SFT_REASONING } from "./organisms.js";
+import { HARD_WORLD, QUICK_TRAIN, SFT_REASONING, SFT_SMALL } from "./organisms.js";
 
 /**
  * The student: zoo/base-s trained on the teacher's sampled answers to arithmetic prompts only
