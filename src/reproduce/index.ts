@@ -10,4 +10,5 @@ export { auditModels, deepMerge, planClaim, plannedMde, preregistrationHash, see
 export { pooledContrast, type ContrastInput, type PooledContrast } from "./contrast.js";
 export { claimVerdict, measureEffect, type AuditRecords } from "./effects.js";
 export { renderReproduceHtml } from "./html.js";
+export { renderReproduceMarkdown } from "./markdown.js";
 export { REPRODUCE_SCHEMA, SMOKE_NOTE, type ClaimResult, type EffectResult, type ReproduceResult } from "./result.js";

@@ -41,6 +41,9 @@ describe("ftledger reproduce --quick", () => {
     const html = readFileSync(join(out, "reproduce.html"), "utf8");
     expect(html).toMatch(/SMOKE RUN/);
     for (const c of CLAIMS) expect(html).toContain(`id="claim-${c.id}"`);
+    const md = readFileSync(join(out, "reproduce.md"), "utf8");
+    expect(md).toMatch(/SMOKE RUN/);
+    expect(md.trim().split("\n").filter((l) => /^\| \d+ \|/.test(l))).toHaveLength(CLAIMS.length);
   }, 900_000);
 
   it("a second run keeps the finished claims: nothing is trained or audited again", async () => {

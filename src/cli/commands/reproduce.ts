@@ -2,8 +2,8 @@
  * `ftledger reproduce [CLAIM…] [--quick] [--seeds N] [--out DIR]`: the research claims as
  * pre-registered experiments (src/reproduce). Per claim: train every arm in every seed (a
  * finished run is reused, a killed one resumed), audit all of them in one audit (its store
- * resumes too), pool each effect over seeds × items, judge it, and rewrite reproduce.json and
- * reproduce.html. Exit codes: 0 every claim ran (whatever its verdict), 1 a training run or an
+ * resumes too), pool each effect over seeds × items, judge it, and rewrite reproduce.json,
+ * reproduce.html and reproduce.md. Exit codes: 0 every claim ran (whatever its verdict), 1 a training run or an
  * audit failed, 2 bad input.
  */
 import { execFileSync } from "node:child_process";
@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { writeTextAtomic } from "../../formats/index.js";
 import {
-  auditModels, claimVerdict, findClaims, measureEffect, planClaim, plannedMde, refLabel, renderReproduceHtml, REPRODUCE_SCHEMA, SMOKE_NOTE,
+  auditModels, claimVerdict, findClaims, measureEffect, planClaim, plannedMde, refLabel, renderReproduceHtml, renderReproduceMarkdown, REPRODUCE_SCHEMA, SMOKE_NOTE,
   type AuditRecords, type Claim, type ClaimPlan, type ClaimResult, type EffectResult, type ReproduceResult, type RunMode,
 } from "../../reproduce/index.js";
 import { auditCommand, auditConfigSchema } from "./audit.js";
@@ -225,6 +225,7 @@ export async function reproduceCommand(o: ReproduceOptions): Promise<number> {
     result.claims.sort((a, b) => a.id - b.id);
     await writeTextAtomic(jsonPath, `${JSON.stringify(result, null, 2)}\n`, { mkdir: true });
     await writeTextAtomic(htmlPath, renderReproduceHtml(result), { mkdir: true });
+    await writeTextAtomic(join(out, "reproduce.md"), renderReproduceMarkdown(result), { mkdir: true });
   };
   if (mode === "quick") say(SMOKE_NOTE);
   say(`reproduce: ${found.value.length} claim(s), ${mode} run → ${out}`);
@@ -290,7 +291,7 @@ export async function reproduceCommand(o: ReproduceOptions): Promise<number> {
   else {
     const lines = [mode === "quick" ? SMOKE_NOTE : `reproduce (${result.commit?.slice(0, 12) ?? "no commit"}), ${result.claims.length} claim(s):`];
     for (const r of result.claims.filter((x) => found.value.some((c) => c.id === x.id))) lines.push(summaryLine(r));
-    lines.push(`wrote ${jsonPath} and ${htmlPath}`);
+    lines.push(`wrote ${jsonPath}, ${htmlPath} and reproduce.md`);
     process.stdout.write(`${lines.join("\n")}\n`);
   }
   return failed > 0 ? 1 : 0;
