@@ -83,7 +83,8 @@ export function claimVerdict(claim: Claim, effect: EffectResult, control?: Effec
   const reasons: string[] = [];
   if (effect.problem) reasons.push(`no interval: ${effect.problem}`);
   if (control) {
-    if (control.verdict === "reproduced") reasons.push("the planted control was reproduced: the probe sees an effect of this kind when it is there");
+    if (control.problem) reasons.push(`the planted control could not be measured (${control.problem}): nothing shows that the probe sees this effect here, so this verdict does not test the claim`);
+    else if (control.verdict === "reproduced") reasons.push("the planted control was reproduced: the probe sees an effect of this kind when it is there");
     else if (verdict !== "reproduced") reasons.push(`the planted control came out ${control.verdict ?? "without a verdict"}: the probe may not see this effect here, so this verdict does not test the claim`);
     else reasons.push(`the planted control came out ${control.verdict ?? "without a verdict"}`);
   } else if (claim.noControl) {

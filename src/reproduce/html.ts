@@ -47,7 +47,7 @@ export function effectDeltaText(e: EffectResult): string {
 export function marginText(unit: string, margin: number): string {
   if (!finite(margin)) return "—";
   const u = deltaUnit({ unit });
-  return unit === "share" ? `${(100 * margin).toFixed(1)} pp` : `${margin}${u ? ` ${u}` : ""}`;
+  return unit === "share" ? `${(100 * margin).toFixed(1)} pp` : `${Number(margin.toPrecision(3))}${u ? ` ${u}` : ""}`;
 }
 
 /** "increase > 5.0 pp": what the pre-registration counts as reproduced. */

@@ -17,7 +17,7 @@ function row(c: ClaimResult): string {
   const cells = e
     ? [
         `${c.id}`, c.slug, `${e.label}: ${e.tuned} − ${e.reference}`, effectDeltaText(e), predictionText(e.unit, e.prediction), mde, seeds,
-        `**${c.verdict}**`, c.control ? (c.control.verdict ?? "no interval") : "—", c.paper.figure,
+        `**${c.verdict}**`, c.control ? (c.control.problem ? `not measurable (${c.control.problem})` : (c.control.verdict ?? "—")) : "—", c.paper.figure,
       ]
     : [`${c.id}`, c.slug, "—", "—", "—", "—", "—", `**${c.verdict}**`, "—", c.reason ?? c.paper.figure];
   return `| ${cells.map(cell).join(" | ")} |`;
