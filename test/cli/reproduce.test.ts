@@ -4,7 +4,7 @@
  * written and labelled as a smoke run; a second run keeps the finished claims without training
  * or auditing again. The numbers of a quick run mean nothing and are not checked.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -55,6 +55,20 @@ describe("ftledger reproduce --quick", () => {
     expect(after.claims).toHaveLength(before.claims.length);
     expect(existsSync(join(out, "store"))).toBe(true);
   }, 120_000);
+
+  it("a run killed after training (no done marker, no result) resumes the run from its checkpoint and gives the same numbers", async () => {
+    const before = read().claims.find((c) => c.id === 3)!;
+    const run = before.runs[0].dir;
+    rmSync(join(run, "reproduce-done"));
+    writeFileSync(join(out, "reproduce.json"), "{ truncated");
+    const code = await reproduceCommand({ claims: ["3"], quick: true, out, list: false, json: false, command: "ftledger reproduce --quick 3" });
+    expect(code).toBe(0);
+    const after = read().claims.find((c) => c.id === 3)!;
+    expect(existsSync(join(run, "reproduce-done"))).toBe(true);
+    expect(after.effect!.perSeed).toEqual(before.effect!.perSeed);
+    expect(after.effect!.estimate).toBe(before.effect!.estimate);
+    expect(after.runs.filter((r) => !r.reused).map((r) => r.dir)).toEqual([run]);
+  }, 300_000);
 
   it("an unknown claim is bad input (exit 2) and names the valid ones", async () => {
     const code = await reproduceCommand({ claims: ["no-such-claim"], quick: true, out, list: false, json: false, command: "x" });
