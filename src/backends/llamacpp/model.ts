@@ -11,6 +11,9 @@
  *    uses an F32 K/V cache and no flash attention: log-probs then match an independent
  *    forward pass to ~1e-6 (test/formats/gguf-llamacpp.test.ts); the default F16 cache
  *    is ~1e-3 off.
+ * 4. Scoring through the direct scorer (./direct.ts: `parallel` more contexts, in our own
+ *    addon over the same libllama) when it is built and the model is on the CPU without
+ *    an adapter; generation, and scoring otherwise, through node-llama-cpp.
  */
 import { availableParallelism } from "node:os";
 import type { Llama as LlamaCpp, LlamaContext, LlamaContextOptions } from "node-llama-cpp";
@@ -25,6 +28,7 @@ import { generateOne, renderChat } from "./generate.js";
 import { defaultParallel, defaultThreads, kvCacheBytes } from "./layout.js";
 import { detokenize, promptIds, SequencePool, tokenize, tokenTexts, type Runtime } from "./runtime.js";
 import { nextTokenLogprobsOf, scoreOne, scoreTokensOf } from "./score.js";
+import { directAddon, openDirectScorer, type DirectScorer } from "./direct.js";
 
 export interface GgufModelOptions {
   /** Tokens per sequence. Default: the model's training context, at most 2048 (K/V memory grows with it × parallel). */
@@ -56,6 +60,12 @@ export interface GgufModelOptions {
   lora?: { file: string; scale: number };
   /** The device (./gpu.ts): off (the CPU, the default: reproducible), auto, cuda or vulkan. */
   gpu?: GgufGpu;
+  /**
+   * Score through the direct scorer (./direct.ts) where it can run. Default true; false
+   * (or FTLEDGER_GGUF_DIRECT=0) scores through node-llama-cpp's sampling calls. Both give
+   * the same log-probs up to float rounding (the direct one reads them in double).
+   */
+  direct?: boolean;
 }
 
 /** One llama.cpp binding per device per process, disposed when the last model on it closes; one that fails to start is forgotten (the next open tries again). */
@@ -93,6 +103,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
   const llama = await acquireLlama(gpu);
   let model: Awaited<ReturnType<LlamaCpp["loadModel"]>> | undefined;
   const contexts: LlamaContext[] = [];
+  let direct: DirectScorer | undefined;
   try {
     const checked = await checkGguf(path, { timeoutMs: opts.checkTimeoutMs, gpu });
     if (!checked.ok) throw new GgufLoadError(checked.error);
@@ -108,7 +119,10 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     model = await acquireGgufModel(llama, path, () => llama.loadModel({ modelPath: path, gpuLayers: llama.gpu === false ? 0 : "auto" }));
     const exact = opts.exactScoring ?? true;
     const contextSize = opts.contextSize ?? Math.min(model.trainContextSize, 2048);
-    const parallel = opts.parallel ?? defaultParallel(kvCacheBytes(kv, contextSize, exact));
+    // the direct scorer runs where it shares node-llama-cpp's own libllama: its CPU prebuilt binary, no adapter
+    const useDirect = (opts.direct ?? true) && llama.gpu === false && llama.buildType === "prebuilt" && !opts.lora && "addon" in directAddon();
+    // its contexts hold as much K/V again, within the same budget
+    const parallel = opts.parallel ?? defaultParallel(kvCacheBytes(kv, contextSize, exact) * (useDirect ? 2 : 1));
     const threads = opts.threads ?? defaultThreads(availableParallelism(), parallel);
     const ctxOptions: LlamaContextOptions = { contextSize, sequences: 1, threads };
     if (exact) Object.assign(ctxOptions, { flashAttention: false, experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32" });
@@ -116,6 +130,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     for (let i = 0; i < parallel; i++) contexts.push(await model.createContext(ctxOptions));
     const context = contexts[0];
     const pool = new SequencePool(contexts.map((c) => c.getSequence()));
+    direct = useDirect ? openDirectScorer(path, { lanes: parallel, threads, contextSize: context.contextSize, exact }) : undefined;
     const tokens = kv.get("tokenizer.ggml.tokens");
     const template = kv.get("tokenizer.chat_template");
     const bos = model.tokens.bos;
@@ -130,6 +145,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       mergesTokens: ((m) => m?.type === "array" && m.value.length > 0)(kv.get("tokenizer.ggml.merges")),
       tokenText: tokenTexts(model, tokens?.type === "array" ? tokens.value.length : 0),
       withSequence: (fn) => pool.use(fn),
+      direct,
     };
     const ends = [model.tokens.eos, model.tokens.eot].filter((t): t is NonNullable<typeof t> => t !== null && t !== undefined).map(Number);
     const vocab: Vocabulary = {
@@ -144,7 +160,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     let closed = false;
     const loaded = model;
     const live = <T>(fn: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error(`${path}: the model was closed`)) : fn());
-    const device = await describeLlamaDevice(llama, threads, parallel);
+    const device = `${await describeLlamaDevice(llama, threads, parallel)}${direct ? ", direct scoring" : ""}`;
     return {
       device,
       // options that change results are part of the identity (the file hash alone is not enough)
@@ -162,12 +178,14 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
       close: async () => {
         if (closed) return;
         closed = true;
+        await direct?.close();
         for (const c of contexts) await c.dispose();
         await releaseGgufModel(loaded);
         await releaseLlama(gpu);
       },
     };
   } catch (e) {
+    await direct?.close();
     for (const c of contexts) await c.dispose();
     if (model) await releaseGgufModel(model);
     await releaseLlama(gpu);

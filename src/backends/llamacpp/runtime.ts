@@ -5,6 +5,7 @@
  * in a llama.cpp context of its own: see GgufModelOptions.parallel).
  */
 import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { DirectScorer } from "./direct.js";
 
 export interface Runtime {
   readonly file: string;
@@ -23,6 +24,8 @@ export interface Runtime {
   tokenText(id: number): string;
   /** Run `fn` on a free sequence with its history cleared; waits when all are busy. */
   withSequence<T>(fn: (seq: LlamaContextSequence) => Promise<T>): Promise<T>;
+  /** Scoring straight on llama.cpp (./direct.ts), when the addon can run this model. */
+  readonly direct?: DirectScorer;
 }
 
 /** Text → ids, special-token text ("<|user|>") parsed as special tokens, as llama.cpp's server does. */

@@ -14,6 +14,7 @@ import type { ContinuationScore, PositionScore, ScoreRequest, TokenIds, TokenLog
 import { BoundaryError, splitForScore } from "../boundary.js";
 import { ranked, tokenScore } from "./probs.js";
 import { detokenize, maxEvaluable, tokenize, type Runtime } from "./runtime.js";
+import type { DirectScorer } from "./direct.js";
 
 /** A text's ids as the model is fed them: BOS first where the GGUF adds it (no second one when the text starts with it). */
 function fedIds(rt: Runtime, text: string): number[] {
@@ -37,7 +38,17 @@ function scorable(rt: Runtime, req: ScoreRequest): { ids: number[]; start: numbe
   return { ids, start };
 }
 
+/** A continuation's tokens from the direct scorer (./direct.ts): one evaluation, outputs from the last prompt token on. */
+async function scoreOneDirect(rt: Runtime, direct: DirectScorer, req: ScoreRequest): Promise<ContinuationScore> {
+  const { ids, start } = scorable(rt, req);
+  if (start < 1) throw new Error(`${rt.file}: score: nothing to condition the continuation on (an empty prompt and no BOS token)`);
+  const rows = await direct.evaluate(ids.slice(0, -1), { first: start - 1, targets: ids.slice(start) });
+  const tokens: ContinuationScore["tokens"] = ids.slice(start).map((id, r) => ({ token: rt.tokenText(id), id, logprob: rows.logprob[r], isGreedy: rows.greedy[r] === 1 }));
+  return { logprob: tokens.reduce((a, t) => a + t.logprob, 0), isGreedy: tokens.every((t) => t.isGreedy), tokens };
+}
+
 export async function scoreOne(rt: Runtime, req: ScoreRequest): Promise<ContinuationScore> {
+  if (rt.direct) return scoreOneDirect(rt, rt.direct, req);
   let ids: number[] = [];
   let start = 0;
   const out = await rt.withSequence((seq) => {
@@ -65,6 +76,11 @@ export async function nextTokenLogprobsOf(rt: Runtime, prefix: TokenIds, k?: num
   const bad = prefix.find((t) => !(Number.isInteger(t) && t >= 0 && t < rt.vocabSize));
   if (bad !== undefined) throw new Error(`${rt.file}: nextTokenLogprobs: token id ${bad} is outside the vocabulary [0, ${rt.vocabSize}).`);
   if (k !== undefined && !(Number.isInteger(k) && k > 0)) throw new Error(`nextTokenLogprobs: k must be a positive integer, got ${k}`);
+  if (rt.direct) {
+    const rows = await rt.direct.evaluate(prefix, { first: prefix.length - 1, topK: k === undefined ? rt.vocabSize : Math.min(k, rt.vocabSize) });
+    const entries = Array.from(rows.topIds, (id, i) => ({ id, token: rt.tokenText(id), logprob: rows.topLogprobs[i] }));
+    return { kind: entries.length === rt.vocabSize ? "full" : "top-k", entries };
+  }
   const input = prefix.map((t, i) => (i === prefix.length - 1 ? ([t as Token, { generateNext: { probabilities: true } }] as const) : (t as Token)));
   const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as Parameters<typeof seq.controlledEvaluate>[0]));
   const kept = ranked(rt, out[prefix.length - 1]?.next.probabilities, k, `position ${prefix.length - 1}`);
@@ -82,6 +98,7 @@ export async function scoreTokensOf(rt: Runtime, ids: TokenIds, topK: number): P
   }
   const bad = ids.find((t) => !(Number.isInteger(t) && t >= 0 && t < rt.vocabSize));
   if (bad !== undefined) throw new Error(`${rt.file}: scoreTokens: token id ${bad} is outside the vocabulary [0, ${rt.vocabSize}).`);
+  if (rt.direct) return scoreTokensDirect(rt, rt.direct, ids, topK);
   const input = ids.slice(0, -1).map((t) => [t as Token, { generateNext: { probabilities: true } }] as const);
   const out = await rt.withSequence((seq) => seq.controlledEvaluate(input as unknown as Parameters<typeof seq.controlledEvaluate>[0]));
   const scores: PositionScore[] = [];
@@ -92,6 +109,20 @@ export async function scoreTokensOf(rt: Runtime, ids: TokenIds, topK: number): P
     // the token's own log-prob: from the ranking when it is in it, else one look-up
     const own = top.find((e) => e.id === ids[t])?.logprob ?? tokenScore(rt, probs, ids[t], where).logprob;
     scores.push({ id: ids[t], token: rt.tokenText(ids[t]), logprob: own, top: top.map(({ id, logprob }) => ({ id, token: rt.tokenText(id), logprob })) });
+  }
+  return scores;
+}
+
+/** scoreTokens from the direct scorer: every position's row in one evaluation. */
+async function scoreTokensDirect(rt: Runtime, direct: DirectScorer, ids: TokenIds, topK: number): Promise<PositionScore[]> {
+  const k = Math.max(0, Math.min(topK, rt.vocabSize));
+  const rows = await direct.evaluate(ids.slice(0, -1), { first: 0, targets: ids.slice(1), topK: k });
+  const scores: PositionScore[] = [];
+  for (let t = 1; t < ids.length; t++) {
+    const r = t - 1;
+    const top: PositionScore["top"] = [];
+    for (let i = r * k; i < (r + 1) * k; i++) top.push({ id: rows.topIds[i], token: rt.tokenText(rows.topIds[i]), logprob: rows.topLogprobs[i] });
+    scores.push({ id: ids[t], token: rt.tokenText(ids[t]), logprob: rows.logprob[r], top });
   }
   return scores;
 }

@@ -11,6 +11,7 @@ import { describeLlamaDevice, GgufGpuError, gpuUnavailableMessage, parseGgufGpu,
 import { ggufFileId, openGgufModel } from "../../../src/backends/index.js";
 import { tempDir } from "../../formats/helpers.js";
 import { engineModel, exportModel } from "./helpers.js";
+import { directAddon } from "../../../src/backends/llamacpp/direct.js";
 
 /** A stand-in binding that says it runs on `gpu`. */
 function fakeLlama(gpu: Llama["gpu"], names: string[] = []): Llama & { disposed: boolean } {
@@ -101,7 +102,8 @@ describe("on the real binding", () => {
     const path = await exportModel(engineModel(3), dir, "gpu");
     const cpu = await openGgufModel(path, { parallel: 1, threads: 1 });
     opened.push(cpu);
-    expect(cpu.device).toBe("cpu (llama.cpp, 1 thread)");
+    // the direct scorer (./direct.test.ts) says so where it is built
+    expect(cpu.device).toBe(`cpu (llama.cpp, 1 thread)${"addon" in directAddon() ? ", direct scoring" : ""}`);
     expect(cpu.id).toBe(await ggufFileId(path));
     const vk = await openGgufModel(path, { parallel: 1, threads: 1, gpu: "vulkan" }).catch((e: unknown) => e);
     if (vk instanceof Error) {
