@@ -6,8 +6,11 @@
  *
  * - builtin: `openBuiltinModel` (kernels auto), one `scoreBatch` of every request;
  * - gguf: `openGgufModel` with its defaults, one `scoreBatch` of every request (as an audit
- *   scores: the `gguf_tps` figure); and `scoreTokens(ids, 1)` of every request at once
- *   (what `ftledger serve` runs for an echo + logprobs request), reported beside it;
+ *   scores: the `gguf_tps` figure; through the backend's direct scorer where it is built,
+ *   src/backends/llamacpp/direct.ts); and `scoreTokens(ids, 1)` of every request at once
+ *   (what `ftledger serve` runs for an echo + logprobs request), reported beside it; and
+ *   the same `scoreBatch` with `direct: false` (node-llama-cpp's sampling calls, the
+ *   backend before the direct scorer);
  * - llama.cpp directly: node-llama-cpp's `controlledEvaluate` on the same token ids with
  *   the full next-token probabilities at every position, 4 requests in flight, with the
  *   backend's exact-scoring settings (F32 K/V cache, no flash attention), in two layouts:
@@ -93,12 +96,14 @@ export async function runScore25m(): Promise<Score25m | null> {
     // every path stays open and the timed passes go round-robin, so load from other work
     // on the machine falls on all of them alike; each figure is its median pass
     const gguf = await openGgufModel(ggufPath);
+    const ggufNlc = await openGgufModel(ggufPath, { direct: false });
     const direct = await openDirect(ggufPath, config.contextLength, inFlight);
     const paths: [string, (n: number) => Promise<void>][] = [
       ["builtin scoreBatch", scoreBatch(builtin, items)],
       ["gguf scoreBatch (defaults)", scoreBatch(gguf, items)],
       ["gguf scoreTokens top-1 (serve's echo)", async (n) => void (await Promise.all(ids.slice(0, n).map((x) => gguf.scoreTokens!(x, 1))))],
       ...direct.paths(ids),
+      ["gguf scoreBatch via node-llama-cpp (direct: false)", scoreBatch(ggufNlc, items)],
     ];
     let times: number[][];
     try {
@@ -106,6 +111,7 @@ export async function runScore25m(): Promise<Score25m | null> {
     } finally {
       await direct.close();
       await gguf.close();
+      await ggufNlc.close();
       await builtin.close();
     }
     const rows = paths.map(([name], p): [string, number] => [name, total / median(times[p])]);
