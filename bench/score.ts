@@ -24,6 +24,9 @@
  *    32k byte-level BPE (bench/make-bench-model.ts, cached under runs/bench-model/), prompt
  *    log-probs through builtin (HF bf16 shards) and llama.cpp (q8_0 GGUF); its line reads
  *    `score model=bench-100m builtin_tps=… llamacpp_tps=… builtin_vs_llamacpp=R`.
+ * 6. The zoo rows (./score-zoo.ts): base-s, base-m and base-l through builtin, gguf and gguf
+ *    via node-llama-cpp (`direct: false`); each reads `score zoo=… builtin_tps=… gguf_tps=…
+ *    gguf_cost=R nlc_cost=R` (BENCH_ZOO=0 skips them).
  * Last line (machine-readable): score client_overhead_pct=<P>
  *
  * Options (env): BENCH_ITEMS (score requests, default 256), BENCH_REPEATS (timed calls
@@ -51,6 +54,7 @@ import { echoBody } from "../src/backends/openai/score.js";
 import { startServer, type RunningServer } from "../src/serve/index.js";
 import { runScore25m } from "./score-25m.js";
 import { runScore100m } from "./score-100m.js";
+import { runScoreZoo } from "./score-zoo.js";
 import { fmt, median } from "./numbers.js";
 
 const MODEL_NAME = "bench";
@@ -265,7 +269,8 @@ console.log(`  CPU s (${serverMode === "child" ? "client process" : "client + se
 console.log(`  overhead ${overheadPct.toFixed(1)}% of the bare loop (target < 10%: ${overheadPct < 10 ? "met" : "NOT met"}); ` +
   `${(((tClient - tBare) / nItems) * 1e3).toFixed(3)} ms per request; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 
-// ---- 4. the 25M model and 5. the 100M model (their own tables and score lines), then this run's last line
+// ---- 4. the 25M model, 5. the 100M model and 6. the zoo models (their own tables and score lines), then this run's last line
 await runScore25m();
 await runScore100m();
+await runScoreZoo();
 console.log(`score client_overhead_pct=${overheadPct.toFixed(1)}`);

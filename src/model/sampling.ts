@@ -76,6 +76,31 @@ function insertionOrder(x: ArrayLike<number>): Int32Array {
   return idx;
 }
 
+/**
+ * Every index of `x` in rank order, the same order as `topIndices(x, x.length)`, by
+ * insertion sort starting from `hint`, the ranking of a similar vector (a permutation of
+ * 0 … n−1; none: `topIndices`). Why: next-token distributions at neighbouring positions of a text rank most
+ * tokens alike, so few moves are left (scoreTokens ranks the whole vocabulary per position).
+ * `topIndices` ranks it instead (no hint) when x has a NaN (no total order then) or is
+ * longer than insertion sort suits (a poor hint would cost up to n² / 2 moves).
+ */
+export function rankFrom(x: ArrayLike<number>, hint?: Int32Array): Int32Array {
+  const n = x.length;
+  if (!hint || hint.length !== n || n > INSERTION_SORT_MAX) return topIndices(x, n);
+  for (let i = 0; i < n; i++) if (Number.isNaN(x[i])) return topIndices(x, n);
+  const idx = Int32Array.from(hint);
+  for (let i = 1; i < n; i++) {
+    const id = idx[i];
+    let j = i;
+    while (j > 0 && before(x, id, idx[j - 1])) {
+      idx[j] = idx[j - 1];
+      j--;
+    }
+    idx[j] = id;
+  }
+  return idx;
+}
+
 /** The best m indices in one pass: a sorted window, entered only by a value that beats its last. */
 function topWindow(x: ArrayLike<number>, m: number): Int32Array {
   const top = new Int32Array(m);

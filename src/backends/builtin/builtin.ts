@@ -8,6 +8,7 @@ import { randomInt } from "node:crypto";
 import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
+import { rankFrom } from "../../model/sampling.js";
 import { formatFormatError, readPeftAdapter } from "../../formats/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
@@ -286,12 +287,27 @@ class BuiltinModel implements LanguageModel {
     const V = this.model.config.vocabSize;
     const [logits] = inferForward(this.model, [{ cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" }]);
     const out: PositionScore[] = [];
+    let ranked: Int32Array | undefined; // the previous position's whole-vocabulary ranking
     for (let t = 1; t < ids.length; t++) {
       const lp = logSoftmax(logits.subarray((t - 1) * V, t * V));
-      const top = Array.from(topIndices(lp, topK), (id) => ({ id, token: this.tok.tokenText(id), logprob: lp[id] }));
-      out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top });
+      let order: Int32Array;
+      if (topK >= V) {
+        // the whole vocabulary (drift's case): re-ranked from the previous position's order, which differs little
+        order = ranked = rankFrom(lp, ranked);
+      } else order = topIndices(lp, topK);
+      out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top: this.entries(order, lp) });
     }
     return out;
+  }
+
+  /** `{id, token, logprob}` for each id of `order`, in order (a plain loop: Array.from with a mapper cost several times more per entry). */
+  private entries(order: Int32Array, lp: Float64Array): PositionScore["top"] {
+    const top: PositionScore["top"] = new Array(order.length);
+    for (let r = 0; r < order.length; r++) {
+      const id = order[r];
+      top[r] = { id, token: this.tok.tokenText(id), logprob: lp[id] };
+    }
+    return top;
   }
 
   /** One sequence with its own KV cache: each feed runs only the new tokens. */
