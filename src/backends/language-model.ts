@@ -136,8 +136,16 @@ export interface PositionScore {
   id: number;
   token: string;
   logprob: number;
-  /** The `topK` most likely tokens at this position, most likely first. */
+  /** The `topK` most likely tokens at this position, most likely first (ties: the lowest id first). */
   top: { id: number; token: string; logprob: number }[];
+  /**
+   * Optional, where the backend was asked for the whole vocabulary (topK ≥ its size, as
+   * knowledge.drift asks): the same numbers as typed arrays, `logprobs[id]` for every id
+   * and `ranking` = top's ids in order, for callers that need no token texts (V objects
+   * per position cost more than the model's forward pass on a small model). Not part of
+   * the JSON form: a copy (cache, structuredClone) has only `top`.
+   */
+  readonly vocabulary?: { readonly logprobs: Float64Array; readonly ranking: Int32Array };
 }
 
 export interface LanguageModel {

@@ -46,50 +46,68 @@ function listed(pos: PositionScore): Map<number, number> {
   return m;
 }
 
-/**
- * A position's listed log-probabilities by id (the scored token's own value last, as
- * `listed`), when its top lists each of the ids 0 … n−1 exactly once; else undefined.
- */
-function wholeVocabulary(pos: PositionScore, n: number): Float64Array | undefined {
-  if (pos.top.length !== n || !(Number.isInteger(pos.id) && pos.id >= 0 && pos.id < n)) return undefined;
-  const byId = new Float64Array(n);
-  const seen = new Uint8Array(n);
-  for (const e of pos.top) {
-    if (!(Number.isInteger(e.id) && e.id >= 0 && e.id < n) || seen[e.id]) return undefined;
-    seen[e.id] = 1;
-    byId[e.id] = e.logprob;
-  }
-  byId[pos.id] = pos.logprob;
-  return byId;
+/** A position's distribution over the whole vocabulary: log-probabilities by id, and the ids most likely first. */
+interface WholeRow {
+  logprobs: Float64Array;
+  ranking: ArrayLike<number>;
 }
 
-/** log Σ exp(x[order[j]]), summed in `order` (the same operations, in the same order, as `logSumExp`). */
-function logSumExpIn(x: Float64Array, order: readonly { id: number }[]): number {
+/**
+ * The position's whole distribution over n ids, from the backend's typed arrays where it
+ * gave them, else from a `top` that lists each of the ids 0 … n−1 exactly once (the scored
+ * token's own value last, as `listed`); undefined when it does not list all of them.
+ */
+function wholeRow(pos: PositionScore, n: number): WholeRow | undefined {
+  if (pos.vocabulary) return pos.vocabulary.ranking.length === n ? pos.vocabulary : undefined;
+  if (pos.top.length !== n || !(Number.isInteger(pos.id) && pos.id >= 0 && pos.id < n)) return undefined;
+  const logprobs = new Float64Array(n);
+  const ranking = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    const e = pos.top[r];
+    if (!(Number.isInteger(e.id) && e.id >= 0 && e.id < n) || seen[e.id]) return undefined;
+    seen[e.id] = 1;
+    logprobs[e.id] = e.logprob;
+    ranking[r] = e.id;
+  }
+  logprobs[pos.id] = pos.logprob;
+  return { logprobs, ranking };
+}
+
+/** The number of ids a position lists (without building `top` where the backend gave typed arrays). */
+function listedCount(pos: PositionScore): number {
+  return pos.vocabulary ? pos.vocabulary.ranking.length : pos.top.length;
+}
+
+/** log Σ exp(x[id]) over the ids of `order`, in that order (the same operations, in the same order, as `logSumExp`). */
+function logSumExpIn(x: Float64Array, order: ArrayLike<number>): number {
   let top = -Infinity;
-  for (const e of order) top = Math.max(top, x[e.id]);
+  for (let j = 0; j < order.length; j++) top = Math.max(top, x[order[j]]);
   if (!Number.isFinite(top)) return top;
   let s = 0;
-  for (const e of order) s += Math.exp(x[e.id] - top);
+  for (let j = 0; j < order.length; j++) s += Math.exp(x[order[j]] - top);
   return top + Math.log(s);
 }
 
 /**
- * `positionKl` when both positions list the whole vocabulary (drift's usual case): the
+ * `positionKl` when both positions hold the whole vocabulary (drift's usual case). The
  * union is then the reference's ranking, so summing over it by id, with no Maps, gives
- * bit-for-bit the general path's value at a fraction of its cost. Undefined otherwise.
+ * bit for bit the general path's value at a fraction of its cost. Undefined otherwise.
  */
 function wholeVocabularyKl(ref: PositionScore, model: PositionScore): number | undefined {
-  const n = ref.top.length;
-  const r = wholeVocabulary(ref, n);
-  const m = r && wholeVocabulary(model, n);
+  const n = listedCount(ref);
+  const r = wholeRow(ref, n);
+  const m = r && wholeRow(model, n);
   if (!r || !m) return undefined;
-  const zr = logSumExpIn(r, ref.top);
-  const zm = logSumExpIn(m, ref.top);
+  const order = r.ranking;
+  const zr = logSumExpIn(r.logprobs, order);
+  const zm = logSumExpIn(m.logprobs, order);
   let kl = 0;
-  for (const { id } of ref.top) {
-    const a = r[id] - zr;
+  for (let j = 0; j < order.length; j++) {
+    const id = order[j];
+    const a = r.logprobs[id] - zr;
     if (a === -Infinity) continue; // 0·log 0 = 0
-    kl += Math.exp(a) * (a - (m[id] - zm));
+    kl += Math.exp(a) * (a - (m.logprobs[id] - zm));
   }
   return kl;
 }
@@ -157,7 +175,7 @@ async function driftRecord(model: LanguageModel, reference: LanguageModel, item:
   if (ref.length !== got.length || ref.length !== ids.length - 1) {
     return nulls(item, `the backends scored ${ref.length} and ${got.length} positions of a ${ids.length}-token document; expected ${ids.length - 1}`);
   }
-  const full = ref.every((p, t) => p.top.length === vocab.size && got[t].top.length === vocab.size);
+  const full = ref.every((p, t) => listedCount(p) === vocab.size && listedCount(got[t]) === vocab.size);
   const kls = ref.map((p, t) => positionKl(p, got[t]));
   const kl = kls.reduce((a, b) => a + b, 0) / kls.length;
   const nll = -got.reduce((s, p) => s + p.logprob, 0) / got.length;

@@ -61,7 +61,7 @@ describe("ftledger audit: builtin against gguf", () => {
       "--samples", "1", "--max-tokens", "8", "--store", join(dir, "store"), "--markdown", join(dir, "ledger.md"), "--json");
     expect(r.code, r.stderr).toBe(0);
     const builtin = /cpu \((native|wasm|ts) kernels\)/;
-    const llama = /cpu \(llama\.cpp, (\d+ contexts × )?\d+ threads?\)/;
+    const llama = /cpu \(llama\.cpp, (\d+ contexts × )?\d+ threads?(, direct scoring)?\)/;
     const line = r.stderr.split("\n").find((l) => l.startsWith("devices: "));
     expect(line).toMatch(new RegExp(`^devices: base ${builtin.source}; tuned ${llama.source}$`));
     const json = JSON.parse(r.stdout) as { manifest: { models: { role: string; device?: string }[] } };

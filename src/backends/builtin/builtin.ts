@@ -287,17 +287,42 @@ class BuiltinModel implements LanguageModel {
     const V = this.model.config.vocabSize;
     const [logits] = inferForward(this.model, [{ cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" }]);
     const out: PositionScore[] = [];
-    let ranked: Int32Array | undefined; // the previous position's whole-vocabulary ranking
+    let ranking: Int32Array | undefined; // the previous position's, when the whole vocabulary is asked for
     for (let t = 1; t < ids.length; t++) {
       const lp = logSoftmax(logits.subarray((t - 1) * V, t * V));
-      let order: Int32Array;
+      const id = ids[t];
+      const token = this.tok.tokenText(id);
       if (topK >= V) {
-        // the whole vocabulary (drift's case): re-ranked from the previous position's order, which differs little
-        order = ranked = rankFrom(lp, ranked);
-      } else order = topIndices(lp, topK);
-      out.push({ id: ids[t], token: this.tok.tokenText(ids[t]), logprob: lp[ids[t]], top: this.entries(order, lp) });
+        // re-ranked from the previous position's order, which differs little
+        ranking = rankFrom(lp, ranking);
+        out.push(this.wholeVocabularyPosition(id, token, lp, ranking));
+      } else out.push({ id, token, logprob: lp[id], top: this.entries(topIndices(lp, topK), lp) });
     }
     return out;
+  }
+
+  /**
+   * A position scored over the whole vocabulary: `vocabulary` holds its numbers, and `top`
+   * is built from them on first read (an own enumerable property, so JSON and copies have
+   * it). Why: knowledge.drift reads only `vocabulary`, and V objects per position cost
+   * more than this backend's forward pass on the lab's models.
+   */
+  private wholeVocabularyPosition(id: number, token: string, logprobs: Float64Array, ranking: Int32Array): PositionScore {
+    let top: PositionScore["top"] | undefined;
+    const entries = () => this.entries(ranking, logprobs);
+    const pos = {
+      id,
+      token,
+      logprob: logprobs[id],
+      get top(): PositionScore["top"] {
+        return (top ??= entries());
+      },
+      set top(value: PositionScore["top"]) {
+        top = value;
+      },
+    };
+    // not enumerable: typed arrays have no JSON form (a cached copy falls back to `top`)
+    return Object.defineProperty(pos, "vocabulary", { value: { logprobs, ranking } });
   }
 
   /** `{id, token, logprob}` for each id of `order`, in order (a plain loop: Array.from with a mapper cost several times more per entry). */

@@ -126,9 +126,9 @@ export async function startLlama(gpu: GgufGpu, get: GetLlama = getLlama as GetLl
  * "cpu (llama.cpp, 4 contexts × 1 thread)", "cuda: NVIDIA H200 (llama.cpp)". `threads` is per
  * context, `contexts` the model's parallel contexts (./layout.ts).
  */
-export async function describeLlamaDevice(llama: Pick<Llama, "gpu" | "getGpuDeviceNames">, threads: number, contexts = 1): Promise<string> {
+export async function describeLlamaDevice(llama: Pick<Llama, "gpu" | "getGpuDeviceNames">, threads: number, contexts = 1, directScoring = false): Promise<string> {
   const t = `${threads} thread${threads === 1 ? "" : "s"}`;
-  if (llama.gpu === false) return `cpu (llama.cpp, ${contexts === 1 ? t : `${contexts} contexts × ${t}`})`;
+  if (llama.gpu === false) return `cpu (llama.cpp, ${contexts === 1 ? t : `${contexts} contexts × ${t}`}${directScoring ? ", direct scoring" : ""})`;
   let names: string[] = [];
   try {
     names = await llama.getGpuDeviceNames();

@@ -160,7 +160,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     let closed = false;
     const loaded = model;
     const live = <T>(fn: () => Promise<T>): Promise<T> => (closed ? Promise.reject(new Error(`${path}: the model was closed`)) : fn());
-    const device = `${await describeLlamaDevice(llama, threads, parallel)}${direct ? ", direct scoring" : ""}`;
+    const device = await describeLlamaDevice(llama, threads, parallel, direct !== undefined);
     return {
       device,
       // options that change results are part of the identity (the file hash alone is not enough)

@@ -103,7 +103,7 @@ describe("on the real binding", () => {
     const cpu = await openGgufModel(path, { parallel: 1, threads: 1 });
     opened.push(cpu);
     // the direct scorer (./direct.test.ts) says so where it is built
-    expect(cpu.device).toBe(`cpu (llama.cpp, 1 thread)${"addon" in directAddon() ? ", direct scoring" : ""}`);
+    expect(cpu.device).toBe(`cpu (llama.cpp, 1 thread${"addon" in directAddon() ? ", direct scoring" : ""})`);
     expect(cpu.id).toBe(await ggufFileId(path));
     const vk = await openGgufModel(path, { parallel: 1, threads: 1, gpu: "vulkan" }).catch((e: unknown) => e);
     if (vk instanceof Error) {
