@@ -6,13 +6,17 @@
  * - gguf: `openGgufModel` with its defaults, one `scoreBatch` (scoring through the direct
  *   scorer, src/backends/llamacpp/direct.ts, where it is built);
  * - gguf via node-llama-cpp: the same with `direct: false` (one sampling call per scored
- *   position: the backend before the direct scorer).
+ *   position: the backend before the direct scorer);
+ * - llama.cpp's own floor: the direct scorer's addon on its own (4 contexts × 1 thread, as
+ *   the backend), each request evaluated with one output row (its last position) instead
+ *   of one per continuation token: the forward pass alone, what no backend over llama.cpp
+ *   can beat. Its cost against builtin says how much of the gguf cost is llama.cpp's.
  *
  * Requests: BENCH_ZOO_PROMPTS (default 256) windows of the toy language, BENCH_ZOO_TOKENS
  * (default 40) tokens each, the first BENCH_ZOO_PROMPT_TOKENS (default 24) the prompt: the
  * size of an audit's score requests. Round-robin passes, the median of BENCH_ZOO_REPEATS
  * (default 3) after a warm-up, as the 25M row (./score-25m.ts). Per model it prints
- *   score zoo=<name> builtin_tps=… gguf_tps=… gguf_cost=R nlc_cost=R
+ *   score zoo=<name> builtin_tps=… gguf_tps=… gguf_cost=R nlc_cost=R llamacpp_floor_cost=R
  * where a cost is builtin's throughput ÷ that path's (1.5 = 1.5× builtin's time).
  * BENCH_ZOO=0 skips it; BENCH_ZOO_MODELS=base-m picks models. Standalone: `npx tsx bench/score-zoo.ts`.
  */
@@ -24,6 +28,7 @@ import { createRng } from "../src/random/index.js";
 import { exportGguf, ZOO_DIR } from "../src/formats/index.js";
 import { toyCorpus } from "../src/train/index.js";
 import { openGgufModel, openModel, type LanguageModel, type ScoreRequest } from "../src/backends/index.js";
+import { openDirectScorer } from "../src/backends/llamacpp/direct.js";
 import { fmt, median, roundRobinPasses } from "./numbers.js";
 
 export interface ZooScoreRow {
@@ -31,6 +36,7 @@ export interface ZooScoreRow {
   builtinTps: number;
   ggufTps: number;
   nlcTps: number;
+  floorTps: number;
 }
 
 const scoreBatch = (lm: LanguageModel, items: ScoreRequest[]) => async (n: number): Promise<void> => {
@@ -52,7 +58,7 @@ export async function runScoreZoo(): Promise<ZooScoreRow[]> {
     return { prompt: corpus.slice(at, at + promptTokens), continuation: corpus.slice(at + promptTokens, at + nTokens) };
   });
   console.log(`\nzoo models: ${nPrompts} requests × ${nTokens} tokens (prompt ${promptTokens}); load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
-  console.log("model    path                          tokens/s   × builtin's cost   seconds per pass");
+  console.log("model    path                               tokens/s   × builtin's cost   seconds per pass");
   const dir = await mkdtemp(join(tmpdir(), "ftledger-bench-zoo-"));
   const rows: ZooScoreRow[] = [];
   try {
@@ -63,28 +69,34 @@ export async function runScoreZoo(): Promise<ZooScoreRow[]> {
       const builtin = await openModel(`builtin:zoo/${name}`);
       const gguf = await openGgufModel(ggufPath);
       const nlc = await openGgufModel(ggufPath, { direct: false });
-      const total = items.reduce((s, r) => s + builtin.vocab!.encodePrompt(r.prompt + r.continuation).length, 0);
+      const ids = items.map((r) => builtin.vocab!.encodePrompt(r.prompt + r.continuation));
+      const total = ids.reduce((s, x) => s + x.length, 0);
+      const floor = openDirectScorer(ggufPath, { lanes: 4, threads: 1, contextSize: gguf.contextLength ?? 256, exact: true });
       const paths: [string, (n: number) => Promise<void>][] = [
         ["builtin scoreBatch", scoreBatch(builtin, items)],
         [`gguf scoreBatch (${/direct scoring/.test(gguf.device ?? "") ? "direct scorer" : "no direct scorer"})`, scoreBatch(gguf, items)],
         ["gguf scoreBatch via node-llama-cpp", scoreBatch(nlc, items)],
+        ["llama.cpp forward only (floor)", async (n) => {
+          if (!floor) return;
+          await Promise.all(ids.slice(0, n).map((x) => floor.evaluate(x.slice(0, -1), { first: x.length - 2 })));
+        }],
       ];
       let times: number[][];
       try {
         times = await roundRobinPasses(paths, nPrompts, repeats, 8);
       } finally {
-        await Promise.all([builtin.close(), gguf.close(), nlc.close()]);
+        await Promise.all([builtin.close(), gguf.close(), nlc.close(), floor?.close()]);
       }
       const tps = times.map((t) => total / median(t));
-      paths.forEach(([path], p) => console.log(`${name.padEnd(8)} ${path.padEnd(29)} ${fmt(tps[p]).padStart(9)}   ${(tps[0] / tps[p]).toFixed(2).padStart(16)}   ${times[p].map((t) => t.toFixed(2)).join(" ")}`));
-      rows.push({ model: name, builtinTps: tps[0], ggufTps: tps[1], nlcTps: tps[2] });
+      paths.forEach(([path], p) => console.log(`${name.padEnd(8)} ${path.padEnd(34)} ${fmt(tps[p]).padStart(9)}   ${(tps[0] / tps[p]).toFixed(2).padStart(16)}   ${times[p].map((t) => t.toFixed(2)).join(" ")}`));
+      rows.push({ model: name, builtinTps: tps[0], ggufTps: tps[1], nlcTps: tps[2], floorTps: floor ? tps[3] : NaN });
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
   console.log(`(median of ${repeats} round-robin passes each; a cost is builtin's tokens/s ÷ the path's)`);
   for (const r of rows) {
-    console.log(`score zoo=${r.model} builtin_tps=${r.builtinTps.toFixed(0)} gguf_tps=${r.ggufTps.toFixed(0)} gguf_cost=${(r.builtinTps / r.ggufTps).toFixed(2)} nlc_cost=${(r.builtinTps / r.nlcTps).toFixed(2)}`);
+    console.log(`score zoo=${r.model} builtin_tps=${r.builtinTps.toFixed(0)} gguf_tps=${r.ggufTps.toFixed(0)} gguf_cost=${(r.builtinTps / r.ggufTps).toFixed(2)} nlc_cost=${(r.builtinTps / r.nlcTps).toFixed(2)} llamacpp_floor_cost=${(r.builtinTps / r.floorTps).toFixed(2)}`);
   }
   return rows;
 }
