@@ -18,7 +18,7 @@
  * src/backends/llamacpp/direct.ts owns their lifetime and never runs two evaluations on
  * one context at once):
  *   init(backendDir)                      load ggml's CPU backends once (no-op when loaded)
- *   loadModel(path) -> model              CPU only, mmap'd weights
+ *   loadModel(path) -> model              CPU only, mmap'd weights, not repacked
  *   vocabSize(model) -> number
  *   newContext(model, nCtx, threads, f32Cache) -> context   one sequence, no flash attention
  *   evaluate(context, tokens, targets, firstOutput, topK) -> Promise<{...}>
@@ -100,6 +100,10 @@ static napi_value js_load_model(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len));
   struct llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = 0;
+  // NOTE: no repacking of quantised weights into CPU-specific layouts: a repacked copy is
+  // anonymous memory the size of those weights, on top of node-llama-cpp's own load of the
+  // same file; unrepacked, this load's weights are the file's mmap'd pages, shared with it
+  mp.use_extra_bufts = false;
   struct llama_model* m = llama_model_load_from_file(path, mp);
   if (m == NULL) {
     napi_throw_error(env, NULL, "ftledger_llama: llama.cpp could not load the model");

@@ -25,7 +25,8 @@ export type GgufCheckError =
   | { code: "bad_metadata"; file: string; key: string; message: string }
   | { code: "load_failed"; file: string; outcome: Exclude<ChildOutcome, { ok: true }> };
 
-export type GgufCheck = { ok: true; value: { kv: ReadonlyMap<string, GgufValue> } } | { ok: false; error: GgufCheckError };
+/** A file that loads: its metadata, and the distinct ggml type names of its tensors ("F32", "Q4_0", …). */
+export type GgufCheck = { ok: true; value: { kv: ReadonlyMap<string, GgufValue>; tensorTypes: readonly string[] } } | { ok: false; error: GgufCheckError };
 
 /** A GGUF that cannot be opened; `detail` is the error as data. */
 export class GgufLoadError extends Error {
@@ -137,5 +138,5 @@ async function runCheck(path: string, abs: string, timeoutMs: number | undefined
   if (bad) return { ok: false, error: bad };
   const outcome = await loadInChild(abs, timeoutMs, undefined, gpu);
   if (!outcome.ok) return { ok: false, error: { code: "load_failed", file: path, outcome } };
-  return { ok: true, value: { kv: f.kv } };
+  return { ok: true, value: { kv: f.kv, tensorTypes: [...new Set(f.tensors.map((t) => t.typeName))] } };
 }

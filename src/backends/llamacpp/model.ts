@@ -68,6 +68,9 @@ export interface GgufModelOptions {
   direct?: boolean;
 }
 
+/** Tensor types both scoring paths compute alike (no repacked CPU layouts exist for them). */
+const FLOAT_TYPES = new Set(["F32", "F16", "BF16"]);
+
 /** One llama.cpp binding per device per process, disposed when the last model on it closes; one that fails to start is forgotten (the next open tries again). */
 const bindings = new SharedLoads<GgufGpu, LlamaCpp>((llama) => llama.dispose());
 
@@ -114,7 +117,7 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     }
     // the adapter and its scale change every result, so they are part of the identity; so does a GPU (./gpu.ts)
     const fileId = opts.lora ? `${await ggufFileId(path)}+lora:${(await ggufFileId(opts.lora.file)).slice("gguf:".length)}@${opts.lora.scale}` : await ggufFileId(path);
-    const id = llama.gpu === false ? fileId : `${fileId}+gpu:${llama.gpu}`;
+    const id0 = llama.gpu === false ? fileId : `${fileId}+gpu:${llama.gpu}`;
     // one LlamaModel per file for every arm over it (base and adapters: ./shared-model.ts); all layers on a GPU when there is one
     model = await acquireGgufModel(llama, path, () => llama.loadModel({ modelPath: path, gpuLayers: llama.gpu === false ? 0 : "auto" }));
     const exact = opts.exactScoring ?? true;
@@ -131,6 +134,10 @@ export async function openGgufModel(path: string, opts: GgufModelOptions = {}): 
     const context = contexts[0];
     const pool = new SequencePool(contexts.map((c) => c.getSequence()));
     direct = useDirect ? openDirectScorer(path, { lanes: parallel, threads, contextSize: context.contextSize, exact }) : undefined;
+    // NOTE: on float weights both scoring paths give the same numbers (~1e-6); quantised
+    // weights are not repacked by the direct scorer (./direct.ts) and llama.cpp's generic and
+    // repacked kernels round differently (~3e-3 in a log-prob on q4_0), so it is a model of its own
+    const id = direct && checked.value.tensorTypes.some((t) => !FLOAT_TYPES.has(t)) ? `${id0}+direct` : id0;
     const tokens = kv.get("tokenizer.ggml.tokens");
     const template = kv.get("tokenizer.chat_template");
     const bos = model.tokens.bos;
