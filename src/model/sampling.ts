@@ -79,10 +79,10 @@ function insertionOrder(x: ArrayLike<number>): Int32Array {
 /**
  * Every index of `x` in rank order, the same order as `topIndices(x, x.length)`, by
  * insertion sort starting from `hint`, the ranking of a similar vector (a permutation of
- * 0 … n−1; none: `topIndices`). Why: next-token distributions at neighbouring positions of a text rank most
+ * 0 … n−1). Why: next-token distributions at neighbouring positions of a text rank most
  * tokens alike, so few moves are left (scoreTokens ranks the whole vocabulary per position).
- * `topIndices` ranks it instead (no hint) when x has a NaN (no total order then) or is
- * longer than insertion sort suits (a poor hint would cost up to n² / 2 moves).
+ * `topIndices` ranks it instead when there is no hint, when x has a NaN (no total order
+ * then) or when x is longer than insertion sort suits (a poor hint costs up to n²/2 moves).
  */
 export function rankFrom(x: ArrayLike<number>, hint?: Int32Array): Int32Array {
   const n = x.length;
