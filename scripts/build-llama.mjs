@@ -21,9 +21,10 @@
  *      start ggml's CPU backend, to check that it links and runs.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
+import { findNodeGyp, nodedirArgs } from "./node-gyp.mjs";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -96,37 +97,7 @@ function extractHeaders(release) {
   return undefined;
 }
 
-// 4. node-gyp (found as scripts/build-native.mjs finds it) --------------------------------
 
-function findNodeGyp() {
-  const tries = [];
-  if (process.env.npm_config_node_gyp) tries.push(process.env.npm_config_node_gyp);
-  const npmCli = process.env.npm_execpath || whichNpm();
-  if (npmCli) tries.push(join(dirname(realpathSafe(npmCli)), "..", "node_modules", "node-gyp", "bin", "node-gyp.js"));
-  const prefix = dirname(dirname(process.execPath));
-  tries.push(join(prefix, "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
-  tries.push(join(dirname(process.execPath), "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"));
-  return tries.find((p) => existsSync(p));
-}
-
-function whichNpm() {
-  const r = spawnSync("which", ["npm"], { encoding: "utf8" });
-  return r.status === 0 ? r.stdout.split(/\r?\n/)[0].trim() : undefined;
-}
-
-function realpathSafe(p) {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-}
-
-function nodedirArgs() {
-  if (process.env.npm_config_nodedir) return [];
-  const prefix = dirname(dirname(process.execPath));
-  return existsSync(join(prefix, "include", "node", "node_api.h")) ? [`--nodedir=${prefix}`] : [];
-}
 
 function main() {
   if (process.env.FTLEDGER_SKIP_NATIVE === "1") skip("FTLEDGER_SKIP_NATIVE=1 is set");
