@@ -19,7 +19,6 @@
  * one context at once):
  *   init(backendDir)                      load ggml's CPU backends once (no-op when loaded)
  *   loadModel(path) -> model              CPU only, mmap'd weights, not repacked
- *   vocabSize(model) -> number
  *   newContext(model, nCtx, threads, f32Cache) -> context   one sequence, no flash attention
  *   evaluate(context, tokens, targets, firstOutput, topK) -> Promise<{...}>
  *   freeContext(context), freeModel(model)
@@ -70,6 +69,14 @@ static Context* context_of(napi_env env, napi_value v) {
   return (Context*)p;
 }
 
+/* A handle's memory goes with its JS value; the llama.cpp object it holds is freed only by
+ * freeModel / freeContext (a context must go before its model, which GC order can't promise). */
+static void free_handle(napi_env env, void* data, void* hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
 static int backend_ready = 0;
 
 /* init(backendDir): ggml's CPU backend variants live next to libllama; node-llama-cpp
@@ -112,18 +119,7 @@ static napi_value js_load_model(napi_env env, napi_callback_info info) {
   Model* h = malloc(sizeof *h);
   h->model = m;
   napi_value out;
-  CHECK(napi_create_external(env, h, NULL, NULL, &out));
-  return out;
-}
-
-static napi_value js_vocab_size(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Model* h = model_of(env, argv[0]);
-  if (h == NULL) return NULL;
-  napi_value out;
-  CHECK(napi_create_int32(env, llama_vocab_n_tokens(llama_model_get_vocab(h->model)), &out));
+  CHECK(napi_create_external(env, h, free_handle, NULL, &out));
   return out;
 }
 
@@ -163,7 +159,7 @@ static napi_value js_new_context(napi_env env, napi_callback_info info) {
   c->n_batch = (int32_t)cp.n_batch;
   c->vocab = llama_vocab_n_tokens(llama_model_get_vocab(h->model));
   napi_value out;
-  CHECK(napi_create_external(env, c, NULL, NULL, &out));
+  CHECK(napi_create_external(env, c, free_handle, NULL, &out));
   return out;
 }
 
@@ -453,7 +449,6 @@ static napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
     {"init", NULL, js_init, NULL, NULL, NULL, napi_default, NULL},
     {"loadModel", NULL, js_load_model, NULL, NULL, NULL, napi_default, NULL},
-    {"vocabSize", NULL, js_vocab_size, NULL, NULL, NULL, napi_default, NULL},
     {"newContext", NULL, js_new_context, NULL, NULL, NULL, napi_default, NULL},
     {"evaluate", NULL, js_evaluate, NULL, NULL, NULL, napi_default, NULL},
     {"freeContext", NULL, js_free_context, NULL, NULL, NULL, napi_default, NULL},

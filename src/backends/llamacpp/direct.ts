@@ -41,7 +41,6 @@ export interface EvaluatedRows {
 interface Addon {
   init(backendDir: string): boolean;
   loadModel(path: string): Handle;
-  vocabSize(model: Handle): number;
   newContext(model: Handle, contextSize: number, threads: number, f32Cache: boolean): Handle;
   evaluate(context: Handle, tokens: Int32Array, targets: Int32Array | null, firstOutput: number, topK: number): Promise<EvaluatedRows>;
   freeContext(context: Handle): void;
