@@ -7,8 +7,7 @@
 import { randomInt } from "node:crypto";
 import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
-import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
-import { rankFrom } from "../../model/sampling.js";
+import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, rankFrom, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, readPeftAdapter } from "../../formats/index.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,

@@ -122,7 +122,14 @@ async function scoreTokensDirect(rt: Runtime, direct: DirectScorer, ids: TokenId
     const r = t - 1;
     const top: PositionScore["top"] = [];
     for (let i = r * k; i < (r + 1) * k; i++) top.push({ id: rows.topIds[i], token: rt.tokenText(rows.topIds[i]), logprob: rows.topLogprobs[i] });
-    scores.push({ id: ids[t], token: rt.tokenText(ids[t]), logprob: rows.logprob[r], top });
+    const pos: PositionScore = { id: ids[t], token: rt.tokenText(ids[t]), logprob: rows.logprob[r], top };
+    if (k === rt.vocabSize) {
+      // the whole vocabulary: the same numbers as typed arrays as well (PositionScore.vocabulary; not in the JSON form)
+      const logprobs = new Float64Array(k);
+      for (let i = 0; i < k; i++) logprobs[rows.topIds[r * k + i]] = rows.topLogprobs[r * k + i];
+      Object.defineProperty(pos, "vocabulary", { value: { logprobs, ranking: rows.topIds.slice(r * k, (r + 1) * k) } });
+    }
+    scores.push(pos);
   }
   return scores;
 }

@@ -87,6 +87,12 @@ if (!("addon" in got)) {
           expect(Math.abs(p.logprob - b[t].logprob)).toBeLessThan(1e-5);
           p.top.forEach((e, i) => expect(Math.abs(e.logprob - b[t].top[i].logprob)).toBeLessThan(1e-5));
           for (let i = 1; i < p.top.length; i++) expect(p.top[i - 1].logprob).toBeGreaterThanOrEqual(p.top[i].logprob);
+          // the whole vocabulary comes as typed arrays too (what knowledge.drift reads), the same numbers as top
+          if (k === config.vocabSize) {
+            expect(Array.from(p.vocabulary!.ranking)).toEqual(p.top.map((e) => e.id));
+            p.top.forEach((e) => expect(p.vocabulary!.logprobs[e.id]).toBe(e.logprob));
+            expect(JSON.parse(JSON.stringify(p)).vocabulary).toBeUndefined();
+          } else expect(p.vocabulary).toBeUndefined();
         });
       }
     });
@@ -156,12 +162,13 @@ if (!("addon" in got)) {
       const scorer = openDirectScorer(path, { lanes: 1, threads: 1, contextSize: 256, exact: true })!;
       const ids = tok.encode(text(200));
       const first = scorer.evaluate(ids, { first: 0, targets: [...ids.slice(1), ids[0]] });
-      const queued = scorer.evaluate(ids, { first: 0 });
+      // settled at once: close refuses it before the test awaits it (an unhandled rejection otherwise)
+      const queued = scorer.evaluate(ids, { first: 0 }).then(() => "ran", (e: Error) => e.message);
       await scorer.close();
       const rows = await first;
       expect(rows.logprob).toHaveLength(200);
       expect(rows.logprob.every(Number.isFinite)).toBe(true);
-      await expect(queued).rejects.toThrow(/closed/);
+      expect(await queued).toMatch(/closed/);
       await expect(scorer.evaluate(ids, { first: 0 })).rejects.toThrow(/closed/);
     });
 
