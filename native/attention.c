@@ -5,7 +5,8 @@
  * query row t sees keys j < n_t = min(Tk, qOffset + t + 1); query head h reads
  * key/value head h / (NH/KVH). att keeps the softmax with zeros past n_t.
  *
- * Every product is a run of fl_tile calls (tile.h) over 8-row blocks, and a block
+ * Every product is a run of fl_tile calls (tile.h) over 8-row blocks (fewer rows than a
+ * block, as in decoding, go row by row: rows_direct), and a block
  * stops at the last key its last row can see, so the masked half of the scores is
  * never computed (only the tiles that straddle the diagonal are partly wasted).
  * The B operand of a tile must be rows of 32 contiguous floats: key is transposed
@@ -178,6 +179,42 @@ static void fwd_task(void* v, int task, int tid) {
   }
 }
 
+/* Fewer query rows than one tile block (decoding: Tq = 1): each row computed directly from
+ * the key and value rows, no transposes and no tiles, whose packing costs more than these
+ * products (it was the largest cost of decoding). Per row t of head h, keys j < n_t:
+ *   att_j = softmax_j(scale · q_t · k_j);   out_t = Σ_j att_j v_j */
+static void rows_direct(const Attn* a) {
+  const fl_attention_shape* s = a->s;
+  const int HS = s->HS, Tk = s->Tk, qD = s->NH * HS, kD = s->KVH * HS;
+  const int c1 = HS / VL * VL, tail = HS - c1;
+  const float scale = 1.0f / sqrtf((float)HS);
+  for (int h = 0; h < s->NH; h++) {
+    const float* kh = a->key + (h / (s->NH / s->KVH)) * HS;
+    const float* vh = a->value + (h / (s->NH / s->KVH)) * HS;
+    for (int t = 0; t < s->Tq; t++) {
+      const float* q = a->q + (ptrdiff_t)t * qD + h * HS;
+      float* att = a->att + ((ptrdiff_t)h * s->Tq + t) * Tk;
+      float* out = a->out + (ptrdiff_t)t * qD + h * HS;
+      const int n = visible(s, t);
+      for (int j = 0; j < n; j++) {
+        const float* k = kh + (ptrdiff_t)j * kD;
+        vf acc = {0};
+        for (int d = 0; d < c1; d += VL) acc += vload(q + d) * vload(k + d);
+        if (tail) acc += vload_part(q + c1, tail, 0.0f) * vload_part(k + c1, tail, 0.0f);
+        att[j] = scale * hsum(acc);
+      }
+      softmax_row(att, n, Tk);
+      for (int d = 0; d < HS; d++) out[d] = 0.0f;
+      for (int j = 0; j < n; j++) {
+        const float* v = vh + (ptrdiff_t)j * kD;
+        const vf w = vset(att[j]);
+        for (int d = 0; d < c1; d += VL) vstore(out + d, vload(out + d) + w * vload(v + d));
+        if (tail) vstore_part(out + c1, vload_part(out + c1, tail, 0.0f) + w * vload_part(v + c1, tail, 0.0f), tail);
+      }
+    }
+  }
+}
+
 static int threads_for(const fl_attention_shape* s) {
   const double work = (double)s->NH * s->Tq * (s->qOffset + s->Tq < s->Tk ? s->qOffset + s->Tq : s->Tk) * s->HS;
   return work < SERIAL_BELOW ? 1 : fl_pool_threads();
@@ -194,6 +231,10 @@ int fl_attention_forward(const fl_attention_shape* s, float* out, float* att, co
                          const float* value) {
   if (s->Tq == 0 || s->Tk == 0) return 0;
   Attn a = {.s = s, .out = out, .att = att, .q = q, .key = key, .value = value};
+  if (s->Tq < FL_MR) {
+    rows_direct(&a);
+    return 0;
+  }
   const int threads = threads_for(s);
   /* 1. enough tasks for the threads: split each head's rows when heads are few */
   int parts = threads == 1 ? 1 : (PARTS_PER_THREAD * threads + s->NH - 1) / s->NH;

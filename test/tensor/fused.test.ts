@@ -207,6 +207,10 @@ for (const name of ["native", "wasm"] as const) {
       { label: "GQA 4/1", Tq: 64, Tk: 64, qOffset: 0, NH: 4, KVH: 1, HS: 32 },
       { label: "cache chunk", Tq: 20, Tk: 50, qOffset: 30, NH: 4, KVH: 2, HS: 32 },
       { label: "one decoded token", Tq: 1, Tk: 77, qOffset: 76, NH: 4, KVH: 4, HS: 32 },
+      // fewer rows than a tile block: the native kernel's row-by-row path
+      { label: "3 rows, GQA 4/2, HS 20 (a partial vector)", Tq: 3, Tk: 50, qOffset: 47, NH: 4, KVH: 2, HS: 20 },
+      { label: "7 rows from an empty cache", Tq: 7, Tk: 7, qOffset: 0, NH: 2, KVH: 1, HS: 32 },
+      { label: "2 rows, keys past them", Tq: 2, Tk: 30, qOffset: 5, NH: 2, KVH: 2, HS: 48 },
       { label: "keys past the last query", Tq: 9, Tk: 40, qOffset: 10, NH: 2, KVH: 1, HS: 32 },
       { label: "HS 16, odd T", Tq: 45, Tk: 45, qOffset: 0, NH: 8, KVH: 4, HS: 16 },
       { label: "HS 48, chunk", Tq: 33, Tk: 70, qOffset: 37, NH: 3, KVH: 3, HS: 48 },
