@@ -25,6 +25,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "fused.h"
 #include "pool.h"
@@ -183,10 +184,32 @@ static void fwd_task(void* v, int task, int tid) {
  * the key and value rows, no transposes and no tiles, whose packing costs more than these
  * products (it was the largest cost of decoding). Per row t of head h, keys j < n_t:
  *   att_j = softmax_j(scale · q_t · k_j);   out_t = Σ_j att_j v_j */
+typedef float vf8 __attribute__((vector_size(32)));
+
+/* q · k over HS floats: 16-float vectors, then one 8-float vector, then single floats
+ * (fixed-size loads only: a variable-length partial load costs more than the product). */
+static inline float dot_row(const float* q, const float* k, int HS) {
+  const int c1 = HS / VL * VL;
+  vf acc = {0};
+  for (int d = 0; d < c1; d += VL) acc += vload(q + d) * vload(k + d);
+  float sum = hsum(acc);
+  int d = c1;
+  if (HS - d >= 8) {
+    vf8 a, b;
+    memcpy(&a, q + d, sizeof a);
+    memcpy(&b, k + d, sizeof b);
+    const vf8 x = a * b;
+    sum += ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7]));
+    d += 8;
+  }
+  for (; d < HS; d++) sum += q[d] * k[d];
+  return sum;
+}
+
 static void rows_direct(const Attn* a) {
   const fl_attention_shape* s = a->s;
   const int HS = s->HS, Tk = s->Tk, qD = s->NH * HS, kD = s->KVH * HS;
-  const int c1 = HS / VL * VL, tail = HS - c1;
+  const int c1 = HS / VL * VL;
   const float scale = 1.0f / sqrtf((float)HS);
   for (int h = 0; h < s->NH; h++) {
     const float* kh = a->key + (h / (s->NH / s->KVH)) * HS;
@@ -196,20 +219,14 @@ static void rows_direct(const Attn* a) {
       float* att = a->att + ((ptrdiff_t)h * s->Tq + t) * Tk;
       float* out = a->out + (ptrdiff_t)t * qD + h * HS;
       const int n = visible(s, t);
-      for (int j = 0; j < n; j++) {
-        const float* k = kh + (ptrdiff_t)j * kD;
-        vf acc = {0};
-        for (int d = 0; d < c1; d += VL) acc += vload(q + d) * vload(k + d);
-        if (tail) acc += vload_part(q + c1, tail, 0.0f) * vload_part(k + c1, tail, 0.0f);
-        att[j] = scale * hsum(acc);
-      }
+      for (int j = 0; j < n; j++) att[j] = scale * dot_row(q, kh + (ptrdiff_t)j * kD, HS);
       softmax_row(att, n, Tk);
       for (int d = 0; d < HS; d++) out[d] = 0.0f;
       for (int j = 0; j < n; j++) {
         const float* v = vh + (ptrdiff_t)j * kD;
         const vf w = vset(att[j]);
         for (int d = 0; d < c1; d += VL) vstore(out + d, vload(out + d) + w * vload(v + d));
-        if (tail) vstore_part(out + c1, vload_part(out + c1, tail, 0.0f) + w * vload_part(v + c1, tail, 0.0f), tail);
+        for (int d = c1; d < HS; d++) out[d] += att[j] * v[d];
       }
     }
   }
