@@ -9,6 +9,7 @@ import { sha256Of } from "../../random/index.js";
 import { loadKernels, type Kernels } from "../../tensor/index.js";
 import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type GenerateOptions, type GeneratedSequence, logSoftmax, loraScale, nextTokenLogprobs, rankFrom, scoreContinuations, topIndices, type ModelConfig } from "../../model/index.js";
 import { formatFormatError, readPeftAdapter } from "../../formats/index.js";
+import { entries as topEntries, wholeVocabularyPosition } from "../whole-vocabulary.js";
 import type {
   BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
 } from "../language-model.js";
@@ -68,6 +69,9 @@ class BuiltinModel implements LanguageModel {
     private readonly tok: FolderTokenizer,
     private readonly dir: string,
   ) {}
+
+  /** One token's text, as a function value (the whole-vocabulary positions build `top` with it later). */
+  private readonly tokenText = (id: number): string => this.tok.tokenText(id);
 
   get vocab(): FolderTokenizer {
     return this.tok;
@@ -274,7 +278,7 @@ class BuiltinModel implements LanguageModel {
   async nextTokenLogprobs(prefix: TokenIds, k?: number): Promise<TokenLogprobs> {
     const lp = nextTokenLogprobs(this.model, [...prefix]);
     const top = k !== undefined && k < lp.length;
-    const entries = Array.from(topIndices(lp, top ? k : lp.length), (id) => ({ id, token: this.tok.tokenText(id), logprob: lp[id] }));
+    const entries = topEntries(topIndices(lp, top ? k : lp.length), lp, this.tokenText);
     return top ? { kind: "top-k", entries } : { kind: "full", entries };
   }
 
@@ -290,48 +294,13 @@ class BuiltinModel implements LanguageModel {
     for (let t = 1; t < ids.length; t++) {
       const lp = logSoftmax(logits.subarray((t - 1) * V, t * V));
       const id = ids[t];
-      const token = this.tok.tokenText(id);
       if (topK >= V) {
         // re-ranked from the previous position's order, which differs little
         ranking = rankFrom(lp, ranking);
-        out.push(this.wholeVocabularyPosition(id, token, lp, ranking));
-      } else out.push({ id, token, logprob: lp[id], top: this.entries(topIndices(lp, topK), lp) });
+        out.push(wholeVocabularyPosition(id, lp, ranking, this.tokenText));
+      } else out.push({ id, token: this.tok.tokenText(id), logprob: lp[id], top: topEntries(topIndices(lp, topK), lp, this.tokenText) });
     }
     return out;
-  }
-
-  /**
-   * A position scored over the whole vocabulary: `vocabulary` holds its numbers, and `top`
-   * is built from them on first read (an own enumerable property, so JSON and copies have
-   * it). Why: knowledge.drift reads only `vocabulary`, and V objects per position cost
-   * more than this backend's forward pass on the lab's models.
-   */
-  private wholeVocabularyPosition(id: number, token: string, logprobs: Float64Array, ranking: Int32Array): PositionScore {
-    let top: PositionScore["top"] | undefined;
-    const entries = () => this.entries(ranking, logprobs);
-    const pos = {
-      id,
-      token,
-      logprob: logprobs[id],
-      get top(): PositionScore["top"] {
-        return (top ??= entries());
-      },
-      set top(value: PositionScore["top"]) {
-        top = value;
-      },
-    };
-    // not enumerable: typed arrays have no JSON form (a cached copy falls back to `top`)
-    return Object.defineProperty(pos, "vocabulary", { value: { logprobs, ranking } });
-  }
-
-  /** `{id, token, logprob}` for each id of `order`, in order (a plain loop: Array.from with a mapper cost several times more per entry). */
-  private entries(order: Int32Array, lp: Float64Array): PositionScore["top"] {
-    const top: PositionScore["top"] = new Array(order.length);
-    for (let r = 0; r < order.length; r++) {
-      const id = order[r];
-      top[r] = { id, token: this.tok.tokenText(id), logprob: lp[id] };
-    }
-    return top;
   }
 
   /** One sequence with its own KV cache: each feed runs only the new tokens. */

@@ -75,7 +75,6 @@ export function directAddon(): { addon: Addon } | { why: string } {
 
 /** Evaluates token sequences on `lanes` contexts, a request per context at a time. */
 export interface DirectScorer {
-  readonly lanes: number;
   /**
    * Feed `tokens` from an empty cache; at each position p ≥ `first` read the next-token
    * distribution: row r = p − first scores `targets[r]` (when given) and lists the
@@ -126,7 +125,6 @@ export function openDirectScorer(path: string, opts: DirectScorerOptions): Direc
     if (running === 0 && drained) drained();
   };
   return {
-    lanes: contexts.length,
     async evaluate(tokens, { first, targets, topK = 0 }) {
       if (closed) throw closedError();
       let ctx = free.pop();

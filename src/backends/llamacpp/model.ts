@@ -62,8 +62,9 @@ export interface GgufModelOptions {
   gpu?: GgufGpu;
   /**
    * Score through the direct scorer (./direct.ts) where it can run. Default true; false
-   * (or FTLEDGER_GGUF_DIRECT=0) scores through node-llama-cpp's sampling calls. Both give
-   * the same log-probs up to float rounding (the direct one reads them in double).
+   * (or FTLEDGER_GGUF_DIRECT=0) scores through node-llama-cpp's sampling calls. On float
+   * weights both give the same log-probs to ~1e-6; on quantised weights they differ
+   * slightly (the direct scorer does not repack them), and the model's id says which.
    */
   direct?: boolean;
 }

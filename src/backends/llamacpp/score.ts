@@ -15,6 +15,7 @@ import { BoundaryError, splitForScore } from "../boundary.js";
 import { ranked, tokenScore } from "./probs.js";
 import { detokenize, maxEvaluable, tokenize, type Runtime } from "./runtime.js";
 import type { DirectScorer } from "./direct.js";
+import { wholeVocabularyPosition } from "../whole-vocabulary.js";
 
 /** A text's ids as the model is fed them: BOS first where the GGUF adds it (no second one when the text starts with it). */
 function fedIds(rt: Runtime, text: string): number[] {
@@ -120,16 +121,17 @@ async function scoreTokensDirect(rt: Runtime, direct: DirectScorer, ids: TokenId
   const scores: PositionScore[] = [];
   for (let t = 1; t < ids.length; t++) {
     const r = t - 1;
-    const top: PositionScore["top"] = [];
-    for (let i = r * k; i < (r + 1) * k; i++) top.push({ id: rows.topIds[i], token: rt.tokenText(rows.topIds[i]), logprob: rows.topLogprobs[i] });
-    const pos: PositionScore = { id: ids[t], token: rt.tokenText(ids[t]), logprob: rows.logprob[r], top };
+    const ranking = rows.topIds.subarray(r * k, (r + 1) * k);
+    const lps = rows.topLogprobs.subarray(r * k, (r + 1) * k);
     if (k === rt.vocabSize) {
-      // the whole vocabulary: the same numbers as typed arrays as well (PositionScore.vocabulary; not in the JSON form)
+      // the whole vocabulary: typed arrays, `top` built only if read (../whole-vocabulary.ts)
       const logprobs = new Float64Array(k);
-      for (let i = 0; i < k; i++) logprobs[rows.topIds[r * k + i]] = rows.topLogprobs[r * k + i];
-      Object.defineProperty(pos, "vocabulary", { value: { logprobs, ranking: rows.topIds.slice(r * k, (r + 1) * k) } });
+      for (let i = 0; i < k; i++) logprobs[ranking[i]] = lps[i];
+      scores.push(wholeVocabularyPosition(ids[t], logprobs, ranking, rt.tokenText));
+    } else {
+      const top: PositionScore["top"] = Array.from(ranking, (id, i) => ({ id, token: rt.tokenText(id), logprob: lps[i] }));
+      scores.push({ id: ids[t], token: rt.tokenText(ids[t]), logprob: rows.logprob[r], top });
     }
-    scores.push(pos);
   }
   return scores;
 }
