@@ -31,7 +31,7 @@ import type { NativeKernels } from "../src/tensor/native.js";
 import { createRng } from "../src/random/index.js";
 import { Llama, decayMask, referenceConfig } from "../src/model/index.js";
 import {
-  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward, embeddingBackward, embeddingForward,
+  attentionBackward, attentionDecode, attentionForward, crossEntropyBackward, crossEntropyForward, embeddingBackward, embeddingForward,
   residualBackward, residualForward, rmsnormBackward, rmsnormForward, ropeBackward, ropeForward, swigluBackward, swigluForward,
 } from "../src/model/ops/index.js";
 import { adamwStep, clipGradNorm, createAdamwState } from "../src/train/index.js";
@@ -115,6 +115,7 @@ const references: Required<Omit<FusedKernels, "adamw">> = {
   rmsnormForward, rmsnormBackward, swigluForward, swigluBackward,
   attentionForward: (a) => attentionForward(k, a),
   attentionBackward: (a) => attentionBackward(k, a),
+  attentionDecode: (a) => attentionDecode(k, a), // inference only: a training step never calls it
   crossEntropyForward, crossEntropyBackward,
   ropeForward, ropeBackward, residualForward, residualBackward, embeddingForward, embeddingBackward,
 };

@@ -232,6 +232,43 @@ static void rows_direct(const Attn* a) {
   }
 }
 
+/* Decoding: the short query rows of many sequences, one task per sequence (each computed by
+ * rows_direct, so a sequence's result does not depend on its company or on the thread). */
+typedef struct {
+  const fl_decode_seq* seqs;
+  float* out;
+  const float* q;
+  int NH, KVH, HS;
+  _Atomic int failed;
+} Decode;
+
+static void decode_task(void* v, int task, int tid) {
+  (void)tid;
+  Decode* d = v;
+  const fl_decode_seq* sq = &d->seqs[task];
+  const fl_attention_shape s = {.Tq = sq->Tq, .Tk = sq->Tk, .qOffset = sq->Tk - sq->Tq, .NH = d->NH, .KVH = d->KVH, .HS = d->HS};
+  float* att = fl_scratch(1, (size_t)d->NH * sq->Tq * sq->Tk);
+  if (!att) {
+    atomic_store(&d->failed, 1);
+    return;
+  }
+  const ptrdiff_t at = (ptrdiff_t)sq->row * d->NH * d->HS;
+  Attn a = {.s = &s, .out = d->out + at, .att = att, .q = d->q + at, .key = sq->key, .value = sq->value};
+  rows_direct(&a);
+}
+
+int fl_attention_decode(const fl_decode_seq* seqs, int nseq, float* out, const float* q, int NH, int KVH, int HS) {
+  Decode d = {.seqs = seqs, .out = out, .q = q, .NH = NH, .KVH = KVH, .HS = HS};
+  atomic_init(&d.failed, 0);
+  double work = 0;
+  for (int i = 0; i < nseq; i++) work += (double)NH * seqs[i].Tq * seqs[i].Tk * HS;
+  if (work < SERIAL_BELOW || nseq == 1)
+    for (int i = 0; i < nseq; i++) decode_task(&d, i, 0);
+  else
+    fl_pool_run(decode_task, &d, nseq);
+  return atomic_load(&d.failed) ? -1 : 0;
+}
+
 static int threads_for(const fl_attention_shape* s) {
   const double work = (double)s->NH * s->Tq * (s->qOffset + s->Tq < s->Tk ? s->qOffset + s->Tq : s->Tk) * s->HS;
   return work < SERIAL_BELOW ? 1 : fl_pool_threads();

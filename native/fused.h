@@ -35,6 +35,17 @@ typedef struct {
 
 int fl_attention_forward(const fl_attention_shape* s, float* out, float* att, const float* q, const float* key,
                          const float* value);
+/* Decoding attention for many sequences in one call: sequence i has Tq < 8 query rows
+ * (rows row … row+Tq−1 of q and out, (N, NH·HS)) at positions Tk−Tq … Tk−1, against its own
+ * key and value (Tk, KVH·HS). Sequences run in parallel, each exactly as
+ * fl_attention_forward computes it alone. */
+typedef struct {
+  const float* key;
+  const float* value;
+  int row, Tq, Tk;
+} fl_decode_seq;
+
+int fl_attention_decode(const fl_decode_seq* seqs, int nseq, float* out, const float* q, int NH, int KVH, int HS);
 int fl_attention_backward(const fl_attention_shape* s, float* dq, float* dkey, float* dvalue, const float* dout,
                           const float* att, const float* q, const float* key, const float* value);
 

@@ -11,6 +11,8 @@
  *   crossEntropyBackward(probs, targets, mask | null, count, N, V)
  *   attentionForward(out, att, q, key, value, Tq, Tk, qOffset, NH, KVH, HS)
  *   attentionBackward(dq, dkey, dvalue, dout, att, q, key, value, Tq, Tk, qOffset, NH, KVH, HS)
+ *   attentionDecode(out, q, keys, values, rows, Tq, Tk, NH, KVH, HS)
+ *       keys, values: arrays of Float32Array (one per sequence); rows, Tq, Tk: Int32Array
  *
  * src/tensor/native.ts checks every argument and gives the friendly errors; the
  * checks here are the last line of defence against reading or writing out of
@@ -20,6 +22,7 @@
  */
 #include <node_api.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "fused.h"
 #include "napi_args.h"
@@ -151,6 +154,72 @@ static napi_value attentionBackward(napi_env env, napi_callback_info cbi) {
   return NULL;
 }
 
+/* Element i of the JS array argument `at` as a Float32Array of at least `need` floats. */
+static const float* f32_element(Args* a, size_t at, uint32_t i, int64_t need) {
+  napi_value v;
+  if (a->bad) return NULL;
+  if (napi_get_element(a->env, a->argv[at], i, &v) != napi_ok) {
+    fail(a, "ftledger_native: attentionDecode could not read a key or value buffer");
+    return NULL;
+  }
+  napi_typedarray_type type;
+  size_t len;
+  void* data;
+  if (napi_get_typedarray_info(a->env, v, &type, &len, &data, NULL, NULL) != napi_ok || type != napi_float32_array) {
+    napi_throw_type_error(a->env, NULL, "ftledger_native: attentionDecode got a key or value buffer of the wrong type");
+    a->bad = 1;
+    return NULL;
+  }
+  if ((int64_t)len < need) fail(a, "ftledger_native: an attentionDecode key or value buffer is too short for its Tk");
+  return data;
+}
+
+/* The sequences' descriptions, grown as needed (per thread: worker threads may call too). */
+static _Thread_local fl_decode_seq* decode_seqs;
+static _Thread_local uint32_t decode_cap;
+
+static napi_value attentionDecode(napi_env env, napi_callback_info cbi) {
+  Args a;
+  if (!start(env, cbi, &a, 10)) return NULL;
+  const int32_t NH = int_arg(&a, 7, 1), KVH = int_arg(&a, 8, 1), HS = int_arg(&a, 9, 1);
+  if (!a.bad && (NH % KVH != 0 || (int64_t)NH * HS > INT32_MAX / 2)) fail(&a, "ftledger_native: attention shape out of range");
+  napi_typedarray_type type;
+  size_t n = 0;
+  void* rows_data = NULL;
+  if (!a.bad && (napi_get_typedarray_info(env, a.argv[4], &type, &n, &rows_data, NULL, NULL) != napi_ok || type != napi_int32_array)) {
+    napi_throw_type_error(env, NULL, "ftledger_native: attentionDecode rows must be an Int32Array");
+    return NULL;
+  }
+  const int32_t *rows = rows_data, *Tq = arr(&a, 5, napi_int32_array, (int64_t)n, 0), *Tk = arr(&a, 6, napi_int32_array, (int64_t)n, 0);
+  uint32_t nk = 0, nv = 0;
+  if (!a.bad && (napi_get_array_length(env, a.argv[2], &nk) != napi_ok || napi_get_array_length(env, a.argv[3], &nv) != napi_ok || nk < n || nv < n))
+    fail(&a, "ftledger_native: attentionDecode needs a key and a value buffer per sequence");
+  if (a.bad || n == 0) return NULL;
+  if (n > decode_cap) {
+    fl_decode_seq* grown = realloc(decode_seqs, n * sizeof *grown);
+    if (!grown) {
+      oom(&a);
+      return NULL;
+    }
+    decode_seqs = grown;
+    decode_cap = (uint32_t)n;
+  }
+  const int64_t qD = (int64_t)NH * HS, kD = (int64_t)KVH * HS;
+  int64_t end = 0; /* rows of q and out used */
+  for (uint32_t i = 0; i < n && !a.bad; i++) {
+    if (rows[i] < 0 || Tq[i] < 1 || Tq[i] > 7 || Tk[i] < Tq[i] || (int64_t)Tq[i] * Tk[i] * NH > INT32_MAX) {
+      fail(&a, "ftledger_native: an attentionDecode sequence's rows, Tq (1 … 7) or Tk is out of range");
+      break;
+    }
+    if (rows[i] + (int64_t)Tq[i] > end) end = rows[i] + (int64_t)Tq[i];
+    decode_seqs[i] = (fl_decode_seq){.key = f32_element(&a, 2, i, Tk[i] * kD), .value = f32_element(&a, 3, i, Tk[i] * kD), .row = rows[i], .Tq = Tq[i], .Tk = Tk[i]};
+  }
+  float *out = f32(&a, 0, end * qD), *q = f32(&a, 1, end * qD);
+  if (a.bad) return NULL;
+  if (fl_attention_decode(decode_seqs, (int)n, out, q, NH, KVH, HS) != 0) oom(&a);
+  return NULL;
+}
+
 napi_status fl_register_fused(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"rmsnormForward", NULL, rmsnormForward, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -161,6 +230,7 @@ napi_status fl_register_fused(napi_env env, napi_value exports) {
       {"crossEntropyBackward", NULL, crossEntropyBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionForward", NULL, attentionForward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"attentionBackward", NULL, attentionBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"attentionDecode", NULL, attentionDecode, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   return napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
 }

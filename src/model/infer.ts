@@ -2,7 +2,7 @@
  * Inference forward over a ragged batch: several sequences, each with its own KV cache,
  * each contributing some new rows (a whole prompt when prefilling, one token when
  * decoding). The linear layers run once over all rows; attention runs per sequence
- * against its cache. No activations are kept (no backward).
+ * against its cache (the sequences with a few new rows in one attentionDecode call). No activations are kept (no backward).
  *
  * Key: N rows in all, C channels, NH/KVH heads, HS head size, F ffn, V vocab.
  */
@@ -10,7 +10,7 @@ import type { Kernels } from "../tensor/index.js";
 import { modelDims } from "./config.js";
 import type { KvCache } from "./kvcache.js";
 import type { Llama } from "./model.js";
-import { linearForward } from "./ops/index.js";
+import { DECODE_MAX_ROWS, linearForward, type DecodeAttention } from "./ops/index.js";
 import { run } from "./ops/dispatch.js";
 
 export interface Segment {
@@ -93,19 +93,26 @@ export function inferForward(model: Llama<Float32Array>, segments: Segment[], op
     }
     run.ropeForward(k, { x: q, positions, H: NH, HS, table: model.rope });
     run.ropeForward(k, { x: kk, positions, H: KVH, HS, table: model.rope });
+    // sequences that bring a few rows (decoding) share one call, which may run them in
+    // parallel; each is computed as a call of its own would compute it
+    const short: DecodeAttention<Float32Array>[] = [];
     row = 0;
     segments.forEach((s, i) => {
       const n = lens[i], start = starts[i], Tk = start + n;
       s.cache.k[l].set(kk.subarray(row * kD, (row + n) * kD), start * kD);
       s.cache.v[l].set(vv.subarray(row * kD, (row + n) * kD), start * kD);
-      run.attentionForward(k, {
-        Tq: n, Tk, qOffset: start, NH, KVH, HS,
-        out: y.subarray(row * qD, (row + n) * qD), att: att.subarray(0, NH * n * Tk),
-        q: q.subarray(row * qD, (row + n) * qD),
-        key: s.cache.k[l].subarray(0, Tk * kD), value: s.cache.v[l].subarray(0, Tk * kD),
-      });
+      const key = s.cache.k[l].subarray(0, Tk * kD), value = s.cache.v[l].subarray(0, Tk * kD);
+      if (n <= DECODE_MAX_ROWS) short.push({ row, Tq: n, Tk, key, value });
+      else {
+        run.attentionForward(k, {
+          Tq: n, Tk, qOffset: start, NH, KVH, HS,
+          out: y.subarray(row * qD, (row + n) * qD), att: att.subarray(0, NH * n * Tk),
+          q: q.subarray(row * qD, (row + n) * qD), key, value,
+        });
+      }
       row += n;
     });
+    if (short.length > 0) run.attentionDecode(k, { out: y, q, NH, KVH, HS, seqs: short });
     linearForward(k, { out: branch, inp: y, weight: w.wo, N, IN: qD, OUT: C });
     lora?.forward(l, "o_proj", y, branch);
     run.residualForward(k, { out: x, x, y: branch, n: N * C });

@@ -9,7 +9,8 @@
  * set was skipped so the CLI can say which kernels it uses. (The model servers behind a
  * LanguageModel are "backends", src/backends; these are "kernels".)
  */
-export type { Buf, KernelsName, KernelsAttempt, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape, ResolvedMatmul, RopeTable } from "./kernels.js";
+export type { Buf, KernelsName, KernelsAttempt, Kernels, MatmulArgs, FusedKernels, AdamwKernelArgs, AttentionShape, DecodeAttention, ResolvedMatmul, RopeTable } from "./kernels.js";
+export { DECODE_MAX_ROWS } from "./kernels.js";
 export { resolveMatmul } from "./kernels.js";
 export { matmulReference, createTsKernels } from "./ts.js";
 export { loadKernels, type LoadedKernels, type KernelChoice } from "./load.js";

@@ -79,6 +79,8 @@ export interface FusedKernels {
   swigluBackward?(a: { dgate: Float32Array; dup: Float32Array; dout: Float32Array; gate: Float32Array; up: Float32Array; n: number; accumulate?: boolean }): void;
   /** One sequence, all heads: see src/model/ops/attention.ts for shapes. */
   attentionForward?(a: AttentionShape & { out: Float32Array; att: Float32Array; q: Float32Array; key: Float32Array; value: Float32Array }): void;
+  /** Decoding: many sequences of fewer than 8 new rows each, in one call (src/model/ops/attention.ts, attentionDecode). */
+  attentionDecode?(a: { out: Float32Array; q: Float32Array; NH: number; KVH: number; HS: number; seqs: readonly DecodeAttention<Float32Array>[] }): void;
   attentionBackward?(a: AttentionShape & {
     dq: Float32Array; dkey: Float32Array; dvalue: Float32Array; dout: Float32Array; att: Float32Array;
     q: Float32Array; key: Float32Array; value: Float32Array; scratch: Float32Array;
@@ -120,6 +122,22 @@ export interface AttentionShape {
   NH: number;
   KVH: number;
   HS: number;
+}
+
+/**
+ * One sequence of a decoding step (attentionDecode): its Tq new query rows are rows
+ * row … row+Tq−1 of the step's q and out, at positions Tk−Tq … Tk−1, against its own
+ * key and value (Tk, KVH·HS), its KV cache.
+ */
+/** Most new rows a sequence may bring to attentionDecode: fewer than one 8-row tile block, the native kernel's row-by-row path. */
+export const DECODE_MAX_ROWS = 7;
+
+export interface DecodeAttention<B extends Buf = Buf> {
+  row: number;
+  Tq: number;
+  Tk: number;
+  key: B;
+  value: B;
 }
 
 export interface AdamwKernelArgs {

@@ -33,7 +33,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import type { AdamwKernelArgs, AttentionShape, FusedKernels, Kernels, MatmulArgs } from "./kernels.js";
+import { DECODE_MAX_ROWS, type AdamwKernelArgs, type AttentionShape, type FusedKernels, type Kernels, type MatmulArgs } from "./kernels.js";
 import { INT32_MAX, need, size } from "./native-checks.js";
 import { elementwise, type ElementwiseAddon, type ElementwiseOp } from "./native-elementwise.js";
 import type { KernelsAttempt } from "./kernels.js";
@@ -92,12 +92,14 @@ interface Addon extends ElementwiseAddon {
     Tq: number, Tk: number, qOffset: number, NH: number, KVH: number, HS: number): void;
   attentionBackward(dq: F32, dkey: F32, dvalue: F32, dout: F32, att: F32, q: F32, key: F32, value: F32,
     Tq: number, Tk: number, qOffset: number, NH: number, KVH: number, HS: number): void;
+  attentionDecode(out: F32, q: F32, keys: F32[], values: F32[], rows: Int32Array, Tq: Int32Array, Tk: Int32Array,
+    NH: number, KVH: number, HS: number): void;
 }
 
 const ADDON_FUNCTIONS = [
   "sgemm", "adamw", "setNumThreads", "getNumThreads", "setSerialBelow", "setOwnGemm", "setSpinMicros", "misalignment", "config",
   "rmsnormForward", "rmsnormBackward", "swigluForward", "swigluBackward", "crossEntropyForward", "crossEntropyBackward",
-  "attentionForward", "attentionBackward", "setBf16",
+  "attentionForward", "attentionBackward", "attentionDecode", "setBf16",
   "ropeForward", "ropeBackward", "residualForward", "residualBackward", "embeddingForward", "embeddingBackward",
 ] as const;
 
@@ -312,6 +314,29 @@ function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw" | Elementwise
         out: [a.out, Tq * NH * HS], q: [a.q, Tq * NH * HS], key: [a.key, Tk * KVH * HS], value: [a.value, Tk * KVH * HS], att: [a.att, NH * Tq * Tk],
       });
       addon.attentionForward(a.out, a.att, a.q, a.key, a.value, Tq, Tk, a.qOffset, NH, KVH, HS);
+    },
+    attentionDecode(a) {
+      const { NH, KVH, HS, seqs } = a;
+      attentionShape("attentionDecode", { Tq: 1, Tk: 1, qOffset: 0, NH, KVH, HS });
+      const n = seqs.length;
+      const rows = new Int32Array(n), Tq = new Int32Array(n), Tk = new Int32Array(n);
+      const keys: Float32Array[] = new Array(n), values: Float32Array[] = new Array(n);
+      let end = 0;
+      for (let i = 0; i < n; i++) {
+        const s = seqs[i];
+        if (!(Number.isInteger(s.Tq) && s.Tq >= 1 && s.Tq <= DECODE_MAX_ROWS && Number.isInteger(s.Tk) && s.Tk >= s.Tq && Number.isInteger(s.row) && s.row >= 0)) {
+          throw new Error(`native attentionDecode: sequence ${i} has row ${s.row}, Tq ${s.Tq}, Tk ${s.Tk}; each needs 1 ≤ Tq ≤ ${DECODE_MAX_ROWS} ≤ … and Tk ≥ Tq`);
+        }
+        need(`attentionDecode (sequence ${i})`, { key: [s.key, s.Tk * KVH * HS], value: [s.value, s.Tk * KVH * HS] });
+        rows[i] = s.row;
+        Tq[i] = s.Tq;
+        Tk[i] = s.Tk;
+        keys[i] = s.key;
+        values[i] = s.value;
+        end = Math.max(end, s.row + s.Tq);
+      }
+      need("attentionDecode", { out: [a.out, end * NH * HS], q: [a.q, end * NH * HS] });
+      if (n > 0) addon.attentionDecode(a.out, a.q, keys, values, rows, Tq, Tk, NH, KVH, HS);
     },
     attentionBackward(a) {
       const { Tq, Tk, NH, KVH, HS } = attentionShape("attentionBackward", a);

@@ -18,7 +18,7 @@
 import { describe, expect, it } from "vitest";
 import { mustStart } from "../helpers/required.js";
 import {
-  attentionBackward, attentionForward, crossEntropyBackward, crossEntropyForward,
+  attentionBackward, attentionDecode, attentionForward, crossEntropyBackward, crossEntropyForward,
   rmsnormBackward, rmsnormForward, swigluBackward, swigluForward,
 } from "../../src/model/ops/index.js";
 import { createTsKernels, loadKernels, type AttentionShape, type KernelsName, type FusedKernels, type Kernels } from "../../src/tensor/index.js";
@@ -65,7 +65,7 @@ function withOp(k: Kernels, op: Op, title: string, body: () => void): void {
 /** The fused ops each backend is expected to provide; losing one is a regression. */
 const expectedOps: Record<"native" | "wasm", string[]> = {
   native: [
-    "adamw", "attentionBackward", "attentionForward", "crossEntropyBackward", "crossEntropyForward",
+    "adamw", "attentionBackward", "attentionDecode", "attentionForward", "crossEntropyBackward", "crossEntropyForward",
     "embeddingBackward", "embeddingForward", "residualBackward", "residualForward",
     "rmsnormBackward", "rmsnormForward", "ropeBackward", "ropeForward", "swigluBackward", "swigluForward",
   ],
@@ -249,6 +249,52 @@ for (const name of ["native", "wasm"] as const) {
         expectClose(got.dvalue, ref.dvalue, "dvalue");
       });
     }
+    // Decoding: many sequences of 1–7 new rows in one call, as the engine's decoding step
+    // sends them (rows of the step's q and out, each against its own cache)
+    for (const [NH, KVH, HS] of [[4, 2, 32], [3, 3, 20], [2, 1, 48]] as const) {
+      const qD = NH * HS, kD = KVH * HS;
+      const rowsOf = [1, 1, 3, 7, 1, 2, 1, 5, 1, 1, 4, 1, 6, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1, 7, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1];
+      // a gap of 2 rows after every fifth sequence: rows of sequences outside the call stay as they were
+      let row = 0;
+      const seqs = rowsOf.map((Tq, i) => {
+        const Tk = Tq + ((i * 37) % 180);
+        const s = { row, Tq, Tk, key: uniform(Tk * kD, 100 + i, -2, 2), value: uniform(Tk * kD, 200 + i) };
+        row += Tq + (i % 5 === 4 ? 2 : 0);
+        return s;
+      });
+      const N = row;
+      const q = uniform(N * qD, 30, -2, 2);
+      const title = `${seqs.length} sequences, NH=${NH} KVH=${KVH} HS=${HS}`;
+      withOp(k, "attentionDecode", `${title}: each as attentionForward computes it alone, other rows untouched`, () => {
+        const ref = new Float64Array(N * qD);
+        attentionDecode(ts, { out: ref, q, NH, KVH, HS, seqs });
+        const got = f32(k, uniform(N * qD, 31)); // garbage where no sequence writes
+        const before = got.slice();
+        const seqs32 = seqs.map((s) => ({ ...s, key: f32(k, s.key), value: f32(k, s.value) }));
+        F.attentionDecode!({ out: got, q: f32(k, q), NH, KVH, HS, seqs: seqs32 });
+        const written = new Uint8Array(N);
+        for (const s of seqs) {
+          written.fill(1, s.row, s.row + s.Tq);
+          const at = (x: Float32Array | Float64Array) => x.subarray(s.row * qD, (s.row + s.Tq) * qD);
+          expectClose(at(got) as Float32Array, at(ref) as Float64Array, `out of the sequence at row ${s.row}`);
+          // bit for bit the fused single-sequence kernel's answer: a row does not depend on its company
+          if (F.attentionForward) {
+            const alone = k.alloc(s.Tq * qD);
+            F.attentionForward({ Tq: s.Tq, Tk: s.Tk, qOffset: s.Tk - s.Tq, NH, KVH, HS, out: alone, att: k.alloc(NH * s.Tq * s.Tk), q: f32(k, at(q) as Float64Array), key: f32(k, s.key), value: f32(k, s.value) });
+            expect(Array.from(at(got))).toEqual(Array.from(alone));
+          }
+        }
+        for (let r = 0; r < N; r++) {
+          if (!written[r]) expect(Array.from(got.subarray(r * qD, (r + 1) * qD))).toEqual(Array.from(before.subarray(r * qD, (r + 1) * qD)));
+        }
+      });
+    }
+    withOp(k, "attentionDecode", "refuses a sequence of 8 rows and a cache shorter than Tk, naming the sequence", () => {
+      const key = k.alloc(10 * 64), value = k.alloc(10 * 64);
+      const a = { out: k.alloc(16 * 64), q: k.alloc(16 * 64), NH: 2, KVH: 2, HS: 32 };
+      expect(() => F.attentionDecode!({ ...a, seqs: [{ row: 0, Tq: 8, Tk: 10, key, value }] })).toThrow(/sequence 0 .*Tq 8/);
+      expect(() => F.attentionDecode!({ ...a, seqs: [{ row: 0, Tq: 1, Tk: 5, key, value }, { row: 1, Tq: 1, Tk: 11, key, value }] })).toThrow(/sequence 1/);
+    });
     withOp(k, "attentionForward", "reads only its views (a sequence inside a batch buffer)", () => {
       const shape: AttentionShape = { Tq: 16, Tk: 16, qOffset: 0, NH: 2, KVH: 2, HS: 32 };
       const n = 16 * 64;

@@ -9,10 +9,11 @@
  *   att (NH, Tq, Tk)     softmax probabilities, 0 where the key is in the future
  * Training uses qOffset = 0, Tq = Tk = T; KV-cache decoding uses the cache as k, v.
  */
-import type { AttentionShape, Buf, Kernels } from "../../tensor/index.js";
+import { DECODE_MAX_ROWS, type AttentionShape, type Buf, type DecodeAttention, type Kernels } from "../../tensor/index.js";
 import { matmul } from "./linear.js";
 
-export type { AttentionShape };
+export type { AttentionShape, DecodeAttention };
+export { DECODE_MAX_ROWS };
 
 export function attentionForward(k: Kernels, a: AttentionShape & { out: Buf; att: Buf; q: Buf; key: Buf; value: Buf }): void {
   const { Tq, Tk, qOffset, NH, KVH, HS, out, att, q, key, value } = a;
@@ -28,6 +29,26 @@ export function attentionForward(k: Kernels, a: AttentionShape & { out: Buf; att
     for (let t = 0; t < Tq; t++) softmaxCausalRow(A, t * Tk, Math.min(Tk, qOffset + t + 1), Tk, scale);
     // out_h = A V_kh   (Tq, HS)
     matmul(k, { out: out.subarray(h * HS), a: A, b: value.subarray(kh * HS), M: Tq, N: HS, K: Tk, ldb: kD, ldc: qD });
+  }
+}
+
+/**
+ * Decoding attention, inference only (no backward): each sequence's few new query rows
+ * against its own KV cache, exactly as attentionForward computes that sequence alone. One
+ * call for a whole decoding step lets a kernel set run the sequences in parallel.
+ * `forward` computes one sequence (the dispatcher passes the kernel set's own).
+ *   q, out (N, NH·HS)   sequence i: rows row … row+Tq−1 (Tq ≤ DECODE_MAX_ROWS), key/value (Tk, KVH·HS)
+ */
+export function attentionDecode(
+  k: Kernels, a: { out: Buf; q: Buf; NH: number; KVH: number; HS: number; seqs: readonly DecodeAttention[] },
+  forward: typeof attentionForward = attentionForward,
+): void {
+  const { NH, KVH, HS } = a;
+  const qD = NH * HS;
+  for (const s of a.seqs) {
+    const rows = (x: Buf) => x.subarray(s.row * qD, (s.row + s.Tq) * qD);
+    const att = a.q instanceof Float32Array ? new Float32Array(NH * s.Tq * s.Tk) : new Float64Array(NH * s.Tq * s.Tk);
+    forward(k, { Tq: s.Tq, Tk: s.Tk, qOffset: s.Tk - s.Tq, NH, KVH, HS, out: rows(a.out), att, q: rows(a.q), key: s.key, value: s.value });
   }
 }
 

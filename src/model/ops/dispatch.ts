@@ -4,7 +4,7 @@
  * backward.ts, infer.ts) call ops through here; tests call the references directly.
  */
 import type { Buf, FusedKernels, Kernels } from "../../tensor/index.js";
-import { attentionBackward, attentionForward } from "./attention.js";
+import { attentionBackward, attentionDecode, attentionForward } from "./attention.js";
 import { crossEntropyBackward, crossEntropyForward, type CrossEntropyResult } from "./crossentropy.js";
 import { embeddingBackward, embeddingForward } from "./embedding.js";
 import { residualBackward, residualForward } from "./residual.js";
@@ -27,15 +27,23 @@ function viaFused<K extends keyof FusedKernels, A>(name: K, reference: (a: A) =>
   };
 }
 
+function attentionForwardAny(k: Kernels, a: Parameters<typeof attentionForward>[1]): void {
+  const f = fused(k, "attentionForward", a.out);
+  if (f) f(a as Fused<"attentionForward">);
+  else attentionForward(k, a);
+}
+
 export const run = {
   rmsnormForward: viaFused("rmsnormForward", rmsnormForward, (a) => a.out),
   rmsnormBackward: viaFused("rmsnormBackward", rmsnormBackward, (a) => a.dinp),
   swigluForward: viaFused("swigluForward", swigluForward, (a) => a.out),
   swigluBackward: viaFused("swigluBackward", swigluBackward, (a) => a.dgate),
-  attentionForward(k: Kernels, a: Parameters<typeof attentionForward>[1]): void {
-    const f = fused(k, "attentionForward", a.out);
-    if (f) f(a as Fused<"attentionForward">);
-    else attentionForward(k, a);
+  attentionForward: attentionForwardAny,
+  /** The fused kernel, else one attentionForward per sequence (itself fused where the set has it). */
+  attentionDecode(k: Kernels, a: Parameters<typeof attentionDecode>[1]): void {
+    const f = fused(k, "attentionDecode", a.out);
+    if (f) f(a as Fused<"attentionDecode">);
+    else attentionDecode(k, a, attentionForwardAny);
   },
   attentionBackward(k: Kernels, a: Parameters<typeof attentionBackward>[1]): void {
     const f = fused(k, "attentionBackward", a.dq);

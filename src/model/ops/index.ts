@@ -6,7 +6,7 @@
 export { embeddingForward, embeddingBackward } from "./embedding.js";
 export { rmsnormForward, rmsnormBackward } from "./rmsnorm.js";
 export { ropeForward, ropeBackward, ropeTable, type RopeTable } from "./rope.js";
-export { attentionForward, attentionBackward, type AttentionShape } from "./attention.js";
+export { attentionForward, attentionBackward, attentionDecode, DECODE_MAX_ROWS, type AttentionShape, type DecodeAttention } from "./attention.js";
 export { swigluForward, swigluBackward } from "./swiglu.js";
 export { linearForward, linearBackward, matmul } from "./linear.js";
 export { residualForward, residualBackward } from "./residual.js";
