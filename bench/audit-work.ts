@@ -189,10 +189,15 @@ export interface Raw {
   decodePosition: number;
 }
 
-async function timeIt(f: () => Promise<unknown>): Promise<number> {
+/** Seconds per call of `f`, averaged over as many calls as fill `minSeconds` (at least one). */
+async function timeIt(f: () => Promise<unknown>, minSeconds: number): Promise<number> {
   const t0 = performance.now();
-  await f();
-  return (performance.now() - t0) / 1000;
+  let calls = 0;
+  do {
+    await f();
+    calls++;
+  } while (performance.now() - t0 < minSeconds * 1000);
+  return (performance.now() - t0) / 1000 / calls;
 }
 
 /** How rawThroughput measures one backend. */
@@ -207,6 +212,13 @@ export interface RawPlan {
   maxTokens: number;
   /** Each measurement is the best of this many runs. */
   reps: number;
+  /**
+   * Each run repeats its call until this many seconds have passed and takes the mean: a
+   * single call of a small model lasts tens of milliseconds, and the best of a few such
+   * timings on a shared machine overstated the rate (builtin's base-s decoding measured
+   * 18.4 and 25.8 GFLOP/s in two runs of the same code).
+   */
+  minSeconds: number;
 }
 
 /**
@@ -229,7 +241,7 @@ export async function rawThroughput(
     const w = new Work(shape, vocab);
     w.score(reqs);
     let t = Infinity;
-    for (let r = 0; r < plan.reps; r++) t = Math.min(t, await timeIt(() => m.scoreBatch(reqs)));
+    for (let r = 0; r < plan.reps; r++) t = Math.min(t, await timeIt(() => m.scoreBatch(reqs), plan.minSeconds));
     keep("score", w.flops.score / t, size);
   }
   for (const size of plan.generateSizes) for (const n of plan.samples) {
@@ -239,8 +251,8 @@ export async function rawThroughput(
     let tM = Infinity;
     let out: Generation[] = [];
     for (let r = 0; r < plan.reps; r++) {
-      t1 = Math.min(t1, await timeIt(() => m.generateBatch(gen(1))));
-      tM = Math.min(tM, await timeIt(async () => (out = await m.generateBatch(gen(plan.maxTokens)))));
+      t1 = Math.min(t1, await timeIt(() => m.generateBatch(gen(1)), plan.minSeconds));
+      tM = Math.min(tM, await timeIt(async () => (out = await m.generateBatch(gen(plan.maxTokens))), plan.minSeconds));
     }
     const w = new Work(shape, vocab);
     w.generate(gen(plan.maxTokens), out, () => "");

@@ -84,11 +84,11 @@ function rawPairs(): { prompt: string; answer: string }[] {
 
 /** rawThroughput's call sizes per backend: up to the batches each runs at its best (builtin decodes 32 sequences at once). */
 const RAW_PLANS: Record<Backend, RawPlan> = {
-  builtin: { scoreSizes: [8, 16, 32, 64], generateSizes: [16, 32, 64, 128], samples: [1], maxTokens: 64, reps: 2 },
+  builtin: { scoreSizes: [8, 16, 32, 64], generateSizes: [16, 32, 64, 128], samples: [1], maxTokens: 64, reps: 2, minSeconds: 0.3 },
   // llama.cpp here decodes one sequence at a time: the call size does not change its rate
-  gguf: { scoreSizes: [16], generateSizes: [16], samples: [1], maxTokens: 32, reps: 2 },
+  gguf: { scoreSizes: [16], generateSizes: [16], samples: [1], maxTokens: 32, reps: 2, minSeconds: 0.3 },
   // the server (builtin) decodes a request's samples together, and requests in turns: n = 8 is its best
-  openai: { scoreSizes: [16, 64], generateSizes: [16, 64], samples: [1, 8], maxTokens: 32, reps: 2 },
+  openai: { scoreSizes: [16, 64], generateSizes: [16, 64], samples: [1, 8], maxTokens: 32, reps: 2, minSeconds: 0.3 },
 };
 
 /** Seconds the backend at its raw throughput needs for the audit's work (audit-work.ts). */

@@ -8,6 +8,7 @@ import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { formatTextError, readTextFile, TEXT_LIMITS, type TextResult } from "../../formats/index.js";
 import type { ChatMessage, TokenIds, Vocabulary } from "../language-model.js";
+import { memoEncode } from "./encode-memo.js";
 
 export interface FolderTokenizer extends Vocabulary {
   /** The tokenizer.json text, for the model's content id. */
@@ -118,6 +119,7 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
   }
   const size = tok.get_vocab(true).size;
   const texts: (string | undefined)[] = new Array(size);
+  const withSpecial = memoEncode((text) => tok.encode(text, { add_special_tokens: true }).ids);
 
   return {
     source,
@@ -125,9 +127,9 @@ export async function loadFolderTokenizer(dir: string): Promise<FolderTokenizer>
     bosId,
     eosIds,
     size,
-    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
-    encodeWithSpecial: (text) => tok.encode(text, { add_special_tokens: true }).ids,
-    encodePrompt: (text) => tok.encode(text, { add_special_tokens: true }).ids,
+    encode: memoEncode((text) => tok.encode(text, { add_special_tokens: false }).ids),
+    encodeWithSpecial: withSpecial,
+    encodePrompt: withSpecial,
     // @huggingface/tokenizers refuses an empty id list; an empty reply (a model that ends at once) decodes to ""
     decode: (ids: TokenIds) => (ids.length === 0 ? "" : tok.decode([...ids], { skip_special_tokens: false })),
     // the token's text as decoded (" 5"), not its vocabulary entry ("Ġ5" in a byte-level BPE): what
