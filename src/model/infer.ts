@@ -2,7 +2,8 @@
  * Inference forward over a ragged batch: several sequences, each with its own KV cache,
  * each contributing some new rows (a whole prompt when prefilling, one token when
  * decoding). The linear layers run once over all rows; attention runs per sequence
- * against its cache (the sequences with a few new rows in one attentionDecode call). No activations are kept (no backward).
+ * against its cache (the sequences with a few new rows together, in one attentionDecode
+ * call). No activations are kept (no backward).
  *
  * Key: N rows in all, C channels, NH/KVH heads, HS head size, F ffn, V vocab.
  */

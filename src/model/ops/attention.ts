@@ -45,9 +45,11 @@ export function attentionDecode(
 ): void {
   const { NH, KVH, HS } = a;
   const qD = NH * HS;
+  const most = a.seqs.reduce((m, s) => Math.max(m, NH * s.Tq * s.Tk), 0);
+  const scratch = a.q instanceof Float32Array ? new Float32Array(most) : new Float64Array(most); // att (NH, Tq, Tk), one sequence at a time
   for (const s of a.seqs) {
     const rows = (x: Buf) => x.subarray(s.row * qD, (s.row + s.Tq) * qD);
-    const att = a.q instanceof Float32Array ? new Float32Array(NH * s.Tq * s.Tk) : new Float64Array(NH * s.Tq * s.Tk);
+    const att = scratch.subarray(0, NH * s.Tq * s.Tk);
     forward(k, { Tq: s.Tq, Tk: s.Tk, qOffset: s.Tk - s.Tq, NH, KVH, HS, out: rows(a.out), att, q: rows(a.q), key: s.key, value: s.value });
   }
 }
