@@ -79,7 +79,7 @@ export interface FusedKernels {
   swigluBackward?(a: { dgate: Float32Array; dup: Float32Array; dout: Float32Array; gate: Float32Array; up: Float32Array; n: number; accumulate?: boolean }): void;
   /** One sequence, all heads: see src/model/ops/attention.ts for shapes. */
   attentionForward?(a: AttentionShape & { out: Float32Array; att: Float32Array; q: Float32Array; key: Float32Array; value: Float32Array }): void;
-  /** Decoding: many sequences of fewer than 8 new rows each, in one call (src/model/ops/attention.ts, attentionDecode). */
+  /** Decoding: many sequences of fewer than 8 new rows each, in one call, in row order without overlap (src/model/ops/attention.ts, attentionDecode). */
   attentionDecode?(a: { out: Float32Array; q: Float32Array; NH: number; KVH: number; HS: number; seqs: readonly DecodeAttention<Float32Array>[] }): void;
   attentionBackward?(a: AttentionShape & {
     dq: Float32Array; dkey: Float32Array; dvalue: Float32Array; dout: Float32Array; att: Float32Array;

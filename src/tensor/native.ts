@@ -325,15 +325,17 @@ function fused(addon: Addon): Omit<Required<FusedKernels>, "adamw" | Elementwise
       for (let i = 0; i < n; i++) {
         const s = seqs[i];
         if (!(Number.isInteger(s.Tq) && s.Tq >= 1 && s.Tq <= DECODE_MAX_ROWS && Number.isInteger(s.Tk) && s.Tk >= s.Tq && Number.isInteger(s.row) && s.row >= 0)) {
-          throw new Error(`native attentionDecode: sequence ${i} has row ${s.row}, Tq ${s.Tq}, Tk ${s.Tk}; each needs 1 ≤ Tq ≤ ${DECODE_MAX_ROWS} ≤ … and Tk ≥ Tq`);
+          throw new Error(`native attentionDecode: sequence ${i} has row ${s.row}, Tq ${s.Tq}, Tk ${s.Tk}; each needs a row ≥ 0, 1 ≤ Tq ≤ ${DECODE_MAX_ROWS} and Tk ≥ Tq (send a sequence of more rows to attentionForward)`);
         }
+        // the sequences run in parallel: rows that two of them wrote would be a race
+        if (s.row < end) throw new Error(`native attentionDecode: sequence ${i} starts at row ${s.row}, inside the rows of the sequence before it (which end at ${end}); give the sequences in row order, without overlap`);
         need(`attentionDecode (sequence ${i})`, { key: [s.key, s.Tk * KVH * HS], value: [s.value, s.Tk * KVH * HS] });
         rows[i] = s.row;
         Tq[i] = s.Tq;
         Tk[i] = s.Tk;
         keys[i] = s.key;
         values[i] = s.value;
-        end = Math.max(end, s.row + s.Tq);
+        end = s.row + s.Tq;
       }
       need("attentionDecode", { out: [a.out, end * NH * HS], q: [a.q, end * NH * HS] });
       if (n > 0) addon.attentionDecode(a.out, a.q, keys, values, rows, Tq, Tk, NH, KVH, HS);

@@ -289,11 +289,13 @@ for (const name of ["native", "wasm"] as const) {
         }
       });
     }
-    withOp(k, "attentionDecode", "refuses a sequence of 8 rows and a cache shorter than Tk, naming the sequence", () => {
+    withOp(k, "attentionDecode", "refuses a sequence of 8 rows, a cache shorter than Tk and overlapping rows, naming the sequence", () => {
       const key = k.alloc(10 * 64), value = k.alloc(10 * 64);
       const a = { out: k.alloc(16 * 64), q: k.alloc(16 * 64), NH: 2, KVH: 2, HS: 32 };
       expect(() => F.attentionDecode!({ ...a, seqs: [{ row: 0, Tq: 8, Tk: 10, key, value }] })).toThrow(/sequence 0 .*Tq 8/);
       expect(() => F.attentionDecode!({ ...a, seqs: [{ row: 0, Tq: 1, Tk: 5, key, value }, { row: 1, Tq: 1, Tk: 11, key, value }] })).toThrow(/sequence 1/);
+      // overlapping rows would be written by two threads at once
+      expect(() => F.attentionDecode!({ ...a, seqs: [{ row: 0, Tq: 3, Tk: 5, key, value }, { row: 2, Tq: 1, Tk: 5, key, value }] })).toThrow(/sequence 1 starts at row 2.*end at 3/);
     });
     withOp(k, "attentionForward", "reads only its views (a sequence inside a batch buffer)", () => {
       const shape: AttentionShape = { Tq: 16, Tk: 16, qOffset: 0, NH: 2, KVH: 2, HS: 32 };
