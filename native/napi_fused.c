@@ -18,7 +18,9 @@
  * checks here are the last line of defence against reading or writing out of
  * bounds (lengths, shape ranges, target ids), so their messages are terse.
  * NOTE: per-call cost matters for attention (called per sequence); as in sgemm there
- * is no allocation and no property lookup here.
+ * is no allocation and no property lookup here (attentionDecode, called once per layer
+ * and decoding step for every sequence, makes one small allocation and reads its key and
+ * value buffers out of two arrays).
  */
 #include <node_api.h>
 #include <stdint.h>
@@ -174,10 +176,6 @@ static const float* f32_element(Args* a, size_t at, uint32_t i, int64_t need) {
   return data;
 }
 
-/* The sequences' descriptions, grown as needed (per thread: worker threads may call too). */
-static _Thread_local fl_decode_seq* decode_seqs;
-static _Thread_local uint32_t decode_cap;
-
 static napi_value attentionDecode(napi_env env, napi_callback_info cbi) {
   Args a;
   if (!start(env, cbi, &a, 10)) return NULL;
@@ -195,14 +193,12 @@ static napi_value attentionDecode(napi_env env, napi_callback_info cbi) {
   if (!a.bad && (napi_get_array_length(env, a.argv[2], &nk) != napi_ok || napi_get_array_length(env, a.argv[3], &nv) != napi_ok || nk < n || nv < n))
     fail(&a, "ftledger_native: attentionDecode needs a key and a value buffer per sequence");
   if (a.bad || n == 0) return NULL;
-  if (n > decode_cap) {
-    fl_decode_seq* grown = realloc(decode_seqs, n * sizeof *grown);
-    if (!grown) {
-      oom(&a);
-      return NULL;
-    }
-    decode_seqs = grown;
-    decode_cap = (uint32_t)n;
+  /* per call (a few dozen entries): nothing outlives the call, even if reading an element
+   * ran JS that called back into this function */
+  fl_decode_seq* seqs = malloc(n * sizeof *seqs);
+  if (!seqs) {
+    oom(&a);
+    return NULL;
   }
   const int64_t qD = (int64_t)NH * HS, kD = (int64_t)KVH * HS;
   int64_t end = 0; /* rows of q and out used */
@@ -212,11 +208,13 @@ static napi_value attentionDecode(napi_env env, napi_callback_info cbi) {
       break;
     }
     if (rows[i] + (int64_t)Tq[i] > end) end = rows[i] + (int64_t)Tq[i];
-    decode_seqs[i] = (fl_decode_seq){.key = f32_element(&a, 2, i, Tk[i] * kD), .value = f32_element(&a, 3, i, Tk[i] * kD), .row = rows[i], .Tq = Tq[i], .Tk = Tk[i]};
+    const float* key = f32_element(&a, 2, i, Tk[i] * kD);
+    const float* value = f32_element(&a, 3, i, Tk[i] * kD);
+    seqs[i] = (fl_decode_seq){.key = key, .value = value, .row = rows[i], .Tq = Tq[i], .Tk = Tk[i]};
   }
   float *out = f32(&a, 0, end * qD), *q = f32(&a, 1, end * qD);
-  if (a.bad) return NULL;
-  if (fl_attention_decode(decode_seqs, (int)n, out, q, NH, KVH, HS) != 0) oom(&a);
+  if (!a.bad && fl_attention_decode(seqs, (int)n, out, q, NH, KVH, HS) != 0) oom(&a);
+  free(seqs);
   return NULL;
 }
 
