@@ -40,8 +40,9 @@ export function timed(m: LanguageModel, busy: Busy): LanguageModel {
     close: () => m.close(),
   };
   // optional methods exist exactly when the inner model has them (drift checks scoreTokens)
-  const { scoreTokens, nextTokenLogprobs, chatPrompt, generateStream } = m;
+  const { scoreTokens, scoreTokensBatch, nextTokenLogprobs, chatPrompt, generateStream } = m;
   if (scoreTokens) out.scoreTokens = (ids, k) => busy.time(() => scoreTokens.call(m, ids, k));
+  if (scoreTokensBatch) out.scoreTokensBatch = (reqs) => busy.time(() => scoreTokensBatch.call(m, reqs));
   if (nextTokenLogprobs) out.nextTokenLogprobs = (prefix, k) => busy.time(() => nextTokenLogprobs.call(m, prefix, k));
   if (chatPrompt) out.chatPrompt = (msgs) => chatPrompt.call(m, msgs);
   if (generateStream) out.generateStream = (req) => generateStream.call(m, req);

@@ -32,7 +32,7 @@
  *            keep a backend that refills its slots (builtin, batch/continuous.ts) full.
  * Utilisation = Σ over models and kinds (FLOPs / raw FLOP/s) / audit wall time: the time
  * the backend at its best would need for the audit's work, as a share of the time the
- * audit took. A backend's slow path (builtin's one-sequence scoreTokens) counts against it.
+ * audit took. A backend's slow path (a call of one short sequence) counts against it.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -145,8 +145,15 @@ export class Work {
     this.add(reqs.reduce((a, r) => a + (r.n ?? 1), 0), f);
   }
 
-  tokens(n: number, heads: number): void {
-    this.add(1, { ...zero(), score: segmentFlops(this.shape, 0, n, heads) });
+  /** scoreTokens of each sequence: all but its last token fed, the head on each. */
+  tokens(seqs: readonly (readonly number[])[]): void {
+    const score = seqs.reduce((a, ids) => a + segmentFlops(this.shape, 0, ids.length - 1, ids.length - 1), 0);
+    this.add(seqs.length, { ...zero(), score });
+  }
+
+  /** nextTokenLogprobs: the prefix fed, the head once. */
+  next(n: number): void {
+    this.add(1, { ...zero(), score: segmentFlops(this.shape, 0, n, 1) });
   }
 }
 
@@ -172,9 +179,10 @@ export function counted(m: LanguageModel, work: Work): LanguageModel {
     scoreBatch: (reqs) => call("score", () => m.scoreBatch(reqs), () => work.score(reqs)),
     close: () => m.close(),
   };
-  const { scoreTokens, nextTokenLogprobs, chatPrompt, generateStream } = m;
-  if (scoreTokens) out.scoreTokens = (ids, k) => call("scoreTokens", () => scoreTokens.call(m, ids, k), () => work.tokens(ids.length - 1, ids.length - 1));
-  if (nextTokenLogprobs) out.nextTokenLogprobs = (prefix, k) => call("nextTokenLogprobs", () => nextTokenLogprobs.call(m, prefix, k), () => work.tokens(prefix.length, 1));
+  const { scoreTokens, scoreTokensBatch, nextTokenLogprobs, chatPrompt, generateStream } = m;
+  if (scoreTokens) out.scoreTokens = (ids, k) => call("scoreTokens", () => scoreTokens.call(m, ids, k), () => work.tokens([ids]));
+  if (scoreTokensBatch) out.scoreTokensBatch = (reqs) => call("scoreTokens", () => scoreTokensBatch.call(m, reqs), () => work.tokens(reqs.map((r) => r.ids)));
+  if (nextTokenLogprobs) out.nextTokenLogprobs = (prefix, k) => call("nextTokenLogprobs", () => nextTokenLogprobs.call(m, prefix, k), () => work.next(prefix.length));
   if (chatPrompt) out.chatPrompt = (msgs) => chatPrompt.call(m, msgs);
   if (generateStream) out.generateStream = (req) => generateStream.call(m, req);
   return out;

@@ -4,7 +4,7 @@
  */
 export type {
   LanguageModel, Vocabulary, TokenIds, SamplingParams, ChatMessage, GenerateRequest, TokenLogprob, FinishReason,
-  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, StreamEvent, TokenDecoder, BatchDecoder,
+  Sample, Generation, ScoreRequest, ScoredToken, ContinuationScore, TokenLogprobs, PositionScore, TokenScoreRequest, StreamEvent, TokenDecoder, BatchDecoder,
 } from "./language-model.js";
 export { moveTrailingWhitespace } from "./boundary.js";
 export { BoundaryError, formatBoundaryProblem, type BoundaryProblem, type TokenBoundary } from "./boundary.js";

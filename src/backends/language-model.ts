@@ -131,6 +131,12 @@ export interface StreamEvent {
   finishReason?: FinishReason;
 }
 
+/** One `scoreTokens` request of a `scoreTokensBatch` call. */
+export interface TokenScoreRequest {
+  ids: TokenIds;
+  topK: number;
+}
+
 /** One position of a scored token sequence: the token there and the model's top alternatives. */
 export interface PositionScore {
   id: number;
@@ -169,6 +175,13 @@ export interface LanguageModel {
    * (backends with token access; the server's `echo` / `prompt_logprobs` need it).
    */
   scoreTokens?(ids: TokenIds, topK: number): Promise<PositionScore[]>;
+  /**
+   * `scoreTokens` for several token sequences in one call, each answered exactly as
+   * `scoreTokens` answers it alone (its answer does not depend on what else is in the
+   * call). Where a backend has it (builtin), the batching layer merges concurrent
+   * `scoreTokens` calls into one (knowledge.drift scores a batch of documents at once).
+   */
+  scoreTokensBatch?(reqs: readonly TokenScoreRequest[]): Promise<PositionScore[][]>;
   /** An incremental decoder over the full vocabulary, where the backend has one (builtin). */
   decoder?(): TokenDecoder;
   /** Several sequences decoded together: one evaluation per step for all of them (builtin). */

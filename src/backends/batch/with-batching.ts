@@ -26,17 +26,23 @@
  *   to a request does not depend on what else is in the batch (seeds are per request; the
  *   builtin engine's rows are computed alike in any company, continuous.ts).
  *
+ * - `scoreTokens` calls merge into one `scoreTokensBatch` where the model has it (builtin:
+ *   knowledge.drift scores a batch of documents at once, one forward pass for them all).
+ *
  * Not merged: requests with an AbortSignal (they go straight through, as the server sends
- * them); `scoreTokens` and `nextTokenLogprobs` (no batch call exists) are queued as one-call
- * jobs, to keep one call in flight; streams, decoders and chat templates pass through.
+ * them); `nextTokenLogprobs`, and `scoreTokens` on a model without `scoreTokensBatch`, are
+ * queued as one-call jobs, to keep one call in flight; streams, decoders and chat templates
+ * pass through.
  */
-import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, ScoreRequest } from "../language-model.js";
+import type { ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenScoreRequest } from "../language-model.js";
 
 export interface BatchingOptions {
   /** Most samples (requests × n) in one merged generateBatch. Default 256. */
   maxSamples?: number;
   /** Most requests in one merged scoreBatch. Default 256. */
   maxScores?: number;
+  /** Most sequences in one merged scoreTokensBatch. Default 64. */
+  maxTokenScores?: number;
   /** Whether a failed merged call is split to find the job that failed (default: always). Other errors fail every job of the call. */
   isolate?: (error: unknown) => boolean;
   /** The queue this model's calls wait in (default: its own); models that share one never compute at once. */
@@ -56,7 +62,7 @@ export interface BatchedLanguageModel extends LanguageModel {
   readonly stats: BatchingStats;
 }
 
-type Kind = "generate" | "score" | "call";
+type Kind = "generate" | "score" | "tokens" | "call";
 
 /** A wrapped model as its jobs see it. */
 interface Target {
@@ -69,7 +75,7 @@ interface Target {
 interface Job {
   target: Target;
   kind: Kind;
-  /** generate: GenerateRequest[]; score: ScoreRequest[]; call: unused. */
+  /** generate: GenerateRequest[]; score: ScoreRequest[]; tokens: TokenScoreRequest[]; call: unused. */
   reqs: unknown[];
   /** What the job counts against the limit. */
   size: number;
@@ -83,7 +89,10 @@ const samplesOf = (reqs: readonly GenerateRequest[]) => reqs.reduce((a, r) => a 
 
 async function callInner(t: Target, kind: Kind, reqs: unknown[]): Promise<unknown[]> {
   t.stats.calls++;
-  const out = kind === "generate" ? await t.model.generateBatch(reqs as GenerateRequest[]) : await t.model.scoreBatch(reqs as ScoreRequest[]);
+  const out =
+    kind === "generate" ? await t.model.generateBatch(reqs as GenerateRequest[])
+    : kind === "tokens" ? await t.model.scoreTokensBatch!(reqs as TokenScoreRequest[])
+    : await t.model.scoreBatch(reqs as ScoreRequest[]);
   if (!Array.isArray(out) || out.length !== reqs.length) {
     throw new Error(`${t.model.id}: a ${kind} batch of ${reqs.length} request(s) returned ${Array.isArray(out) ? out.length : typeof out} answer(s)`);
   }
@@ -177,7 +186,7 @@ export class CallQueue {
 export function withBatching(model: LanguageModel, opts: BatchingOptions = {}): BatchedLanguageModel {
   const target: Target = {
     model,
-    limits: { generate: opts.maxSamples ?? 256, score: opts.maxScores ?? 256, call: 1 },
+    limits: { generate: opts.maxSamples ?? 256, score: opts.maxScores ?? 256, tokens: opts.maxTokenScores ?? 64, call: 1 },
     isolate: opts.isolate ?? (() => true),
     stats: { calls: 0, jobs: 0, splits: 0 },
   };
@@ -212,8 +221,15 @@ export function withBatching(model: LanguageModel, opts: BatchingOptions = {}): 
     close: () => model.close(),
   };
   // optional methods exist on the wrapper exactly when the inner model has them (probes check them)
-  const { scoreTokens, nextTokenLogprobs, generateStream, chatPrompt, decoder, batchDecoder, nextTokenTopK, textTopK } = model;
-  if (scoreTokens) wrapped.scoreTokens = (ids, k) => enqueue("call", [], 1, () => scoreTokens.call(model, ids, k));
+  const { scoreTokens, scoreTokensBatch, nextTokenLogprobs, generateStream, chatPrompt, decoder, batchDecoder, nextTokenTopK, textTopK } = model;
+  if (scoreTokens) {
+    wrapped.scoreTokens = scoreTokensBatch
+      ? async (ids, topK) => (await enqueue<PositionScore[][]>("tokens", [{ ids, topK }], 1))[0]
+      : (ids, k) => enqueue("call", [], 1, () => scoreTokens.call(model, ids, k));
+  }
+  if (scoreTokensBatch) {
+    wrapped.scoreTokensBatch = (reqs) => (reqs.length === 0 ? Promise.resolve([]) : enqueue<PositionScore[][]>("tokens", reqs.map(({ ids, topK }) => ({ ids, topK })), reqs.length));
+  }
   if (nextTokenLogprobs) wrapped.nextTokenLogprobs = (prefix, k) => enqueue("call", [], 1, () => nextTokenLogprobs.call(model, prefix, k));
   if (generateStream) wrapped.generateStream = (req) => generateStream.call(model, req);
   if (chatPrompt) wrapped.chatPrompt = (messages) => chatPrompt.call(model, messages);

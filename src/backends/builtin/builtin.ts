@@ -11,7 +11,7 @@ import { KvCache, type Llama, decodeSteps, generateTokens, inferForward, type Ge
 import { formatFormatError, readPeftAdapter } from "../../formats/index.js";
 import { entries as topEntries, wholeVocabularyPosition } from "../whole-vocabulary.js";
 import type {
-  BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs,
+  BatchDecoder, ChatMessage, ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, Sample, ScoreRequest, StreamEvent, TokenDecoder, TokenIds, TokenLogprobs, TokenScoreRequest,
 } from "../language-model.js";
 import type { FolderTokenizer } from "./hf-tokenizer.js";
 import { acquireBase, llamaOver } from "./shared-base.js";
@@ -20,7 +20,7 @@ import { cutAtStop } from "../stop.js";
 import { throwIfAborted } from "../abort.js";
 import { takeTurn } from "./turns.js";
 import { Healer, stripHealed, tokenizerJsonHealable } from "../healing.js";
-import { DECODE_SLOTS, decodeContinuous } from "../batch/index.js";
+import { DECODE_SLOTS, decodeContinuous, MIN_ROWS } from "../batch/index.js";
 
 export interface BuiltinOptions {
   kernels?: Kernels;
@@ -61,6 +61,10 @@ function oneSignal(reqs: readonly { signal?: AbortSignal }[]): AbortSignal | und
 
 /** Sequences decoded together by generateBatch: enough rows for the matmuls, a KV cache each. */
 const BATCH_SEQUENCES = 64;
+/** scoreTokensBatch's most rows (scored positions) in one forward pass: bounds the activations. */
+const TOKENS_PASS_ROWS = 4096;
+/** …and its most logits (rows × vocabulary) in one pass: 2^24 floats, 64 MB. */
+const TOKENS_PASS_LOGITS = 1 << 24;
 
 class BuiltinModel implements LanguageModel {
   constructor(
@@ -284,11 +288,58 @@ class BuiltinModel implements LanguageModel {
 
   async scoreTokens(ids: TokenIds, topK: number): Promise<PositionScore[]> {
     if (ids.length < 2) return [];
+    this.checkTokens(ids);
+    const [logits] = inferForward(this.model, [{ cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" }]);
+    return this.positions(ids, logits, topK);
+  }
+
+  /**
+   * Several sequences in one forward pass where that gives each the same bits as a call of
+   * its own: sequences of at least MIN_ROWS scored positions go together (the linear layers
+   * treat rows alike in any company from 8 rows up, and attention runs per sequence; see
+   * ../batch/continuous.ts), up to TOKENS_PASS_ROWS rows and TOKENS_PASS_LOGITS logits a
+   * pass; shorter ones, and longer ones, run alone.
+   */
+  async scoreTokensBatch(reqs: readonly TokenScoreRequest[]): Promise<PositionScore[][]> {
+    for (const r of reqs) if (r.ids.length >= 2) this.checkTokens(r.ids);
+    const V = this.model.config.vocabSize;
+    const out: PositionScore[][] = new Array(reqs.length);
+    let pass: number[] = [];
+    let rows = 0;
+    const flush = () => {
+      if (pass.length === 0) return;
+      const segments = pass.map((i) => {
+        const ids = reqs[i].ids;
+        return { cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" as const };
+      });
+      const logits = inferForward(this.model, segments);
+      pass.forEach((i, j) => (out[i] = this.positions(reqs[i].ids, logits[j], reqs[i].topK)));
+      pass = [];
+      rows = 0;
+    };
+    for (const [i, r] of reqs.entries()) {
+      const n = r.ids.length - 1;
+      if (n < MIN_ROWS || n > TOKENS_PASS_ROWS || n * V > TOKENS_PASS_LOGITS) {
+        out[i] = await this.scoreTokens(r.ids, r.topK);
+        continue;
+      }
+      if (rows + n > TOKENS_PASS_ROWS || (rows + n) * V > TOKENS_PASS_LOGITS) flush();
+      pass.push(i);
+      rows += n;
+    }
+    flush();
+    return out;
+  }
+
+  private checkTokens(ids: TokenIds): void {
     if (ids.length > this.model.config.contextLength) {
       throw new Error(`${ids.length} tokens exceed the model's context length ${this.model.config.contextLength}`);
     }
+  }
+
+  /** scoreTokens' answer from the logits (ids.length − 1, V) of ids but the last. */
+  private positions(ids: TokenIds, logits: Float32Array, topK: number): PositionScore[] {
     const V = this.model.config.vocabSize;
-    const [logits] = inferForward(this.model, [{ cache: new KvCache(this.model.config, ids.length - 1), tokens: Int32Array.from(ids.slice(0, -1)), logits: "all" }]);
     const out: PositionScore[] = [];
     let ranking: Int32Array | undefined; // the previous position's, when the whole vocabulary is asked for
     for (let t = 1; t < ids.length; t++) {

@@ -4,10 +4,11 @@
  *
  * What is cacheable (the request fully determines the response):
  * - `score`, `scoreBatch`, `nextTokenLogprobs`: always.
- * - `scoreTokens`: with `topK` ≤ 32. A response with the full distribution at every
- *   position (drift's, topK = the vocabulary) is passed through: storing and reading
- *   positions × vocabulary entries as JSON took longer than recomputing them
- *   (docs/PERFORMANCE.md, "Audit"), and a file of them grows by megabytes per document.
+ * - `scoreTokens`, and each item of `scoreTokensBatch`: with `topK` ≤ 32. A response with
+ *   the full distribution at every position (drift's, topK = the vocabulary) is passed
+ *   through: storing and reading positions × vocabulary entries as JSON took longer than
+ *   recomputing them (docs/PERFORMANCE.md, "Audit"), and a file of them grows by
+ *   megabytes per document.
  * - `generate`, `generateBatch`: greedy (temperature 0) or seeded. Unseeded sampling
  *   is passed through and never stored: a second call must draw a new sample.
  *
@@ -20,7 +21,7 @@
  * items are keyed as `generate`), as the contract says the two give the same answer.
  */
 import type {
-  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs,
+  ContinuationScore, GenerateRequest, Generation, LanguageModel, PositionScore, ScoreRequest, TokenIds, TokenLogprobs, TokenScoreRequest,
 } from "../language-model.js";
 import { requestKey, type RequestKind } from "./canonical.js";
 import type { CacheEntry, RequestCache } from "./store.js";
@@ -140,7 +141,7 @@ export function withCache(model: LanguageModel, cache: RequestCache): CachedLang
     close: () => model.close(),
   };
   // Optional methods exist on the wrapper exactly when the inner model has them.
-  const { nextTokenLogprobs, scoreTokens, generateStream, chatPrompt } = model;
+  const { nextTokenLogprobs, scoreTokens, scoreTokensBatch, generateStream, chatPrompt } = model;
   if (chatPrompt) wrapped.chatPrompt = (messages) => chatPrompt.call(model, messages);
   // a stream is never cached (it is for live output), but it must not be lost either
   if (generateStream) wrapped.generateStream = (req) => generateStream.call(model, req);
@@ -151,6 +152,11 @@ export function withCache(model: LanguageModel, cache: RequestCache): CachedLang
   if (scoreTokens) {
     wrapped.scoreTokens = (ids: TokenIds, topK: number): Promise<PositionScore[]> =>
       single("scoreTokens", { ids, topK }, topK <= CACHED_TOP_K_MAX, () => scoreTokens.call(model, ids, topK));
+  }
+  if (scoreTokensBatch) {
+    // each item keyed as the single request (the contract: the same answer either way)
+    wrapped.scoreTokensBatch = (reqs: readonly TokenScoreRequest[]): Promise<PositionScore[][]> =>
+      batch("scoreTokens", reqs.map(({ ids, topK }) => ({ ids, topK })), (q) => q.topK <= CACHED_TOP_K_MAX, (qs) => scoreTokensBatch.call(model, qs));
   }
   return wrapped;
 }

@@ -176,4 +176,32 @@ describe("withBatching", () => {
     // the signalled batch is its own call, sent at once; the other waited for its turn
     expect(inner.log.slice(1).map((l) => l.prompts)).toEqual([["s1"], ["q"]]);
   });
+
+  it("merges concurrent scoreTokens calls into one scoreTokensBatch, each caller its own answer; a failing one is isolated", async () => {
+    const inner = recorder({ scoreTokens: true });
+    const pos = (ids: readonly number[], topK: number) => ids.slice(1).map((id) => ({ id, token: `t${id}`, logprob: -topK, top: [] }));
+    inner.scoreTokensBatch = async (reqs) => {
+      inner.log.push({ kind: "scoreTokensBatch", prompts: reqs.map((r) => r.ids.join(",")) });
+      await new Promise((r) => setTimeout(r, 5));
+      const long = reqs.find((r) => r.ids.length > 5);
+      if (long) throw new Error(`${long.ids.length} tokens exceed the model's context length 5`);
+      return reqs.map((r) => pos(r.ids, r.topK));
+    };
+    const m = withBatching(inner, { isolate: (e) => /context length/.test(String(e)) });
+    const got = await Promise.all([
+      m.scoreTokens!([1, 2, 3], 4),
+      m.scoreTokens!([4, 5], 7),
+      m.scoreTokens!([1, 2, 3, 4, 5, 6], 4).catch((e: Error) => e.message),
+      m.scoreTokensBatch!([{ ids: [9, 8], topK: 2 }]),
+    ]);
+    expect(got[0]).toEqual(pos([1, 2, 3], 4));
+    expect(got[1]).toEqual(pos([4, 5], 7));
+    expect(got[2]).toBe("6 tokens exceed the model's context length 5");
+    expect(got[3]).toEqual([pos([9, 8], 2)]);
+    // one merged call, which failed; then halves until the failing request was alone
+    expect(inner.log[0]).toEqual({ kind: "scoreTokensBatch", prompts: ["1,2,3", "4,5", "1,2,3,4,5,6", "9,8"] });
+    expect(inner.log.filter((l) => l.kind === "scoreTokens")).toEqual([]);
+    expect(inner.log.at(-1)!.prompts).toEqual(["9,8"]);
+    expect(m.stats.splits).toBeGreaterThan(0);
+  });
 });

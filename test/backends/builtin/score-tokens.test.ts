@@ -37,6 +37,32 @@ describe("builtin scoreTokens", () => {
     });
   }
 
+  it("scoreTokensBatch: each sequence bit for bit as scoreTokens alone, short, long and empty ones mixed", async () => {
+    const model: LanguageModel = await openModel("builtin:zoo/base-s");
+    const V = model.vocab!.size;
+    const all = docs.map((t) => model.vocab!.encodePrompt(t));
+    const reqs = [
+      { ids: all[0].slice(0, 120), topK: V },
+      { ids: all[1].slice(0, 5), topK: V }, // 4 positions: alone (fewer than 8 rows)
+      { ids: all[2].slice(0, 1), topK: 5 }, // nothing to score
+      { ids: all[1].slice(0, 200), topK: 5 },
+      { ids: all[2].slice(0, 9), topK: V }, // 8 positions: in the pass
+      { ids: all[0].slice(0, 120), topK: V }, // a repeat
+    ];
+    const got = await model.scoreTokensBatch!(reqs);
+    expect(got).toHaveLength(reqs.length);
+    for (const [i, r] of reqs.entries()) {
+      const alone = await model.scoreTokens!(r.ids, r.topK);
+      expect(JSON.stringify(got[i])).toBe(JSON.stringify(alone));
+      expect(got[i]).toStrictEqual(alone);
+      got[i].forEach((p, t) => expect(p.vocabulary?.logprobs).toStrictEqual(alone[t].vocabulary?.logprobs));
+    }
+    // a sequence beyond the context: the context error scoreTokens gives
+    const long = Array.from({ length: 300 }, (_, i) => all[0][i % all[0].length]);
+    await expect(model.scoreTokensBatch!([reqs[0], { ids: long, topK: 5 }])).rejects.toThrow("300 tokens exceed the model's context length 256");
+    await model.close();
+  });
+
   it("a whole-vocabulary position: typed arrays with top's numbers, top built once on first read", async () => {
     const model = await openModel("builtin:zoo/base-s");
     const V = model.vocab!.size;

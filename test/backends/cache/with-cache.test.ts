@@ -212,6 +212,33 @@ describe("withCache", () => {
     expect(requestKey("m", "scoreTokens", { ids: [1], topK: 1 })).not.toBe(requestKey("m", "nextTokenLogprobs", { ids: [1], topK: 1 }));
   });
 
+  it("scoreTokensBatch: each item keyed as the single request; uncacheable top-k passed through; misses sent in one call", async () => {
+    const inner = createFakeModel();
+    const batches: number[][][] = [];
+    inner.scoreTokensBatch = async (reqs) => {
+      batches.push(reqs.map((r) => [...r.ids]));
+      return Promise.all(reqs.map((r) => inner.scoreTokens!(r.ids, r.topK)));
+    };
+    const cached = withCache(inner, freshCache());
+    const one = await cached.scoreTokens!([5, 6, 7], 2);
+    const wide = CACHED_TOP_K_MAX + 1;
+    const got = await cached.scoreTokensBatch!([
+      { ids: [5, 6, 7], topK: 2 }, // cached by the single call
+      { ids: [1, 2, 3], topK: 2 },
+      { ids: [1, 2, 3], topK: 2 }, // the same item: sent once
+      { ids: [8, 9], topK: wide },
+    ]);
+    expect(got[0]).toStrictEqual(one);
+    expect(got[2]).toStrictEqual(got[1]);
+    expect(got[3]).toStrictEqual(await inner.scoreTokens!([8, 9], wide));
+    expect(batches).toEqual([[[1, 2, 3], [8, 9]]]);
+    // and the single call finds what the batch stored
+    const before = inner.calls.scoreTokens;
+    expect(await cached.scoreTokens!([1, 2, 3], 2)).toStrictEqual(got[1]);
+    expect(inner.calls.scoreTokens).toBe(before);
+    expect(withCache(createFakeModel(), freshCache()).scoreTokensBatch).toBeUndefined();
+  });
+
   it("close() closes the inner model and leaves the shared cache open", async () => {
     const inner = createFakeModel();
     let closed = 0;
