@@ -45,7 +45,8 @@ const INSERTION_SORT_MAX = 256;
  * The indices of the `k` largest values of `x`, largest first, ties to the lowest index
  * (all of them when k ≥ length). The order is the same as sorting every index by
  * (value desc, index asc); what differs is the cost: a window of the best k when k is
- * small against the length, insertion sort on short vectors, a typed-array sort otherwise.
+ * small against the length, insertion sort on short vectors, a bucket sort otherwise (the
+ * comparator sort of every index when x has a NaN, whose order is then the engine's own).
  * NOTE: an audit orders a distribution per generated or scored token; sorting boxed
  * numbers with a closure there was a measurable share of the engine's decode time.
  */
@@ -55,10 +56,70 @@ export function topIndices(x: ArrayLike<number>, k: number): Int32Array {
   if (m === 0) return new Int32Array(0);
   if (m * 8 < n) return topWindow(x, m);
   if (n <= INSERTION_SORT_MAX) return insertionOrder(x).subarray(0, m);
+  const ranked = orderByBuckets(x);
+  if (ranked) return ranked.subarray(0, m);
+  // a NaN: no total order, so the comparator sort's own (engine-given) order, as before
   const all = new Int32Array(n);
   for (let i = 0; i < n; i++) all[i] = i;
   all.sort((a, b) => (before(x, a, b) ? -1 : 1));
   return all.subarray(0, m);
+}
+
+/**
+ * Every index in rank order (the order of sorting them by `before`), or null when x has a
+ * NaN. Without a NaN, `before` is a strict total order, so any correct sort gives this same
+ * order; this one is a bucket sort: n buckets over the finite values' range by a key monotone
+ * in the value (a subtraction, a product and a floor, each monotone under rounding), filled in
+ * index order, then each bucket sorted by `before` (insertion, or the comparator sort when
+ * large); +∞ and −∞ have buckets of their own, already in index order. Linear for spread-out
+ * values such as log-probabilities, and no worse than the comparator sort for bunched ones.
+ */
+function orderByBuckets(x: ArrayLike<number>): Int32Array | null {
+  const n = x.length;
+  const vals = new Float64Array(n);
+  let hi = -Infinity;
+  let lo = Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = (vals[i] = x[i]);
+    if (v !== v) return null;
+    if (v > hi && v !== Infinity) hi = v;
+    if (v < lo && v !== -Infinity) lo = v;
+  }
+  const range = hi - lo;
+  // a zero, overflowing or empty range (no finite value) puts every finite value in one bucket
+  const scale = range > 0 && range < Infinity ? n / range : 0;
+  const last = n - 1;
+  // buckets: 0 = +∞, 1 … n = the finite values (descending), n + 1 = −∞
+  const key = (v: number): number => {
+    if (v === Infinity) return 0;
+    if (v === -Infinity) return n + 1;
+    const k = (hi - v) * scale;
+    return 1 + (k < last ? k | 0 : last);
+  };
+  const count = new Int32Array(n + 3);
+  for (let i = 0; i < n; i++) count[key(vals[i]) + 1]++;
+  for (let b = 1; b <= n + 2; b++) count[b] += count[b - 1]; // count[b]: where bucket b starts
+  const all = new Int32Array(n);
+  for (let i = 0; i < n; i++) all[count[key(vals[i])]++] = i;
+  // count[b] is now where bucket b ends; the finite buckets run from count[0] to count[n]
+  let start = count[0];
+  for (let b = 1; b <= n; b++) {
+    const end = count[b];
+    if (end - start > BUCKET_INSERTION_MAX) all.subarray(start, end).sort((p, q) => (before(vals, p, q) ? -1 : 1));
+    else {
+      for (let i = start + 1; i < end; i++) {
+        const id = all[i];
+        let j = i;
+        while (j > start && before(vals, id, all[j - 1])) {
+          all[j] = all[j - 1];
+          j--;
+        }
+        all[j] = id;
+      }
+    }
+    start = end;
+  }
+  return all;
 }
 
 /** Every index, in rank order, by insertion. */
@@ -117,9 +178,174 @@ function topWindow(x: ArrayLike<number>, m: number): Int32Array {
   return top;
 }
 
+/**
+ * Scratch for sampleToken, grown to the largest vocabulary seen (never shrunk): the tempered
+ * log-probabilities, their values in rank order, the kept tokens' probabilities in rank
+ * order, and the bucket counts of `sortValuesDescending`. sampleToken runs once per generated
+ * token; fresh arrays there were a share of decode time.
+ */
+let lpBuf = new Float64Array(0);
+let rankBuf = new Float64Array(0);
+let expBuf = new Float64Array(0);
+let countBuf = new Int32Array(0);
+
+/**
+ * Draws a token: the tempered distribution, cut to the top-k most likely, then to the nucleus
+ * of mass top-p, renormalised and sampled with one `rng.next()`; temperature 0 is greedy.
+ *
+ * Bit for bit the same as ranking every index (topIndices) and summing in rank order (the
+ * draw, the token and the rng's state), but cheaper: only the VALUES in rank order decide the
+ * sums and the draw (tied tokens have the same probability), so the values are ranked without
+ * their indices (a window of the best k, or a bucket sort) and each probability is computed
+ * once. The index is found afterwards: the draw landed on the t-th member of a tie group, and
+ * ties rank by index, so it is the t-th index holding that value (−0 and +0 tie, as in `before`).
+ * Degenerate input (an empty vocabulary, a NaN or +∞ among the tempered logits, all −∞, a
+ * fractional top-k) takes `sampleOrdered`, the comparator-ranked original, so that it too
+ * gives what it always gave.
+ */
 export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
   const temperature = opts.temperature ?? 1;
   if (temperature <= 0) return argmax(logits);
+  const V = logits.length;
+  let keep = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
+  if (V === 0 || !Number.isInteger(keep)) return sampleOrdered(logits, temperature, opts, rng);
+  if (lpBuf.length < V) {
+    lpBuf = new Float64Array(V);
+    rankBuf = new Float64Array(V);
+    expBuf = new Float64Array(V);
+    countBuf = new Int32Array(V + 2);
+  }
+  const lp = lpBuf;
+  const vals = rankBuf;
+  const ex = expBuf;
+  // 1. tempered log-probabilities: exactly logSoftmax(logits / temperature)
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) {
+    const s = logits[i] / temperature;
+    lp[i] = s;
+    if (s > max) max = s;
+  }
+  let sum = 0;
+  for (let i = 0; i < V; i++) sum += Math.exp(lp[i] - max);
+  const logZ = max + Math.log(sum);
+  // a NaN logZ makes every log-probability NaN (ranks have no total order then)
+  if (!Number.isFinite(logZ)) return sampleOrdered(logits, temperature, opts, rng);
+  let lo = Infinity; // the least finite log-probability
+  for (let i = 0; i < V; i++) {
+    const v = lp[i] - logZ;
+    lp[i] = v;
+    if (v < lo && v !== -Infinity) lo = v;
+  }
+  // 2. the k best values, in rank order (a window costs up to k per entry, the bucket sort is linear)
+  if (keep <= TOP_WINDOW_MAX && keep * 8 < V) topValues(lp, V, keep, vals);
+  else sortValuesDescending(lp, V, max - logZ, lo, vals, countBuf);
+  // 3. truncate to the nucleus of mass top-p; the mass, summed in rank order, is the total too
+  const topP = opts.topP ?? 1;
+  let total = 0;
+  if (topP < 1) {
+    for (let r = 0; r < keep; r++) {
+      const e = Math.exp(vals[r]);
+      ex[r] = e;
+      total += e;
+      if (total >= topP) {
+        keep = r + 1;
+        break;
+      }
+    }
+  } else {
+    for (let r = 0; r < keep; r++) {
+      const e = Math.exp(vals[r]);
+      ex[r] = e;
+      total += e;
+    }
+  }
+  // 4. draw from the renormalised kept set
+  let u = rng.next() * total;
+  let r = 0;
+  for (; r < keep; r++) {
+    u -= ex[r];
+    if (u < 0) break;
+  }
+  if (r === keep) r = keep - 1;
+  // 5. rank r holds value v as the t-th of its tie group, so it is the t-th index (from 0) holding v
+  const v = vals[r];
+  let t = 0;
+  while (t < r && vals[r - t - 1] === v) t++;
+  for (let i = 0; i < V; i++) if (lp[i] === v && t-- === 0) return i;
+  throw new Error("sampleToken: the drawn value is not in the distribution"); // unreachable
+}
+
+/** The m largest of x[0 … n−1] into out[0 … m−1], descending (a window entered only by a value above its last). */
+function topValues(x: Float64Array, n: number, m: number, out: Float64Array): void {
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (size === m && !(v > out[m - 1])) continue;
+    let at = size === m ? m - 1 : size++;
+    while (at > 0 && v > out[at - 1]) {
+      out[at] = out[at - 1];
+      at--;
+    }
+    out[at] = v;
+  }
+}
+
+/** A top-k up to this size (and under an eighth of the vocabulary) is found by a window, a larger one by sorting. */
+const TOP_WINDOW_MAX = 128;
+
+/** Buckets larger than this are sorted natively; smaller ones by insertion. */
+const BUCKET_INSERTION_MAX = 24;
+
+/**
+ * x[0 … n−1] (no NaN, no +∞; the largest `hi`, the least finite `lo`) into out[0 … n−1],
+ * descending, by bucket sort: n buckets over [lo, hi], by a key monotone in the value (a
+ * subtraction, a product and a floor, each monotone under rounding), so that sorting inside
+ * each bucket sorts the whole; −∞ values go last, unsorted (they are all equal). Linear for
+ * spread-out values such as log-probabilities; a bucket that gathers many is sorted natively,
+ * so bunched values cost no more than one native sort.
+ */
+function sortValuesDescending(x: Float64Array, n: number, hi: number, lo: number, out: Float64Array, count: Int32Array): void {
+  const last = n - 1; // buckets 0 … n−1 hold the finite values; bucket n the −∞ ones
+  const range = hi - lo;
+  // a zero, overflowing or empty range puts every finite value in bucket 0
+  const scale = range > 0 && range < Infinity ? n / range : 0;
+  count.fill(0, 0, n + 2);
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const k = (hi - v) * scale;
+    count[(v === -Infinity ? n : k < last ? k | 0 : last) + 1]++;
+  }
+  for (let b = 1; b <= n + 1; b++) count[b] += count[b - 1]; // count[b]: where bucket b starts
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    const k = (hi - v) * scale;
+    out[count[v === -Infinity ? n : k < last ? k | 0 : last]++] = v;
+  }
+  // count[b] is now where bucket b ends (bucket b starts at count[b − 1], bucket 0 at 0)
+  let start = 0;
+  for (let b = 0; b < n; b++) {
+    const end = count[b];
+    const size = end - start;
+    if (size > BUCKET_INSERTION_MAX) {
+      const part = out.subarray(start, end).sort();
+      part.reverse();
+    } else if (size > 1) {
+      for (let i = start + 1; i < end; i++) {
+        const v = out[i];
+        let j = i;
+        while (j > start && out[j - 1] < v) {
+          out[j] = out[j - 1];
+          j--;
+        }
+        out[j] = v;
+      }
+    }
+    start = end;
+  }
+}
+
+/** sampleToken by ranking every index with topIndices: the original, kept for degenerate input. */
+function sampleOrdered(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions, rng: Rng): number {
   const V = logits.length;
   // 1. tempered probabilities, most likely first
   const scaled = new Float64Array(V);

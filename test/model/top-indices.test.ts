@@ -29,6 +29,31 @@ describe("topIndices", () => {
     }
   });
 
+  it("ranks long vectors (bucket sort) as the comparator did: ties, ±0, −∞, and NaN (left to the comparator)", () => {
+    const rng = createRng(17);
+    const kinds: ((i: number) => number)[] = [
+      () => rng.normal() * 3,
+      () => Math.round(rng.normal() * 3) / 2,
+      () => [0, -0, 0.5, -0.5, -Infinity][rng.int(5)],
+      () => (rng.next() < 0.3 ? -Infinity : rng.next() < 0.5 ? Infinity : rng.int(4)),
+      () => 1e300 * rng.normal(),
+      () => 7,
+    ];
+    for (const n of [257, 300, 1000, 5000]) {
+      for (const make of kinds) {
+        const x = Float64Array.from({ length: n }, (_, i) => make(i));
+        for (const k of [n, n - 1, Math.ceil(n / 8), Math.ceil(n / 3)]) expect(Array.from(topIndices(x, k))).toEqual(reference(Array.from(x), k));
+        expect(topIndices(x, n).buffer.byteLength).toBe(n * 4);
+      }
+    }
+    // NaN keeps the comparator's order, whatever it is: compare with the same comparator sort
+    const withNaN = Array.from({ length: 600 }, (_, i) => (i % 9 === 0 ? NaN : Math.round(rng.normal() * 4)));
+    const idx = Int32Array.from(withNaN, (_, i) => i);
+    const before = (a: number, b: number) => withNaN[a] > withNaN[b] || (withNaN[a] === withNaN[b] && a < b);
+    idx.sort((a, b) => (before(a, b) ? -1 : 1));
+    expect(Array.from(topIndices(withNaN, 600))).toEqual(Array.from(idx));
+  });
+
   it("leaves sampling where the old full sort put it: same seeds, same tokens", () => {
     // the sampler before topIndices: sort every index, cut at top-k, then the nucleus
     const old = (logits: number[], topK: number, topP: number, u: number): number => {
