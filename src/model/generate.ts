@@ -8,7 +8,7 @@ import { KvCache } from "./kvcache.js";
 import { inferForward } from "./infer.js";
 import type { Llama } from "./model.js";
 import { createRng } from "../random/index.js";
-import { argmax, logSoftmax, sampleToken, type SamplingOptions } from "./sampling.js";
+import { argmax, logProbAt, logSoftmax, sampleToken, type SamplingOptions } from "./sampling.js";
 
 export interface GenerateOptions extends SamplingOptions {
   maxTokens: number;
@@ -82,7 +82,7 @@ export function* decodeSteps(
         return;
       }
       out[seq].tokens.push(tok);
-      out[seq].logprobs.push(logSoftmax(row)[tok]);
+      out[seq].logprobs.push(logProbAt(row, tok));
       if (opts.shouldStop?.(seq, out[seq].tokens)) out[seq].finish = "stop";
       else if (caches[seq].length >= ctx) out[seq].finish = "context"; // no position left to feed this token
       else if (step + 1 < opts.maxTokens) {
@@ -121,7 +121,7 @@ export function scoreContinuations(model: Llama<Float32Array>, items: { prompt: 
     const r: ContinuationScore = { logprobs: [], greedy: [] };
     continuation.forEach((tok, j) => {
       const row = logits[i].subarray((prompt.length - 1 + j) * V, (prompt.length + j) * V);
-      r.logprobs.push(logSoftmax(row)[tok]);
+      r.logprobs.push(logProbAt(row, tok));
       r.greedy.push(argmax(row) === tok);
     });
     return r;

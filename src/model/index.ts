@@ -13,7 +13,7 @@ export { BpeTokenizer, BYTE_OFFSET, pairKey } from "./bpe-tokenizer.js";
 export { bytesToUnicode, unicodeToBytes, byteLevelText, preTokenize, GPT2_PATTERN } from "./byte-level.js";
 export { KvCache } from "./kvcache.js";
 export { inferForward, type Segment, type InferOptions } from "./infer.js";
-export { logSoftmax, argmax, sampleToken, topIndices, rankFrom, type SamplingOptions } from "./sampling.js";
+export { logSoftmax, logProbAt, argmax, sampleToken, topIndices, rankFrom, type SamplingOptions } from "./sampling.js";
 export {
   generateTokens, decodeSteps, scoreContinuations, nextTokenLogprobs,
   type GenerateOptions, type GeneratedSequence, type FinishReason, type ContinuationScore,

@@ -26,6 +26,19 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
   return out;
 }
 
+/**
+ * logSoftmax(logits)[id] without the other entries: the same operations in the same
+ * order, so the same bits. The decoders record each sampled token's log-prob this way.
+ */
+export function logProbAt(logits: ArrayLike<number>, id: number): number {
+  const n = logits.length;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) if (logits[i] > max) max = logits[i];
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i] - max);
+  return logits[id] - (max + Math.log(sum));
+}
+
 /** Index of the largest value; ties go to the lowest index (as torch.argmax). */
 export function argmax(x: ArrayLike<number>): number {
   let best = 0;

@@ -5,7 +5,7 @@
  * and degenerate logits, under temperature, top-k and top-p.
  */
 import { describe, expect, it } from "vitest";
-import { sampleToken, type SamplingOptions } from "../../src/model/index.js";
+import { logProbAt, logSoftmax, sampleToken, type SamplingOptions } from "../../src/model/index.js";
 import { createRng, type Rng } from "../../src/random/index.js";
 
 // ---- the reference: sampleToken and its helpers exactly as they were before the faster sampler ----
@@ -174,6 +174,24 @@ describe("sampleToken (the faster sampler) against the original, bit for bit", (
     for (const V of [3000, 7, 3000, 105, 20]) {
       const logits = Float32Array.from({ length: V }, () => g.normal() * 2);
       for (let seed = 0; seed < 20; seed++) check(logits, { temperature: 1, topP: seed % 2 ? 0.9 : 1 }, seed);
+    }
+  });
+});
+
+describe("logProbAt", () => {
+  it("is logSoftmax(x)[id] bit for bit (ties, −∞, huge values, NaN)", () => {
+    const g = createRng(21);
+    const rows = [
+      Float32Array.from({ length: 105 }, () => g.normal() * 3),
+      Float32Array.from({ length: 105 }, () => Math.round(g.normal())),
+      Float32Array.from({ length: 50 }, (_, i) => (i % 3 === 0 ? -Infinity : g.normal())),
+      [1e30, -1e30, 0, -0],
+      [NaN, 1, 2],
+      [-Infinity, -Infinity],
+    ];
+    for (const x of rows) {
+      const full = logSoftmax(x);
+      for (let id = 0; id < x.length; id++) expect(Object.is(logProbAt(x, id), full[id]), `id ${id} of ${x.length}`).toBe(true);
     }
   });
 });

@@ -21,7 +21,7 @@
  * scratch sequence whose output is thrown away; a row's tokens and log-probs are then the
  * same bit for bit whatever else decodes beside it (test/backends/batch/continuous.test.ts).
  */
-import { KvCache, headDim, inferForward, logSoftmax, maskLogits, sampleToken, type GenerateOptions, type GeneratedSequence, type Llama, type Segment } from "../../model/index.js";
+import { KvCache, headDim, inferForward, logProbAt, maskLogits, sampleToken, type GenerateOptions, type GeneratedSequence, type Llama, type Segment } from "../../model/index.js";
 import { createRng, type Rng } from "../../random/index.js";
 
 export interface DecodeRow {
@@ -157,7 +157,7 @@ export function decodeContinuous(model: Llama<Float32Array>, rows: readonly Deco
       const tok = sampleToken(row, opts, l.rng);
       if (!l.stop.has(tok)) {
         seq.tokens.push(tok);
-        seq.logprobs.push(logSoftmax(row)[tok]);
+        seq.logprobs.push(logProbAt(row, tok));
         if (opts.shouldStop?.(l.row, seq.tokens)) seq.finish = "stop";
         else if (l.cache.length >= ctx) seq.finish = "context"; // no position left to feed this token
         else if (seq.tokens.length < opts.maxTokens) {
