@@ -84,9 +84,22 @@ function dominantShare(counts: readonly number[]): number {
 /** The solution classes that are formats a model writes: every class but "unknown". */
 export const RECOGNISED_FORMATS: readonly SolutionClass[] = SOLUTION_CLASSES.filter((f) => f !== "unknown");
 
-/** Recognised-format counts pooled over the records that carry them (in RECOGNISED_FORMATS order). */
+/** The record keys of RECOGNISED_FORMATS' counts, made once. */
+const RECOGNISED_KEYS: readonly string[] = RECOGNISED_FORMATS.map(countKey);
+
+/**
+ * Recognised-format counts pooled over the records that carry them (in RECOGNISED_FORMATS
+ * order). Plain loops: the set-level interval calls this on every bootstrap resample.
+ */
 function pooledCounts(records: readonly MetricValues[]): number[] {
-  return RECOGNISED_FORMATS.map((f) => records.reduce((s, r) => s + (r[countKey(f)] ?? 0), 0));
+  const out = new Array<number>(RECOGNISED_KEYS.length);
+  for (let f = 0; f < RECOGNISED_KEYS.length; f++) {
+    const key = RECOGNISED_KEYS[f];
+    let s = 0;
+    for (let i = 0; i < records.length; i++) s += records[i][key] ?? 0;
+    out[f] = s;
+  }
+  return out;
 }
 
 /** A per-item value that is NaN for lack of data becomes null (probe.ts: never NaN, never 0). */
