@@ -183,51 +183,107 @@ static void fwd_task(void* v, int task, int tid) {
 /* Fewer query rows than one tile block (decoding: Tq = 1): each row computed directly from
  * the key and value rows, no transposes and no tiles, whose packing costs more than these
  * products (it was the largest cost of decoding). Per row t of head h, keys j < n_t:
- *   att_j = softmax_j(scale · q_t · k_j);   out_t = Σ_j att_j v_j */
-typedef float vf8 __attribute__((vector_size(32)));
+ *   att_j = softmax_j(scale · q_t · k_j);   out_t = Σ_j att_j v_j
+ * A product q · k_j is one vector of HS/16 (rounded up) lane-wise products, summed across
+ * its lanes in hsum's pairwise order; sixteen keys' vectors are summed at once (hsum16).
+ * out_t stays in registers over the keys (DIRECT_CHUNKS vectors of it at a time). */
 
-/* q · k over HS floats: 16-float vectors, then one 8-float vector, then single floats
- * (fixed-size loads only: a variable-length partial load costs more than the product). */
-static inline float dot_row(const float* q, const float* k, int HS) {
-  const int c1 = HS / VL * VL;
-  vf acc = {0};
-  for (int d = 0; d < c1; d += VL) acc += vload(q + d) * vload(k + d);
-  float sum = hsum(acc);
-  int d = c1;
-  if (HS - d >= 8) {
-    vf8 a, b;
-    memcpy(&a, q + d, sizeof a);
-    memcpy(&b, k + d, sizeof b);
-    const vf8 x = a * b;
-    sum += ((x[0] + x[4]) + (x[2] + x[6])) + ((x[1] + x[5]) + (x[3] + x[7]));
-    d += 8;
+/* Lane r of the result is hsum(p[r]), bit for bit: the same pairs added in the same order
+ * (lane i with i + 8, then i + 4, i + 2, i + 1), for sixteen vectors in four rounds of
+ * shuffles instead of sixteen reductions. Round 1 packs two vectors' 8 partial sums into
+ * one, round 2 four vectors' 4, round 3 eight vectors' 2, round 4 sixteen vectors' 1. */
+static inline vf hsum16(const vf p[16]) {
+  vf a[8], b[4], c[2];
+  for (int i = 0; i < 8; i++)
+    a[i] = __builtin_shufflevector(p[2 * i], p[2 * i + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+           __builtin_shufflevector(p[2 * i], p[2 * i + 1], 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  for (int i = 0; i < 4; i++)
+    b[i] = __builtin_shufflevector(a[2 * i], a[2 * i + 1], 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+           __builtin_shufflevector(a[2 * i], a[2 * i + 1], 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  for (int i = 0; i < 2; i++)
+    c[i] = __builtin_shufflevector(b[2 * i], b[2 * i + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+           __builtin_shufflevector(b[2 * i], b[2 * i + 1], 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  return __builtin_shufflevector(c[0], c[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+         __builtin_shufflevector(c[0], c[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+}
+
+/* One head's view of a sequence's rows (q, keys or values at stride ld). The last chunk of a
+ * row has `tail` live lanes (1 … 16); it is loaded whole where the 16 floats lie inside the
+ * `avail` floats known to exist from `base` (they run into the next row, masked off), else
+ * copied lane by lane. */
+typedef struct {
+  const float* base;
+  int ld, nc, tail;
+  ptrdiff_t avail;
+  vi live;
+} HeadRows;
+
+static HeadRows head_rows(const float* base, int ld, int HS, ptrdiff_t avail) {
+  HeadRows r = {.base = base, .ld = ld, .nc = (HS + VL - 1) / VL, .avail = avail};
+  r.tail = HS - (r.nc - 1) * VL;
+  r.live = before(0, r.tail);
+  return r;
+}
+
+static inline vf last_chunk(const HeadRows* r, int j) {
+  const ptrdiff_t at = (ptrdiff_t)j * r->ld + (ptrdiff_t)(r->nc - 1) * VL;
+  if (r->tail == VL) return vload(r->base + at);
+  return vselect(r->live, at + VL <= r->avail ? vload(r->base + at) : vload_part(r->base + at, r->tail, 0.0f), vset(0.0f));
+}
+
+/* q · k_j as a vector of lane-wise products (qlast: q's last chunk, zero past HS) */
+static inline vf products(const float* q, vf qlast, const HeadRows* k, int j) {
+  const float* row = k->base + (ptrdiff_t)j * k->ld;
+  vf acc = qlast * last_chunk(k, j);
+  for (int c = 0; c < k->nc - 1; c++) acc += vload(q + c * VL) * vload(row + c * VL);
+  return acc;
+}
+
+/* att[j] = scale · q · k_j for j < n */
+static void scores_direct(float* att, const float* q, const HeadRows* k, int n, float scale) {
+  const vf qlast = vload_part(q + (k->nc - 1) * VL, k->tail, 0.0f);
+  int j = 0;
+  for (; j + VL <= n; j += VL) {
+    vf p[VL];
+    for (int r = 0; r < VL; r++) p[r] = products(q, qlast, k, j + r);
+    vstore(att + j, vset(scale) * hsum16(p));
   }
-  for (; d < HS; d++) sum += q[d] * k[d];
-  return sum;
+  for (; j < n; j++) att[j] = scale * hsum(products(q, qlast, k, j));
+}
+
+/* out = Σ_{j < n} att[j] v_j, summed in order of j, in registers: DIRECT_CHUNKS chunks of
+ * the head at a time */
+#define DIRECT_CHUNKS 8
+static void weighted_direct(float* out, const float* att, const HeadRows* v, int n) {
+  for (int c0 = 0; c0 < v->nc; c0 += DIRECT_CHUNKS) {
+    const int c1 = min_int(v->nc, c0 + DIRECT_CHUNKS), last = c1 == v->nc;
+    vf acc[DIRECT_CHUNKS] = {{0}};
+    for (int j = 0; j < n; j++) {
+      const vf w = vset(att[j]);
+      const float* row = v->base + (ptrdiff_t)j * v->ld;
+      for (int c = c0; c < c1 - last; c++) acc[c - c0] += w * vload(row + c * VL);
+      if (last) acc[c1 - 1 - c0] += w * last_chunk(v, j);
+    }
+    for (int c = c0; c < c1 - last; c++) vstore(out + c * VL, acc[c - c0]);
+    if (last) vstore_part(out + (c1 - 1) * VL, acc[c1 - 1 - c0], v->tail);
+  }
 }
 
 static void rows_direct(const Attn* a) {
   const fl_attention_shape* s = a->s;
   const int HS = s->HS, Tk = s->Tk, qD = s->NH * HS, kD = s->KVH * HS;
-  const int c1 = HS / VL * VL;
   const float scale = 1.0f / sqrtf((float)HS);
   for (int h = 0; h < s->NH; h++) {
-    const float* kh = a->key + (h / (s->NH / s->KVH)) * HS;
-    const float* vh = a->value + (h / (s->NH / s->KVH)) * HS;
+    const int off = (h / (s->NH / s->KVH)) * HS;
+    /* the key and value rows that exist: Tk of them, kD floats apart */
+    const HeadRows kh = head_rows(a->key + off, kD, HS, (ptrdiff_t)Tk * kD - off);
+    const HeadRows vh = head_rows(a->value + off, kD, HS, (ptrdiff_t)Tk * kD - off);
     for (int t = 0; t < s->Tq; t++) {
-      const float* q = a->q + (ptrdiff_t)t * qD + h * HS;
       float* att = a->att + ((ptrdiff_t)h * s->Tq + t) * Tk;
-      float* out = a->out + (ptrdiff_t)t * qD + h * HS;
       const int n = visible(s, t);
-      for (int j = 0; j < n; j++) att[j] = scale * dot_row(q, kh + (ptrdiff_t)j * kD, HS);
+      scores_direct(att, a->q + (ptrdiff_t)t * qD + h * HS, &kh, n, scale);
       softmax_row(att, n, Tk);
-      for (int d = 0; d < HS; d++) out[d] = 0.0f;
-      for (int j = 0; j < n; j++) {
-        const float* v = vh + (ptrdiff_t)j * kD;
-        const vf w = vset(att[j]);
-        for (int d = 0; d < c1; d += VL) vstore(out + d, vload(out + d) + w * vload(v + d));
-        for (int d = c1; d < HS; d++) out[d] += att[j] * v[d];
-      }
+      weighted_direct(a->out + (ptrdiff_t)t * qD + h * HS, att, &vh, n);
     }
   }
 }

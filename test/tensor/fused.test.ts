@@ -251,7 +251,9 @@ for (const name of ["native", "wasm"] as const) {
     }
     // Decoding: many sequences of 1–7 new rows in one call, as the engine's decoding step
     // sends them (rows of the step's q and out, each against its own cache)
-    for (const [NH, KVH, HS] of [[4, 2, 32], [3, 3, 20], [2, 1, 48]] as const) {
+    // (HS 24: the zoo's base-s; HS 8: rows of 8 floats, shorter than a vector; HS 160: more
+    // vectors than the kernel keeps in registers at once)
+    for (const [NH, KVH, HS] of [[4, 2, 32], [3, 3, 20], [2, 1, 48], [4, 2, 24], [2, 1, 8], [2, 2, 160]] as const) {
       const qD = NH * HS, kD = KVH * HS;
       const rowsOf = [1, 1, 3, 7, 1, 2, 1, 5, 1, 1, 4, 1, 6, 1, 1, 1, 2, 1, 1, 1, 3, 1, 1, 1, 1, 1, 7, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1];
       // a gap of 2 rows after every fifth sequence: rows of sequences outside the call stay as they were
