@@ -213,15 +213,15 @@ let countBuf = new Int32Array(0);
  * once. The index is found afterwards: the draw landed on the t-th member of a tie group, and
  * ties rank by index, so it is the t-th index holding that value (−0 and +0 tie, as in `before`).
  * Degenerate input (an empty vocabulary, a NaN or +∞ among the tempered logits, all −∞, a
- * fractional top-k) takes `sampleOrdered`, the comparator-ranked original, so that it too
- * gives what it always gave.
+ * fractional top-k) ranks the indices with topIndices, as the sampler always did, so that it
+ * too gives what it always gave.
  */
 export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rng: Rng): number {
   const temperature = opts.temperature ?? 1;
   if (temperature <= 0) return argmax(logits);
   const V = logits.length;
-  let keep = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
-  if (V === 0 || !Number.isInteger(keep)) return sampleOrdered(logits, temperature, opts, rng);
+  const keep = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
+  const topP = opts.topP ?? 1;
   if (lpBuf.length < V) {
     lpBuf = new Float64Array(V);
     rankBuf = new Float64Array(V);
@@ -230,7 +230,6 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   }
   const lp = lpBuf;
   const vals = rankBuf;
-  const ex = expBuf;
   // 1. tempered log-probabilities: exactly logSoftmax(logits / temperature)
   let max = -Infinity;
   for (let i = 0; i < V; i++) {
@@ -241,51 +240,56 @@ export function sampleToken(logits: ArrayLike<number>, opts: SamplingOptions, rn
   let sum = 0;
   for (let i = 0; i < V; i++) sum += Math.exp(lp[i] - max);
   const logZ = max + Math.log(sum);
-  // a NaN logZ makes every log-probability NaN (ranks have no total order then)
-  if (!Number.isFinite(logZ)) return sampleOrdered(logits, temperature, opts, rng);
   let lo = Infinity; // the least finite log-probability
   for (let i = 0; i < V; i++) {
     const v = lp[i] - logZ;
     lp[i] = v;
     if (v < lo && v !== -Infinity) lo = v;
   }
+  if (V === 0 || !Number.isInteger(keep) || !Number.isFinite(logZ)) {
+    // no total order of the values (a non-finite logZ makes them NaN), or odd options: the
+    // indices ranked by topIndices; a fractional top-k reads one rank past the ranked ones
+    // (NaN), as the sampler always did
+    const order = topIndices(lp.subarray(0, V), keep);
+    for (let r = 0; r < keep; r++) vals[r] = lp[order[r]];
+    return order[drawRank(vals, keep, topP, rng, expBuf)];
+  }
   // 2. the k best values, in rank order (a window costs up to k per entry, the bucket sort is linear)
   if (keep <= TOP_WINDOW_MAX && keep * 8 < V) topValues(lp, V, keep, vals);
   else sortValuesDescending(lp, V, max - logZ, lo, vals, countBuf);
-  // 3. truncate to the nucleus of mass top-p; the mass, summed in rank order, is the total too
-  const topP = opts.topP ?? 1;
-  let total = 0;
-  if (topP < 1) {
-    for (let r = 0; r < keep; r++) {
-      const e = Math.exp(vals[r]);
-      ex[r] = e;
-      total += e;
-      if (total >= topP) {
-        keep = r + 1;
-        break;
-      }
-    }
-  } else {
-    for (let r = 0; r < keep; r++) {
-      const e = Math.exp(vals[r]);
-      ex[r] = e;
-      total += e;
-    }
-  }
-  // 4. draw from the renormalised kept set
-  let u = rng.next() * total;
-  let r = 0;
-  for (; r < keep; r++) {
-    u -= ex[r];
-    if (u < 0) break;
-  }
-  if (r === keep) r = keep - 1;
-  // 5. rank r holds value v as the t-th of its tie group, so it is the t-th index (from 0) holding v
+  const r = drawRank(vals, keep, topP, rng, expBuf);
+  // 3. rank r holds value v as the t-th of its tie group, so it is the t-th index (from 0) holding v
   const v = vals[r];
   let t = 0;
   while (t < r && vals[r - t - 1] === v) t++;
   for (let i = 0; i < V; i++) if (lp[i] === v && t-- === 0) return i;
   throw new Error("sampleToken: the drawn value is not in the distribution"); // unreachable
+}
+
+/**
+ * The rank drawn from the log-probabilities `vals[0 … keep)`, most likely first: cut to the
+ * nucleus of mass `topP`, then one `rng.next()` over the kept probabilities. Each probability
+ * is computed once (into `ex`), and every sum runs in rank order, so the mass at the cut is
+ * the total too. keep − 1 when the draw runs past the end (rounding, or a NaN total).
+ */
+function drawRank(vals: Float64Array, keep: number, topP: number, rng: Rng, ex: Float64Array): number {
+  let kept = keep;
+  let total = 0;
+  for (let r = 0; r < keep; r++) {
+    const e = Math.exp(vals[r]);
+    ex[r] = e;
+    total += e;
+    if (topP < 1 && total >= topP) {
+      kept = r + 1;
+      break;
+    }
+  }
+  let u = rng.next() * total;
+  for (let r = 0; r < kept; r++) {
+    u -= ex[r];
+    if (u < 0) return r;
+  }
+  return kept - 1;
 }
 
 /** The m largest of x[0 … n−1] into out[0 … m−1], descending (a window entered only by a value above its last). */
@@ -355,36 +359,4 @@ function sortValuesDescending(x: Float64Array, n: number, hi: number, lo: number
     }
     start = end;
   }
-}
-
-/** sampleToken by ranking every index with topIndices: the original, kept for degenerate input. */
-function sampleOrdered(logits: ArrayLike<number>, temperature: number, opts: SamplingOptions, rng: Rng): number {
-  const V = logits.length;
-  // 1. tempered probabilities, most likely first
-  const scaled = new Float64Array(V);
-  for (let i = 0; i < V; i++) scaled[i] = logits[i] / temperature;
-  const lp = logSoftmax(scaled);
-  let keep = opts.topK && opts.topK > 0 ? Math.min(opts.topK, V) : V;
-  const order = topIndices(lp, keep);
-  // 2. truncate to top-k (done: `order` holds the k best), then to the nucleus of mass top-p
-  const topP = opts.topP ?? 1;
-  if (topP < 1) {
-    let mass = 0;
-    for (let r = 0; r < keep; r++) {
-      mass += Math.exp(lp[order[r]]);
-      if (mass >= topP) {
-        keep = r + 1;
-        break;
-      }
-    }
-  }
-  // 3. draw from the renormalised kept set
-  let total = 0;
-  for (let r = 0; r < keep; r++) total += Math.exp(lp[order[r]]);
-  let u = rng.next() * total;
-  for (let r = 0; r < keep; r++) {
-    u -= Math.exp(lp[order[r]]);
-    if (u < 0) return order[r];
-  }
-  return order[keep - 1];
 }
